@@ -1,0 +1,149 @@
+// convox-server: signalling, rooms and the server APIs in one process.
+
+#include "common/config.hpp"
+#include "common/http_server.hpp"
+#include "common/ids.hpp"
+#include "common/logging.hpp"
+#include "common/metrics.hpp"
+#include "common/twirp.hpp"
+#include "sfu/room_manager.hpp"
+#include "sfu/room_service.hpp"
+#include "sfu/signal_service.hpp"
+#include "sfu/webhook_notifier.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace {
+
+using namespace convox;
+
+// The LiveKit server version we report: SDKs gate features on it, and we
+// implement the protocol of this release.
+constexpr const char* kCompatibleLiveKitVersion = "1.9.0";
+
+std::optional<std::string> readFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+common::HttpRouter baseRoutes(common::Metrics& metrics) {
+  common::HttpRouter router;
+  router.exact("/", [](const common::HttpRequest& req) {
+    return common::makeResponse(req, common::http::status::ok, "OK");
+  });
+  router.exact("/healthz", [](const common::HttpRequest& req) {
+    return common::makeResponse(req, common::http::status::ok, "ok\n");
+  });
+  router.exact("/metrics", [&metrics](const common::HttpRequest& req) {
+    return common::makeResponse(req, common::http::status::ok, metrics.render(), "text/plain; version=0.0.4");
+  });
+  return router;
+}
+
+void printDevBanner(const common::ServerConfig& config, uint16_t port) {
+  const auto& [key, secret] = *config.keys.begin();
+  std::cout << "\nConvox is running in development mode.\n"
+            << "  URL:        ws://" << config.bind << ":" << port << "\n"
+            << "  API key:    " << key << "\n"
+            << "  API secret: " << secret << "\n"
+            << "  Join token: convox token create --room my-room --identity alice\n\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"convox-server: a LiveKit-compatible real-time voice-agent server"};
+  common::ConfigOverrides flags;
+  bool dev = false;
+  app.add_flag("--dev", dev, "development mode: key devkey / secret secret, bind 127.0.0.1, no config file needed");
+  app.add_option("--config", flags.configFile, "YAML configuration file");
+  app.add_option("--bind", flags.bind, "address to listen on (default 0.0.0.0; 127.0.0.1 with --dev)");
+  app.add_option("--port", flags.port, "HTTP/WebSocket port (default 7880; 0 picks a free port)");
+  app.add_option("--keys", flags.keys, "API keys as 'key: secret' pairs");
+  app.add_option("--log-level", flags.logLevel, "trace, debug, info, warn, error or off");
+  app.add_option("--log-format", flags.logFormat, "text or json");
+  app.add_option("--rtc-port-range", flags.rtcPortRange, "UDP port range for media, e.g. 50000-60000");
+  app.add_option("--data-dir", flags.dataDir, "directory for the embedded database");
+  app.add_option("--public-url", flags.publicUrl, "ws(s):// URL clients and agents reach this server at");
+  app.set_version_flag("--version", std::string("convox-server ") + CONVOX_VERSION);
+  CLI11_PARSE(app, argc, argv);
+  if (dev) flags.dev = true;
+
+  common::ConfigSources sources{std::nullopt, common::processEnvironment(), flags};
+  if (flags.configFile) {
+    sources.yamlText = readFile(*flags.configFile);
+    if (!sources.yamlText) {
+      std::cerr << "convox-server: cannot read config file " << *flags.configFile << "\n";
+      return 2;
+    }
+  }
+  auto resolved = common::resolveConfig(sources);
+  if (auto* error = std::get_if<common::ConfigError>(&resolved)) {
+    std::cerr << "convox-server: " << error->message << "\n";
+    return 2;
+  }
+  const auto config = std::get<common::ServerConfig>(resolved);
+  common::initLogging(config.logLevel,
+                      config.logFormat == "json" ? common::LogFormat::Json : common::LogFormat::Text);
+  auto log = common::logger("server");
+
+  boost::asio::io_context io;
+  common::Metrics metrics;
+  const auto keys = config.keys;
+  common::SecretLookup secrets = [keys](std::string_view key) -> std::optional<std::string> {
+    auto it = keys.find(std::string(key));
+    if (it == keys.end()) return std::nullopt;
+    return it->second;
+  };
+
+  sfu::RoomManager rooms(io, config.room, metrics.registry());
+  std::unique_ptr<sfu::WebhookNotifier> webhooks;
+  if (!config.webhook.urls.empty()) {
+    webhooks = std::make_unique<sfu::WebhookNotifier>(config.webhook, keys.at(config.webhook.apiKey), metrics.registry());
+    rooms.addListener(webhooks.get());
+  }
+  sfu::SignalService signal(io, rooms, secrets,
+                            {config.signal, kCompatibleLiveKitVersion, common::newId("ND_")}, metrics.registry());
+  sfu::RoomService roomService(rooms, common::tokenAuthenticator(secrets, [] { return common::unixSeconds(); }));
+
+  auto router = baseRoutes(metrics);
+  signal.mount(router);
+  roomService.mount(router);
+
+  common::HttpServerLimits limits;
+  limits.maxWebSocketMessageBytes = config.signal.maxMessageBytes;
+  common::HttpServer server(io, std::move(router), limits,
+                            [&metrics](const std::string& route, unsigned status) {
+                              metrics.countHttpRequest(route, status);
+                            });
+  try {
+    server.listen(config.bind, config.port);
+  } catch (const std::exception& e) {
+    std::cerr << "convox-server: cannot listen on " << config.bind << ":" << config.port << ": " << e.what() << "\n";
+    return 1;
+  }
+  log->info("convox-server {} listening on {}:{}", CONVOX_VERSION, config.bind, server.port());
+  std::cout << "convox-server listening on " << config.bind << ":" << server.port() << std::endl;
+  if (config.dev) printDevBanner(config, server.port());
+
+  boost::asio::signal_set stopSignals(io, SIGINT, SIGTERM);
+  stopSignals.async_wait([&](const boost::system::error_code&, int sig) {
+    log->info("signal {}: shutting down", sig);
+    server.stop();
+    for (const auto& room : rooms.listRooms({})) rooms.deleteRoom(room.name());
+    // Let queued leave messages go out before the loop ends.
+    auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(200));
+    timer->async_wait([&io, timer](const boost::system::error_code&) { io.stop(); });
+  });
+  io.run();
+  return 0;
+}

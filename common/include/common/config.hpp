@@ -1,0 +1,89 @@
+#pragma once
+
+// convox-server configuration. Sources, lowest precedence first:
+// built-in defaults < --dev defaults < YAML file < environment (CONVOX_*) < flags.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace convox::common {
+
+struct RoomDefaults {
+  uint32_t emptyTimeoutSeconds = 300;     // a room nobody joined closes after this
+  uint32_t departureTimeoutSeconds = 20;  // a room closes this long after the last one left
+  uint32_t maxParticipants = 0;           // 0 = unlimited
+  bool autoCreate = true;
+};
+
+struct SignalSettings {
+  int32_t pingIntervalSeconds = 5;
+  int32_t pingTimeoutSeconds = 15;
+  uint32_t maxMessageBytes = 1 << 20;  // larger WebSocket messages close the connection
+};
+
+struct WebhookSettings {
+  std::string apiKey;  // signs the requests; must be one of `keys`
+  std::vector<std::string> urls;
+  uint32_t maxAttempts = 6;
+  uint32_t firstRetryMillis = 500;  // doubles after each failure
+  uint32_t requestTimeoutMillis = 5000;
+};
+
+struct ServerConfig {
+  bool dev = false;
+  std::string bind = "0.0.0.0";
+  uint16_t port = 7880;
+  std::map<std::string, std::string> keys;  // API key -> secret
+  std::string logLevel = "info";
+  std::string logFormat = "text";  // text | json
+  uint16_t rtcPortRangeStart = 50000;
+  uint16_t rtcPortRangeEnd = 60000;
+  std::string dataDir = "convox-data";
+  std::string publicUrl;  // ws(s):// URL clients and agents reach us at; derived if empty
+  RoomDefaults room;
+  SignalSettings signal;
+  WebhookSettings webhook;
+};
+
+// Flag values; unset means "not given on the command line".
+struct ConfigOverrides {
+  std::optional<bool> dev;
+  std::optional<std::string> configFile;
+  std::optional<std::string> bind;
+  std::optional<uint16_t> port;
+  std::optional<std::string> keys;  // "key: secret" pairs, as in the YAML `keys` map
+  std::optional<std::string> logLevel;
+  std::optional<std::string> logFormat;
+  std::optional<std::string> rtcPortRange;  // "50000-60000"
+  std::optional<std::string> dataDir;
+  std::optional<std::string> publicUrl;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+struct ConfigSources {
+  std::optional<std::string> yamlText;  // the file's content, if a file was named
+  EnvLookup env;
+  ConfigOverrides flags;
+};
+
+struct ConfigError {
+  std::string message;
+};
+
+// Merges the sources in precedence order and validates the result.
+// Returns the config, or the first error (naming the source and key).
+std::variant<ServerConfig, ConfigError> resolveConfig(const ConfigSources& sources);
+
+// The process environment, for production use.
+EnvLookup processEnvironment();
+
+// Parses "key: secret" pairs (YAML map syntax, also "k1: s1, k2: s2").
+std::optional<std::map<std::string, std::string>> parseKeyPairs(const std::string& text);
+
+}  // namespace convox::common

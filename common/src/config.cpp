@@ -1,0 +1,217 @@
+#include "common/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+
+namespace convox::common {
+namespace {
+
+struct Fail {
+  std::string message;
+};
+
+template <typename T>
+void readScalar(const YAML::Node& node, const char* key, T& out, const std::string& where) {
+  const auto value = node[key];
+  if (!value) return;
+  try {
+    out = value.as<T>();
+  } catch (const YAML::Exception&) {
+    throw Fail{where + ": '" + key + "' has the wrong type"};
+  }
+}
+
+std::optional<uint64_t> parseUnsigned(const std::string& s) {
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+uint16_t parsePort(const std::string& s, const std::string& where) {
+  auto v = parseUnsigned(s);
+  if (!v || *v > 65535) throw Fail{where + ": '" + s + "' is not a port number"};
+  return static_cast<uint16_t>(*v);
+}
+
+void applyPortRange(ServerConfig& c, const std::string& s, const std::string& where) {
+  const auto dash = s.find('-');
+  if (dash == std::string::npos) throw Fail{where + ": port range must look like 50000-60000"};
+  c.rtcPortRangeStart = parsePort(s.substr(0, dash), where);
+  c.rtcPortRangeEnd = parsePort(s.substr(dash + 1), where);
+}
+
+void applyKeys(ServerConfig& c, const std::string& text, const std::string& where) {
+  auto keys = parseKeyPairs(text);
+  if (!keys) throw Fail{where + ": keys must be 'key: secret' pairs"};
+  c.keys = std::move(*keys);
+}
+
+std::vector<std::string> splitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    auto comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    auto item = s.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+void applyYaml(ServerConfig& c, const std::string& text) {
+  const std::string where = "config file";
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw Fail{where + ": " + e.what()};
+  }
+  if (root.IsNull()) return;
+  if (!root.IsMap()) throw Fail{where + ": the top level must be a map"};
+  readScalar(root, "bind", c.bind, where);
+  readScalar(root, "port", c.port, where);
+  readScalar(root, "log_level", c.logLevel, where);
+  readScalar(root, "log_format", c.logFormat, where);
+  readScalar(root, "data_dir", c.dataDir, where);
+  readScalar(root, "public_url", c.publicUrl, where);
+  if (const auto keys = root["keys"]) {
+    if (!keys.IsMap()) throw Fail{where + ": 'keys' must be a map of key: secret"};
+    c.keys.clear();
+    for (const auto& kv : keys) c.keys[kv.first.as<std::string>()] = kv.second.as<std::string>();
+  }
+  if (const auto rtc = root["rtc"]) {
+    readScalar(rtc, "port_range_start", c.rtcPortRangeStart, where + " rtc");
+    readScalar(rtc, "port_range_end", c.rtcPortRangeEnd, where + " rtc");
+  }
+  if (const auto room = root["room"]) {
+    readScalar(room, "empty_timeout", c.room.emptyTimeoutSeconds, where + " room");
+    readScalar(room, "departure_timeout", c.room.departureTimeoutSeconds, where + " room");
+    readScalar(room, "max_participants", c.room.maxParticipants, where + " room");
+    readScalar(room, "auto_create", c.room.autoCreate, where + " room");
+  }
+  if (const auto signal = root["signal"]) {
+    readScalar(signal, "ping_interval", c.signal.pingIntervalSeconds, where + " signal");
+    readScalar(signal, "ping_timeout", c.signal.pingTimeoutSeconds, where + " signal");
+    readScalar(signal, "max_message_bytes", c.signal.maxMessageBytes, where + " signal");
+  }
+  if (const auto webhook = root["webhook"]) {
+    readScalar(webhook, "api_key", c.webhook.apiKey, where + " webhook");
+    readScalar(webhook, "max_attempts", c.webhook.maxAttempts, where + " webhook");
+    readScalar(webhook, "first_retry_ms", c.webhook.firstRetryMillis, where + " webhook");
+    readScalar(webhook, "request_timeout_ms", c.webhook.requestTimeoutMillis, where + " webhook");
+    if (const auto urls = webhook["urls"]) {
+      if (!urls.IsSequence()) throw Fail{where + ": webhook.urls must be a list"};
+      c.webhook.urls = urls.as<std::vector<std::string>>();
+    }
+  }
+}
+
+void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
+  if (!env) return;
+  auto get = [&](const char* name) { return env(name); };
+  if (auto v = get("CONVOX_BIND")) c.bind = *v;
+  if (auto v = get("CONVOX_PORT")) c.port = parsePort(*v, "CONVOX_PORT");
+  if (auto v = get("CONVOX_KEYS")) applyKeys(c, *v, "CONVOX_KEYS");
+  if (auto v = get("CONVOX_LOG_LEVEL")) c.logLevel = *v;
+  if (auto v = get("CONVOX_LOG_FORMAT")) c.logFormat = *v;
+  if (auto v = get("CONVOX_RTC_PORT_RANGE")) applyPortRange(c, *v, "CONVOX_RTC_PORT_RANGE");
+  if (auto v = get("CONVOX_DATA_DIR")) c.dataDir = *v;
+  if (auto v = get("CONVOX_PUBLIC_URL")) c.publicUrl = *v;
+  if (auto v = get("CONVOX_WEBHOOK_API_KEY")) c.webhook.apiKey = *v;
+  if (auto v = get("CONVOX_WEBHOOK_URLS")) c.webhook.urls = splitList(*v);
+}
+
+void applyFlags(ServerConfig& c, const ConfigOverrides& f) {
+  if (f.bind) c.bind = *f.bind;
+  if (f.port) c.port = *f.port;
+  if (f.keys) applyKeys(c, *f.keys, "--keys");
+  if (f.logLevel) c.logLevel = *f.logLevel;
+  if (f.logFormat) c.logFormat = *f.logFormat;
+  if (f.rtcPortRange) applyPortRange(c, *f.rtcPortRange, "--rtc-port-range");
+  if (f.dataDir) c.dataDir = *f.dataDir;
+  if (f.publicUrl) c.publicUrl = *f.publicUrl;
+}
+
+void validate(const ServerConfig& c) {
+  if (c.keys.empty()) {
+    throw Fail{"no API keys configured: pass --dev, --keys 'key: secret', CONVOX_KEYS or a config file with keys"};
+  }
+  for (const auto& [key, secret] : c.keys) {
+    if (key.empty() || secret.empty()) throw Fail{"API keys and secrets must not be empty"};
+  }
+  if (c.logFormat != "text" && c.logFormat != "json") throw Fail{"log format must be text or json"};
+  static const std::vector<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};
+  if (std::find(kLevels.begin(), kLevels.end(), c.logLevel) == kLevels.end()) {
+    throw Fail{"log level must be one of trace, debug, info, warn, error, off"};
+  }
+  if (c.rtcPortRangeStart == 0 || c.rtcPortRangeEnd < c.rtcPortRangeStart) {
+    throw Fail{"rtc port range must be non-empty and start above 0"};
+  }
+  if (c.signal.pingIntervalSeconds <= 0 || c.signal.pingTimeoutSeconds <= 0) {
+    throw Fail{"signal ping interval and timeout must be positive"};
+  }
+  if (!c.webhook.urls.empty()) {
+    if (c.webhook.apiKey.empty()) throw Fail{"webhook.urls needs webhook.api_key to sign requests"};
+    if (!c.keys.contains(c.webhook.apiKey)) throw Fail{"webhook.api_key '" + c.webhook.apiKey + "' is not one of the configured keys"};
+  }
+}
+
+}  // namespace
+
+std::optional<std::map<std::string, std::string>> parseKeyPairs(const std::string& text) {
+  std::map<std::string, std::string> out;
+  // Accept "k1: s1, k2: s2" on one line as well as YAML map lines.
+  std::string normalised = text;
+  for (auto& ch : normalised) {
+    if (ch == ',') ch = '\n';
+  }
+  try {
+    const auto node = YAML::Load(normalised);
+    if (!node.IsMap()) return std::nullopt;
+    for (const auto& kv : node) {
+      if (!kv.second.IsScalar()) return std::nullopt;
+      out[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    }
+  } catch (const YAML::Exception&) {
+    return std::nullopt;
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+std::variant<ServerConfig, ConfigError> resolveConfig(const ConfigSources& sources) {
+  ServerConfig c;
+  try {
+    const auto envDev = sources.env ? sources.env("CONVOX_DEV") : std::nullopt;
+    c.dev = sources.flags.dev.value_or(envDev && (*envDev == "1" || *envDev == "true"));
+    if (c.dev) {
+      c.bind = "127.0.0.1";
+      c.keys = {{"devkey", "secret"}};
+      c.logLevel = "debug";
+    }
+    if (sources.yamlText) applyYaml(c, *sources.yamlText);
+    applyEnvironment(c, sources.env);
+    applyFlags(c, sources.flags);
+    validate(c);
+  } catch (const Fail& f) {
+    return ConfigError{f.message};
+  }
+  return c;
+}
+
+EnvLookup processEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+}  // namespace convox::common

@@ -1,0 +1,207 @@
+#include "common/http_server.hpp"
+
+#include "common/logging.hpp"
+#include "websocket_session.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace convox::common {
+
+namespace beast = boost::beast;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+HttpResponse makeResponse(const HttpRequest& req, http::status status, std::string body,
+                          std::string_view contentType) {
+  HttpResponse res{status, req.version()};
+  res.set(http::field::server, "convox");
+  res.set(http::field::content_type, contentType);
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+void HttpRouter::exact(std::string path, HttpHandler handler) {
+  routes_.push_back({std::move(path), false, std::move(handler), {}});
+}
+
+void HttpRouter::prefix(std::string pathPrefix, HttpHandler handler) {
+  routes_.push_back({std::move(pathPrefix), true, std::move(handler), {}});
+}
+
+void HttpRouter::upgrade(std::string path, UpgradeHandler handler) {
+  routes_.push_back({std::move(path), false, {}, std::move(handler)});
+}
+
+HttpRouter::Match HttpRouter::find(std::string_view path, bool isUpgrade) const {
+  const Route* best = nullptr;
+  for (const auto& r : routes_) {
+    if (isUpgrade != static_cast<bool>(r.ws)) continue;
+    const bool hit = r.isPrefix ? path.starts_with(r.pattern) : path == r.pattern;
+    if (!hit) continue;
+    // An exact route beats a prefix; a longer prefix beats a shorter one.
+    if (!best || (!r.isPrefix && best->isPrefix) ||
+        (r.isPrefix == best->isPrefix && r.pattern.size() > best->pattern.size())) {
+      best = &r;
+    }
+  }
+  if (!best) return {};
+  return {&best->pattern, best->http ? &best->http : nullptr, best->ws ? &best->ws : nullptr};
+}
+
+namespace {
+
+std::string_view pathOf(const HttpRequest& req) {
+  std::string_view target = req.target();
+  return target.substr(0, target.find('?'));
+}
+
+struct ServerState {
+  HttpRouter router;
+  HttpServerLimits limits;
+  RequestObserver observer;
+};
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, std::shared_ptr<const ServerState> state)
+      : stream_(std::move(socket)), state_(std::move(state)) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  void run() { readRequest(); }
+
+ private:
+  void readRequest() {
+    parser_.emplace();
+    parser_->body_limit(state_->limits.maxBodyBytes);
+    parser_->header_limit(static_cast<uint32_t>(state_->limits.maxHeaderBytes));
+    stream_.expires_after(state_->limits.requestTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->onRead(ec); });
+  }
+
+  void onRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout) return shutdown();
+    if (ec == http::error::body_limit) {
+      HttpRequest head;
+      head.version(11);
+      return reply(makeResponse(head, http::status::payload_too_large, "request body too large\n"),
+                   "(too large)", false);
+    }
+    if (ec) return shutdown();
+    HttpRequest req = parser_->release();
+    const auto path = pathOf(req);
+    const bool isUpgrade = beast::websocket::is_upgrade(req);
+    auto match = state_->router.find(path, isUpgrade);
+    if (isUpgrade && match.ws) {
+      UpgradeDecision decision = (*match.ws)(req);
+      if (decision.accept) {
+        observe(*match.route, 101);
+        auto session = std::make_shared<detail::WebSocketSession>(
+            std::move(stream_), std::move(decision.accept), state_->limits, remote_);
+        session->run(std::move(req));
+        return;
+      }
+      auto res = decision.reject ? std::move(*decision.reject)
+                                 : makeResponse(req, http::status::bad_request, "upgrade refused\n");
+      res.keep_alive(false);
+      return reply(std::move(res), *match.route, false);
+    }
+    if (!match.http) {
+      // An upgrade to a plain HTTP route is served as plain HTTP.
+      match = state_->router.find(path, false);
+    }
+    if (!match.http) {
+      return reply(makeResponse(req, http::status::not_found, "not found\n"), "(unmatched)", req.keep_alive());
+    }
+    HttpResponse res;
+    try {
+      res = (*match.http)(req);
+    } catch (const std::exception& e) {
+      logger("http")->error("handler for {} threw: {}", *match.route, e.what());
+      res = makeResponse(req, http::status::internal_server_error, "internal error\n");
+    }
+    if (req.method() == http::verb::head) res.body().clear();
+    const bool keepAlive = res.keep_alive();
+    reply(std::move(res), *match.route, keepAlive);
+  }
+
+  void reply(HttpResponse res, const std::string& route, bool keepAlive) {
+    observe(route, res.result_int());
+    auto sp = std::make_shared<HttpResponse>(std::move(res));
+    sp->keep_alive(keepAlive);
+    http::async_write(stream_, *sp, [self = shared_from_this(), sp, keepAlive](beast::error_code ec, size_t) {
+      if (ec || !keepAlive) return self->shutdown();
+      self->readRequest();
+    });
+  }
+
+  void observe(const std::string& route, unsigned status) {
+    if (state_->observer) state_->observer(route, status);
+  }
+
+  void shutdown() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<const ServerState> state_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string remote_;
+};
+
+}  // namespace
+
+class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
+ public:
+  Impl(asio::io_context& io, std::shared_ptr<const ServerState> state)
+      : io_(io), acceptor_(io), state_(std::move(state)) {}
+
+  void listen(const std::string& address, uint16_t port) {
+    tcp::endpoint ep{asio::ip::make_address(address), port};
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    accept();
+  }
+
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) std::make_shared<HttpSession>(std::move(s), self->state_)->run();
+      self->accept();
+    });
+  }
+
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  std::shared_ptr<const ServerState> state_;
+};
+
+HttpServer::HttpServer(asio::io_context& io, HttpRouter router, HttpServerLimits limits,
+                       RequestObserver observer)
+    : impl_(std::make_shared<Impl>(
+          io, std::make_shared<const ServerState>(ServerState{std::move(router), limits, std::move(observer)}))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::listen(const std::string& address, uint16_t port) { impl_->listen(address, port); }
+
+uint16_t HttpServer::port() const { return impl_->acceptor_.local_endpoint().port(); }
+
+void HttpServer::stop() {
+  beast::error_code ec;
+  impl_->acceptor_.close(ec);
+}
+
+}  // namespace convox::common

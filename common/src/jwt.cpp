@@ -1,0 +1,119 @@
+#include "common/jwt.hpp"
+
+#include "common/base64.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <array>
+
+namespace convox::common {
+namespace {
+
+std::string hmacSha256(std::string_view key, std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &len);
+  return {reinterpret_cast<const char*>(mac.data()), len};
+}
+
+std::optional<boost::json::object> decodeJsonPart(std::string_view part) {
+  auto raw = base64UrlDecode(part);
+  if (!raw) return std::nullopt;
+  boost::system::error_code ec;
+  auto value = boost::json::parse(*raw, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  return std::move(value.as_object());
+}
+
+JwtFailure fail(JwtError e, std::string detail) { return {e, std::move(detail)}; }
+
+std::optional<int64_t> numericClaim(const boost::json::object& claims, std::string_view name) {
+  auto it = claims.find(name);
+  if (it == claims.end()) return std::nullopt;
+  if (it->value().is_int64()) return it->value().as_int64();
+  if (it->value().is_uint64()) return static_cast<int64_t>(it->value().as_uint64());
+  if (it->value().is_double()) return static_cast<int64_t>(it->value().as_double());
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view describe(JwtError error) {
+  switch (error) {
+    case JwtError::Malformed: return "malformed token";
+    case JwtError::UnsupportedAlgorithm: return "unsupported signing algorithm";
+    case JwtError::MissingIssuer: return "token has no issuer (API key)";
+    case JwtError::UnknownKey: return "unknown API key";
+    case JwtError::BadSignature: return "invalid token signature";
+    case JwtError::MissingExpiry: return "token has no expiry";
+    case JwtError::Expired: return "token is expired";
+    case JwtError::NotYetValid: return "token is not valid yet";
+  }
+  return "invalid token";
+}
+
+boost::system::result<VerifiedJwt, JwtFailure> verifyJwt(std::string_view token,
+                                                         const SecretLookup& secrets,
+                                                         int64_t nowSeconds,
+                                                         int64_t leewaySeconds) {
+  constexpr size_t kMaxTokenBytes = 64 * 1024;
+  if (token.size() > kMaxTokenBytes) return fail(JwtError::Malformed, "token is larger than 64 KiB");
+  const auto dot1 = token.find('.');
+  const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
+    return fail(JwtError::Malformed, "token must have three dot-separated parts");
+  }
+  const auto headerPart = token.substr(0, dot1);
+  const auto payloadPart = token.substr(dot1 + 1, dot2 - dot1 - 1);
+  const auto signaturePart = token.substr(dot2 + 1);
+
+  auto header = decodeJsonPart(headerPart);
+  if (!header) return fail(JwtError::Malformed, "token header is not base64url JSON");
+  auto alg = header->find("alg");
+  if (alg == header->end() || !alg->value().is_string() || alg->value().as_string() != "HS256") {
+    return fail(JwtError::UnsupportedAlgorithm, "only HS256 is accepted");
+  }
+  auto claims = decodeJsonPart(payloadPart);
+  if (!claims) return fail(JwtError::Malformed, "token payload is not base64url JSON");
+  auto signature = base64UrlDecode(signaturePart);
+  if (!signature) return fail(JwtError::Malformed, "token signature is not base64url");
+
+  auto iss = claims->find("iss");
+  if (iss == claims->end() || !iss->value().is_string() || iss->value().as_string().empty()) {
+    return fail(JwtError::MissingIssuer, "the iss claim must name the API key");
+  }
+  std::string issuer(iss->value().as_string());
+  auto secret = secrets(issuer);
+  if (!secret) return fail(JwtError::UnknownKey, "API key '" + issuer + "' is not configured");
+
+  const auto expected = hmacSha256(*secret, token.substr(0, dot2));
+  if (signature->size() != expected.size() ||
+      CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
+    return fail(JwtError::BadSignature, "signature does not match API key '" + issuer + "'");
+  }
+
+  auto exp = numericClaim(*claims, "exp");
+  if (!exp) return fail(JwtError::MissingExpiry, "the exp claim is required");
+  if (nowSeconds > *exp + leewaySeconds) {
+    return fail(JwtError::Expired, "expired " + std::to_string(nowSeconds - *exp) + " s ago");
+  }
+  if (auto nbf = numericClaim(*claims, "nbf"); nbf && nowSeconds + leewaySeconds < *nbf) {
+    return fail(JwtError::NotYetValid, "valid in " + std::to_string(*nbf - nowSeconds) + " s");
+  }
+  return VerifiedJwt{std::move(issuer), std::move(*claims)};
+}
+
+std::string signJwt(const boost::json::object& claims, std::string_view secret) {
+  std::string signingInput = base64UrlEncode(R"({"alg":"HS256"})");
+  signingInput += '.';
+  signingInput += base64UrlEncode(boost::json::serialize(claims));
+  const auto mac = hmacSha256(secret, signingInput);
+  return signingInput + '.' + base64UrlEncode(mac);
+}
+
+}  // namespace convox::common

@@ -1,0 +1,92 @@
+#pragma once
+
+// Rooms and their participants. Every method runs on the signalling thread
+// (the io_context given at construction); media threads arrive with rtc/.
+
+#include "common/access_token.hpp"
+#include "common/config.hpp"
+#include "proto/livekit_room.pb.h"
+#include "proto/livekit_rtc.pb.h"
+#include "sfu/room_events.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace convox::sfu {
+
+class Participant;
+class Room;
+class SignalSink;
+
+struct AdmitError {
+  unsigned httpStatus;  // 404 room missing, 503 room full
+  std::string message;
+};
+
+class RoomManager {
+ public:
+  RoomManager(boost::asio::io_context& io, common::RoomDefaults defaults, prometheus::Registry& metrics);
+  ~RoomManager();
+  RoomManager(const RoomManager&) = delete;
+  RoomManager& operator=(const RoomManager&) = delete;
+
+  void addListener(RoomEventListener* listener) { listeners_.push_back(listener); }
+
+  // Whether a participant holding `grants` (already checked for roomJoin)
+  // may join now.
+  std::optional<AdmitError> admit(const common::ClaimGrants& grants) const;
+
+  // RoomService.
+  livekit::Room createRoom(const livekit::CreateRoomRequest& request);  // existing room if present
+  std::vector<livekit::Room> listRooms(const std::vector<std::string>& names) const;
+  bool deleteRoom(const std::string& name);
+  std::optional<std::vector<livekit::ParticipantInfo>> listParticipants(const std::string& room) const;
+  std::optional<livekit::ParticipantInfo> getParticipant(const std::string& room, const std::string& identity) const;
+  bool removeParticipant(const std::string& room, const std::string& identity);
+  std::optional<livekit::ParticipantInfo> updateParticipant(const livekit::UpdateParticipantRequest& request);
+  std::optional<livekit::Room> updateRoomMetadata(const std::string& room, const std::string& metadata);
+
+  size_t roomCount() const { return rooms_.size(); }
+  size_t participantCount() const;
+
+  // Signalling, used by the signal service.
+  struct Joined {
+    std::shared_ptr<Participant> participant;
+    livekit::Room room;
+    std::vector<livekit::ParticipantInfo> others;
+  };
+  std::variant<Joined, AdmitError> join(const common::ClaimGrants& grants, std::shared_ptr<SignalSink> sink);
+  void leave(const std::shared_ptr<Participant>& participant, livekit::DisconnectReason reason);
+  // A participant's own metadata/name/attributes request; false if not allowed.
+  bool updateOwnMetadata(const std::shared_ptr<Participant>& participant,
+                         const livekit::UpdateParticipantMetadata& request);
+
+ private:
+  Room* findRoom(const std::string& name) const;
+  Room& createRoomLocked(const std::string& name, const livekit::RoomConfiguration* config);
+  void closeRoom(const std::string& name, livekit::RoomEndReason reason);
+  void closeIfIdle(const std::string& name);
+  void removeFromRoom(Room& room, const std::shared_ptr<Participant>& p, livekit::DisconnectReason reason);
+  void broadcastParticipant(Room& room, const Participant& subject);
+  void updateGauges();
+
+  // Passed by argument.
+  boost::asio::io_context& io_;
+  const common::RoomDefaults defaults_;
+  // Allocated by this.
+  std::map<std::string, std::unique_ptr<Room>, std::less<>> rooms_;
+  // Others.
+  std::vector<RoomEventListener*> listeners_;
+  prometheus::Gauge* roomsGauge_;
+  prometheus::Gauge* participantsGauge_;
+};
+
+}  // namespace convox::sfu

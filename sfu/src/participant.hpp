@@ -1,0 +1,46 @@
+#pragma once
+
+#include "common/access_token.hpp"
+#include "proto/livekit_rtc.pb.h"
+#include "signal_sink.hpp"
+
+#include <memory>
+
+namespace convox::sfu {
+
+// One participant's state in a room. Lives on the signalling thread.
+class Participant {
+ public:
+  Participant(std::string sid, const common::ClaimGrants& grants, std::shared_ptr<SignalSink> sink,
+              int64_t nowMillis);
+
+  const livekit::ParticipantInfo& info() const { return info_; }
+  const std::string& sid() const { return info_.sid(); }
+  const std::string& identity() const { return info_.identity(); }
+  bool hidden() const { return info_.permission().hidden(); }
+  const common::ClaimGrants& grants() const { return grants_; }
+
+  // Applies `change` to the info and bumps its version, so clients accept it.
+  template <typename F>
+  void update(F&& change) {
+    change(info_);
+    info_.set_version(info_.version() + 1);
+  }
+
+  void send(const livekit::SignalResponse& message);
+  // Sends a leave with `reason`, then closes the signal connection.
+  void disconnect(livekit::DisconnectReason reason, livekit::LeaveRequest::Action action);
+  // Forgets the sink (the connection is gone).
+  void detach() { sink_.reset(); }
+
+ private:
+  // Passed by argument.
+  common::ClaimGrants grants_;
+  std::shared_ptr<SignalSink> sink_;
+  // Others.
+  livekit::ParticipantInfo info_;
+};
+
+livekit::ParticipantPermission permissionFromGrants(const common::ClaimGrants& grants);
+
+}  // namespace convox::sfu

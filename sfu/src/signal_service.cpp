@@ -1,0 +1,100 @@
+#include "sfu/signal_service.hpp"
+
+#include "common/access_token.hpp"
+#include "common/ids.hpp"
+#include "common/logging.hpp"
+#include "signal_session.hpp"
+
+#include <boost/url/parse.hpp>
+
+namespace convox::sfu {
+
+namespace {
+
+constexpr std::string_view kCors = "*";
+
+common::HttpResponse withCors(common::HttpResponse res) {
+  res.set(common::http::field::access_control_allow_origin, kCors);
+  return res;
+}
+
+std::optional<std::string> queryParam(const common::HttpRequest& req, std::string_view name) {
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (!url) return std::nullopt;
+  auto params = url->params();
+  auto it = params.find(name);
+  if (it == params.end()) return std::nullopt;
+  return std::string((*it).value);
+}
+
+bool truthy(const std::optional<std::string>& v) { return v && (*v == "1" || *v == "true"); }
+
+}  // namespace
+
+struct SignalService::Admission {
+  std::optional<common::ClaimGrants> grants;
+  unsigned status = 200;
+  std::string message;
+};
+
+SignalService::SignalService(boost::asio::io_context& io, RoomManager& rooms, common::SecretLookup secrets,
+                             SignalServiceOptions options, prometheus::Registry& metrics)
+    : io_(io),
+      rooms_(rooms),
+      secrets_(std::move(secrets)),
+      options_(std::move(options)),
+      connectionsGauge_(&prometheus::BuildGauge()
+                             .Name("convox_signal_connections")
+                             .Help("Open /rtc signal WebSocket connections")
+                             .Register(metrics)
+                             .Add({})) {}
+
+void SignalService::mount(common::HttpRouter& router) {
+  router.upgrade("/rtc", [this](const common::HttpRequest& req) { return onUpgrade(req); });
+  router.exact("/rtc/validate", [this](const common::HttpRequest& req) { return onValidate(req); });
+  // Single-PC signalling (v1) is not implemented: a 404 on both the upgrade
+  // and its validate URL is what makes the SDKs fall back to /rtc.
+  auto notFound = [](const common::HttpRequest& req) {
+    return withCors(common::makeResponse(req, common::http::status::not_found, "signal v1 is not supported\n"));
+  };
+  router.upgrade("/rtc/v1", [notFound](const common::HttpRequest& req) {
+    return common::UpgradeDecision{notFound(req), nullptr};
+  });
+  router.exact("/rtc/v1", notFound);
+  router.exact("/rtc/v1/validate", notFound);
+}
+
+SignalService::Admission SignalService::authorise(const common::HttpRequest& req) const {
+  std::string token(common::bearerToken(req[common::http::field::authorization]));
+  if (token.empty()) token = queryParam(req, "access_token").value_or("");
+  if (token.empty()) return {std::nullopt, 401, "no access token: pass access_token or Authorization: Bearer"};
+  auto grants = common::verifyAccessToken(token, secrets_, common::unixSeconds());
+  if (!grants) return {std::nullopt, 401, grants.error().message};
+  if (auto denied = common::checkRoomJoin(*grants); !denied.empty()) return {std::nullopt, 401, denied};
+  if (auto refused = rooms_.admit(*grants)) return {std::nullopt, refused->httpStatus, refused->message};
+  return {std::move(*grants), 200, {}};
+}
+
+common::UpgradeDecision SignalService::onUpgrade(const common::HttpRequest& req) {
+  auto admission = authorise(req);
+  if (!admission.grants) {
+    common::logger("signal")->info("refused /rtc upgrade: {} {}", admission.status, admission.message);
+    auto res = common::makeResponse(req, static_cast<common::http::status>(admission.status), admission.message + "\n");
+    return {withCors(std::move(res)), nullptr};
+  }
+  const bool resume = truthy(queryParam(req, "reconnect"));
+  auto session = std::make_shared<SignalSession>(io_, rooms_, std::move(*admission.grants), options_, resume,
+                                                 *connectionsGauge_);
+  return {std::nullopt, session};
+}
+
+common::HttpResponse SignalService::onValidate(const common::HttpRequest& req) const {
+  auto admission = authorise(req);
+  if (!admission.grants) {
+    return withCors(common::makeResponse(req, static_cast<common::http::status>(admission.status),
+                                         admission.message + "\n"));
+  }
+  return withCors(common::makeResponse(req, common::http::status::ok, "success"));
+}
+
+}  // namespace convox::sfu

@@ -1,0 +1,178 @@
+#include "signal_session.hpp"
+
+#include "common/ids.hpp"
+#include "common/logging.hpp"
+#include "sfu/signal_codec.hpp"
+
+namespace convox::sfu {
+
+namespace {
+constexpr int32_t kProtocolVersion = 17;
+}
+
+SignalSession::SignalSession(boost::asio::io_context& io, RoomManager& rooms, common::ClaimGrants grants,
+                             const SignalServiceOptions& options, bool resumeRequested,
+                             prometheus::Gauge& connections)
+    : rooms_(rooms),
+      options_(options),
+      connections_(connections),
+      grants_(std::move(grants)),
+      resumeRequested_(resumeRequested),
+      pingTimeout_(io) {}
+
+void SignalSession::onOpen(std::shared_ptr<common::WebSocketConnection> connection) {
+  connection_ = std::move(connection);
+  connections_.Increment();
+  if (resumeRequested_) {
+    // We do not keep sessions for resumption: a leave asking for a full
+    // reconnect makes the SDK rejoin from scratch.
+    livekit::SignalResponse leave;
+    leave.mutable_leave()->set_reason(livekit::STATE_MISMATCH);
+    leave.mutable_leave()->set_action(livekit::LeaveRequest::RECONNECT);
+    send(leave);
+    close(common::close_code::kNormal, "resume is not supported; rejoin");
+    return;
+  }
+  auto joined = rooms_.join(grants_, shared_from_this());
+  if (auto* refused = std::get_if<AdmitError>(&joined)) {
+    livekit::SignalResponse leave;
+    leave.mutable_leave()->set_reason(livekit::JOIN_FAILURE);
+    send(leave);
+    close(common::close_code::kPolicyViolation, refused->message);
+    return;
+  }
+  auto& ok = std::get<RoomManager::Joined>(joined);
+  participant_ = ok.participant;
+  sendJoinResponse(ok);
+  armPingTimeout();
+}
+
+void SignalSession::sendJoinResponse(const RoomManager::Joined& joined) {
+  livekit::SignalResponse msg;
+  auto& join = *msg.mutable_join();
+  *join.mutable_room() = joined.room;
+  *join.mutable_participant() = participant_->info();
+  for (const auto& other : joined.others) *join.add_other_participants() = other;
+  join.set_server_version(options_.serverVersion);
+  join.set_subscriber_primary(participant_->info().permission().can_subscribe());
+  join.mutable_client_configuration()->set_resume_connection(livekit::DISABLED);
+  join.set_ping_interval(options_.signal.pingIntervalSeconds);
+  join.set_ping_timeout(options_.signal.pingTimeoutSeconds);
+  auto& info = *join.mutable_server_info();
+  info.set_edition(livekit::ServerInfo::Standard);
+  info.set_version(options_.serverVersion);
+  info.set_protocol(kProtocolVersion);
+  info.set_node_id(options_.nodeId);
+  info.set_debug_info("convox");
+  for (const char* mime : {"audio/opus", "video/VP8", "video/H264"}) join.add_enabled_publish_codecs()->set_mime(mime);
+  send(msg);
+}
+
+void SignalSession::armPingTimeout() {
+  pingTimeout_.expires_after(std::chrono::seconds(options_.signal.pingTimeoutSeconds));
+  pingTimeout_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    common::logger("signal")->info("participant {}: no message for {} s, closing", self->grants_.identity,
+                                   self->options_.signal.pingTimeoutSeconds);
+    self->leaveReason_ = livekit::CONNECTION_TIMEOUT;
+    self->close(common::close_code::kPolicyViolation, "ping timeout");
+  });
+}
+
+const std::array<SignalSession::Handler, 24>& SignalSession::handlers() {
+  static const auto table = [] {
+    std::array<Handler, 24> t{};
+    t.fill(&SignalSession::onAccepted);
+    using R = livekit::SignalRequest;
+    t[R::kPing] = &SignalSession::onPing;
+    t[R::kPingReq] = &SignalSession::onPingReq;
+    t[R::kLeave] = &SignalSession::onLeave;
+    t[R::kUpdateMetadata] = &SignalSession::onUpdateMetadata;
+    for (auto media : {R::kOffer, R::kAnswer, R::kTrickle, R::kAddTrack, R::kMute, R::kSubscription,
+                       R::kTrackSetting, R::kUpdateLayers, R::kSyncState, R::kUpdateAudioTrack,
+                       R::kUpdateVideoTrack}) {
+      t[media] = &SignalSession::onMediaRequest;
+    }
+    return t;
+  }();
+  return table;
+}
+
+void SignalSession::onMessage(std::string_view data, bool binary) {
+  if (!participant_) return;
+  livekit::SignalRequest req;
+  if (auto decoded = decodeSignalRequest(data, binary, req); !decoded.ok) {
+    common::logger("signal")->warn("participant {} ({}): {}; closing", participant_->identity(),
+                                   participant_->sid(), decoded.error);
+    close(common::close_code::kInvalidPayload, decoded.error);
+    return;
+  }
+  armPingTimeout();
+  const auto which = static_cast<size_t>(req.message_case());
+  if (which == 0 || which >= handlers().size()) return;  // a request newer than us: nothing to do
+  (this->*handlers()[which])(req);
+}
+
+void SignalSession::onPing(const livekit::SignalRequest&) {
+  livekit::SignalResponse msg;
+  msg.set_pong(common::unixMillis());
+  send(msg);
+}
+
+void SignalSession::onPingReq(const livekit::SignalRequest& req) {
+  livekit::SignalResponse msg;
+  msg.mutable_pong_resp()->set_last_ping_timestamp(req.ping_req().timestamp());
+  msg.mutable_pong_resp()->set_timestamp(common::unixMillis());
+  send(msg);
+}
+
+void SignalSession::onLeave(const livekit::SignalRequest&) {
+  leaveReason_ = livekit::CLIENT_INITIATED;
+  rooms_.leave(participant_, leaveReason_);
+  close(common::close_code::kNormal, "client left");
+}
+
+void SignalSession::onUpdateMetadata(const livekit::SignalRequest& req) {
+  const auto& update = req.update_metadata();
+  if (rooms_.updateOwnMetadata(participant_, update)) return;  // the echoed ParticipantUpdate answers it
+  livekit::SignalResponse msg;
+  auto& response = *msg.mutable_request_response();
+  response.set_request_id(update.request_id());
+  response.set_reason(livekit::RequestResponse::NOT_ALLOWED);
+  response.set_message("token does not grant canUpdateOwnMetadata");
+  send(msg);
+}
+
+void SignalSession::onAccepted(const livekit::SignalRequest&) {}
+
+void SignalSession::onMediaRequest(const livekit::SignalRequest& req) {
+  // Media negotiation arrives with the SFU; until then say so once per session.
+  if (!warnedMediaUnsupported_) {
+    warnedMediaUnsupported_ = true;
+    common::logger("signal")->warn("participant {} ({}): media request {} is not supported yet",
+                                   participant_->identity(), participant_->sid(), static_cast<int>(req.message_case()));
+  }
+}
+
+void SignalSession::onClose(uint16_t code, std::string_view reason) {
+  pingTimeout_.cancel();
+  connections_.Decrement();
+  if (participant_) {
+    common::logger("signal")->debug("participant {} ({}): signal closed ({} {})", participant_->identity(),
+                                    participant_->sid(), code, reason);
+    rooms_.leave(participant_, leaveReason_);
+  }
+  participant_.reset();
+  connection_.reset();
+}
+
+void SignalSession::send(const livekit::SignalResponse& message) {
+  if (connection_) connection_->sendBinary(encodeSignalResponse(message));
+}
+
+void SignalSession::close(uint16_t code, std::string reason) {
+  if (connection_) connection_->close(code, std::move(reason));
+}
+
+}  // namespace convox::sfu

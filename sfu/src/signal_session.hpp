@@ -1,0 +1,59 @@
+#pragma once
+
+#include "common/http_server.hpp"
+#include "participant.hpp"
+#include "sfu/room_manager.hpp"
+#include "sfu/signal_service.hpp"
+#include "signal_sink.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <prometheus/gauge.h>
+
+namespace convox::sfu {
+
+// One client's /rtc WebSocket: joins on open, answers requests, leaves on close.
+class SignalSession final : public common::WebSocketHandler,
+                            public SignalSink,
+                            public std::enable_shared_from_this<SignalSession> {
+ public:
+  SignalSession(boost::asio::io_context& io, RoomManager& rooms, common::ClaimGrants grants,
+                const SignalServiceOptions& options, bool resumeRequested, prometheus::Gauge& connections);
+
+  // WebSocketHandler
+  void onOpen(std::shared_ptr<common::WebSocketConnection> connection) override;
+  void onMessage(std::string_view data, bool binary) override;
+  void onClose(uint16_t code, std::string_view reason) override;
+
+  // SignalSink
+  void send(const livekit::SignalResponse& message) override;
+  void close(uint16_t code, std::string reason) override;
+
+ private:
+  using Handler = void (SignalSession::*)(const livekit::SignalRequest&);
+  static const std::array<Handler, 24>& handlers();
+
+  void sendJoinResponse(const RoomManager::Joined& joined);
+  void armPingTimeout();
+
+  void onPing(const livekit::SignalRequest& req);
+  void onPingReq(const livekit::SignalRequest& req);
+  void onLeave(const livekit::SignalRequest& req);
+  void onUpdateMetadata(const livekit::SignalRequest& req);
+  void onAccepted(const livekit::SignalRequest& req);
+  void onMediaRequest(const livekit::SignalRequest& req);
+
+  // Passed by argument.
+  RoomManager& rooms_;
+  const SignalServiceOptions& options_;
+  prometheus::Gauge& connections_;
+  // Others.
+  common::ClaimGrants grants_;
+  const bool resumeRequested_;
+  std::shared_ptr<common::WebSocketConnection> connection_;
+  std::shared_ptr<Participant> participant_;
+  boost::asio::steady_timer pingTimeout_;
+  livekit::DisconnectReason leaveReason_ = livekit::SIGNAL_CLOSE;
+  bool warnedMediaUnsupported_ = false;
+};
+
+}  // namespace convox::sfu
