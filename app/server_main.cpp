@@ -62,6 +62,7 @@ void printDevBanner(const common::ServerConfig& config, uint16_t port) {
 
 int main(int argc, char** argv) {
   CLI::App app{"convox-server: a LiveKit-compatible real-time voice-agent server"};
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the last flag wins
   common::ConfigOverrides flags;
   bool dev = false;
   app.add_flag("--dev", dev, "development mode: key devkey / secret secret, bind 127.0.0.1, no config file needed");
@@ -125,6 +126,15 @@ int main(int argc, char** argv) {
                             [&metrics](const std::string& route, unsigned status) {
                               metrics.countHttpRequest(route, status);
                             });
+  boost::asio::signal_set stopSignals(io, SIGINT, SIGTERM);
+  stopSignals.async_wait([&](const boost::system::error_code&, int sig) {
+    log->info("signal {}: shutting down", sig);
+    server.stop();
+    for (const auto& room : rooms.listRooms({})) rooms.deleteRoom(room.name());
+    // Let queued leave messages go out before the loop ends.
+    auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(200));
+    timer->async_wait([&io, timer](const boost::system::error_code&) { io.stop(); });
+  });
   try {
     server.listen(config.bind, config.port);
   } catch (const std::exception& e) {
@@ -135,15 +145,6 @@ int main(int argc, char** argv) {
   std::cout << "convox-server listening on " << config.bind << ":" << server.port() << std::endl;
   if (config.dev) printDevBanner(config, server.port());
 
-  boost::asio::signal_set stopSignals(io, SIGINT, SIGTERM);
-  stopSignals.async_wait([&](const boost::system::error_code&, int sig) {
-    log->info("signal {}: shutting down", sig);
-    server.stop();
-    for (const auto& room : rooms.listRooms({})) rooms.deleteRoom(room.name());
-    // Let queued leave messages go out before the loop ends.
-    auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(200));
-    timer->async_wait([&io, timer](const boost::system::error_code&) { io.stop(); });
-  });
   io.run();
   return 0;
 }
