@@ -168,10 +168,8 @@ void validate(const ServerConfig& c) {
 std::optional<std::map<std::string, std::string>> parseKeyPairs(const std::string& text) {
   std::map<std::string, std::string> out;
   // Accept "k1: s1, k2: s2" on one line as well as YAML map lines.
-  std::string normalised = text;
-  for (auto& ch : normalised) {
-    if (ch == ',') ch = '\n';
-  }
+  std::string normalised;
+  for (const auto& item : splitList(text)) normalised += item + "\n";
   try {
     const auto node = YAML::Load(normalised);
     if (!node.IsMap()) return std::nullopt;

@@ -2,7 +2,7 @@
 
 #include "common/access_token.hpp"
 #include "proto/livekit_rtc.pb.h"
-#include "signal_sink.hpp"
+#include "sfu/signal_sink.hpp"
 
 #include <memory>
 

@@ -4,7 +4,7 @@
 #include "participant.hpp"
 #include "sfu/room_manager.hpp"
 #include "sfu/signal_service.hpp"
-#include "signal_sink.hpp"
+#include "sfu/signal_sink.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <prometheus/gauge.h>

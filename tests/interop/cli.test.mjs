@@ -82,3 +82,13 @@ test('SIGTERM shuts the server down cleanly', async () => {
   const { code } = await server.stop();
   assert.equal(code, 0);
 });
+
+test('the example config in deploy/ starts a server', async () => {
+  const example = new URL('../../deploy/convox.yaml', import.meta.url).pathname;
+  const server = await startServer({ noDev: true, args: ['--config', example, '--bind', '127.0.0.1'] });
+  try {
+    assert.equal((await fetch(`${server.httpUrl}/healthz`)).status, 200);
+  } finally {
+    await server.stop();
+  }
+});

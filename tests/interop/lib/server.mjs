@@ -15,7 +15,7 @@ export const API_SECRET = 'secret';
  *   config: YAML text written to a temp file and passed with --config.
  */
 export async function startServer(opts = {}) {
-  const args = ['--dev', '--port', '0', '--log-level', process.env.CONVOX_TEST_LOG_LEVEL ?? 'warn', ...(opts.args ?? [])];
+  const args = [...(opts.noDev ? [] : ['--dev']), '--port', '0', '--log-level', process.env.CONVOX_TEST_LOG_LEVEL ?? 'warn', ...(opts.args ?? [])];
   if (opts.config) {
     const dir = mkdtempSync(path.join(tmpdir(), 'convox-test-'));
     const file = path.join(dir, 'convox.yaml');

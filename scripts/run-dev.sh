@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what Convox needs, builds it, and runs `convox-server --dev` on
+# 127.0.0.1:7880 (API key devkey / secret secret). Extra arguments are passed
+# to convox-server.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+scripts/install-deps.sh --runtime-only
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVOX_BUILD_TESTS=OFF -DCONVOX_BUILD_BENCH=OFF >/dev/null
+ninja -C build convox-server convox
+echo "convox CLI: $root/build/app/convox"
+exec "$root/build/app/convox-server" --dev "$@"
