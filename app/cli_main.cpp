@@ -25,10 +25,14 @@ int64_t parseDuration(const std::string& text) {
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
   const int64_t n = std::stoll(digits);
   switch (unit) {
-    case 'd': return n * 86400;
-    case 'h': return n * 3600;
-    case 'm': return n * 60;
-    default: return n;
+    case 'd':
+      return n * 86400;
+    case 'h':
+      return n * 3600;
+    case 'm':
+      return n * 60;
+    default:
+      return n;
   }
 }
 
@@ -53,14 +57,17 @@ int main(int argc, char** argv) {
   create->add_option("--identity,-i", grants.identity, "participant identity (sub)");
   create->add_option("--name,-n", grants.name, "participant display name");
   create->add_option("--metadata", grants.metadata, "participant metadata");
-  create->add_option("--attribute", [&](const std::vector<std::string>& kv) {
-    for (const auto& item : kv) {
-      const auto eq = item.find('=');
-      if (eq == std::string::npos) return false;
-      grants.attributes[item.substr(0, eq)] = item.substr(eq + 1);
-    }
-    return true;
-  }, "participant attribute key=value (repeatable)");
+  create->add_option(
+      "--attribute",
+      [&](const std::vector<std::string>& kv) {
+        for (const auto& item : kv) {
+          const auto eq = item.find('=');
+          if (eq == std::string::npos) return false;
+          grants.attributes[item.substr(0, eq)] = item.substr(eq + 1);
+        }
+        return true;
+      },
+      "participant attribute key=value (repeatable)");
   create->add_option("--kind", grants.kind, "participant kind: standard, agent, sip, ...");
   create->add_option("--room,-r", video.room, "room name");
   create->add_option("--valid-for", validFor, "lifetime: 90s, 15m, 6h, 2d (default 6h)");

@@ -37,9 +37,8 @@ std::optional<std::string> readFile(const std::string& path) {
 
 common::HttpRouter baseRoutes(common::Metrics& metrics) {
   common::HttpRouter router;
-  router.exact("/", [](const common::HttpRequest& req) {
-    return common::makeResponse(req, common::http::status::ok, "OK");
-  });
+  router.exact(
+      "/", [](const common::HttpRequest& req) { return common::makeResponse(req, common::http::status::ok, "OK"); });
   router.exact("/healthz", [](const common::HttpRequest& req) {
     return common::makeResponse(req, common::http::status::ok, "ok\n");
   });
@@ -93,8 +92,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto config = std::get<common::ServerConfig>(resolved);
-  common::initLogging(config.logLevel,
-                      config.logFormat == "json" ? common::LogFormat::Json : common::LogFormat::Text);
+  common::initLogging(config.logLevel, config.logFormat == "json" ? common::LogFormat::Json : common::LogFormat::Text);
   auto log = common::logger("server");
 
   boost::asio::io_context io;
@@ -109,11 +107,12 @@ int main(int argc, char** argv) {
   sfu::RoomManager rooms(io, config.room, metrics.registry());
   std::unique_ptr<sfu::WebhookNotifier> webhooks;
   if (!config.webhook.urls.empty()) {
-    webhooks = std::make_unique<sfu::WebhookNotifier>(config.webhook, keys.at(config.webhook.apiKey), metrics.registry());
+    webhooks =
+        std::make_unique<sfu::WebhookNotifier>(config.webhook, keys.at(config.webhook.apiKey), metrics.registry());
     rooms.addListener(webhooks.get());
   }
-  sfu::SignalService signal(io, rooms, secrets,
-                            {config.signal, kCompatibleLiveKitVersion, common::newId("ND_")}, metrics.registry());
+  sfu::SignalService signal(io, rooms, secrets, {config.signal, kCompatibleLiveKitVersion, common::newId("ND_")},
+                            metrics.registry());
   sfu::RoomService roomService(rooms, common::tokenAuthenticator(secrets, [] { return common::unixSeconds(); }));
 
   auto router = baseRoutes(metrics);
@@ -122,10 +121,9 @@ int main(int argc, char** argv) {
 
   common::HttpServerLimits limits;
   limits.maxWebSocketMessageBytes = config.signal.maxMessageBytes;
-  common::HttpServer server(io, std::move(router), limits,
-                            [&metrics](const std::string& route, unsigned status) {
-                              metrics.countHttpRequest(route, status);
-                            });
+  common::HttpServer server(io, std::move(router), limits, [&metrics](const std::string& route, unsigned status) {
+    metrics.countHttpRequest(route, status);
+  });
   boost::asio::signal_set stopSignals(io, SIGINT, SIGTERM);
   stopSignals.async_wait([&](const boost::system::error_code&, int sig) {
     log->info("signal {}: shutting down", sig);

@@ -1,8 +1,8 @@
 #include "common/access_token.hpp"
 
 #include <boost/json/parse.hpp>
-#include <cctype>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 
 namespace convox::common {
 namespace {
@@ -110,8 +110,7 @@ void putString(boost::json::object& o, std::string_view name, const std::string&
 
 }  // namespace
 
-boost::system::result<ClaimGrants, TokenFailure> verifyAccessToken(std::string_view token,
-                                                                   const SecretLookup& secrets,
+boost::system::result<ClaimGrants, TokenFailure> verifyAccessToken(std::string_view token, const SecretLookup& secrets,
                                                                    int64_t nowSeconds) {
   auto verified = verifyJwt(token, secrets, nowSeconds);
   if (!verified) {
@@ -195,8 +194,8 @@ boost::json::object toJsonClaims(const ClaimGrants& g) {
   return o;
 }
 
-std::string signAccessToken(const ClaimGrants& grants, std::string_view apiKey,
-                            std::string_view secret, int64_t nowSeconds, int64_t ttlSeconds) {
+std::string signAccessToken(const ClaimGrants& grants, std::string_view apiKey, std::string_view secret,
+                            int64_t nowSeconds, int64_t ttlSeconds) {
   auto claims = toJsonClaims(grants);
   claims["iss"] = apiKey;
   claims["nbf"] = nowSeconds;

@@ -159,7 +159,8 @@ void validate(const ServerConfig& c) {
   }
   if (!c.webhook.urls.empty()) {
     if (c.webhook.apiKey.empty()) throw Fail{"webhook.urls needs webhook.api_key to sign requests"};
-    if (!c.keys.contains(c.webhook.apiKey)) throw Fail{"webhook.api_key '" + c.webhook.apiKey + "' is not one of the configured keys"};
+    if (!c.keys.contains(c.webhook.apiKey))
+      throw Fail{"webhook.api_key '" + c.webhook.apiKey + "' is not one of the configured keys"};
   }
 }
 

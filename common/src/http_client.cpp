@@ -1,10 +1,8 @@
 #include "common/http_client.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -34,7 +32,8 @@ std::optional<Target> parseTarget(const std::string& url, std::string& error) {
   }
   Target t;
   const auto scheme = parsed->scheme();
-  if (scheme == "https") t.tls = true;
+  if (scheme == "https")
+    t.tls = true;
   else if (scheme != "http") {
     error = "URL scheme must be http or https";
     return std::nullopt;
@@ -55,45 +54,84 @@ asio::ssl::context& tlsContext() {
   return ctx;
 }
 
+// One request: resolve, connect, (TLS handshake), write, read. Callback
+// style rather than coroutines: clang 14 cannot build coroutines under ASan.
 template <typename Stream>
-asio::awaitable<HttpClientResult> exchange(Stream& stream, http::request<http::string_body>& req) {
-  co_await http::async_write(stream, req, asio::use_awaitable);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(1 << 20);
-  co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
-  co_return HttpClientResult{parser.get().result_int(), {}, parser.get().body()};
-}
-
-asio::awaitable<HttpClientResult> post(Target target, HttpHeaders headers, std::string body,
-                                       std::chrono::milliseconds timeout) {
-  auto executor = co_await asio::this_coro::executor;
-  http::request<http::string_body> req{http::verb::post, target.path, 11};
-  req.set(http::field::host, target.host);
-  req.set(http::field::user_agent, "convox");
-  for (auto& [name, value] : headers) req.set(name, value);
-  req.body() = std::move(body);
-  req.prepare_payload();
-  req.keep_alive(false);
-
-  tcp::resolver resolver(executor);
-  const auto endpoints = co_await resolver.async_resolve(target.host, target.port, asio::use_awaitable);
-  if (!target.tls) {
-    beast::tcp_stream stream(executor);
-    stream.expires_after(timeout);
-    co_await stream.async_connect(endpoints, asio::use_awaitable);
-    co_return co_await exchange(stream, req);
+class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
+ public:
+  template <typename... StreamArgs>
+  Exchange(asio::io_context& io, Target target, http::request<http::string_body> req, std::chrono::milliseconds timeout,
+           std::function<void(HttpClientResult)> done, StreamArgs&&... args)
+      : resolver_(io),
+        stream_(io, std::forward<StreamArgs>(args)...),
+        target_(std::move(target)),
+        req_(std::move(req)),
+        timeout_(timeout),
+        done_(std::move(done)) {
+    parser_.body_limit(1 << 20);
   }
-  beast::ssl_stream<beast::tcp_stream> stream(executor, tlsContext());
-  if (!SSL_set_tlsext_host_name(stream.native_handle(), target.host.c_str())) {
-    co_return HttpClientResult{0, "cannot set TLS server name", {}};
+
+  void start() {
+    if constexpr (kTls) {
+      if (!SSL_set_tlsext_host_name(stream_.native_handle(), target_.host.c_str())) {
+        return finish({0, "cannot set TLS server name", {}});
+      }
+      stream_.set_verify_callback(asio::ssl::host_name_verification(target_.host));
+    }
+    resolver_.async_resolve(target_.host, target_.port,
+                            [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+                              if (ec) return self->fail("resolve", ec);
+                              self->connect(r);
+                            });
   }
-  stream.set_verify_callback(asio::ssl::host_name_verification(target.host));
-  beast::get_lowest_layer(stream).expires_after(timeout);
-  co_await beast::get_lowest_layer(stream).async_connect(endpoints, asio::use_awaitable);
-  co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
-  co_return co_await exchange(stream, req);
-}
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  auto& tcp() { return beast::get_lowest_layer(stream_); }
+
+  void connect(const tcp::resolver::results_type& endpoints) {
+    tcp().expires_after(timeout_);
+    tcp().async_connect(endpoints, [self = this->shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+      if (ec) return self->fail("connect", ec);
+      if constexpr (kTls) {
+        self->stream_.async_handshake(asio::ssl::stream_base::client, [self](beast::error_code hec) {
+          if (hec) return self->fail("TLS handshake", hec);
+          self->write();
+        });
+      } else {
+        self->write();
+      }
+    });
+  }
+
+  void write() {
+    http::async_write(stream_, req_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->fail("write", ec);
+      http::async_read(self->stream_, self->buffer_, self->parser_, [self](beast::error_code rec, size_t) {
+        if (rec) return self->fail("read", rec);
+        self->finish({self->parser_.get().result_int(), {}, self->parser_.get().body()});
+      });
+    });
+  }
+
+  void fail(const char* step, const beast::error_code& ec) { finish({0, std::string(step) + ": " + ec.message(), {}}); }
+
+  void finish(HttpClientResult result) {
+    beast::error_code ignored;
+    tcp().socket().close(ignored);
+    if (auto done = std::move(done_)) done(std::move(result));
+  }
+
+  tcp::resolver resolver_;
+  Stream stream_;
+  Target target_;
+  http::request<http::string_body> req_;
+  std::chrono::milliseconds timeout_;
+  std::function<void(HttpClientResult)> done_;
+  beast::flat_buffer buffer_;
+  http::response_parser<http::string_body> parser_;
+};
 
 }  // namespace
 
@@ -105,17 +143,21 @@ void httpPost(asio::io_context& io, const std::string& url, HttpHeaders headers,
     asio::post(io, [done = std::move(done), error] { done({0, error, {}}); });
     return;
   }
-  asio::co_spawn(io, post(std::move(*target), std::move(headers), std::move(body), timeout),
-                 [done = std::move(done)](std::exception_ptr ex, HttpClientResult result) {
-                   if (ex) {
-                     try {
-                       std::rethrow_exception(ex);
-                     } catch (const std::exception& e) {
-                       result = {0, e.what(), {}};
-                     }
-                   }
-                   done(std::move(result));
-                 });
+  http::request<http::string_body> req{http::verb::post, target->path, 11};
+  req.set(http::field::host, target->host);
+  req.set(http::field::user_agent, "convox");
+  for (auto& [name, value] : headers) req.set(name, value);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  req.keep_alive(false);
+  if (target->tls) {
+    std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(io, std::move(*target), std::move(req), timeout,
+                                                                     std::move(done), tlsContext())
+        ->start();
+  } else {
+    std::make_shared<Exchange<beast::tcp_stream>>(io, std::move(*target), std::move(req), timeout, std::move(done))
+        ->start();
+  }
 }
 
 }  // namespace convox::common

@@ -14,8 +14,7 @@ namespace beast = boost::beast;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-HttpResponse makeResponse(const HttpRequest& req, http::status status, std::string body,
-                          std::string_view contentType) {
+HttpResponse makeResponse(const HttpRequest& req, http::status status, std::string body, std::string_view contentType) {
   HttpResponse res{status, req.version()};
   res.set(http::field::server, "convox");
   res.set(http::field::content_type, contentType);
@@ -92,8 +91,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec == http::error::body_limit) {
       HttpRequest head;
       head.version(11);
-      return reply(makeResponse(head, http::status::payload_too_large, "request body too large\n"),
-                   "(too large)", false);
+      return reply(makeResponse(head, http::status::payload_too_large, "request body too large\n"), "(too large)",
+                   false);
     }
     if (ec) return shutdown();
     HttpRequest req = parser_->release();
@@ -104,8 +103,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       UpgradeDecision decision = (*match.ws)(req);
       if (decision.accept) {
         observe(*match.route, 101);
-        auto session = std::make_shared<detail::WebSocketSession>(
-            std::move(stream_), std::move(decision.accept), state_->limits, remote_);
+        auto session = std::make_shared<detail::WebSocketSession>(std::move(stream_), std::move(decision.accept),
+                                                                  state_->limits, remote_);
         session->run(std::move(req));
         return;
       }
@@ -188,8 +187,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   std::shared_ptr<const ServerState> state_;
 };
 
-HttpServer::HttpServer(asio::io_context& io, HttpRouter router, HttpServerLimits limits,
-                       RequestObserver observer)
+HttpServer::HttpServer(asio::io_context& io, HttpRouter router, HttpServerLimits limits, RequestObserver observer)
     : impl_(std::make_shared<Impl>(
           io, std::make_shared<const ServerState>(ServerState{std::move(router), limits, std::move(observer)}))) {}
 

@@ -2,11 +2,11 @@
 
 #include "common/base64.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <array>
 
@@ -16,8 +16,8 @@ namespace {
 std::string hmacSha256(std::string_view key, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac.data(), &len);
   return {reinterpret_cast<const char*>(mac.data()), len};
 }
 
@@ -45,23 +45,29 @@ std::optional<int64_t> numericClaim(const boost::json::object& claims, std::stri
 
 std::string_view describe(JwtError error) {
   switch (error) {
-    case JwtError::Malformed: return "malformed token";
-    case JwtError::UnsupportedAlgorithm: return "unsupported signing algorithm";
-    case JwtError::MissingIssuer: return "token has no issuer (API key)";
-    case JwtError::UnknownKey: return "unknown API key";
-    case JwtError::BadSignature: return "invalid token signature";
-    case JwtError::MissingExpiry: return "token has no expiry";
-    case JwtError::Expired: return "token is expired";
-    case JwtError::NotYetValid: return "token is not valid yet";
+    case JwtError::Malformed:
+      return "malformed token";
+    case JwtError::UnsupportedAlgorithm:
+      return "unsupported signing algorithm";
+    case JwtError::MissingIssuer:
+      return "token has no issuer (API key)";
+    case JwtError::UnknownKey:
+      return "unknown API key";
+    case JwtError::BadSignature:
+      return "invalid token signature";
+    case JwtError::MissingExpiry:
+      return "token has no expiry";
+    case JwtError::Expired:
+      return "token is expired";
+    case JwtError::NotYetValid:
+      return "token is not valid yet";
   }
   return "invalid token";
 }
 
-boost::system::result<VerifiedJwt, JwtFailure> verifyJwt(std::string_view token,
-                                                         const SecretLookup& secrets,
-                                                         int64_t nowSeconds,
-                                                         int64_t leewaySeconds) {
-  constexpr size_t kMaxTokenBytes = 64 * 1024;
+boost::system::result<VerifiedJwt, JwtFailure> verifyJwt(std::string_view token, const SecretLookup& secrets,
+                                                         int64_t nowSeconds, int64_t leewaySeconds) {
+  constexpr size_t kMaxTokenBytes = size_t{64} * 1024;
   if (token.size() > kMaxTokenBytes) return fail(JwtError::Malformed, "token is larger than 64 KiB");
   const auto dot1 = token.find('.');
   const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
@@ -92,8 +98,7 @@ boost::system::result<VerifiedJwt, JwtFailure> verifyJwt(std::string_view token,
   if (!secret) return fail(JwtError::UnknownKey, "API key '" + issuer + "' is not configured");
 
   const auto expected = hmacSha256(*secret, token.substr(0, dot2));
-  if (signature->size() != expected.size() ||
-      CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
+  if (signature->size() != expected.size() || CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
     return fail(JwtError::BadSignature, "signature does not match API key '" + issuer + "'");
   }
 

@@ -15,8 +15,6 @@ void Metrics::countHttpRequest(const std::string& route, unsigned status) {
   httpRequests_->Add({{"route", route}, {"status", std::to_string(status)}}).Increment();
 }
 
-std::string Metrics::render() const {
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
-}
+std::string Metrics::render() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }
 
 }  // namespace convox::common

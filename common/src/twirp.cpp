@@ -2,8 +2,8 @@
 
 #include "common/logging.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <google/protobuf/util/json_util.h>
+#include <boost/json/serialize.hpp>
 
 namespace convox::common {
 
@@ -58,8 +58,8 @@ HttpResponse twirpErrorResponse(const HttpRequest& req, const TwirpError& error)
 }
 
 TwirpAuthenticator tokenAuthenticator(SecretLookup secrets, std::function<int64_t()> nowSeconds) {
-  return [secrets = std::move(secrets), now = std::move(nowSeconds)](
-             const HttpRequest& req) -> boost::system::result<ClaimGrants, TwirpError> {
+  return [secrets = std::move(secrets),
+          now = std::move(nowSeconds)](const HttpRequest& req) -> boost::system::result<ClaimGrants, TwirpError> {
     const auto token = bearerToken(req[http::field::authorization]);
     if (token.empty()) return TwirpError::unauthenticated("missing Authorization: Bearer <token>");
     auto grants = verifyAccessToken(token, secrets, now());
@@ -75,8 +75,7 @@ void TwirpService::mount(HttpRouter& router) const {
   router.prefix(prefix_, [this](const HttpRequest& req) { return handle(req); });
 }
 
-std::optional<TwirpError> TwirpService::decode(const std::string& body, bool json,
-                                               google::protobuf::Message& out) {
+std::optional<TwirpError> TwirpService::decode(const std::string& body, bool json, google::protobuf::Message& out) {
   if (json) {
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = true;
@@ -97,7 +96,8 @@ HttpResponse TwirpService::handle(const HttpRequest& req) const {
   const auto path = target.substr(0, target.find('?'));
   const auto methodName = path.substr(prefix_.size());
   if (req.method() != http::verb::post) {
-    return twirpErrorResponse(req, {"bad_route", "unsupported method " + std::string(req.method_string()) + " (only POST is allowed)", {}});
+    return twirpErrorResponse(
+        req, {"bad_route", "unsupported method " + std::string(req.method_string()) + " (only POST is allowed)", {}});
   }
   auto it = methods_.find(methodName);
   if (it == methods_.end()) {

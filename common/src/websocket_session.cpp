@@ -8,8 +8,7 @@ namespace convox::common::detail {
 
 namespace websocket = boost::beast::websocket;
 
-WebSocketSession::WebSocketSession(boost::beast::tcp_stream stream,
-                                   std::shared_ptr<WebSocketHandler> handler,
+WebSocketSession::WebSocketSession(boost::beast::tcp_stream stream, std::shared_ptr<WebSocketHandler> handler,
                                    const HttpServerLimits& limits, std::string remoteAddress)
     : ws_(std::move(stream)),
       handler_(std::move(handler)),
@@ -21,9 +20,8 @@ WebSocketSession::WebSocketSession(boost::beast::tcp_stream stream,
   timeouts.idle_timeout = limits.webSocketIdleTimeout;
   timeouts.keep_alive_pings = true;
   ws_.set_option(timeouts);
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    res.set(http::field::server, "convox");
-  }));
+  ws_.set_option(
+      websocket::stream_base::decorator([](websocket::response_type& res) { res.set(http::field::server, "convox"); }));
 }
 
 void WebSocketSession::run(HttpRequest upgradeRequest) {
@@ -58,9 +56,8 @@ void WebSocketSession::readNext() {
     }
     if (self->handler_ && !self->closeRequested_) {
       const auto data = self->readBuffer_.cdata();
-      self->handler_->onMessage(
-          std::string_view(static_cast<const char*>(data.data()), data.size()),
-          self->ws_.got_binary());
+      self->handler_->onMessage(std::string_view(static_cast<const char*>(data.data()), data.size()),
+                                self->ws_.got_binary());
     }
     self->readBuffer_.clear();
     self->readNext();
@@ -68,15 +65,13 @@ void WebSocketSession::readNext() {
 }
 
 void WebSocketSession::sendBinary(std::string bytes) {
-  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), b = std::move(bytes)]() mutable {
-    self->enqueue(std::move(b), true);
-  });
+  boost::asio::post(ws_.get_executor(),
+                    [self = shared_from_this(), b = std::move(bytes)]() mutable { self->enqueue(std::move(b), true); });
 }
 
 void WebSocketSession::sendText(std::string text) {
-  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), t = std::move(text)]() mutable {
-    self->enqueue(std::move(t), false);
-  });
+  boost::asio::post(ws_.get_executor(),
+                    [self = shared_from_this(), t = std::move(text)]() mutable { self->enqueue(std::move(t), false); });
 }
 
 void WebSocketSession::close(uint16_t code, std::string reason) {
@@ -94,12 +89,13 @@ void WebSocketSession::enqueue(std::string data, bool binary) {
   if (closeRequested_ || !open_) return;
   queuedBytes_ += data.size();
   if (queuedBytes_ > maxQueueBytes_) {
-    logger("http")->warn("websocket {}: send queue over {} bytes, disconnecting a slow peer",
-                         remoteAddress_, maxQueueBytes_);
+    logger("http")->warn("websocket {}: send queue over {} bytes, disconnecting a slow peer", remoteAddress_,
+                         maxQueueBytes_);
     queue_.clear();
     queuedBytes_ = 0;
     closeRequested_ = true;
-    closeReason_ = websocket::close_reason(static_cast<websocket::close_code>(close_code::kPolicyViolation), "send queue overflow");
+    closeReason_ = websocket::close_reason(static_cast<websocket::close_code>(close_code::kPolicyViolation),
+                                           "send queue overflow");
     if (!writing_) startClose();
     return;
   }
@@ -133,9 +129,7 @@ void WebSocketSession::startClose() {
   if (closeSent_ || !ws_.is_open()) return;
   closeSent_ = true;
   writing_ = true;
-  ws_.async_close(closeReason_, [self = shared_from_this()](boost::beast::error_code) {
-    self->writing_ = false;
-  });
+  ws_.async_close(closeReason_, [self = shared_from_this()](boost::beast::error_code) { self->writing_ = false; });
 }
 
 void WebSocketSession::finish(uint16_t code, std::string_view reason) {

@@ -11,8 +11,7 @@ namespace convox::common::detail {
 
 // One accepted WebSocket: reads messages into the handler, writes queued
 // messages one at a time, enforces the message and send-queue limits.
-class WebSocketSession final : public WebSocketConnection,
-                               public std::enable_shared_from_this<WebSocketSession> {
+class WebSocketSession final : public WebSocketConnection, public std::enable_shared_from_this<WebSocketSession> {
  public:
   WebSocketSession(boost::beast::tcp_stream stream, std::shared_ptr<WebSocketHandler> handler,
                    const HttpServerLimits& limits, std::string remoteAddress);

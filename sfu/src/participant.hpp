@@ -11,8 +11,7 @@ namespace convox::sfu {
 // One participant's state in a room. Lives on the signalling thread.
 class Participant {
  public:
-  Participant(std::string sid, const common::ClaimGrants& grants, std::shared_ptr<SignalSink> sink,
-              int64_t nowMillis);
+  Participant(std::string sid, const common::ClaimGrants& grants, std::shared_ptr<SignalSink> sink, int64_t nowMillis);
 
   const livekit::ParticipantInfo& info() const { return info_; }
   const std::string& sid() const { return info_.sid(); }

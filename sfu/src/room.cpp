@@ -14,8 +14,8 @@ std::shared_ptr<Participant> Room::findByIdentity(std::string_view identity) con
 }
 
 size_t Room::visibleCount() const {
-  return static_cast<size_t>(std::count_if(participants_.begin(), participants_.end(),
-                                           [](const auto& p) { return !p->hidden(); }));
+  return static_cast<size_t>(
+      std::count_if(participants_.begin(), participants_.end(), [](const auto& p) { return !p->hidden(); }));
 }
 
 void Room::add(std::shared_ptr<Participant> p) {

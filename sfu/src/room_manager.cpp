@@ -83,9 +83,9 @@ Room& RoomManager::createRoomLocked(const std::string& name, const livekit::Room
   info.set_creation_time_ms(nowMs);
   info.set_empty_timeout(config && config->empty_timeout() ? config->empty_timeout() : defaults_.emptyTimeoutSeconds);
   info.set_departure_timeout(config && config->departure_timeout() ? config->departure_timeout()
-                                                                    : defaults_.departureTimeoutSeconds);
+                                                                   : defaults_.departureTimeoutSeconds);
   info.set_max_participants(config && config->max_participants() ? config->max_participants()
-                                                                  : defaults_.maxParticipants);
+                                                                 : defaults_.maxParticipants);
   if (config) info.set_metadata(config->metadata());
   for (const char* mime : {"audio/opus", "video/VP8", "video/H264"}) info.add_enabled_codecs()->set_mime(mime);
   auto room = std::make_unique<Room>(io_, std::move(info));
@@ -106,7 +106,7 @@ livekit::Room RoomManager::createRoom(const livekit::CreateRoomRequest& request)
   config.set_metadata(request.metadata());
   *config.mutable_agents() = request.agents();
   auto& room = createRoomLocked(request.name(), &config);
-  const auto name = request.name();
+  const auto& name = request.name();
   room.armCloseTimer(room.info().empty_timeout(), [this, name] { closeIfIdle(name); });
   return room.info();
 }
@@ -144,7 +144,8 @@ void RoomManager::closeRoom(const std::string& name, livekit::RoomEndReason reas
     room->remove(*p);
     for (auto* l : listeners_) l->onParticipantLeft(room->info(), p->info());
   }
-  common::logger("room")->info("room {} ({}) closed: {}", name, room->info().sid(), livekit::RoomEndReason_Name(reason));
+  common::logger("room")->info("room {} ({}) closed: {}", name, room->info().sid(),
+                               livekit::RoomEndReason_Name(reason));
   updateGauges();
   for (auto* l : listeners_) l->onRoomFinished(room->info(), reason);
 }
@@ -186,8 +187,10 @@ std::optional<livekit::ParticipantInfo> RoomManager::updateParticipant(const liv
     if (!req.name().empty()) info.set_name(req.name());
     for (const auto& [k, v] : req.attributes()) {
       // An empty value deletes the attribute, as in LiveKit.
-      if (v.empty()) info.mutable_attributes()->erase(k);
-      else (*info.mutable_attributes())[k] = v;
+      if (v.empty())
+        info.mutable_attributes()->erase(k);
+      else
+        (*info.mutable_attributes())[k] = v;
     }
     if (req.has_permission()) *info.mutable_permission() = req.permission();
   });
@@ -206,7 +209,7 @@ std::optional<livekit::Room> RoomManager::updateRoomMetadata(const std::string& 
 }
 
 std::variant<RoomManager::Joined, AdmitError> RoomManager::join(const common::ClaimGrants& grants,
-                                                                 std::shared_ptr<SignalSink> sink) {
+                                                                std::shared_ptr<SignalSink> sink) {
   if (auto refused = admit(grants)) return *refused;
   const auto& name = grants.video->room;
   Room* room = findRoom(name);
@@ -228,7 +231,8 @@ std::variant<RoomManager::Joined, AdmitError> RoomManager::join(const common::Cl
   }
   room->add(participant);
   joined.room = room->info();
-  common::logger("room")->info("room {}: participant {} ({}) joined", name, participant->identity(), participant->sid());
+  common::logger("room")->info("room {}: participant {} ({}) joined", name, participant->identity(),
+                               participant->sid());
   updateGauges();
   if (!participant->hidden()) room->broadcast(participantUpdate(participant->info()), participant.get());
   for (auto* l : listeners_) l->onParticipantJoined(room->info(), participant->info());
@@ -268,8 +272,10 @@ bool RoomManager::updateOwnMetadata(const std::shared_ptr<Participant>& p,
     if (!request.metadata().empty()) info.set_metadata(request.metadata());
     if (!request.name().empty()) info.set_name(request.name());
     for (const auto& [k, v] : request.attributes()) {
-      if (v.empty()) info.mutable_attributes()->erase(k);
-      else (*info.mutable_attributes())[k] = v;
+      if (v.empty())
+        info.mutable_attributes()->erase(k);
+      else
+        (*info.mutable_attributes())[k] = v;
     }
   });
   broadcastParticipant(*room, *p);

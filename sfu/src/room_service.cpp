@@ -33,14 +33,16 @@ RoomService::RoomService(RoomManager& rooms, common::TwirpAuthenticator authenti
         return rooms.createRoom(req);
       });
   twirp_.method<livekit::ListRoomsRequest, livekit::ListRoomsResponse>(
-      "ListRooms", [&rooms](const livekit::ListRoomsRequest& req, const ClaimGrants& g) -> Result<livekit::ListRoomsResponse> {
+      "ListRooms",
+      [&rooms](const livekit::ListRoomsRequest& req, const ClaimGrants& g) -> Result<livekit::ListRoomsResponse> {
         if (auto denied = common::checkRoomList(g); !denied.empty()) return TwirpError::permissionDenied(denied);
         livekit::ListRoomsResponse res;
         for (auto& room : rooms.listRooms({req.names().begin(), req.names().end()})) *res.add_rooms() = std::move(room);
         return res;
       });
   twirp_.method<livekit::DeleteRoomRequest, livekit::DeleteRoomResponse>(
-      "DeleteRoom", [&rooms](const livekit::DeleteRoomRequest& req, const ClaimGrants& g) -> Result<livekit::DeleteRoomResponse> {
+      "DeleteRoom",
+      [&rooms](const livekit::DeleteRoomRequest& req, const ClaimGrants& g) -> Result<livekit::DeleteRoomResponse> {
         if (auto denied = common::checkRoomCreate(g); !denied.empty()) return TwirpError::permissionDenied(denied);
         if (req.room().empty()) return TwirpError::invalidArgument("room is required");
         if (!rooms.deleteRoom(req.room())) return roomNotFound(req.room());
@@ -48,7 +50,8 @@ RoomService::RoomService(RoomManager& rooms, common::TwirpAuthenticator authenti
       });
   twirp_.method<livekit::ListParticipantsRequest, livekit::ListParticipantsResponse>(
       "ListParticipants",
-      [&rooms](const livekit::ListParticipantsRequest& req, const ClaimGrants& g) -> Result<livekit::ListParticipantsResponse> {
+      [&rooms](const livekit::ListParticipantsRequest& req,
+               const ClaimGrants& g) -> Result<livekit::ListParticipantsResponse> {
         if (auto err = requireAdmin(g, req.room())) return *err;
         auto list = rooms.listParticipants(req.room());
         if (!list) return roomNotFound(req.room());
@@ -66,9 +69,11 @@ RoomService::RoomService(RoomManager& rooms, common::TwirpAuthenticator authenti
       });
   twirp_.method<livekit::RoomParticipantIdentity, livekit::RemoveParticipantResponse>(
       "RemoveParticipant",
-      [&rooms](const livekit::RoomParticipantIdentity& req, const ClaimGrants& g) -> Result<livekit::RemoveParticipantResponse> {
+      [&rooms](const livekit::RoomParticipantIdentity& req,
+               const ClaimGrants& g) -> Result<livekit::RemoveParticipantResponse> {
         if (auto err = requireAdmin(g, req.room())) return *err;
-        if (!rooms.removeParticipant(req.room(), req.identity())) return participantNotFound(req.room(), req.identity());
+        if (!rooms.removeParticipant(req.room(), req.identity()))
+          return participantNotFound(req.room(), req.identity());
         return livekit::RemoveParticipantResponse{};
       });
   twirp_.method<livekit::UpdateParticipantRequest, livekit::ParticipantInfo>(
@@ -89,14 +94,16 @@ RoomService::RoomService(RoomManager& rooms, common::TwirpAuthenticator authenti
       });
   twirp_.method<livekit::MuteRoomTrackRequest, livekit::MuteRoomTrackResponse>(
       "MutePublishedTrack",
-      [&rooms](const livekit::MuteRoomTrackRequest& req, const ClaimGrants& g) -> Result<livekit::MuteRoomTrackResponse> {
+      [&rooms](const livekit::MuteRoomTrackRequest& req,
+               const ClaimGrants& g) -> Result<livekit::MuteRoomTrackResponse> {
         if (auto err = requireAdmin(g, req.room())) return *err;
         if (!rooms.getParticipant(req.room(), req.identity())) return participantNotFound(req.room(), req.identity());
         // No participant publishes tracks until media arrives with the SFU.
         return TwirpError::notFound("track " + req.track_sid() + " is not published by " + req.identity());
       });
   twirp_.method<livekit::SendDataRequest, livekit::SendDataResponse>(
-      "SendData", [&rooms](const livekit::SendDataRequest& req, const ClaimGrants& g) -> Result<livekit::SendDataResponse> {
+      "SendData",
+      [&rooms](const livekit::SendDataRequest& req, const ClaimGrants& g) -> Result<livekit::SendDataResponse> {
         if (auto err = requireAdmin(g, req.room())) return *err;
         if (!rooms.listParticipants(req.room())) return roomNotFound(req.room());
         return TwirpError::unimplemented("SendData needs data channels, which arrive with the SFU media path");

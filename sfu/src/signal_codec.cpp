@@ -15,13 +15,12 @@ SignalDecodeResult decodeSignalRequest(std::string_view frame, bool binary, live
     options.ignore_unknown_fields = true;
     const auto status = google::protobuf::util::JsonStringToMessage(
         google::protobuf::StringPiece(frame.data(), frame.size()), &out, options);
-    if (!status.ok()) return {false, "text frame is not a livekit.SignalRequest in JSON: " + std::string(status.message())};
+    if (!status.ok())
+      return {false, "text frame is not a livekit.SignalRequest in JSON: " + std::string(status.message())};
   }
   return {true, {}};
 }
 
-std::string encodeSignalResponse(const livekit::SignalResponse& response) {
-  return response.SerializeAsString();
-}
+std::string encodeSignalResponse(const livekit::SignalResponse& response) { return response.SerializeAsString(); }
 
 }  // namespace convox::sfu

@@ -83,16 +83,16 @@ common::UpgradeDecision SignalService::onUpgrade(const common::HttpRequest& req)
     return {withCors(std::move(res)), nullptr};
   }
   const bool resume = truthy(queryParam(req, "reconnect"));
-  auto session = std::make_shared<SignalSession>(io_, rooms_, std::move(*admission.grants), options_, resume,
-                                                 *connectionsGauge_);
+  auto session =
+      std::make_shared<SignalSession>(io_, rooms_, std::move(*admission.grants), options_, resume, *connectionsGauge_);
   return {std::nullopt, session};
 }
 
 common::HttpResponse SignalService::onValidate(const common::HttpRequest& req) const {
   auto admission = authorise(req);
   if (!admission.grants) {
-    return withCors(common::makeResponse(req, static_cast<common::http::status>(admission.status),
-                                         admission.message + "\n"));
+    return withCors(
+        common::makeResponse(req, static_cast<common::http::status>(admission.status), admission.message + "\n"));
   }
   return withCors(common::makeResponse(req, common::http::status::ok, "success"));
 }

@@ -11,8 +11,7 @@ constexpr int32_t kProtocolVersion = 17;
 }
 
 SignalSession::SignalSession(boost::asio::io_context& io, RoomManager& rooms, common::ClaimGrants grants,
-                             const SignalServiceOptions& options, bool resumeRequested,
-                             prometheus::Gauge& connections)
+                             const SignalServiceOptions& options, bool resumeRequested, prometheus::Gauge& connections)
     : rooms_(rooms),
       options_(options),
       connections_(connections),
@@ -89,9 +88,8 @@ const std::array<SignalSession::Handler, 24>& SignalSession::handlers() {
     t[R::kPingReq] = &SignalSession::onPingReq;
     t[R::kLeave] = &SignalSession::onLeave;
     t[R::kUpdateMetadata] = &SignalSession::onUpdateMetadata;
-    for (auto media : {R::kOffer, R::kAnswer, R::kTrickle, R::kAddTrack, R::kMute, R::kSubscription,
-                       R::kTrackSetting, R::kUpdateLayers, R::kSyncState, R::kUpdateAudioTrack,
-                       R::kUpdateVideoTrack}) {
+    for (auto media : {R::kOffer, R::kAnswer, R::kTrickle, R::kAddTrack, R::kMute, R::kSubscription, R::kTrackSetting,
+                       R::kUpdateLayers, R::kSyncState, R::kUpdateAudioTrack, R::kUpdateVideoTrack}) {
       t[media] = &SignalSession::onMediaRequest;
     }
     return t;
@@ -103,8 +101,8 @@ void SignalSession::onMessage(std::string_view data, bool binary) {
   if (!participant_) return;
   livekit::SignalRequest req;
   if (auto decoded = decodeSignalRequest(data, binary, req); !decoded.ok) {
-    common::logger("signal")->warn("participant {} ({}): {}; closing", participant_->identity(),
-                                   participant_->sid(), decoded.error);
+    common::logger("signal")->warn("participant {} ({}): {}; closing", participant_->identity(), participant_->sid(),
+                                   decoded.error);
     close(common::close_code::kInvalidPayload, decoded.error);
     return;
   }

@@ -6,8 +6,8 @@
 #include "sfu/signal_service.hpp"
 #include "sfu/signal_sink.hpp"
 
-#include <boost/asio/steady_timer.hpp>
 #include <prometheus/gauge.h>
+#include <boost/asio/steady_timer.hpp>
 
 namespace convox::sfu {
 

@@ -7,11 +7,11 @@
 #include "common/logging.hpp"
 #include "proto/livekit_webhook.pb.h"
 
+#include <google/protobuf/util/json_util.h>
+#include <openssl/sha.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <google/protobuf/util/json_util.h>
-#include <openssl/sha.h>
 
 #include <deque>
 #include <thread>

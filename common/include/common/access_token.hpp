@@ -66,16 +66,15 @@ struct TokenFailure {
 
 // Verifies a token and reads its claims. Claims of the wrong JSON type make
 // the token Malformed, with the claim named in the message.
-boost::system::result<ClaimGrants, TokenFailure> verifyAccessToken(std::string_view token,
-                                                                   const SecretLookup& secrets,
+boost::system::result<ClaimGrants, TokenFailure> verifyAccessToken(std::string_view token, const SecretLookup& secrets,
                                                                    int64_t nowSeconds);
 
 // Claims as livekit-server-sdk writes them (camelCase, false grants omitted).
 boost::json::object toJsonClaims(const ClaimGrants& grants);
 
 // Signs `grants` for `ttlSeconds` from `nowSeconds` (nbf = now, exp = now + ttl).
-std::string signAccessToken(const ClaimGrants& grants, std::string_view apiKey,
-                            std::string_view secret, int64_t nowSeconds, int64_t ttlSeconds);
+std::string signAccessToken(const ClaimGrants& grants, std::string_view apiKey, std::string_view secret,
+                            int64_t nowSeconds, int64_t ttlSeconds);
 
 }  // namespace convox::common
 

@@ -82,7 +82,7 @@ class HttpRouter {
 
 struct HttpServerLimits {
   size_t maxBodyBytes = 1 << 20;
-  size_t maxHeaderBytes = 16 * 1024;
+  size_t maxHeaderBytes = size_t{16} * 1024;
   size_t maxWebSocketMessageBytes = 1 << 20;
   size_t maxWebSocketSendQueueBytes = 8 << 20;  // a slower peer is disconnected
   std::chrono::seconds requestTimeout{30};
@@ -91,8 +91,7 @@ struct HttpServerLimits {
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, HttpRouter router, HttpServerLimits limits,
-             RequestObserver observer = {});
+  HttpServer(boost::asio::io_context& io, HttpRouter router, HttpServerLimits limits, RequestObserver observer = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -42,10 +42,8 @@ struct VerifiedJwt {
 };
 
 // Verifies signature and time claims. `nowSeconds` is unix time.
-boost::system::result<VerifiedJwt, JwtFailure> verifyJwt(std::string_view token,
-                                                         const SecretLookup& secrets,
-                                                         int64_t nowSeconds,
-                                                         int64_t leewaySeconds = 60);
+boost::system::result<VerifiedJwt, JwtFailure> verifyJwt(std::string_view token, const SecretLookup& secrets,
+                                                         int64_t nowSeconds, int64_t leewaySeconds = 60);
 
 // Signs `claims` with header {"alg":"HS256"} (as livekit-server-sdk does).
 std::string signJwt(const boost::json::object& claims, std::string_view secret);

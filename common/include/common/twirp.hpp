@@ -50,8 +50,7 @@ class TwirpService {
 
   template <typename Req, typename Resp>
   void method(const std::string& name, Method<Req, Resp> fn) {
-    methods_[name] = [fn = std::move(fn)](const std::string& body, bool json,
-                                         const ClaimGrants& grants) -> Outcome {
+    methods_[name] = [fn = std::move(fn)](const std::string& body, bool json, const ClaimGrants& grants) -> Outcome {
       Req req;
       if (auto err = decode(body, json, req)) return *err;
       auto result = fn(req, grants);

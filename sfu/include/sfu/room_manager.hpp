@@ -9,9 +9,9 @@
 #include "proto/livekit_rtc.pb.h"
 #include "sfu/room_events.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+#include <boost/asio/io_context.hpp>
 
 #include <map>
 #include <memory>

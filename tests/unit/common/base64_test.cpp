@@ -24,8 +24,8 @@ TEST(Base64, UrlAlphabetWithoutPadding) {
 }
 
 TEST(Base64, RejectsInvalidInput) {
-  EXPECT_FALSE(base64Decode("abc"));     // not a multiple of 4
-  EXPECT_FALSE(base64Decode("ab!d"));    // bad character
+  EXPECT_FALSE(base64Decode("abc"));      // not a multiple of 4
+  EXPECT_FALSE(base64Decode("ab!d"));     // bad character
   EXPECT_FALSE(base64UrlDecode("a+b/"));  // standard alphabet in a URL-safe field
   EXPECT_FALSE(base64UrlDecode("a"));     // impossible length
 }

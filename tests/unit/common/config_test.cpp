@@ -37,9 +37,7 @@ TEST(Config, DevModeNeedsNothingElse) {
   EXPECT_EQ(c.keys.at("devkey"), "secret");
 }
 
-TEST(Config, WithoutDevKeysAreRequired) {
-  EXPECT_NE(error({}).find("no API keys"), std::string::npos);
-}
+TEST(Config, WithoutDevKeysAreRequired) { EXPECT_NE(error({}).find("no API keys"), std::string::npos); }
 
 TEST(Config, FlagsBeatEnvironmentWhichBeatsFile) {
   ConfigSources s;
@@ -47,9 +45,9 @@ TEST(Config, FlagsBeatEnvironmentWhichBeatsFile) {
   s.env = env({{"CONVOX_PORT", "2000"}, {"CONVOX_BIND", "10.0.0.2"}});
   s.flags.port = 3000;
   const auto c = ok(s);
-  EXPECT_EQ(c.port, 3000);         // flag
-  EXPECT_EQ(c.bind, "10.0.0.2");   // env over file
-  EXPECT_EQ(c.logLevel, "warn");   // file over default
+  EXPECT_EQ(c.port, 3000);        // flag
+  EXPECT_EQ(c.bind, "10.0.0.2");  // env over file
+  EXPECT_EQ(c.logLevel, "warn");  // file over default
   EXPECT_EQ(c.keys.size(), 1u);
   EXPECT_EQ(c.keys.at("filekey"), "filesecret");
 }

@@ -1,9 +1,9 @@
+#include "common/jwt.hpp"
 #include "common/access_token.hpp"
 #include "common/base64.hpp"
-#include "common/jwt.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -91,8 +91,8 @@ class LiveKitSdkTokens : public ::testing::Test {
     fixture_ = boost::json::parse(s.str()).as_object();
   }
   boost::system::result<ClaimGrants, TokenFailure> verify(const char* name, int64_t offset = 0) {
-    const auto lookup = secrets({{std::string(fixture_.at("apiKey").as_string()),
-                                  std::string(fixture_.at("apiSecret").as_string())}});
+    const auto lookup =
+        secrets({{std::string(fixture_.at("apiKey").as_string()), std::string(fixture_.at("apiSecret").as_string())}});
     return verifyAccessToken(std::string(fixture_.at("tokens").at(name).as_string()), lookup,
                              fixture_.at("issuedAt").as_int64() + offset);
   }

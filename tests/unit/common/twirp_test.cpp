@@ -2,8 +2,8 @@
 
 #include "proto/livekit_room.pb.h"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 using namespace convox::common;
 
@@ -24,7 +24,9 @@ TwirpAuthenticator allowAll() {
 TwirpService echoService(TwirpAuthenticator auth = allowAll()) {
   TwirpService svc("livekit.RoomService", std::move(auth));
   svc.method<livekit::CreateRoomRequest, livekit::Room>(
-      "CreateRoom", [](const livekit::CreateRoomRequest& req, const ClaimGrants&) -> boost::system::result<livekit::Room, TwirpError> {
+      "CreateRoom",
+      [](const livekit::CreateRoomRequest& req,
+         const ClaimGrants&) -> boost::system::result<livekit::Room, TwirpError> {
         if (req.name() == "forbidden") return TwirpError::permissionDenied("no");
         livekit::Room room;
         room.set_name(req.name());
@@ -65,7 +67,8 @@ TEST(Twirp, ErrorBodyHasCodeMsgAndExactContentType) {
 
 TEST(Twirp, JsonInCamelOrSnakeCaseJsonOutSnakeCaseWithDefaults) {
   const auto svc = echoService();
-  for (const char* body : {R"({"name":"a","maxParticipants":4})", R"({"name":"a","max_participants":4,"unknownField":1})"}) {
+  for (const char* body :
+       {R"({"name":"a","maxParticipants":4})", R"({"name":"a","max_participants":4,"unknownField":1})"}) {
     const auto res = svc.handle(post("/twirp/livekit.RoomService/CreateRoom", body));
     ASSERT_EQ(res.result(), http::status::ok) << res.body();
     const auto out = json(res);
@@ -79,7 +82,8 @@ TEST(Twirp, ProtobufInProtobufOut) {
   const auto svc = echoService();
   livekit::CreateRoomRequest req;
   req.set_name("p");
-  const auto res = svc.handle(post("/twirp/livekit.RoomService/CreateRoom", req.SerializeAsString(), "application/protobuf"));
+  const auto res =
+      svc.handle(post("/twirp/livekit.RoomService/CreateRoom", req.SerializeAsString(), "application/protobuf"));
   ASSERT_EQ(res.result(), http::status::ok);
   EXPECT_EQ(res[http::field::content_type], "application/protobuf");
   livekit::Room room;
@@ -92,7 +96,8 @@ TEST(Twirp, BadRequestsGetTheRightCode) {
   auto code = [&](const HttpRequest& req) { return std::string(json(svc.handle(req)).at("code").as_string()); };
   EXPECT_EQ(code(post("/twirp/livekit.RoomService/CreateRoom", "{not json")), "malformed");
   EXPECT_EQ(code(post("/twirp/livekit.RoomService/CreateRoom", R"({"name":7})")), "malformed");
-  EXPECT_EQ(code(post("/twirp/livekit.RoomService/CreateRoom", "\xff\xff\xff\xff\x0f", "application/protobuf")), "malformed");
+  EXPECT_EQ(code(post("/twirp/livekit.RoomService/CreateRoom", "\xff\xff\xff\xff\x0f", "application/protobuf")),
+            "malformed");
   EXPECT_EQ(code(post("/twirp/livekit.RoomService/CreateRoom", "{}", "text/plain")), "bad_route");
   EXPECT_EQ(code(post("/twirp/livekit.RoomService/Nope", "{}")), "bad_route");
   EXPECT_EQ(code(post("/twirp/livekit.RoomService/CreateRoom", R"({"name":"forbidden"})")), "permission_denied");
@@ -106,7 +111,8 @@ TEST(Twirp, AuthenticationRunsBeforeTheMethod) {
     return TwirpError::unauthenticated("missing token");
   });
   svc.method<livekit::CreateRoomRequest, livekit::Room>(
-      "CreateRoom", [&](const livekit::CreateRoomRequest&, const ClaimGrants&) -> boost::system::result<livekit::Room, TwirpError> {
+      "CreateRoom",
+      [&](const livekit::CreateRoomRequest&, const ClaimGrants&) -> boost::system::result<livekit::Room, TwirpError> {
         called = true;
         return livekit::Room{};
       });

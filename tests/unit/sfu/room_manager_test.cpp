@@ -1,5 +1,5 @@
-#include "recording_signal_sink.hpp"
 #include "sfu/room_manager.hpp"
+#include "recording_signal_sink.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,9 @@ namespace {
 class RecordingListener : public sfu::RoomEventListener {
  public:
   void onRoomStarted(const livekit::Room& r) override { events.push_back("room_started " + r.name()); }
-  void onRoomFinished(const livekit::Room& r, livekit::RoomEndReason) override { events.push_back("room_finished " + r.name()); }
+  void onRoomFinished(const livekit::Room& r, livekit::RoomEndReason) override {
+    events.push_back("room_finished " + r.name());
+  }
   void onParticipantJoined(const livekit::Room&, const livekit::ParticipantInfo& p) override {
     events.push_back("joined " + p.identity());
   }
