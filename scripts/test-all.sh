@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a bare Debian 12 machine to a verdict:
 #   1. install dependencies (apt + npm ci)         scripts/install-deps.sh
-#   2. -Werror build (gcc) and unit tests (ctest)   build/
+#   2. -Werror build (gcc), lint, unit tests (ctest) build/
 #   3. ASan+UBSan build (clang), unit tests again   build-asan/
 #   4. bounded libFuzzer runs of every fuzz target  (CONVOX_FUZZ_SECONDS each, default 60)
 #   5. interop tests (node --test, real npm peers)  against the release build,
@@ -71,6 +71,8 @@ fi
 
 step "release build (gcc, -Werror)"
 if build build-release build; then
+  step "lint (clang-format, clang-tidy)"
+  if scripts/lint.sh build >"$logs/lint.log" 2>&1; then echo "lint: clean"; record lint 1 0; else tail -40 "$logs/lint.log"; record lint 0 1; fi
   step "unit tests"
   run_ctest unit build
   step "interop tests (release build)"
