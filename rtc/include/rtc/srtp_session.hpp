@@ -1,0 +1,71 @@
+#pragma once
+
+// SRTP/SRTCP (RFC 3711, RFC 7714) on libsrtp2, keyed from DTLS-SRTP
+// (RFC 5764). Protect and unprotect work in place on the caller's buffer;
+// nothing is allocated per packet.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace convox::rtc {
+
+enum class SrtpProfile : uint16_t {
+  // Values are the DTLS-SRTP protection profile ids (RFC 5764, RFC 7714).
+  AeadAes128Gcm = 0x0007,
+  Aes128CmHmacSha1_80 = 0x0001,
+};
+
+std::string_view srtpProfileName(SrtpProfile profile);  // as OpenSSL names it
+size_t srtpKeyLength(SrtpProfile profile);
+size_t srtpSaltLength(SrtpProfile profile);
+
+// Room a protected packet needs past the plaintext: the auth tag (and the
+// SRTCP index). Send buffers must have this much spare capacity.
+inline constexpr size_t kSrtpMaxTrailer = 16 + 4 + 4;
+
+enum class SrtpStatus { Ok, ReplayOld, ReplayDuplicate, AuthFailed, TooShort, NoRoom, Error };
+
+std::string_view describe(SrtpStatus status);
+
+// The keying material DTLS exports, split into our and the peer's key+salt.
+struct SrtpKeys {
+  SrtpProfile profile = SrtpProfile::AeadAes128Gcm;
+  std::vector<uint8_t> localKeySalt;   // protects what we send
+  std::vector<uint8_t> remoteKeySalt;  // unprotects what we receive
+};
+
+// Splits RFC 5764 §4.2 keying material (client key | server key | client
+// salt | server salt) by our DTLS role.
+SrtpKeys splitDtlsSrtpKeyingMaterial(SrtpProfile profile, std::span<const uint8_t> material, bool weAreDtlsClient);
+
+class SrtpSession {
+ public:
+  // nullptr and `error` set if libsrtp refuses the keys.
+  static std::unique_ptr<SrtpSession> create(const SrtpKeys& keys, std::string& error);
+  ~SrtpSession();
+  SrtpSession(const SrtpSession&) = delete;
+  SrtpSession& operator=(const SrtpSession&) = delete;
+
+  // `buffer` holds the packet in its first `length` bytes; on success
+  // `length` is updated. Protect needs `length + kSrtpMaxTrailer <= buffer.size()`.
+  SrtpStatus protectRtp(std::span<uint8_t> buffer, size_t& length);
+  SrtpStatus unprotectRtp(std::span<uint8_t> buffer, size_t& length);
+  SrtpStatus protectRtcp(std::span<uint8_t> buffer, size_t& length);
+  SrtpStatus unprotectRtcp(std::span<uint8_t> buffer, size_t& length);
+
+  SrtpProfile profile() const { return profile_; }
+
+ private:
+  struct Contexts;
+  SrtpSession(SrtpProfile profile, std::unique_ptr<Contexts> contexts);
+
+  SrtpProfile profile_;
+  std::unique_ptr<Contexts> contexts_;
+};
+
+}  // namespace convox::rtc
