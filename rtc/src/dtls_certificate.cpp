@@ -54,15 +54,14 @@ std::shared_ptr<const DtlsCertificate> DtlsCertificate::generate(std::string& er
   if (ok) {
     uint64_t serial = 0;
     RAND_bytes(reinterpret_cast<unsigned char*>(&serial), sizeof serial);
-    ok = X509_set_version(cert, 2) == 1 &&
-         ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert), serial >> 1) == 1 &&
+    ok = X509_set_version(cert, 2) == 1 && ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert), serial >> 1) == 1 &&
          X509_gmtime_adj(X509_getm_notBefore(cert), -86400) != nullptr &&
          X509_gmtime_adj(X509_getm_notAfter(cert), 30L * 86400) != nullptr && X509_set_pubkey(cert, key) == 1;
   }
   if (ok) {
     X509_NAME* name = X509_get_subject_name(cert);
-    ok = X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("convox"), -1,
-                                    -1, 0) == 1 &&
+    ok = X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("convox"), -1, -1,
+                                    0) == 1 &&
          X509_set_issuer_name(cert, name) == 1 && X509_sign(cert, key, EVP_sha256()) > 0;
   }
   if (!ok) {

@@ -38,9 +38,12 @@ int DtlsTransport::bioWrite(BIO* bio, const char* data, int len) {
 
 long DtlsTransport::bioCtrl(BIO*, int cmd, long, void*) {
   switch (cmd) {
-    case BIO_CTRL_FLUSH: return 1;
-    case BIO_CTRL_DGRAM_QUERY_MTU: return kMtu;
-    default: return 0;
+    case BIO_CTRL_FLUSH:
+      return 1;
+    case BIO_CTRL_DGRAM_QUERY_MTU:
+      return kMtu;
+    default:
+      return 0;
   }
 }
 
@@ -106,8 +109,10 @@ void DtlsTransport::start(DtlsRole role) {
   if (state_ != DtlsState::New) return;
   role_ = role;
   state_ = DtlsState::Connecting;
-  if (role == DtlsRole::Client) SSL_set_connect_state(ssl_);
-  else SSL_set_accept_state(ssl_);
+  if (role == DtlsRole::Client)
+    SSL_set_connect_state(ssl_);
+  else
+    SSL_set_accept_state(ssl_);
   if (role == DtlsRole::Client) continueHandshake();
 }
 

@@ -10,8 +10,8 @@ std::unique_ptr<OpusFrameEncoder> OpusFrameEncoder::create(const OpusEncoderSett
     return nullptr;
   }
   int rc = OPUS_OK;
-  auto* enc = opus_encoder_create(kOpusSampleRate, s.channels,
-                                  s.voice ? OPUS_APPLICATION_VOIP : OPUS_APPLICATION_AUDIO, &rc);
+  auto* enc =
+      opus_encoder_create(kOpusSampleRate, s.channels, s.voice ? OPUS_APPLICATION_VOIP : OPUS_APPLICATION_AUDIO, &rc);
   if (rc != OPUS_OK || !enc) {
     error = std::string("opus_encoder_create: ") + opus_strerror(rc);
     return nullptr;

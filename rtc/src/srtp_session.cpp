@@ -18,12 +18,18 @@ bool ensureSrtpInitialised() {
 
 SrtpStatus fromSrtp(srtp_err_status_t s) {
   switch (s) {
-    case srtp_err_status_ok: return SrtpStatus::Ok;
-    case srtp_err_status_replay_old: return SrtpStatus::ReplayOld;
-    case srtp_err_status_replay_fail: return SrtpStatus::ReplayDuplicate;
-    case srtp_err_status_auth_fail: return SrtpStatus::AuthFailed;
-    case srtp_err_status_bad_param: return SrtpStatus::TooShort;
-    default: return SrtpStatus::Error;
+    case srtp_err_status_ok:
+      return SrtpStatus::Ok;
+    case srtp_err_status_replay_old:
+      return SrtpStatus::ReplayOld;
+    case srtp_err_status_replay_fail:
+      return SrtpStatus::ReplayDuplicate;
+    case srtp_err_status_auth_fail:
+      return SrtpStatus::AuthFailed;
+    case srtp_err_status_bad_param:
+      return SrtpStatus::TooShort;
+    default:
+      return SrtpStatus::Error;
   }
 }
 
@@ -49,13 +55,20 @@ size_t srtpSaltLength(SrtpProfile profile) { return profile == SrtpProfile::Aead
 
 std::string_view describe(SrtpStatus status) {
   switch (status) {
-    case SrtpStatus::Ok: return "ok";
-    case SrtpStatus::ReplayOld: return "replayed packet (too old)";
-    case SrtpStatus::ReplayDuplicate: return "replayed packet (duplicate)";
-    case SrtpStatus::AuthFailed: return "authentication failed";
-    case SrtpStatus::TooShort: return "packet too short";
-    case SrtpStatus::NoRoom: return "no room for the auth tag";
-    case SrtpStatus::Error: return "srtp error";
+    case SrtpStatus::Ok:
+      return "ok";
+    case SrtpStatus::ReplayOld:
+      return "replayed packet (too old)";
+    case SrtpStatus::ReplayDuplicate:
+      return "replayed packet (duplicate)";
+    case SrtpStatus::AuthFailed:
+      return "authentication failed";
+    case SrtpStatus::TooShort:
+      return "packet too short";
+    case SrtpStatus::NoRoom:
+      return "no room for the auth tag";
+    case SrtpStatus::Error:
+      return "srtp error";
   }
   return "srtp error";
 }

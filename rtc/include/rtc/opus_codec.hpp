@@ -21,10 +21,10 @@ inline constexpr size_t kOpusMaxPacketBytes = 1275;
 struct OpusEncoderSettings {
   int channels = 1;
   int bitrate = 32000;
-  bool dtx = false;          // send nothing (or comfort noise) in silence
-  bool inbandFec = false;    // LBRR frames so the receiver can repair one loss
+  bool dtx = false;        // send nothing (or comfort noise) in silence
+  bool inbandFec = false;  // LBRR frames so the receiver can repair one loss
   int expectedLossPercent = 0;
-  bool voice = true;         // OPUS_APPLICATION_VOIP, else AUDIO
+  bool voice = true;  // OPUS_APPLICATION_VOIP, else AUDIO
 };
 
 class OpusFrameEncoder {

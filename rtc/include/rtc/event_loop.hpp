@@ -1,0 +1,54 @@
+#pragma once
+
+// A media thread's event loop: one GLib main context (libnice dispatches on
+// it) plus posted tasks and timers. rtc/ starts no threads; whoever owns a
+// thread runs its loop there, and everything attached to the loop (ICE
+// agents, transports) is then used from that thread only.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <thread>
+
+typedef struct _GMainContext GMainContext;
+
+namespace convox::rtc {
+
+class EventLoop {
+ public:
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Runs `task` on the loop's thread. Callable from any thread.
+  void post(std::function<void()> task);
+
+  // Runs `task` once after `delay` on the loop's thread; returns an id for
+  // cancel(). Call from the loop's thread.
+  uint32_t addTimer(std::chrono::milliseconds delay, std::function<void()> task);
+  void cancelTimer(uint32_t id);
+
+  // Dispatches until stop() (from any thread). The calling thread becomes
+  // the loop's thread.
+  void run();
+  void stop();
+  // Dispatches for `duration`, or until `done` returns true. For tests and
+  // tools that drive the loop from their own thread.
+  void runFor(std::chrono::milliseconds duration);
+  bool runUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+
+  bool isLoopThread() const { return std::this_thread::get_id() == owner_; }
+  GMainContext* context() const { return context_; }
+
+ private:
+  void claimThread() { owner_ = std::this_thread::get_id(); }
+
+  GMainContext* context_;
+  std::thread::id owner_;
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace convox::rtc
