@@ -1,0 +1,93 @@
+#pragma once
+
+// ICE (RFC 8445) on libnice, attached to an EventLoop's GLib context. The
+// server side runs ICE-lite (controlled, RFC 8445 §2.5); the client side a
+// full controlling agent. Candidates trickle both ways as SDP
+// "candidate:..." strings. Consent freshness (RFC 7675) detects dead peers.
+
+#include "rtc/event_loop.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+typedef struct _NiceAgent NiceAgent;
+
+namespace convox::rtc {
+
+enum class IceRole { Lite, Controlling, Controlled };
+
+enum class IceState { New, Gathering, Checking, Connected, Disconnected, Failed };
+
+std::string_view describe(IceState state);
+
+struct IceSettings {
+  IceRole role = IceRole::Lite;
+  uint16_t portMin = 0;  // 0, 0 = any port
+  uint16_t portMax = 0;
+  // Gather only on these local addresses (empty = every interface). Tests
+  // name their loopback or namespace address so no traffic leaves them.
+  std::vector<std::string> localAddresses;
+  // Written in place of host candidate addresses (a server behind 1:1 NAT).
+  std::optional<std::string> announcedAddress;
+  bool tcp = false;  // also offer ICE-TCP passive candidates
+};
+
+class IceAgentListener {
+ public:
+  virtual ~IceAgentListener() = default;
+  // A local candidate, as "candidate:..." (no "a=").
+  virtual void onIceCandidate(const std::string& candidate) = 0;
+  virtual void onIceGatheringDone() = 0;
+  virtual void onIceStateChange(IceState state) = 0;
+  // A non-STUN datagram; the buffer may be modified in place until return.
+  virtual void onIcePacket(std::span<uint8_t> packet) = 0;
+};
+
+class IceAgent {
+ public:
+  IceAgent(EventLoop& loop, IceAgentListener& listener, IceSettings settings);
+  ~IceAgent();
+  IceAgent(const IceAgent&) = delete;
+  IceAgent& operator=(const IceAgent&) = delete;
+
+  // Creates the stream and starts gathering.
+  bool start(std::string& error);
+  const std::string& localUfrag() const { return localUfrag_; }
+  const std::string& localPassword() const { return localPassword_; }
+  // Local candidates gathered so far.
+  std::vector<std::string> localCandidates() const;
+
+  bool setRemoteCredentials(const std::string& ufrag, const std::string& password);
+  // A remote "candidate:..." (with or without "a="); false if unusable (an
+  // mDNS name, for one: a lite agent learns that peer from its checks).
+  bool addRemoteCandidate(const std::string& candidate);
+  void remoteGatheringDone();
+
+  // Sends one datagram on the selected pair; false if there is none yet.
+  bool send(std::span<const uint8_t> datagram);
+  IceState state() const { return state_; }
+
+ private:
+  static void onGatheringDoneThunk(NiceAgent*, unsigned stream, void* self);
+  static void onNewCandidateThunk(NiceAgent*, void* candidate, void* self);
+  static void onStateThunk(NiceAgent*, unsigned stream, unsigned component, unsigned state, void* self);
+  static void onReceiveThunk(NiceAgent*, unsigned stream, unsigned component, unsigned len, char* buf, void* self);
+  std::string candidateLine(void* niceCandidate) const;
+
+  // Passed by argument.
+  EventLoop& loop_;
+  IceAgentListener& listener_;
+  const IceSettings settings_;
+  // Allocated by this.
+  NiceAgent* agent_ = nullptr;
+  // Others.
+  unsigned streamId_ = 0;
+  std::string localUfrag_;
+  std::string localPassword_;
+  IceState state_ = IceState::New;
+};
+
+}  // namespace convox::rtc
