@@ -12,7 +12,7 @@ if ! clang-format --dry-run --Werror "${sources[@]}"; then
   echo "lint: clang-format differs (run: clang-format -i on the files above)"
   status=1
 fi
-mapfile -t units < <(printf '%s\n' "${sources[@]}" | grep -E '^(common|sfu|app)/.*\.cpp$')
+mapfile -t units < <(printf '%s\n' "${sources[@]}" | grep -E '^(common|sfu|rtc|app)/.*\.cpp$')
 if ! printf '%s\n' "${units[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" --quiet 2>/dev/null; then
   echo "lint: clang-tidy found problems"
   status=1

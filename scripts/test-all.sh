@@ -5,7 +5,8 @@
 #   3. ASan+UBSan build (clang), unit tests again   build-asan/
 #   4. bounded libFuzzer runs of every fuzz target  (CONVOX_FUZZ_SECONDS each, default 60)
 #   5. interop tests (node --test, real npm peers)  against the release build,
-#      then again against the sanitizer build
+#      then again against the sanitizer build; rtc/ tests with headless
+#      Chromium and other real peers inside a private network namespace
 # Prints one closing line "total: N passed, N failed" and exits non-zero on any failure.
 set -uo pipefail
 
@@ -49,6 +50,18 @@ run_interop() {
   record "$name" "$p" "${f:-0}"
 }
 
+# Browser and peer tests that need a network namespace (root, iproute2).
+run_netns() {
+  local name="$1" tools="$2"
+  (cd tests/interop && CONVOX_TEST_TOOLS_DIR="$tools" lib/netns.sh node --test --test-concurrency=1 --test-reporter=tap rtc/*.netns.mjs) \
+    2>&1 | tee "$logs/$name.log"
+  local p f
+  p="$(grep -E '^# pass [0-9]+' "$logs/$name.log" | tail -1 | awk '{print $3}')"
+  f="$(grep -E '^# fail [0-9]+' "$logs/$name.log" | tail -1 | awk '{print $3}')"
+  if [ -z "$p" ]; then record "$name" 0 1; return; fi
+  record "$name" "$p" "${f:-0}"
+}
+
 build() {  # build NAME DIR CMAKE-ARGS...
   local name="$1" dir="$2"
   shift 2
@@ -77,6 +90,8 @@ if build build-release build; then
   run_ctest unit build
   step "interop tests (release build)"
   run_interop interop "$root/build/app"
+  step "rtc tests with real peers in a network namespace (release build)"
+  run_netns rtc-peers "$root/build/tests"
 fi
 
 step "sanitizer build (clang, ASan + UBSan, libFuzzer)"
@@ -100,6 +115,8 @@ if CC=clang-14 CXX=clang++-14 build build-asan build-asan -DCONVOX_SANITIZE=ON -
   done
   step "interop tests (sanitizer build)"
   run_interop interop-asan "$root/build-asan/app"
+  step "rtc tests with real peers (sanitizer build)"
+  run_netns rtc-peers-asan "$root/build-asan/tests"
 fi
 
 step "summary"

@@ -14,7 +14,7 @@ std::vector<uint8_t> certificateSha256(X509* cert) {
   return out;
 }
 
-std::string formatFingerprint(const std::vector<uint8_t>& bytes) {
+std::string formatFingerprintHex(const std::vector<uint8_t>& bytes) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string s;
   for (size_t i = 0; i < bytes.size(); ++i) {
@@ -25,7 +25,7 @@ std::string formatFingerprint(const std::vector<uint8_t>& bytes) {
   return s;
 }
 
-std::vector<uint8_t> parseFingerprint(const std::string& text) {
+std::vector<uint8_t> parseFingerprintHex(const std::string& text) {
   auto nibble = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -71,7 +71,7 @@ std::shared_ptr<const DtlsCertificate> DtlsCertificate::generate(std::string& er
     return nullptr;
   }
   return std::shared_ptr<const DtlsCertificate>(
-      new DtlsCertificate(key, cert, formatFingerprint(certificateSha256(cert))));
+      new DtlsCertificate(key, cert, formatFingerprintHex(certificateSha256(cert))));
 }
 
 DtlsCertificate::~DtlsCertificate() {

@@ -99,7 +99,7 @@ DtlsTransport::~DtlsTransport() {
 
 bool DtlsTransport::setRemoteFingerprint(const std::string& algorithm, const std::string& value) {
   if (algorithm != "sha-256" && algorithm != "SHA-256") return false;
-  auto bytes = parseFingerprint(value);
+  auto bytes = parseFingerprintHex(value);
   if (bytes.size() != 32) return false;
   remoteFingerprint_ = std::move(bytes);
   return true;

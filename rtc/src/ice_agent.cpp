@@ -142,7 +142,9 @@ void IceAgent::remoteGatheringDone() {
 }
 
 bool IceAgent::send(std::span<const uint8_t> datagram) {
-  if (!agent_ || state_ != IceState::Connected) return false;
+  // libnice itself refuses while no pair is selected; a lite agent may have
+  // one (and need to answer DTLS) a moment before it reports "connected".
+  if (!agent_) return false;
   return nice_agent_send(agent_, streamId_, kComponent, static_cast<guint>(datagram.size()),
                          reinterpret_cast<const gchar*>(datagram.data())) >= 0;
 }

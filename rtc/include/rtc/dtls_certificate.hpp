@@ -33,8 +33,8 @@ class DtlsCertificate {
 };
 
 // "AB:CD:..." of `bytes`, and back (empty on malformed input).
-std::string formatFingerprint(const std::vector<uint8_t>& bytes);
-std::vector<uint8_t> parseFingerprint(const std::string& text);
+std::string formatFingerprintHex(const std::vector<uint8_t>& bytes);
+std::vector<uint8_t> parseFingerprintHex(const std::string& text);
 
 // SHA-256 digest of a certificate, as raw bytes.
 std::vector<uint8_t> certificateSha256(X509* cert);

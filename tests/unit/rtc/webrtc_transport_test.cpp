@@ -1,0 +1,149 @@
+// Two full transport stacks on loopback: the client role (controlling ICE,
+// DTLS client) against the server role (ICE-lite, DTLS server). SRTP media
+// and data channels flow both ways, for each SRTP profile.
+#include "rtc/webrtc_transport.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace convox::rtc;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Peer : WebRtcTransportListener {
+  TransportState state = TransportState::New;
+  std::string reason;
+  std::vector<std::vector<uint8_t>> rtp, rtcp;
+  std::map<uint16_t, std::string> channels;
+  std::vector<std::string> messages;
+  void onTransportState(TransportState s, const std::string& r) override {
+    state = s;
+    reason = r;
+  }
+  void onRtp(std::span<uint8_t> p) override { rtp.emplace_back(p.begin(), p.end()); }
+  void onRtcp(std::span<uint8_t> p) override { rtcp.emplace_back(p.begin(), p.end()); }
+  void onDataChannelOpen(uint16_t id, const std::string& label, const DataChannelOptions&) override {
+    channels[id] = label;
+  }
+  void onDataChannelMessage(uint16_t, std::span<const uint8_t> d, bool) override {
+    messages.emplace_back(d.begin(), d.end());
+  }
+};
+
+std::shared_ptr<const DtlsCertificate> cert() {
+  std::string error;
+  return DtlsCertificate::generate(error);
+}
+
+WebRtcTransportSettings settings(IceRole role, std::vector<SrtpProfile> profiles) {
+  WebRtcTransportSettings s;
+  s.ice.role = role;
+  s.ice.localAddresses = {"127.0.0.1"};
+  s.certificate = cert();
+  s.srtpProfiles = std::move(profiles);
+  return s;
+}
+
+std::vector<uint8_t> rtpPacket(uint16_t seq, uint32_t ssrc) {
+  std::vector<uint8_t> p = {0x80,
+                            111,
+                            static_cast<uint8_t>(seq >> 8),
+                            static_cast<uint8_t>(seq),
+                            0,
+                            0,
+                            0x10,
+                            0x00,
+                            static_cast<uint8_t>(ssrc >> 24),
+                            static_cast<uint8_t>(ssrc >> 16),
+                            static_cast<uint8_t>(ssrc >> 8),
+                            static_cast<uint8_t>(ssrc)};
+  for (int i = 0; i < 60; ++i) p.push_back(static_cast<uint8_t>(seq + i));
+  return p;
+}
+
+class TransportPair : public ::testing::TestWithParam<SrtpProfile> {
+ protected:
+  TransportPair()
+      : server_(loop_, serverPeer_,
+                settings(IceRole::Lite, {SrtpProfile::AeadAes128Gcm, SrtpProfile::Aes128CmHmacSha1_80})),
+        client_(loop_, clientPeer_, settings(IceRole::Controlling, {GetParam()})) {}
+
+  void connect() {
+    std::string error;
+    ASSERT_TRUE(server_.start(error)) << error;
+    ASSERT_TRUE(client_.start(error)) << error;
+    // What SDP would carry: the client offers actpass, the server answers
+    // passive, so the client is the DTLS client.
+    RemoteTransportParameters toServer{client_.localIceUfrag(),    client_.localIcePassword(), "sha-256",
+                                       client_.localFingerprint(), DtlsRole::Server,           true};
+    RemoteTransportParameters toClient{server_.localIceUfrag(),    server_.localIcePassword(), "sha-256",
+                                       server_.localFingerprint(), DtlsRole::Client,           true};
+    ASSERT_TRUE(server_.setRemoteParameters(toServer, error)) << error;
+    ASSERT_TRUE(client_.setRemoteParameters(toClient, error)) << error;
+    ASSERT_TRUE(loop_.runUntil([&] { return !server_.localCandidates().empty(); }, 5s));
+    for (const auto& c : server_.localCandidates()) client_.addRemoteCandidate(c);
+    client_.remoteGatheringDone();
+    ASSERT_TRUE(loop_.runUntil(
+        [&] {
+          return serverPeer_.state == TransportState::Connected && clientPeer_.state == TransportState::Connected;
+        },
+        10s))
+        << "server: " << describe(serverPeer_.state) << " " << serverPeer_.reason
+        << "; client: " << describe(clientPeer_.state) << " " << clientPeer_.reason;
+  }
+
+  EventLoop loop_;
+  Peer serverPeer_, clientPeer_;
+  WebRtcTransport server_, client_;
+};
+
+}  // namespace
+
+TEST_P(TransportPair, SrtpMediaFlowsBothWays) {
+  connect();
+  ASSERT_EQ(client_.srtpProfile(), GetParam());
+  for (uint16_t seq = 0; seq < 10; ++seq) {
+    auto p = rtpPacket(seq, 0x1111);
+    const size_t len = p.size();
+    p.resize(len + kSrtpMaxTrailer);
+    ASSERT_TRUE(client_.sendRtp(p, len));
+  }
+  auto back = rtpPacket(7, 0x2222);
+  const size_t backLen = back.size();
+  back.resize(backLen + kSrtpMaxTrailer);
+  ASSERT_TRUE(server_.sendRtp(back, backLen));
+  std::vector<uint8_t> rr = {0x81, 201, 0, 7, 0, 0, 0x22, 0x22, 0, 0, 0x11, 0x11, 0, 0, 0, 0,
+                             0,    0,   0, 0, 0, 0, 0,    0,    0, 0, 0,    0,    0, 0, 0, 0};
+  const size_t rrLen = rr.size();
+  rr.resize(rrLen + kSrtpMaxTrailer);
+  ASSERT_TRUE(server_.sendRtcp(rr, rrLen));
+
+  ASSERT_TRUE(loop_.runUntil([&] { return serverPeer_.rtp.size() == 10 && clientPeer_.rtp.size() == 1; }, 5s));
+  EXPECT_EQ(serverPeer_.rtp[3], rtpPacket(3, 0x1111));
+  EXPECT_EQ(clientPeer_.rtp[0], rtpPacket(7, 0x2222));
+  ASSERT_TRUE(loop_.runUntil([&] { return clientPeer_.rtcp.size() == 1; }, 5s));
+  EXPECT_EQ(clientPeer_.rtcp[0].size(), rrLen);
+  EXPECT_EQ(server_.counters().rtpReceived, 10u);
+  EXPECT_EQ(server_.counters().srtpFailures, 0u);
+}
+
+TEST_P(TransportPair, DataChannelsOpenAndCarryMessages) {
+  connect();
+  std::optional<uint16_t> id;
+  ASSERT_TRUE(loop_.runUntil([&] { return (id = client_.openDataChannel("_reliable", {})).has_value(); }, 5s));
+  ASSERT_TRUE(loop_.runUntil([&] { return serverPeer_.channels.contains(*id); }, 5s));
+  EXPECT_EQ(serverPeer_.channels[*id], "_reliable");
+  const std::string text = "ping over sctp over dtls over ice";
+  ASSERT_TRUE(client_.sendData(*id, {reinterpret_cast<const uint8_t*>(text.data()), text.size()}, false));
+  ASSERT_TRUE(loop_.runUntil([&] { return !serverPeer_.messages.empty(); }, 5s));
+  EXPECT_EQ(serverPeer_.messages[0], text);
+  ASSERT_TRUE(server_.sendData(*id, {reinterpret_cast<const uint8_t*>("pong"), 4}, false));
+  ASSERT_TRUE(loop_.runUntil([&] { return !clientPeer_.messages.empty(); }, 5s));
+  EXPECT_EQ(clientPeer_.messages[0], "pong");
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, TransportPair,
+                         ::testing::Values(SrtpProfile::AeadAes128Gcm, SrtpProfile::Aes128CmHmacSha1_80),
+                         [](const auto& info) {
+                           return info.param == SrtpProfile::AeadAes128Gcm ? std::string("Gcm") : std::string("AesCm");
+                         });
