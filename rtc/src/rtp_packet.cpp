@@ -117,12 +117,12 @@ ParseResult<RtpPacketView, RtpError> RtpPacketView::parse(std::span<uint8_t> pac
   if ((packet[0] >> 6) != 2) return RtpError::BadVersion;
   RtpPacketView view;
   view.data_ = packet;
-  size_t offset = kFixedHeaderSize + 4u * (packet[0] & 0x0f);
+  size_t offset = kFixedHeaderSize + size_t{4} * (packet[0] & 0x0f);
   if (offset > packet.size()) return RtpError::CsrcOverrun;
   if ((packet[0] & 0x10) != 0) {
     if (offset + 4 > packet.size()) return RtpError::ExtensionOverrun;
     const uint16_t profile = loadBe16(&packet[offset]);
-    const size_t length = 4u * loadBe16(&packet[offset + 2]);
+    const size_t length = size_t{4} * loadBe16(&packet[offset + 2]);
     offset += 4;
     if (length > packet.size() - offset) return RtpError::ExtensionOverrun;
     view.extensionOffset_ = static_cast<uint8_t>(offset);
