@@ -49,7 +49,7 @@ long DtlsTransport::bioCtrl(BIO*, int cmd, long, void*) {
 
 DtlsTransport::DtlsTransport(std::shared_ptr<const DtlsCertificate> certificate, DtlsTransportListener& listener,
                              std::vector<SrtpProfile> profiles)
-    : certificate_(std::move(certificate)), listener_(listener), readBuffer_(64 * 1024) {
+    : certificate_(std::move(certificate)), listener_(listener), readBuffer_(size_t{64} * 1024) {
   // Each datagram OpenSSL writes goes straight out, so flights stay split
   // at record boundaries rather than concatenated in a memory BIO.
   static BIO_METHOD* outgoingMethod = [] {

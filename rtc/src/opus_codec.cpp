@@ -31,7 +31,7 @@ std::unique_ptr<OpusFrameEncoder> OpusFrameEncoder::create(const OpusEncoderSett
 OpusFrameEncoder::~OpusFrameEncoder() { opus_encoder_destroy(enc_); }
 
 int OpusFrameEncoder::encode(std::span<const int16_t> pcm, std::span<uint8_t> packet) {
-  if (pcm.size() != static_cast<size_t>(kOpusFrameSamples * channels_)) return -1;
+  if (pcm.size() != static_cast<size_t>(kOpusFrameSamples) * static_cast<size_t>(channels_)) return -1;
   const int n = opus_encode(enc_, pcm.data(), kOpusFrameSamples, packet.data(),
                             static_cast<opus_int32>(std::min(packet.size(), kOpusMaxPacketBytes)));
   return n < 0 ? -1 : n;

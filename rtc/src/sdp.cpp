@@ -1,6 +1,8 @@
 // Helpers shared by the parser and the writer, and the WebRTC support check.
 #include "rtc/sdp.hpp"
 
+#include "sdp_grammar.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -9,19 +11,12 @@
 namespace convox::rtc {
 namespace {
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    return lower(x) == lower(y);
-  });
-}
+using detail::equalsIgnoreCase;
+using detail::split;
+using detail::trim;
 
-std::string_view trimSpaces(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
+// Kept apart from detail::number, which refuses more than 20 digits: an apt=
+// with many leading zeros has always been accepted here.
 std::optional<uint8_t> payloadTypeOf(std::string_view text) {
   unsigned value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -120,17 +115,14 @@ std::string_view toString(RidDirection direction) { return direction == RidDirec
 
 std::vector<Parameter> parseFmtpParameters(std::string_view text) {
   std::vector<Parameter> params;
-  while (!text.empty()) {
-    const auto semicolon = text.find(';');
-    const auto item = trimSpaces(text.substr(0, semicolon));
-    text = semicolon == std::string_view::npos ? std::string_view{} : text.substr(semicolon + 1);
+  for (auto item : split(text, ';')) {
+    item = trim(item);
     if (item.empty()) continue;
     const auto equals = item.find('=');
     if (equals == std::string_view::npos) {
       params.push_back({std::string(item), {}});
     } else {
-      params.push_back(
-          {std::string(trimSpaces(item.substr(0, equals))), std::string(trimSpaces(item.substr(equals + 1)))});
+      params.push_back({std::string(trim(item.substr(0, equals))), std::string(trim(item.substr(equals + 1)))});
     }
   }
   return params;
@@ -162,15 +154,12 @@ std::vector<uint8_t> Codec::redPayloadTypes() const {
   // RFC 2198's fmtp is one bare item of slash-separated payload types.
   if (fmtp.size() != 1 || !fmtp[0].value.empty()) return {};
   std::vector<uint8_t> types;
-  std::string_view text = fmtp[0].key;
-  while (true) {
-    const auto slash = text.find('/');
-    const auto type = payloadTypeOf(text.substr(0, slash));
+  for (const auto item : split(fmtp[0].key, '/')) {
+    const auto type = payloadTypeOf(item);
     if (!type) return {};
     types.push_back(*type);
-    if (slash == std::string_view::npos) return types;
-    text = text.substr(slash + 1);
   }
+  return types;
 }
 
 std::optional<std::string_view> Ssrc::attribute(std::string_view name) const {

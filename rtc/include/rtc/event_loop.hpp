@@ -11,7 +11,7 @@
 #include <memory>
 #include <thread>
 
-typedef struct _GMainContext GMainContext;
+typedef struct _GMainContext GMainContext;  // NOLINT(bugprone-reserved-identifier): GLib's name
 
 namespace convox::rtc {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-typedef struct _NiceAgent NiceAgent;
+typedef struct _NiceAgent NiceAgent;  // NOLINT(bugprone-reserved-identifier): libnice's name
 
 namespace convox::rtc {
 

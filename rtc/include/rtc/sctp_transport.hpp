@@ -35,7 +35,7 @@ class SctpTransportListener {
 struct SctpSettings {
   uint16_t localPort = 5000;  // a=sctp-port
   uint16_t remotePort = 5000;
-  size_t maxMessageSize = 256 * 1024;  // a=max-message-size we accept
+  size_t maxMessageSize = size_t{256} * 1024;  // a=max-message-size we accept
 };
 
 class SctpTransport {
