@@ -46,6 +46,7 @@ WebRtcTransport::WebRtcTransport(EventLoop& loop, WebRtcTransportListener& liste
 
 WebRtcTransport::~WebRtcTransport() {
   if (dtlsTimer_) loop_.cancelTimer(dtlsTimer_);
+  if (inactivityTimer_) loop_.cancelTimer(inactivityTimer_);
 }
 
 bool WebRtcTransport::start(std::string& error) {
@@ -95,17 +96,41 @@ void WebRtcTransport::armDtlsTimer() {
   });
 }
 
+void WebRtcTransport::armInactivityCheck() {
+  const auto timeout = settings_.inactivityTimeout;
+  if (timeout.count() <= 0) return;
+  const auto period = std::max(std::chrono::milliseconds(100), timeout / 4);
+  std::weak_ptr<bool> alive = alive_;
+  inactivityTimer_ = loop_.addTimer(period, [this, alive, timeout, period] {
+    if (alive.expired()) return;
+    inactivityTimer_ = 0;
+    if (state_ != TransportState::Connected) return;
+    silentFor_ = datagramsReceived_ == datagramsAtLastCheck_ ? silentFor_ + period : std::chrono::milliseconds(0);
+    datagramsAtLastCheck_ = datagramsReceived_;
+    if (silentFor_ >= timeout) {
+      return setState(TransportState::Failed,
+                      "nothing received from the peer for " + std::to_string(silentFor_.count()) + " ms");
+    }
+    armInactivityCheck();
+  });
+}
+
 void WebRtcTransport::onIceCandidate(const std::string& candidate) { listener_.onLocalCandidate(candidate); }
 
 void WebRtcTransport::onIceGatheringDone() { listener_.onGatheringDone(); }
 
 void WebRtcTransport::onIceStateChange(IceState state) {
-  if (state == IceState::Connected) startDtlsIfReady();
+  if (state == IceState::Connected) {
+    for (const auto& d : heldDtls_) ice_.send(d);
+    heldDtls_.clear();
+    startDtlsIfReady();
+  }
   if (state == IceState::Failed) setState(TransportState::Failed, "ICE failed");
   if (state == IceState::Disconnected) setState(TransportState::Failed, "ICE consent lost");
 }
 
 void WebRtcTransport::onIcePacket(std::span<uint8_t> packet) {
+  ++datagramsReceived_;
   switch (classify(packet)) {
     case Demux::Dtls:
       dtls_.receive(packet);
@@ -139,7 +164,16 @@ void WebRtcTransport::onIcePacket(std::span<uint8_t> packet) {
   listener_.onRtp(packet.first(length));
 }
 
-void WebRtcTransport::onDtlsSend(std::span<const uint8_t> datagram) { ice_.send(datagram); }
+void WebRtcTransport::onDtlsSend(std::span<const uint8_t> datagram) {
+  if (ice_.send(datagram)) return;
+  // An ICE-lite agent can receive the ClientHello a moment before it has a
+  // selected pair to answer on; hold the reply for that moment instead of
+  // losing it to a one-second DTLS retransmission timer.
+  constexpr size_t kMaxHeld = 32;
+  if (ice_.state() != IceState::Connected && heldDtls_.size() < kMaxHeld) {
+    heldDtls_.emplace_back(datagram.begin(), datagram.end());
+  }
+}
 
 void WebRtcTransport::onDtlsConnected(const SrtpKeys& keys) {
   std::string error;
@@ -152,6 +186,7 @@ void WebRtcTransport::onDtlsConnected(const SrtpKeys& keys) {
     if (!sctp_->start(dtls_.role() == DtlsRole::Client, error)) return setState(TransportState::Failed, error);
   }
   setState(TransportState::Connected);
+  armInactivityCheck();
 }
 
 void WebRtcTransport::onDtlsData(std::span<const uint8_t> data) {

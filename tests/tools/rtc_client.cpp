@@ -22,7 +22,7 @@ namespace {
 
 class ClientPeer final : public rtc::WebRtcTransportListener {
  public:
-  ClientPeer(rtc::EventLoop& loop, rtc::WebRtcTransportSettings settings) : loop_(loop) {
+  ClientPeer(rtc::EventLoop& loop, rtc::WebRtcTransportSettings settings) {
     transport_ = std::make_unique<rtc::WebRtcTransport>(loop, *this, std::move(settings));
     std::string error;
     encoder_ = rtc::OpusFrameEncoder::create({}, error);
@@ -169,7 +169,6 @@ class ClientPeer final : public rtc::WebRtcTransportListener {
     if (text.rfind("freq:", 0) != 0) echoed = text;
   }
 
-  rtc::EventLoop& loop_;
   std::unique_ptr<rtc::WebRtcTransport> transport_;
   std::unique_ptr<rtc::OpusFrameEncoder> encoder_;
   std::unique_ptr<rtc::OpusFrameDecoder> decoder_;
@@ -210,7 +209,8 @@ int runLoad(rtc::EventLoop& loop, const rtc::WebRtcTransportSettings& settings, 
       return 1;
     }
   }
-  if (!loop.runUntil([&] { return std::all_of(peers.begin(), peers.end(), [](auto& p) { return p->gathered; }); }, 10s)) {
+  if (!loop.runUntil([&] { return std::all_of(peers.begin(), peers.end(), [](auto& p) { return p->gathered; }); },
+                     10s)) {
     std::cerr << "gathering did not finish\n";
     return 1;
   }

@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
   router.exact("/offer", [&](const common::HttpRequest& req) {
     std::promise<std::pair<bool, std::string>> answer;
     auto future = answer.get_future();
-    tools::EchoOptions options{iceAddresses, profilesFor(queryValue(req, "srtp")), queryValue(req, "mode") == "forward"};
+    tools::EchoOptions options{iceAddresses, profilesFor(queryValue(req, "srtp")),
+                               queryValue(req, "mode") == "forward"};
     loop.post([&, offer = req.body(), options] {
       sessions.push_back(std::make_unique<tools::EchoSession>(loop, certificate, options));
       sessions.back()->start(offer, [&answer](bool ok, std::string text) { answer.set_value({ok, std::move(text)}); });

@@ -46,6 +46,11 @@ struct WebRtcTransportSettings {
   std::vector<SrtpProfile> srtpProfiles{SrtpProfile::AeadAes128Gcm, SrtpProfile::Aes128CmHmacSha1_80};
   bool dataChannels = true;
   SctpSettings sctp;
+  // A connected transport that receives nothing for this long fails. An
+  // ICE-lite server sends no consent checks of its own (RFC 7675 leaves that
+  // to the full agent), so this is how it notices a peer that vanished.
+  // Zero disables it.
+  std::chrono::milliseconds inactivityTimeout{30000};
 };
 
 // What the remote description negotiated.
@@ -121,6 +126,7 @@ class WebRtcTransport final : IceAgentListener, DtlsTransportListener, SctpTrans
   void onDataChannelClosed(uint16_t id) override;
 
   void startDtlsIfReady();
+  void armInactivityCheck();
   void armDtlsTimer();
   void setState(TransportState state, const std::string& reason = {});
 
@@ -137,7 +143,12 @@ class WebRtcTransport final : IceAgentListener, DtlsTransportListener, SctpTrans
   std::optional<RemoteTransportParameters> remote_;
   TransportState state_ = TransportState::New;
   TransportCounters counters_;
+  std::vector<std::vector<uint8_t>> heldDtls_;  // handshake replies waiting for a selected pair
   uint32_t dtlsTimer_ = 0;
+  uint32_t inactivityTimer_ = 0;
+  uint64_t datagramsReceived_ = 0;
+  uint64_t datagramsAtLastCheck_ = 0;
+  std::chrono::milliseconds silentFor_{0};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -73,8 +73,8 @@ struct Pair {
 };
 
 std::vector<uint8_t> rtpPacket(uint16_t seq) {
-  std::vector<uint8_t> p = {0x80, 111, static_cast<uint8_t>(seq >> 8), static_cast<uint8_t>(seq), 0, 0, 0x03, 0xC0,
-                            0x11, 0x22, 0x33, 0x44};
+  std::vector<uint8_t> p = {
+      0x80, 111, static_cast<uint8_t>(seq >> 8), static_cast<uint8_t>(seq), 0, 0, 0x03, 0xC0, 0x11, 0x22, 0x33, 0x44};
   for (int i = 0; i < 48; ++i) p.push_back(static_cast<uint8_t>(i));
   return p;
 }

@@ -147,3 +147,38 @@ INSTANTIATE_TEST_SUITE_P(Profiles, TransportPair,
                          [](const auto& info) {
                            return info.param == SrtpProfile::AeadAes128Gcm ? std::string("Gcm") : std::string("AesCm");
                          });
+
+TEST(WebRtcTransportLiveness, ServerNoticesAVanishedPeer) {
+  EventLoop loop;
+  Peer serverPeer, clientPeer;
+  auto serverSettings = settings(IceRole::Lite, {SrtpProfile::AeadAes128Gcm});
+  serverSettings.inactivityTimeout = std::chrono::milliseconds(1000);
+  WebRtcTransport server(loop, serverPeer, serverSettings);
+  auto client =
+      std::make_unique<WebRtcTransport>(loop, clientPeer, settings(IceRole::Controlling, {SrtpProfile::AeadAes128Gcm}));
+  std::string error;
+  ASSERT_TRUE(server.start(error));
+  ASSERT_TRUE(client->start(error));
+  ASSERT_TRUE(server.setRemoteParameters({client->localIceUfrag(), client->localIcePassword(), "sha-256",
+                                          client->localFingerprint(), DtlsRole::Server, false},
+                                         error));
+  ASSERT_TRUE(client->setRemoteParameters({server.localIceUfrag(), server.localIcePassword(), "sha-256",
+                                           server.localFingerprint(), DtlsRole::Client, false},
+                                          error));
+  ASSERT_TRUE(loop.runUntil([&] { return !server.localCandidates().empty(); }, 5s));
+  for (const auto& c : server.localCandidates()) client->addRemoteCandidate(c);
+  ASSERT_TRUE(loop.runUntil([&] { return serverPeer.state == TransportState::Connected; }, 10s));
+  // While packets arrive the server stays connected...
+  for (int i = 0; i < 15; ++i) {
+    auto p = rtpPacket(static_cast<uint16_t>(i), 0x3333);
+    const size_t len = p.size();
+    p.resize(len + kSrtpMaxTrailer);
+    client->sendRtp(p, len);
+    loop.runFor(100ms);
+  }
+  EXPECT_EQ(serverPeer.state, TransportState::Connected);
+  // ...and fails once the peer is gone.
+  client.reset();
+  ASSERT_TRUE(loop.runUntil([&] { return serverPeer.state == TransportState::Failed; }, 5s));
+  EXPECT_NE(serverPeer.reason.find("nothing received"), std::string::npos) << serverPeer.reason;
+}
