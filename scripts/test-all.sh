@@ -103,9 +103,11 @@ if CC=clang-14 CXX=clang++-14 build build-asan build-asan -DCONVOX_SANITIZE=ON -
   step "fuzzing (${fuzz_seconds} s per target)"
   for target in build-asan/tests/fuzz_*; do
     name="$(basename "$target")"
-    corpus="tests/fuzz/corpus/${name#fuzz_}"
+    seeds=()
+    [ -d "tests/fuzz/corpus/${name#fuzz_}" ] && seeds+=("tests/fuzz/corpus/${name#fuzz_}")
+    [ "$name" = fuzz_sdp ] && seeds+=(tests/data/sdp)
     work="$(mktemp -d)"
-    if "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$work" "$corpus" >"$logs/$name.log" 2>&1; then
+    if "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$work" "${seeds[@]}" >"$logs/$name.log" 2>&1; then
       echo "$name: clean ($(grep -E 'stat::number_of_executed_units' "$logs/$name.log" | awk '{print $2}') runs)"
       record "$name" 1 0
     else

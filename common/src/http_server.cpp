@@ -8,6 +8,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <array>
+
 namespace convox::common {
 
 namespace beast = boost::beast;
@@ -149,6 +151,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void shutdown() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    // Lingering close: read and discard what the client is still sending
+    // (say, the rest of a body we refused as too large). Closing with unread
+    // data would reset the connection before the client reads our answer.
+    stream_.expires_after(std::chrono::seconds(5));
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(asio::buffer(drainBuffer_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (!ec) self->drain();
+    });
   }
 
   beast::tcp_stream stream_;
@@ -156,6 +169,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;
+  std::array<char, 8192> drainBuffer_{};
 };
 
 }  // namespace

@@ -1,0 +1,61 @@
+#include "dispatcher/agent_service.hpp"
+
+#include "common/access_token.hpp"
+#include "common/ids.hpp"
+#include "common/logging.hpp"
+#include "worker_session.hpp"
+
+#include <boost/url/parse.hpp>
+
+namespace convox::dispatcher {
+
+namespace {
+
+std::optional<std::string> queryParam(const common::HttpRequest& req, std::string_view name) {
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (!url) return std::nullopt;
+  auto params = url->params();
+  auto it = params.find(name);
+  if (it == params.end()) return std::nullopt;
+  return std::string((*it).value);
+}
+
+common::UpgradeDecision unauthorized(const common::HttpRequest& req, const std::string& why) {
+  common::logger("dispatch")->info("refused /agent upgrade: {}", why);
+  return {common::makeResponse(req, common::http::status::unauthorized, why + "\n"), nullptr};
+}
+
+}  // namespace
+
+AgentService::AgentService(boost::asio::io_context& io, Dispatcher& dispatcher, common::SecretLookup secrets,
+                           AgentServiceOptions options)
+    : io_(io), dispatcher_(dispatcher), secrets_(std::move(secrets)), options_(options), ticker_(io) {}
+
+AgentService::~AgentService() { ticker_.cancel(); }
+
+void AgentService::mount(common::HttpRouter& router) {
+  router.upgrade("/agent", [this](const common::HttpRequest& req) { return onUpgrade(req); });
+  scheduleTick();
+}
+
+void AgentService::scheduleTick() {
+  ticker_.expires_after(options_.tickInterval);
+  ticker_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    dispatcher_.onTick();
+    scheduleTick();
+  });
+}
+
+common::UpgradeDecision AgentService::onUpgrade(const common::HttpRequest& req) {
+  std::string token(common::bearerToken(req[common::http::field::authorization]));
+  if (token.empty()) token = queryParam(req, "access_token").value_or("");
+  if (token.empty()) return unauthorized(req, "no access token: pass Authorization: Bearer or access_token");
+  auto grants = common::verifyAccessToken(token, secrets_, common::unixSeconds());
+  if (!grants) return unauthorized(req, grants.error().message);
+  if (!grants->video || !grants->video->agent) return unauthorized(req, "token lacks the agent grant");
+  auto session = std::make_shared<WorkerSession>(io_, dispatcher_, grants->apiKey, options_.registerTimeout);
+  return {std::nullopt, session};
+}
+
+}  // namespace convox::dispatcher
