@@ -111,7 +111,12 @@ int main(int argc, char** argv) {
         std::make_unique<sfu::WebhookNotifier>(config.webhook, keys.at(config.webhook.apiKey), metrics.registry());
     rooms.addListener(webhooks.get());
   }
-  sfu::SignalService signal(io, rooms, secrets, {config.signal, kCompatibleLiveKitVersion, common::newId("ND_")},
+  sfu::MediaSettings media;
+  media.interfaces = config.rtcInterfaces;
+  if (!config.rtcNodeIp.empty()) media.announcedIp = config.rtcNodeIp;
+  media.portMin = config.rtcPortRangeStart;
+  media.portMax = config.rtcPortRangeEnd;
+  sfu::SignalService signal(io, rooms, secrets, {config.signal, media, kCompatibleLiveKitVersion, common::newId("ND_")},
                             metrics.registry());
   sfu::RoomService roomService(rooms, common::tokenAuthenticator(secrets, [] { return common::unixSeconds(); }));
 

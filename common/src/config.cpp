@@ -89,6 +89,11 @@ void applyYaml(ServerConfig& c, const std::string& text) {
   if (const auto rtc = root["rtc"]) {
     readScalar(rtc, "port_range_start", c.rtcPortRangeStart, where + " rtc");
     readScalar(rtc, "port_range_end", c.rtcPortRangeEnd, where + " rtc");
+    readScalar(rtc, "node_ip", c.rtcNodeIp, where + " rtc");
+    if (const auto interfaces = rtc["interfaces"]) {
+      if (!interfaces.IsSequence()) throw Fail{where + ": rtc.interfaces must be a list of addresses"};
+      c.rtcInterfaces = interfaces.as<std::vector<std::string>>();
+    }
   }
   if (const auto room = root["room"]) {
     readScalar(room, "empty_timeout", c.room.emptyTimeoutSeconds, where + " room");
@@ -123,6 +128,8 @@ void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
   if (auto v = get("CONVOX_LOG_FORMAT")) c.logFormat = *v;
   if (auto v = get("CONVOX_RTC_PORT_RANGE")) applyPortRange(c, *v, "CONVOX_RTC_PORT_RANGE");
   if (auto v = get("CONVOX_DATA_DIR")) c.dataDir = *v;
+  if (auto v = get("CONVOX_RTC_INTERFACES")) c.rtcInterfaces = splitList(*v);
+  if (auto v = get("CONVOX_NODE_IP")) c.rtcNodeIp = *v;
   if (auto v = get("CONVOX_PUBLIC_URL")) c.publicUrl = *v;
   if (auto v = get("CONVOX_WEBHOOK_API_KEY")) c.webhook.apiKey = *v;
   if (auto v = get("CONVOX_WEBHOOK_URLS")) c.webhook.urls = splitList(*v);

@@ -4,6 +4,7 @@
 #include "proto/livekit_rtc.pb.h"
 #include "sfu/signal_sink.hpp"
 
+#include <functional>
 #include <memory>
 
 namespace convox::sfu {
@@ -30,12 +31,23 @@ class Participant {
   // Sends a leave with `reason`, then closes the signal connection.
   void disconnect(livekit::DisconnectReason reason, livekit::LeaveRequest::Action action);
   // Forgets the sink (the connection is gone).
-  void detach() { sink_.reset(); }
+  void detach() {
+    sink_.reset();
+    dataSink_ = nullptr;
+  }
+
+  // Where DataPackets for this participant go (its data channels).
+  using DataSink = std::function<void(const std::string& bytes, bool reliable)>;
+  void setDataSink(DataSink sink) { dataSink_ = std::move(sink); }
+  void sendData(const std::string& bytes, bool reliable) {
+    if (dataSink_) dataSink_(bytes, reliable);
+  }
 
  private:
   // Passed by argument.
   common::ClaimGrants grants_;
   std::shared_ptr<SignalSink> sink_;
+  DataSink dataSink_;
   // Others.
   livekit::ParticipantInfo info_;
 };

@@ -295,3 +295,64 @@ void RoomManager::broadcastParticipant(Room& room, const Participant& subject) {
 }
 
 }  // namespace convox::sfu
+
+namespace convox::sfu {
+
+void RoomManager::forwardData(const std::shared_ptr<Participant>& sender, const std::string& bytes, bool reliable) {
+  const Room* room = findRoom(sender->grants().video->room);
+  if (!room || room->findByIdentity(sender->identity()) != sender) return;
+  if (!sender->info().permission().can_publish_data()) return;
+  livekit::DataPacket packet;
+  if (!packet.ParseFromString(bytes)) return;  // not a DataPacket: dropped
+  // The channel decides the kind; the server decides who sent it.
+  packet.set_kind(reliable ? livekit::DataPacket::RELIABLE : livekit::DataPacket::LOSSY);
+  const std::string identity = sender->hidden() ? "" : sender->identity();
+  const std::string sid = sender->hidden() ? "" : sender->sid();
+  packet.set_participant_identity(identity);
+  packet.set_participant_sid(sid);
+  if (packet.has_user()) {
+    packet.mutable_user()->set_participant_identity(identity);
+    packet.mutable_user()->set_participant_sid(sid);
+  }
+  deliverData(*room, packet, sender.get());
+}
+
+bool RoomManager::sendData(const livekit::SendDataRequest& request) {
+  const Room* room = findRoom(request.room());
+  if (!room) return false;
+  livekit::DataPacket packet;
+  packet.set_kind(request.kind());
+  auto& user = *packet.mutable_user();
+  user.set_payload(request.data());
+  if (!request.topic().empty()) user.set_topic(request.topic());
+  user.set_nonce(request.nonce());
+  for (const auto& d : request.destination_identities()) {
+    user.add_destination_identities(d);
+    packet.add_destination_identities(d);
+  }
+  for (const auto& sid : request.destination_sids()) {
+    for (const auto& p : room->participants()) {
+      if (p->sid() == sid) packet.add_destination_identities(p->identity());
+    }
+  }
+  deliverData(*room, packet, nullptr);
+  return true;
+}
+
+void RoomManager::deliverData(const Room& room, const livekit::DataPacket& packet, const Participant* sender) {
+  const auto& destinations = packet.destination_identities_size() > 0 || !packet.has_user()
+                                 ? packet.destination_identities()
+                                 : packet.user().destination_identities();
+  const auto bytes = packet.SerializeAsString();  // once, for every recipient
+  const bool reliable = packet.kind() == livekit::DataPacket::RELIABLE;
+  for (const auto& p : room.participants()) {
+    if (p.get() == sender) continue;
+    if (!destinations.empty() &&
+        std::find(destinations.begin(), destinations.end(), p->identity()) == destinations.end()) {
+      continue;
+    }
+    p->sendData(bytes, reliable);
+  }
+}
+
+}  // namespace convox::sfu

@@ -105,8 +105,9 @@ RoomService::RoomService(RoomManager& rooms, common::TwirpAuthenticator authenti
       "SendData",
       [&rooms](const livekit::SendDataRequest& req, const ClaimGrants& g) -> Result<livekit::SendDataResponse> {
         if (auto err = requireAdmin(g, req.room())) return *err;
-        if (!rooms.listParticipants(req.room())) return roomNotFound(req.room());
-        return TwirpError::unimplemented("SendData needs data channels, which arrive with the SFU media path");
+        if (req.data().size() > 60000) return TwirpError::invalidArgument("data is larger than 60000 bytes");
+        if (!rooms.sendData(req)) return roomNotFound(req.room());
+        return livekit::SendDataResponse{};
       });
 }
 

@@ -3,6 +3,7 @@
 #include "common/access_token.hpp"
 #include "common/ids.hpp"
 #include "common/logging.hpp"
+#include "media_worker.hpp"
 #include "signal_session.hpp"
 
 #include <boost/url/parse.hpp>
@@ -47,7 +48,10 @@ SignalService::SignalService(boost::asio::io_context& io, RoomManager& rooms, co
                              .Name("convox_signal_connections")
                              .Help("Open /rtc signal WebSocket connections")
                              .Register(metrics)
-                             .Add({})) {}
+                             .Add({})),
+      media_(std::make_unique<MediaWorker>(options_.media)) {}
+
+SignalService::~SignalService() = default;
 
 void SignalService::mount(common::HttpRouter& router) {
   router.upgrade("/rtc", [this](const common::HttpRequest& req) { return onUpgrade(req); });
@@ -83,8 +87,8 @@ common::UpgradeDecision SignalService::onUpgrade(const common::HttpRequest& req)
     return {withCors(std::move(res)), nullptr};
   }
   const bool resume = truthy(queryParam(req, "reconnect"));
-  auto session =
-      std::make_shared<SignalSession>(io_, rooms_, std::move(*admission.grants), options_, resume, *connectionsGauge_);
+  auto session = std::make_shared<SignalSession>(io_, rooms_, *media_, std::move(*admission.grants), options_, resume,
+                                                 *connectionsGauge_);
   return {std::nullopt, session};
 }
 

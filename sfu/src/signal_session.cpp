@@ -4,15 +4,20 @@
 #include "common/logging.hpp"
 #include "sfu/signal_codec.hpp"
 
+#include <boost/asio/post.hpp>
+
 namespace convox::sfu {
 
 namespace {
 constexpr int32_t kProtocolVersion = 17;
 }
 
-SignalSession::SignalSession(boost::asio::io_context& io, RoomManager& rooms, common::ClaimGrants grants,
-                             const SignalServiceOptions& options, bool resumeRequested, prometheus::Gauge& connections)
-    : rooms_(rooms),
+SignalSession::SignalSession(boost::asio::io_context& io, RoomManager& rooms, MediaWorker& media,
+                             common::ClaimGrants grants, const SignalServiceOptions& options, bool resumeRequested,
+                             prometheus::Gauge& connections)
+    : io_(io),
+      rooms_(rooms),
+      media_(media),
       options_(options),
       connections_(connections),
       grants_(std::move(grants)),
@@ -42,6 +47,11 @@ void SignalSession::onOpen(std::shared_ptr<common::WebSocketConnection> connecti
   }
   auto& ok = std::get<RoomManager::Joined>(joined);
   participant_ = ok.participant;
+  participant_->setDataSink([weak = weak_from_this()](const std::string& bytes, bool reliable) {
+    auto self = weak.lock();
+    if (!self || !self->publisher_) return;
+    self->media_.loop().post([p = self->publisher_, bytes, reliable] { p->sendData(bytes, reliable); });
+  });
   sendJoinResponse(ok);
   armPingTimeout();
 }
@@ -53,7 +63,9 @@ void SignalSession::sendJoinResponse(const RoomManager::Joined& joined) {
   *join.mutable_participant() = participant_->info();
   for (const auto& other : joined.others) *join.add_other_participants() = other;
   join.set_server_version(options_.serverVersion);
-  join.set_subscriber_primary(participant_->info().permission().can_subscribe());
+  // Until the server offers a subscriber connection, the client's publisher
+  // connection is the primary one (and carries data both ways).
+  join.set_subscriber_primary(false);
   join.mutable_client_configuration()->set_resume_connection(livekit::DISABLED);
   join.set_ping_interval(options_.signal.pingIntervalSeconds);
   join.set_ping_timeout(options_.signal.pingTimeoutSeconds);
@@ -88,8 +100,10 @@ const std::array<SignalSession::Handler, 24>& SignalSession::handlers() {
     t[R::kPingReq] = &SignalSession::onPingReq;
     t[R::kLeave] = &SignalSession::onLeave;
     t[R::kUpdateMetadata] = &SignalSession::onUpdateMetadata;
-    for (auto media : {R::kOffer, R::kAnswer, R::kTrickle, R::kAddTrack, R::kMute, R::kSubscription, R::kTrackSetting,
-                       R::kUpdateLayers, R::kSyncState, R::kUpdateAudioTrack, R::kUpdateVideoTrack}) {
+    t[R::kOffer] = &SignalSession::onOffer;
+    t[R::kTrickle] = &SignalSession::onTrickle;
+    for (auto media : {R::kAnswer, R::kAddTrack, R::kMute, R::kSubscription, R::kTrackSetting, R::kUpdateLayers,
+                       R::kSyncState, R::kUpdateAudioTrack, R::kUpdateVideoTrack}) {
       t[media] = &SignalSession::onMediaRequest;
     }
     return t;
@@ -153,8 +167,63 @@ void SignalSession::onMediaRequest(const livekit::SignalRequest& req) {
   }
 }
 
+void SignalSession::createPublisher() {
+  // The callbacks run on the media thread; each hops to the signalling
+  // thread and does nothing if the session has gone meanwhile.
+  auto toSignal = [weak = weak_from_this(), &io = io_](std::function<void(SignalSession&)> fn) {
+    boost::asio::post(io, [weak, fn = std::move(fn)] {
+      if (auto self = weak.lock()) fn(*self);
+    });
+  };
+  PublisherCallbacks callbacks;
+  callbacks.answer = [toSignal](std::string sdp, uint32_t id) {
+    toSignal([sdp = std::move(sdp), id](SignalSession& self) {
+      livekit::SignalResponse msg;
+      auto& answer = *msg.mutable_answer();
+      answer.set_type("answer");
+      answer.set_sdp(sdp);
+      answer.set_id(id);  // the client ignores answers that do not echo its offer id
+      self.send(msg);
+    });
+  };
+  callbacks.failed = [toSignal](std::string reason) {
+    toSignal([reason = std::move(reason)](SignalSession& self) {
+      if (!self.participant_) return;
+      common::logger("media")->warn("participant {} ({}): publisher transport: {}", self.participant_->identity(),
+                                    self.participant_->sid(), reason);
+    });
+  };
+  callbacks.connected = [toSignal] {
+    toSignal([](SignalSession& self) {
+      if (!self.participant_) return;
+      common::logger("media")->info("participant {} ({}): publisher transport connected", self.participant_->identity(),
+                                    self.participant_->sid());
+    });
+  };
+  callbacks.data = [toSignal](std::string bytes, bool reliable) {
+    toSignal([bytes = std::move(bytes), reliable](SignalSession& self) {
+      if (self.participant_) self.rooms_.forwardData(self.participant_, bytes, reliable);
+    });
+  };
+  publisher_ = std::make_shared<PublisherTransport>(media_, std::move(callbacks));
+}
+
+void SignalSession::onOffer(const livekit::SignalRequest& req) {
+  if (!publisher_) createPublisher();
+  media_.loop().post([p = publisher_, sdp = req.offer().sdp(), id = req.offer().id()] { p->handleOffer(sdp, id); });
+}
+
+void SignalSession::onTrickle(const livekit::SignalRequest& req) {
+  if (req.trickle().target() != livekit::PUBLISHER || !publisher_) return;
+  media_.loop().post([p = publisher_, json = req.trickle().candidateinit()] { p->addRemoteCandidate(json); });
+}
+
 void SignalSession::onClose(uint16_t code, std::string_view reason) {
   pingTimeout_.cancel();
+  if (publisher_) {
+    // The transport lives and dies on its media thread.
+    media_.loop().post([p = std::move(publisher_)] { p->close(); });
+  }
   connections_.Decrement();
   if (participant_) {
     common::logger("signal")->debug("participant {} ({}): signal closed ({} {})", participant_->identity(),

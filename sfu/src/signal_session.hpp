@@ -2,6 +2,7 @@
 
 #include "common/http_server.hpp"
 #include "participant.hpp"
+#include "publisher_transport.hpp"
 #include "sfu/room_manager.hpp"
 #include "sfu/signal_service.hpp"
 #include "sfu/signal_sink.hpp"
@@ -16,7 +17,7 @@ class SignalSession final : public common::WebSocketHandler,
                             public SignalSink,
                             public std::enable_shared_from_this<SignalSession> {
  public:
-  SignalSession(boost::asio::io_context& io, RoomManager& rooms, common::ClaimGrants grants,
+  SignalSession(boost::asio::io_context& io, RoomManager& rooms, MediaWorker& media, common::ClaimGrants grants,
                 const SignalServiceOptions& options, bool resumeRequested, prometheus::Gauge& connections);
 
   // WebSocketHandler
@@ -41,9 +42,14 @@ class SignalSession final : public common::WebSocketHandler,
   void onUpdateMetadata(const livekit::SignalRequest& req);
   void onAccepted(const livekit::SignalRequest& req);
   void onMediaRequest(const livekit::SignalRequest& req);
+  void onOffer(const livekit::SignalRequest& req);
+  void onTrickle(const livekit::SignalRequest& req);
+  void createPublisher();
 
   // Passed by argument.
+  boost::asio::io_context& io_;
   RoomManager& rooms_;
+  MediaWorker& media_;
   const SignalServiceOptions& options_;
   prometheus::Gauge& connections_;
   // Others.
@@ -51,6 +57,7 @@ class SignalSession final : public common::WebSocketHandler,
   const bool resumeRequested_;
   std::shared_ptr<common::WebSocketConnection> connection_;
   std::shared_ptr<Participant> participant_;
+  std::shared_ptr<PublisherTransport> publisher_;  // used on the media thread only
   boost::asio::steady_timer pingTimeout_;
   livekit::DisconnectReason leaveReason_ = livekit::SIGNAL_CLOSE;
   bool warnedMediaUnsupported_ = false;

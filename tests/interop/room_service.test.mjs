@@ -145,7 +145,9 @@ test('protobuf bodies are answered in protobuf; unknown JSON fields and snake_ca
   assert.deepEqual(decoded.rooms.map((r) => [r.name, r.emptyTimeout]), [['svc-proto', 33]]);
 });
 
-test('SendData is refused as unimplemented until the SFU carries data', async () => {
+test('SendData checks its room and size (delivery is covered by sfu/livekit_client.netns.mjs)', async () => {
   await svc.createRoom({ name: 'svc-data' });
-  await assert.rejects(svc.sendData('svc-data', new Uint8Array([1, 2]), 0, {}), (e) => e.status === 501 && e.code === 'unimplemented');
+  await svc.sendData('svc-data', new Uint8Array([1, 2]), 0, {});
+  await assert.rejects(svc.sendData('svc-nowhere', new Uint8Array([1]), 0, {}), (e) => e.status === 404);
+  await assert.rejects(svc.sendData('svc-data', new Uint8Array(70000), 0, {}), (e) => e.status === 400);
 });

@@ -43,6 +43,8 @@ struct ServerConfig {
   std::string logFormat = "text";  // text | json
   uint16_t rtcPortRangeStart = 50000;
   uint16_t rtcPortRangeEnd = 60000;
+  std::vector<std::string> rtcInterfaces;  // local addresses ICE may use; empty = all
+  std::string rtcNodeIp;                   // announced in place of host candidates (1:1 NAT)
   std::string dataDir = "convox-data";
   std::string publicUrl;  // ws(s):// URL clients and agents reach us at; derived if empty
   RoomDefaults room;

@@ -53,6 +53,8 @@ class RoomManager {
   bool removeParticipant(const std::string& room, const std::string& identity);
   std::optional<livekit::ParticipantInfo> updateParticipant(const livekit::UpdateParticipantRequest& request);
   std::optional<livekit::Room> updateRoomMetadata(const std::string& room, const std::string& metadata);
+  // RoomService SendData: delivers a server-made DataPacket; false if the room is unknown.
+  bool sendData(const livekit::SendDataRequest& request);
 
   size_t roomCount() const { return rooms_.size(); }
   size_t participantCount() const;
@@ -68,6 +70,9 @@ class RoomManager {
   // A participant's own metadata/name/attributes request; false if not allowed.
   bool updateOwnMetadata(const std::shared_ptr<Participant>& participant,
                          const livekit::UpdateParticipantMetadata& request);
+  // A DataPacket a participant sent on _reliable/_lossy: stamped with the
+  // sender and delivered to its destinations (everyone else if none).
+  void forwardData(const std::shared_ptr<Participant>& sender, const std::string& bytes, bool reliable);
 
  private:
   Room* findRoom(const std::string& name) const;
@@ -76,6 +81,7 @@ class RoomManager {
   void closeIfIdle(const std::string& name);
   void removeFromRoom(Room& room, const std::shared_ptr<Participant>& p, livekit::DisconnectReason reason);
   void broadcastParticipant(Room& room, const Participant& subject);
+  void deliverData(const Room& room, const livekit::DataPacket& packet, const Participant* sender);
   void updateGauges();
 
   // Passed by argument.

@@ -12,10 +12,26 @@
 
 #include <prometheus/registry.h>
 
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace convox::sfu {
+
+// Where media transports listen.
+struct MediaSettings {
+  std::vector<std::string> interfaces;  // ICE local addresses; empty = all
+  std::optional<std::string> announcedIp;
+  uint16_t portMin = 0;
+  uint16_t portMax = 0;
+};
+
+class MediaWorker;
 
 struct SignalServiceOptions {
   common::SignalSettings signal;
+  MediaSettings media;
   std::string serverVersion;  // LiveKit protocol-level version reported to clients
   std::string nodeId;
 };
@@ -24,6 +40,7 @@ class SignalService {
  public:
   SignalService(boost::asio::io_context& io, RoomManager& rooms, common::SecretLookup secrets,
                 SignalServiceOptions options, prometheus::Registry& metrics);
+  ~SignalService();
 
   void mount(common::HttpRouter& router);
 
@@ -40,6 +57,7 @@ class SignalService {
   common::SecretLookup secrets_;
   SignalServiceOptions options_;
   prometheus::Gauge* connectionsGauge_;
+  std::unique_ptr<MediaWorker> media_;
 };
 
 }  // namespace convox::sfu

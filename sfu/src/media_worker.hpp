@@ -1,0 +1,35 @@
+#pragma once
+
+#include "rtc/dtls_certificate.hpp"
+#include "rtc/event_loop.hpp"
+#include "sfu/signal_service.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace convox::sfu {
+
+// One media thread: an rtc::EventLoop running on a thread of its own, and
+// the DTLS certificate its transports present.
+class MediaWorker {
+ public:
+  explicit MediaWorker(MediaSettings settings);
+  ~MediaWorker();
+  MediaWorker(const MediaWorker&) = delete;
+  MediaWorker& operator=(const MediaWorker&) = delete;
+
+  rtc::EventLoop& loop() { return loop_; }
+  const std::shared_ptr<const rtc::DtlsCertificate>& certificate() const { return certificate_; }
+  const MediaSettings& settings() const { return settings_; }
+
+ private:
+  const MediaSettings settings_;
+  std::shared_ptr<const rtc::DtlsCertificate> certificate_;
+  rtc::EventLoop loop_;
+  std::thread thread_;
+};
+
+}  // namespace convox::sfu
