@@ -6,6 +6,10 @@
 #include "common/logging.hpp"
 #include "common/metrics.hpp"
 #include "common/twirp.hpp"
+#include "dispatcher/agent_dispatch_service.hpp"
+#include "dispatcher/agent_service.hpp"
+#include "dispatcher/dispatcher.hpp"
+#include "dispatcher_room_events.hpp"
 #include "sfu/room_manager.hpp"
 #include "sfu/room_service.hpp"
 #include "sfu/signal_service.hpp"
@@ -46,6 +50,26 @@ common::HttpRouter baseRoutes(common::Metrics& metrics) {
     return common::makeResponse(req, common::http::status::ok, metrics.render(), "text/plain; version=0.0.4");
   });
   return router;
+}
+
+// CreateDispatch on a room that does not exist yet creates it, as LiveKit does.
+dispatcher::RoomCreator roomCreator(sfu::RoomManager& rooms) {
+  return [&rooms](const std::string& name) {
+    livekit::CreateRoomRequest request;
+    request.set_name(name);
+    rooms.createRoom(request);
+    return true;
+  };
+}
+
+// The URL job processes dial (JobAssignment.url): --public-url, else our own
+// address. A wildcard bind names no reachable host, so the URL is left out
+// and workers use their own LIVEKIT_URL, as with LiveKit's server.
+std::optional<std::string> agentJobUrl(const common::ServerConfig& config, uint16_t port) {
+  if (!config.publicUrl.empty()) return config.publicUrl;
+  if (config.bind == "0.0.0.0" || config.bind == "::" || config.bind.empty()) return std::nullopt;
+  const bool ipv6 = config.bind.find(':') != std::string::npos;
+  return "ws://" + (ipv6 ? "[" + config.bind + "]" : config.bind) + ":" + std::to_string(port);
 }
 
 void printDevBanner(const common::ServerConfig& config, uint16_t port) {
@@ -116,13 +140,28 @@ int main(int argc, char** argv) {
   if (!config.rtcNodeIp.empty()) media.announcedIp = config.rtcNodeIp;
   media.portMin = config.rtcPortRangeStart;
   media.portMax = config.rtcPortRangeEnd;
-  sfu::SignalService signal(io, rooms, secrets, {config.signal, media, kCompatibleLiveKitVersion, common::newId("ND_")},
+  const auto nodeId = common::newId("ND_");
+  sfu::SignalService signal(io, rooms, secrets, {config.signal, media, kCompatibleLiveKitVersion, nodeId},
                             metrics.registry());
   sfu::RoomService roomService(rooms, common::tokenAuthenticator(secrets, [] { return common::unixSeconds(); }));
+
+  dispatcher::SystemClock dispatchClock;
+  dispatcher::DispatcherOptions dispatchOptions;
+  dispatchOptions.serverVersion = kCompatibleLiveKitVersion;
+  dispatchOptions.nodeId = nodeId;
+  dispatcher::Dispatcher agents(dispatchClock, secrets, dispatchOptions, metrics.registry());
+  if (config.room.autoCreate) agents.setRoomCreator(roomCreator(rooms));
+  app::DispatcherRoomEvents agentRoomEvents(agents);
+  rooms.addListener(&agentRoomEvents);
+  dispatcher::AgentService agentService(io, agents, secrets);
+  dispatcher::AgentDispatchService agentDispatchService(
+      agents, common::tokenAuthenticator(secrets, [] { return common::unixSeconds(); }));
 
   auto router = baseRoutes(metrics);
   signal.mount(router);
   roomService.mount(router);
+  agentService.mount(router);
+  agentDispatchService.mount(router);
 
   common::HttpServerLimits limits;
   limits.maxWebSocketMessageBytes = config.signal.maxMessageBytes;
@@ -133,6 +172,8 @@ int main(int argc, char** argv) {
   stopSignals.async_wait([&](const boost::system::error_code&, int sig) {
     log->info("signal {}: shutting down", sig);
     server.stop();
+    agentService.stop();
+    agents.closeAllWorkers("server shutting down");
     for (const auto& room : rooms.listRooms({})) rooms.deleteRoom(room.name());
     // Let queued leave messages go out before the loop ends.
     auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(200));
@@ -144,6 +185,7 @@ int main(int argc, char** argv) {
     std::cerr << "convox-server: cannot listen on " << config.bind << ":" << config.port << ": " << e.what() << "\n";
     return 1;
   }
+  agents.setPublicUrl(agentJobUrl(config, server.port()));
   log->info("convox-server {} listening on {}:{}", CONVOX_VERSION, config.bind, server.port());
   std::cout << "convox-server listening on " << config.bind << ":" << server.port() << std::endl;
   if (config.dev) printDevBanner(config, server.port());

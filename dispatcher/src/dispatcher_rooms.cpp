@@ -162,7 +162,7 @@ boost::system::result<livekit::AgentDispatch, DispatchError> Dispatcher::createD
   auto& record = addDispatch(*room, configFrom(req));
   // As LiveKit: the answer comes before the jobs, with state.jobs empty.
   const auto created = record.dispatch;
-  const auto dispatchId = created.id();
+  const auto& dispatchId = created.id();
   std::vector<livekit::ParticipantInfo> present;
   for (const auto& [identity, p] : room->participants) {
     if (!isDependentParticipant(p)) present.push_back(p);

@@ -1,5 +1,6 @@
 // Dispatcher: worker registration and the messages workers send.
 
+#include "common/http_server.hpp"
 #include "common/ids.hpp"
 #include "common/logging.hpp"
 #include "dispatcher/dispatcher.hpp"
@@ -185,6 +186,13 @@ void Dispatcher::onWorkerClosed(const std::string& workerId) {
   }
   updateGauges();
   placeWaitingJobs();
+}
+
+void Dispatcher::closeAllWorkers(const std::string& reason) {
+  // Each close comes back through onWorkerClosed; ids, since that erases.
+  for (const auto& id : workers_->ids()) {
+    if (Worker* w = workers_->find(id)) w->connection->close(common::close_code::kGoingAway, reason);
+  }
 }
 
 void Dispatcher::onAvailability(Worker& worker, const livekit::AvailabilityResponse& response) {

@@ -38,6 +38,13 @@ std::vector<Worker*> WorkerPool::candidates(const WorkerKey& key, const std::set
   return out;
 }
 
+std::vector<std::string> WorkerPool::ids() const {
+  std::vector<std::string> out;
+  out.reserve(workers_.size());
+  for (const auto& w : workers_) out.push_back(w->id);
+  return out;
+}
+
 size_t WorkerPool::availableCount() const {
   return static_cast<size_t>(
       std::count_if(workers_.begin(), workers_.end(), [](const auto& w) { return w->available(); }));

@@ -54,6 +54,8 @@ class WorkerPool {
   // Available workers under `key` that are not in `tried`, in registration order.
   std::vector<Worker*> candidates(const WorkerKey& key, const std::set<std::string>& tried);
 
+  // Ids in registration order.
+  std::vector<std::string> ids() const;
   size_t size() const { return workers_.size(); }
   size_t availableCount() const;
 

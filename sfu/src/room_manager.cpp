@@ -94,6 +94,9 @@ Room& RoomManager::createRoomLocked(const std::string& name, const livekit::Room
   common::logger("room")->info("room {} ({}) created", name, ref.info().sid());
   updateGauges();
   for (auto* l : listeners_) l->onRoomStarted(ref.info());
+  std::vector<livekit::RoomAgentDispatch> agents;
+  if (config) agents.assign(config->agents().begin(), config->agents().end());
+  for (auto* l : listeners_) l->onRoomAgentsConfigured(ref.info(), agents);
   return ref;
 }
 

@@ -1,6 +1,7 @@
 // libFuzzer target: the /agent worker frame decoder (binary protobuf and JSON
 // text), and a dispatcher fed whatever decodes, so that no message sequence
 // from one worker can crash the server.
+#include "common/logging.hpp"
 #include "dispatcher/dispatcher.hpp"
 #include "dispatcher/worker_message_codec.hpp"
 
@@ -42,6 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       clock, [](std::string_view) { return std::optional<std::string>("secret"); }, {}, registry, [] { return 0.5; });
   static bool roomStarted = false;
   if (!roomStarted) {
+    convox::common::initLogging("off", convox::common::LogFormat::Text);  // a log line per input is too slow
     livekit::Room room;
     room.set_name("fuzz");
     dispatcher.onRoomStarted(room, {});

@@ -1,9 +1,10 @@
 // The unmodified @livekit/agents 1.9.0 worker (PROTOCOL-agents.md §6.2)
 // against convox-server: it registers, is offered a job, accepts it and is
-// assigned it, and its job process joins the room with the minted token.
-// Media does not exist yet (the SFU media path is a later issue), so the job
-// process's WebRTC connection cannot complete; what is asserted stops at the
-// signal-level join of the agent participant.
+// assigned it; its job process joins the room with the minted token (its
+// ctx.connect() resolves once the publisher transport connects), and deleting
+// the dispatch terminates the job, which takes the agent out of the room.
+// Audio between agent and participants is not asserted here: that needs the
+// SFU's forwarding path and a voice pipeline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -91,6 +92,14 @@ test('@livekit/agents 1.9.0 registers, accepts an explicit dispatch, and its job
     });
     assert.equal(participant.kind, ParticipantInfo_Kind.AGENT);
     assert.equal(participant.attributes['lk.agent_name'], 'interop-agent');
+    await until('the job entry to run', () => agent.output.includes(`joined agents-room ${job.id}`));
+
+    // Deleting the dispatch sends JobTermination; the job process leaves the room.
+    await dispatches.deleteDispatch(dispatch.id, 'agents-room');
+    await until('the agent to leave', async () => {
+      const list = await rooms.listParticipants('agents-room');
+      return !list.some((p) => p.identity === `agent-${job.id}`);
+    });
   } catch (e) {
     e.message += `\n--- agent output ---\n${agent.output}\n--- server stderr ---\n${server.stderr}`;
     throw e;

@@ -41,7 +41,7 @@ test('registration: header or query token, register response first', () =>
 test('bad credentials are refused with 401; a plain GET /agent is 404', () =>
   withServer(async (server) => {
     assert.equal(await upgradeStatus(`${server.wsUrl}/agent`), 401);
-    const noAgentGrant = await agentToken({ roomJoin: true, room: 'x' });
+    const noAgentGrant = await agentToken({ roomJoin: true, room: 'x' }, { identity: 'not-an-agent' });
     assert.equal(await upgradeStatus(`${server.wsUrl}/agent?access_token=${noAgentGrant}`), 401);
     const wrongSecret = await agentToken({ agent: true }, { secret: 'not-the-secret' });
     await assert.rejects(AgentWorker.open(server.wsUrl, { token: wrongSecret }), (e) => e.status === 401);

@@ -102,6 +102,8 @@ class Dispatcher {
   // A message after registration; an error means: close this worker.
   std::optional<ProtocolError> onWorkerMessage(const std::string& workerId, const livekit::WorkerMessage& message);
   void onWorkerClosed(const std::string& workerId);
+  // Server shutdown: asks every worker's connection to close.
+  void closeAllWorkers(const std::string& reason);
 
   // Room events, adapted from the sfu by the server's main. `agents` are the
   // room's configured dispatches (CreateRoom or token roomConfig); none means

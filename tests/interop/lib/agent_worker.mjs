@@ -7,7 +7,7 @@ import { API_KEY, API_SECRET } from './server.mjs';
 
 /** A worker token as the agents SDKs make it: the agent grant, no identity. */
 export async function agentToken(grant = { agent: true }, opts = {}) {
-  const at = new AccessToken(opts.key ?? API_KEY, opts.secret ?? API_SECRET);
+  const at = new AccessToken(opts.key ?? API_KEY, opts.secret ?? API_SECRET, opts.identity ? { identity: opts.identity } : {});
   at.addGrant(grant);
   return at.toJwt();
 }

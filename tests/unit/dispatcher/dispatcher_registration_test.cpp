@@ -46,6 +46,15 @@ TEST_F(DispatcherTest, SecondRegisterIsAProtocolError) {
   EXPECT_NE(error->reason.find("twice"), std::string::npos);
 }
 
+TEST_F(DispatcherTest, ShutdownClosesEveryWorker) {
+  auto a = registerWorker();
+  auto b = registerWorker("named");
+  dispatcher_.closeAllWorkers("server shutting down");
+  EXPECT_TRUE(a.conn->closed);
+  EXPECT_EQ(b.conn->closeCode, 1001);
+  EXPECT_EQ(b.conn->closeReason, "server shutting down");
+}
+
 TEST_F(DispatcherTest, PingIsAnsweredWithPong) {
   auto w = registerWorker();
   livekit::WorkerMessage msg;
