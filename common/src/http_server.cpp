@@ -7,6 +7,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/url/parse.hpp>
 
 #include <array>
 
@@ -24,6 +25,15 @@ HttpResponse makeResponse(const HttpRequest& req, http::status status, std::stri
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
+}
+
+std::optional<std::string> queryParameter(const HttpRequest& req, std::string_view name) {
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (!url) return std::nullopt;
+  auto params = url->params();
+  auto it = params.find(name);
+  if (it == params.end()) return std::nullopt;
+  return std::string((*it).value);
 }
 
 void HttpRouter::exact(std::string path, HttpHandler handler) {

@@ -5,20 +5,10 @@
 #include "common/logging.hpp"
 #include "worker_session.hpp"
 
-#include <boost/url/parse.hpp>
 
 namespace convox::dispatcher {
 
 namespace {
-
-std::optional<std::string> queryParam(const common::HttpRequest& req, std::string_view name) {
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) return std::nullopt;
-  auto params = url->params();
-  auto it = params.find(name);
-  if (it == params.end()) return std::nullopt;
-  return std::string((*it).value);
-}
 
 common::UpgradeDecision unauthorized(const common::HttpRequest& req, const std::string& why) {
   common::logger("dispatch")->info("refused /agent upgrade: {}", why);
@@ -49,7 +39,7 @@ void AgentService::scheduleTick() {
 
 common::UpgradeDecision AgentService::onUpgrade(const common::HttpRequest& req) {
   std::string token(common::bearerToken(req[common::http::field::authorization]));
-  if (token.empty()) token = queryParam(req, "access_token").value_or("");
+  if (token.empty()) token = common::queryParameter(req, "access_token").value_or("");
   if (token.empty()) return unauthorized(req, "no access token: pass Authorization: Bearer or access_token");
   auto grants = common::verifyAccessToken(token, secrets_, common::unixSeconds());
   if (!grants) return unauthorized(req, grants.error().message);

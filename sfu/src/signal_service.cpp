@@ -6,7 +6,6 @@
 #include "media_worker.hpp"
 #include "signal_session.hpp"
 
-#include <boost/url/parse.hpp>
 
 namespace convox::sfu {
 
@@ -17,15 +16,6 @@ constexpr std::string_view kCors = "*";
 common::HttpResponse withCors(common::HttpResponse res) {
   res.set(common::http::field::access_control_allow_origin, kCors);
   return res;
-}
-
-std::optional<std::string> queryParam(const common::HttpRequest& req, std::string_view name) {
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) return std::nullopt;
-  auto params = url->params();
-  auto it = params.find(name);
-  if (it == params.end()) return std::nullopt;
-  return std::string((*it).value);
 }
 
 bool truthy(const std::optional<std::string>& v) { return v && (*v == "1" || *v == "true"); }
@@ -70,7 +60,7 @@ void SignalService::mount(common::HttpRouter& router) {
 
 SignalService::Admission SignalService::authorise(const common::HttpRequest& req) const {
   std::string token(common::bearerToken(req[common::http::field::authorization]));
-  if (token.empty()) token = queryParam(req, "access_token").value_or("");
+  if (token.empty()) token = common::queryParameter(req, "access_token").value_or("");
   if (token.empty()) return {std::nullopt, 401, "no access token: pass access_token or Authorization: Bearer"};
   auto grants = common::verifyAccessToken(token, secrets_, common::unixSeconds());
   if (!grants) return {std::nullopt, 401, grants.error().message};
@@ -86,7 +76,7 @@ common::UpgradeDecision SignalService::onUpgrade(const common::HttpRequest& req)
     auto res = common::makeResponse(req, static_cast<common::http::status>(admission.status), admission.message + "\n");
     return {withCors(std::move(res)), nullptr};
   }
-  const bool resume = truthy(queryParam(req, "reconnect"));
+  const bool resume = truthy(common::queryParameter(req, "reconnect"));
   auto session = std::make_shared<SignalSession>(io_, rooms_, *media_, std::move(*admission.grants), options_, resume,
                                                  *connectionsGauge_);
   return {std::nullopt, session};

@@ -8,7 +8,6 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/url/parse.hpp>
 
 #include <fstream>
 #include <future>
@@ -19,13 +18,6 @@
 using namespace convox;
 
 namespace {
-
-std::string queryValue(const common::HttpRequest& req, std::string_view name) {
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) return {};
-  auto it = url->params().find(name);
-  return it == url->params().end() ? std::string{} : std::string((*it).value);
-}
 
 std::vector<rtc::SrtpProfile> profilesFor(const std::string& srtp) {
   if (srtp == "gcm") return {rtc::SrtpProfile::AeadAes128Gcm};
@@ -71,8 +63,8 @@ int main(int argc, char** argv) {
   router.exact("/offer", [&](const common::HttpRequest& req) {
     std::promise<std::pair<bool, std::string>> answer;
     auto future = answer.get_future();
-    tools::EchoOptions options{iceAddresses, profilesFor(queryValue(req, "srtp")),
-                               queryValue(req, "mode") == "forward"};
+    tools::EchoOptions options{iceAddresses, profilesFor(common::queryParameter(req, "srtp").value_or("")),
+                               common::queryParameter(req, "mode").value_or("") == "forward"};
     loop.post([&, offer = req.body(), options] {
       sessions.push_back(std::make_unique<tools::EchoSession>(loop, certificate, options));
       sessions.back()->start(offer, [&answer](bool ok, std::string text) { answer.set_value({ok, std::move(text)}); });

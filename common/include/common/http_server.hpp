@@ -26,6 +26,9 @@ using HttpResponse = http::response<http::string_body>;
 HttpResponse makeResponse(const HttpRequest& req, http::status status, std::string body,
                           std::string_view contentType = "text/plain; charset=utf-8");
 
+// The value of query parameter `name` in the request target, percent-decoded.
+std::optional<std::string> queryParameter(const HttpRequest& req, std::string_view name);
+
 // The handle a WebSocket handler sends through. Every method may be called
 // from any thread; work is posted to the connection's own executor.
 class WebSocketConnection {
