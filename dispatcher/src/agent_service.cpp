@@ -5,7 +5,6 @@
 #include "common/logging.hpp"
 #include "worker_session.hpp"
 
-
 namespace convox::dispatcher {
 
 namespace {

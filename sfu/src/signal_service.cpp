@@ -6,7 +6,6 @@
 #include "media_worker.hpp"
 #include "signal_session.hpp"
 
-
 namespace convox::sfu {
 
 namespace {
