@@ -76,4 +76,11 @@ void Participant::disconnect(livekit::DisconnectReason reason, livekit::LeaveReq
   sink_.reset();
 }
 
+const livekit::TrackInfo* Participant::findTrack(std::string_view sid) const {
+  for (const auto& t : info_.tracks()) {
+    if (t.sid() == sid) return &t;
+  }
+  return nullptr;
+}
+
 }  // namespace convox::sfu

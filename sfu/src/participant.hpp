@@ -5,6 +5,7 @@
 #include "sfu/signal_sink.hpp"
 
 #include <functional>
+#include <map>
 #include <memory>
 
 namespace convox::sfu {
@@ -28,6 +29,20 @@ class Participant {
   }
 
   void send(const livekit::SignalResponse& message);
+  void subscribeTrack(const livekit::TrackInfo& track, const std::string& publisherSid) {
+    if (sink_) sink_->subscribeTrack(track, publisherSid);
+  }
+  void unsubscribeTrack(const std::string& trackSid) {
+    if (sink_) sink_->unsubscribeTrack(trackSid);
+  }
+
+  // The join's auto_subscribe: subscribe to every track published in the room.
+  bool autoSubscribe() const { return autoSubscribe_; }
+  void setAutoSubscribe(bool on) { autoSubscribe_ = on; }
+
+  // Tracks announced by AddTrackRequest whose section has not been negotiated yet, by cid.
+  std::map<std::string, livekit::TrackInfo>& pendingTracks() { return pendingTracks_; }
+  const livekit::TrackInfo* findTrack(std::string_view sid) const;
   // Sends a leave with `reason`, then closes the signal connection.
   void disconnect(livekit::DisconnectReason reason, livekit::LeaveRequest::Action action);
   // Forgets the sink (the connection is gone).
@@ -50,6 +65,8 @@ class Participant {
   DataSink dataSink_;
   // Others.
   livekit::ParticipantInfo info_;
+  std::map<std::string, livekit::TrackInfo> pendingTracks_;
+  bool autoSubscribe_ = true;
 };
 
 livekit::ParticipantPermission permissionFromGrants(const common::ClaimGrants& grants);

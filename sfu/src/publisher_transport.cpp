@@ -1,15 +1,190 @@
 #include "publisher_transport.hpp"
 
 #include "common/logging.hpp"
+#include "rtc/rtcp_feedback.hpp"
+#include "rtc/srtp_session.hpp"
 
 #include <boost/json/parse.hpp>
 
-#include <random>
+#include <array>
+#include <chrono>
 
 namespace convox::sfu {
 
-PublisherTransport::PublisherTransport(MediaWorker& worker, PublisherCallbacks callbacks)
-    : worker_(worker), callbacks_(std::move(callbacks)) {}
+namespace {
+
+int64_t steadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool sending(const rtc::MediaSection& m) {
+  return !m.isRejected() && (m.direction == rtc::Direction::SendOnly || m.direction == rtc::Direction::SendRecv);
+}
+
+// The track id the section's msid names (the AddTrackRequest cid).
+std::string msidTrack(const rtc::MediaSection& m) {
+  if (!m.msids.empty()) return m.msids[0].trackId;
+  for (const auto& ssrc : m.ssrcs) {
+    if (auto msid = ssrc.attribute("msid")) {
+      const auto space = msid->find(' ');
+      if (space != std::string_view::npos) return std::string(msid->substr(space + 1));
+    }
+  }
+  return {};
+}
+
+// Our SSRC as the sender of feedback on this transport.
+constexpr uint32_t kFeedbackSsrc = 1;
+
+}  // namespace
+
+PublisherTransport::PublisherTransport(MediaWorker& worker, std::shared_ptr<MediaRoom> room,
+                                       PublisherCallbacks callbacks)
+    : worker_(worker), room_(std::move(room)), callbacks_(std::move(callbacks)) {}
+
+void PublisherTransport::expectTrack(PublishRequest request) {
+  auto cid = request.cid;
+  expected_[cid] = std::move(request);
+}
+
+void PublisherTransport::setTrackMuted(const std::string& sid, bool muted) {
+  for (auto& [mid, section] : sections_) {
+    if (section.track->sid() == sid) section.track->setMuted(muted);
+  }
+}
+
+void PublisherTransport::reconcileTracks() {
+  for (const auto& m : offer_.media) {
+    if (!m.isRtp()) continue;
+    auto known = sections_.find(m.mid);
+    if (known != sections_.end()) {
+      if (!sending(m) || msidTrack(m).empty()) unpublishSection(m.mid);
+      continue;
+    }
+    if (!sending(m)) continue;
+    const auto cid = msidTrack(m);
+    auto it = expected_.find(cid);
+    if (it == expected_.end()) {
+      // As LiveKit: the first waiting request of the same kind.
+      it = std::find_if(expected_.begin(), expected_.end(), [&](const auto& e) { return e.second.kind == m.kind; });
+    }
+    if (it == expected_.end()) continue;
+    auto request = std::move(it->second);
+    expected_.erase(it);
+    publishSection(m, std::move(request));
+  }
+}
+
+void PublisherTransport::publishSection(const rtc::MediaSection& offered, PublishRequest request) {
+  auto codec = choosePublisherCodec(offered, request);
+  if (!codec) {
+    common::logger("media")->warn("track {}: the offer has no codec we forward; section {} declined", request.sid,
+                                  offered.mid);
+    return;
+  }
+  UpTrackParameters params;
+  params.sid = request.sid;
+  params.kind = offered.kind == rtc::MediaKind::Audio ? TrackKind::Audio : TrackKind::Video;
+  params.codec = *codec;
+  params.audioLevelId = extensionId(offered, kAudioLevelExtension);
+  params.simulcast = offered.simulcast && offered.simulcast->send.size() > 1;
+  std::weak_ptr<PublisherTransport> weak = weak_from_this();
+  auto track = std::make_shared<UpTrack>(std::move(params), [weak](uint32_t ssrc) {
+    if (auto self = weak.lock()) self->sendKeyframeRequest(ssrc);
+  });
+  PublishedSection section;
+  section.track = track;
+  section.codec = *codec;
+  section.midExtension = extensionId(offered, kMidExtension);
+  section.ridExtension = extensionId(offered, kRidExtension);
+  for (const auto& ssrc : offered.ssrcs) {
+    // The first SSRC of an FID group is the media; the second is RTX, which we did not accept.
+    bool repair = false;
+    for (const auto& group : offered.ssrcGroups) {
+      if (group.semantics == "FID" && group.ssrcs.size() == 2 && group.ssrcs[1] == ssrc.ssrc) repair = true;
+    }
+    if (!repair) section.ssrcs.push_back(ssrc.ssrc);
+  }
+  const auto cid = request.cid;
+  const auto sid = request.sid;
+  section.request = std::move(request);
+  room_->add(track);
+  sections_[offered.mid] = std::move(section);
+  common::logger("media")->info("track {} published on section {} ({} {})", sid, offered.mid, codec->name,
+                                codec->clockRate);
+  callbacks_.trackPublished(cid, sid, offered.mid);
+}
+
+void PublisherTransport::unpublishSection(const std::string& mid) {
+  auto it = sections_.find(mid);
+  if (it == sections_.end()) return;
+  auto track = it->second.track;
+  sections_.erase(it);
+  std::erase_if(bindings_, [&](const SsrcBinding& b) { return b.track == track.get(); });
+  room_->remove(track->sid());
+  track->close();
+  callbacks_.trackUnpublished(track->sid());
+}
+
+const PublisherTransport::SsrcBinding* PublisherTransport::bind(const rtc::RtpPacketView& packet) {
+  const uint32_t ssrc = packet.ssrc();
+  for (auto& [mid, section] : sections_) {
+    const bool listed = std::find(section.ssrcs.begin(), section.ssrcs.end(), ssrc) != section.ssrcs.end();
+    bool matched = listed;
+    std::string_view rid;
+    if (!matched && section.midExtension != 0) {
+      if (auto value = packet.findExtension(section.midExtension)) {
+        auto packetMid = rtc::parseStringExtension(*value);
+        matched = packetMid && *packetMid == mid;
+      }
+    }
+    if (!matched) continue;
+    int layer = 0;
+    if (section.track->parameters().simulcast) {
+      if (section.ridExtension == 0) return nullptr;
+      auto value = packet.findExtension(section.ridExtension);
+      if (!value) return nullptr;  // an RTX or probing stream: wait for a packet that names its rid
+      auto parsedRid = rtc::parseStringExtension(*value);
+      if (!parsedRid) return nullptr;
+      rid = *parsedRid;
+      layer = layerForRid(section.request, *rtc::findMediaByMid(offer_, mid), rid);
+      if (layer < 0) return nullptr;
+    }
+    bindings_.push_back({ssrc, section.track.get(), section.codec.payloadType, layer});
+    common::logger("media")->debug("track {}: ssrc {} is layer {}{}", section.track->sid(), ssrc, layer,
+                                   rid.empty() ? "" : " (rid " + std::string(rid) + ")");
+    return &bindings_.back();
+  }
+  return nullptr;
+}
+
+void PublisherTransport::onRtp(std::span<uint8_t> bytes) {
+  auto packet = rtc::RtpPacketView::parse(bytes);
+  if (!packet) return;
+  const uint32_t ssrc = packet->ssrc();
+  const SsrcBinding* binding = nullptr;
+  for (const auto& b : bindings_) {
+    if (b.ssrc == ssrc) {
+      binding = &b;
+      break;
+    }
+  }
+  if (!binding && bindings_.size() < 16) binding = bind(*packet);
+  if (!binding || packet->payloadType() != binding->payloadType) return;  // RTX, RED, padding streams
+  binding->track->onRtp(*packet, binding->layer, steadyMicros());
+}
+
+void PublisherTransport::onRtcp(std::span<uint8_t>) {
+  // Sender reports and the publisher's receiver reports are not used yet.
+}
+
+void PublisherTransport::sendKeyframeRequest(uint32_t ssrc) {
+  if (!transport_) return;
+  std::array<uint8_t, 64 + rtc::kSrtpMaxTrailer> buffer{};
+  auto size = rtc::buildPli(kFeedbackSsrc, ssrc, std::span<uint8_t>(buffer.data(), 64));
+  if (size) transport_->sendRtcp(buffer, *size);
+}
 
 void PublisherTransport::handleOffer(const std::string& sdp, uint32_t id) {
   auto parsed = rtc::parseSdp(sdp);
@@ -19,6 +194,7 @@ void PublisherTransport::handleOffer(const std::string& sdp, uint32_t id) {
   }
   offer_ = std::move(*parsed);
   pendingAnswerId_ = id;
+  reconcileTracks();
   if (transport_) return answerIfReady();  // a renegotiation on the same transport
 
   const rtc::MediaSection* first = nullptr;
@@ -88,30 +264,43 @@ std::string PublisherTransport::buildAnswer() const {
   for (const auto& line : transport_->localCandidates()) {
     if (auto c = rtc::parseIceCandidate(line)) candidates.push_back(*c);
   }
+  const auto remoteSetup = [&](const rtc::MediaSection& offered) {
+    return rtc::effectiveTransport(offer_, offered).setup == rtc::SetupRole::Passive ? rtc::SetupRole::Active
+                                                                                     : rtc::SetupRole::Passive;
+  };
   for (const auto& offered : offer_.media) {
     rtc::MediaSection m;
-    m.kind = offered.kind;
-    m.protocol = offered.protocol;
-    m.mid = offered.mid;
-    m.connection = rtc::Connection{};
-    if (offered.kind == rtc::MediaKind::Application && !offered.isRejected()) {
+    const auto published = sections_.find(offered.mid);
+    const bool accepted =
+        !offered.isRejected() && (offered.kind == rtc::MediaKind::Application ? true : published != sections_.end());
+    if (offered.kind == rtc::MediaKind::Application) {
+      m.kind = offered.kind;
+      m.protocol = offered.protocol;
+      m.mid = offered.mid;
       m.formats = {"webrtc-datachannel"};
       m.sctpPort = 5000;
       m.maxMessageSize = 262144;
+    } else if (accepted) {
+      m = answerPublisherSection(offered, published->second.codec, published->second.request);
+    } else {
+      m.kind = offered.kind;
+      m.protocol = offered.protocol;
+      m.mid = offered.mid;
+      if (!offered.codecs.empty()) m.codecs = {offered.codecs[0]};
+      m.formats = offered.formats;
+      m.direction = rtc::Direction::Inactive;
+    }
+    m.connection = rtc::Connection{};
+    if (accepted) {
       m.transport.iceUfrag = transport_->localIceUfrag();
       m.transport.icePwd = transport_->localIcePassword();
       m.transport.fingerprints = {{"sha-256", rtc::parseFingerprintHex(transport_->localFingerprint())}};
-      const auto remoteSetup = rtc::effectiveTransport(offer_, offered).setup;
-      m.transport.setup = remoteSetup == rtc::SetupRole::Passive ? rtc::SetupRole::Active : rtc::SetupRole::Passive;
+      m.transport.setup = remoteSetup(offered);
       m.candidates = candidates;
       m.endOfCandidates = true;
       bundle.mids.push_back(m.mid);
     } else {
-      // Media is declined until the SFU forwards it.
       m.port = 0;
-      if (!offered.codecs.empty()) m.codecs = {offered.codecs[0]};
-      m.formats = offered.formats;
-      m.direction = rtc::Direction::Inactive;
     }
     a.media.push_back(std::move(m));
   }
@@ -150,6 +339,13 @@ void PublisherTransport::sendData(const std::string& bytes, bool reliable) {
 }
 
 void PublisherTransport::close() {
+  // The publisher is gone: its tracks leave the room with it.
+  for (auto& [mid, section] : sections_) {
+    room_->remove(section.track->sid());
+    section.track->close();
+  }
+  sections_.clear();
+  bindings_.clear();
   if (transport_) transport_->close();
 }
 

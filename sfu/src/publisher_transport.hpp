@@ -4,17 +4,23 @@
 // we answer. Lives on a media thread; everything it reports goes through
 // the callbacks, on that thread.
 //
-// This first step carries the data channels (_reliable, _lossy, _data_track)
-// that LiveKit clients open on it; media sections are declined until
-// forwarding exists.
+// It carries the data channels LiveKit clients open (_reliable, _lossy,
+// _data_track) and the tracks they publish: each sending audio/video section
+// is matched to its AddTrackRequest by msid (the request's cid), becomes an
+// UpTrack in the room, and its RTP is demultiplexed to it by SSRC (learnt
+// from a=ssrc or the mid/rid header extensions).
 
+#include "media_room.hpp"
 #include "media_worker.hpp"
 #include "rtc/sdp.hpp"
 #include "rtc/webrtc_transport.hpp"
+#include "track_negotiation.hpp"
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace convox::sfu {
 
@@ -24,11 +30,20 @@ struct PublisherCallbacks {
   std::function<void()> connected;
   // A message on _reliable (reliable = true) or _lossy.
   std::function<void(std::string bytes, bool reliable)> data;
+  // A track's section was negotiated: it is live in the room.
+  std::function<void(std::string cid, std::string sid, std::string mid)> trackPublished;
+  // The client stopped sending a track (its section lost the msid or stopped).
+  std::function<void(std::string sid)> trackUnpublished;
 };
 
-class PublisherTransport final : public rtc::WebRtcTransportListener {
+class PublisherTransport final : public rtc::WebRtcTransportListener,
+                                 public std::enable_shared_from_this<PublisherTransport> {
  public:
-  PublisherTransport(MediaWorker& worker, PublisherCallbacks callbacks);
+  PublisherTransport(MediaWorker& worker, std::shared_ptr<MediaRoom> room, PublisherCallbacks callbacks);
+
+  // An AddTrackRequest the server accepted; its section comes with an offer.
+  void expectTrack(PublishRequest request);
+  void setTrackMuted(const std::string& sid, bool muted);
 
   void handleOffer(const std::string& sdp, uint32_t id);
   // A client's trickled candidate: the JSON of an RTCIceCandidateInit.
@@ -43,17 +58,43 @@ class PublisherTransport final : public rtc::WebRtcTransportListener {
   void onDataChannelOpen(uint16_t id, const std::string& label, const rtc::DataChannelOptions& options) override;
   void onDataChannelMessage(uint16_t id, std::span<const uint8_t> data, bool binary) override;
   void onDataChannelClosed(uint16_t id) override;
+  void onRtp(std::span<uint8_t> packet) override;
+  void onRtcp(std::span<uint8_t> packet) override;
+
+  struct PublishedSection {
+    std::shared_ptr<UpTrack> track;
+    PublishRequest request;
+    rtc::Codec codec;
+    uint8_t midExtension = 0;
+    uint8_t ridExtension = 0;
+    std::vector<uint32_t> ssrcs;  // from a=ssrc, when the offer lists them
+  };
+  struct SsrcBinding {
+    uint32_t ssrc = 0;
+    UpTrack* track = nullptr;
+    uint8_t payloadType = 0;
+    int layer = 0;
+  };
+  void reconcileTracks();
+  void publishSection(const rtc::MediaSection& offered, PublishRequest request);
+  void unpublishSection(const std::string& mid);
+  const SsrcBinding* bind(const rtc::RtpPacketView& packet);
+  void sendKeyframeRequest(uint32_t ssrc);
 
   std::string buildAnswer() const;
   void answerIfReady();
 
   MediaWorker& worker_;
+  std::shared_ptr<MediaRoom> room_;
   PublisherCallbacks callbacks_;
   std::unique_ptr<rtc::WebRtcTransport> transport_;
   rtc::SessionDescription offer_;
   std::optional<uint32_t> pendingAnswerId_;
   bool gathered_ = false;
-  std::map<uint16_t, std::string> channels_;  // stream id -> label
+  std::map<uint16_t, std::string> channels_;          // stream id -> label
+  std::map<std::string, PublishRequest> expected_;    // by cid, until its section arrives
+  std::map<std::string, PublishedSection> sections_;  // by mid
+  std::vector<SsrcBinding> bindings_;                 // a handful per publisher: linear search
 };
 
 }  // namespace convox::sfu

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "media_room.hpp"
 #include "participant.hpp"
 #include "proto/livekit_models.pb.h"
 
@@ -20,6 +21,17 @@ class Room {
   livekit::Room& mutableInfo() { return info_; }
   const std::vector<std::shared_ptr<Participant>>& participants() const { return participants_; }
 
+  // The room's media state, shared by its participants' transports: it lives
+  // while one of them holds it.
+  std::shared_ptr<MediaRoom> mediaRoom() {
+    auto media = media_.lock();
+    if (!media) {
+      media = std::make_shared<MediaRoom>();
+      media_ = media;
+    }
+    return media;
+  }
+
   std::shared_ptr<Participant> findByIdentity(std::string_view identity) const;
   size_t visibleCount() const;
 
@@ -37,6 +49,7 @@ class Room {
   livekit::Room info_;
   std::vector<std::shared_ptr<Participant>> participants_;
   boost::asio::steady_timer closeTimer_;
+  std::weak_ptr<MediaRoom> media_;
 };
 
 }  // namespace convox::sfu

@@ -145,6 +145,7 @@ void RoomManager::closeRoom(const std::string& name, livekit::RoomEndReason reas
   for (const auto& p : std::vector(room->participants())) {
     p->disconnect(leaveReason, livekit::LeaveRequest::DISCONNECT);
     room->remove(*p);
+    unpublishAll(*room, *p);
     for (auto* l : listeners_) l->onParticipantLeft(room->info(), p->info());
   }
   common::logger("room")->info("room {} ({}) closed: {}", name, room->info().sid(),
@@ -228,7 +229,7 @@ std::variant<RoomManager::Joined, AdmitError> RoomManager::join(const common::Cl
   }
   room->cancelCloseTimer();
   auto participant = std::make_shared<Participant>(common::newId("PA_"), grants, std::move(sink), common::unixMillis());
-  Joined joined{participant, {}, {}};
+  Joined joined{participant, {}, {}, room->mediaRoom()};
   for (const auto& other : room->participants()) {
     if (!other->hidden()) joined.others.push_back(other->info());
   }
@@ -259,6 +260,7 @@ void RoomManager::removeFromRoom(Room& room, const std::shared_ptr<Participant>&
                                livekit::DisconnectReason_Name(reason));
   if (!p->hidden()) room.broadcast(participantUpdate(p->info()));
   updateGauges();
+  unpublishAll(room, *p);
   for (auto* l : listeners_) l->onParticipantLeft(room.info(), p->info());
   if (room.participants().empty()) {
     const auto name = room.info().name();

@@ -75,8 +75,11 @@ common::UpgradeDecision SignalService::onUpgrade(const common::HttpRequest& req)
     auto res = common::makeResponse(req, static_cast<common::http::status>(admission.status), admission.message + "\n");
     return {withCors(std::move(res)), nullptr};
   }
-  const bool resume = truthy(common::queryParameter(req, "reconnect"));
-  auto session = std::make_shared<SignalSession>(io_, rooms_, *media_, std::move(*admission.grants), options_, resume,
+  JoinParameters join;
+  join.resume = truthy(common::queryParameter(req, "reconnect"));
+  const auto autoSubscribe = common::queryParameter(req, "auto_subscribe");
+  join.autoSubscribe = !autoSubscribe || truthy(autoSubscribe);
+  auto session = std::make_shared<SignalSession>(io_, rooms_, *media_, std::move(*admission.grants), options_, join,
                                                  *connectionsGauge_);
   return {std::nullopt, session};
 }

@@ -13,7 +13,7 @@ constexpr int32_t kProtocolVersion = 17;
 }
 
 SignalSession::SignalSession(boost::asio::io_context& io, RoomManager& rooms, MediaWorker& media,
-                             common::ClaimGrants grants, const SignalServiceOptions& options, bool resumeRequested,
+                             common::ClaimGrants grants, const SignalServiceOptions& options, JoinParameters join,
                              prometheus::Gauge& connections)
     : io_(io),
       rooms_(rooms),
@@ -21,13 +21,13 @@ SignalSession::SignalSession(boost::asio::io_context& io, RoomManager& rooms, Me
       options_(options),
       connections_(connections),
       grants_(std::move(grants)),
-      resumeRequested_(resumeRequested),
+      join_(join),
       pingTimeout_(io) {}
 
 void SignalSession::onOpen(std::shared_ptr<common::WebSocketConnection> connection) {
   connection_ = std::move(connection);
   connections_.Increment();
-  if (resumeRequested_) {
+  if (join_.resume) {
     // We do not keep sessions for resumption: a leave asking for a full
     // reconnect makes the SDK rejoin from scratch.
     livekit::SignalResponse leave;
@@ -47,6 +47,8 @@ void SignalSession::onOpen(std::shared_ptr<common::WebSocketConnection> connecti
   }
   auto& ok = std::get<RoomManager::Joined>(joined);
   participant_ = ok.participant;
+  participant_->setAutoSubscribe(join_.autoSubscribe);
+  mediaRoom_ = ok.media;
   participant_->setDataSink([weak = weak_from_this()](const std::string& bytes, bool reliable) {
     auto self = weak.lock();
     if (!self || !self->publisher_) return;
@@ -54,6 +56,7 @@ void SignalSession::onOpen(std::shared_ptr<common::WebSocketConnection> connecti
   });
   sendJoinResponse(ok);
   armPingTimeout();
+  rooms_.subscribeToExisting(participant_);
 }
 
 void SignalSession::sendJoinResponse(const RoomManager::Joined& joined) {
@@ -102,8 +105,12 @@ const std::array<SignalSession::Handler, 24>& SignalSession::handlers() {
     t[R::kUpdateMetadata] = &SignalSession::onUpdateMetadata;
     t[R::kOffer] = &SignalSession::onOffer;
     t[R::kTrickle] = &SignalSession::onTrickle;
-    for (auto media : {R::kAnswer, R::kAddTrack, R::kMute, R::kSubscription, R::kTrackSetting, R::kUpdateLayers,
-                       R::kSyncState, R::kUpdateAudioTrack, R::kUpdateVideoTrack}) {
+    t[R::kAnswer] = &SignalSession::onAnswer;
+    t[R::kAddTrack] = &SignalSession::onAddTrack;
+    t[R::kMute] = &SignalSession::onMute;
+    t[R::kSubscription] = &SignalSession::onSubscription;
+    t[R::kTrackSetting] = &SignalSession::onTrackSetting;
+    for (auto media : {R::kUpdateLayers, R::kSyncState, R::kUpdateAudioTrack, R::kUpdateVideoTrack}) {
       t[media] = &SignalSession::onMediaRequest;
     }
     return t;
@@ -159,7 +166,7 @@ void SignalSession::onUpdateMetadata(const livekit::SignalRequest& req) {
 void SignalSession::onAccepted(const livekit::SignalRequest&) {}
 
 void SignalSession::onMediaRequest(const livekit::SignalRequest& req) {
-  // Media negotiation arrives with the SFU; until then say so once per session.
+  // Requests we do not act on yet (layers, sync state after a resume); say so once per session.
   if (!warnedMediaUnsupported_) {
     warnedMediaUnsupported_ = true;
     common::logger("signal")->warn("participant {} ({}): media request {} is not supported yet",
@@ -167,14 +174,18 @@ void SignalSession::onMediaRequest(const livekit::SignalRequest& req) {
   }
 }
 
-void SignalSession::createPublisher() {
-  // The callbacks run on the media thread; each hops to the signalling
+std::function<void(std::function<void(SignalSession&)>)> SignalSession::toSignal() {
+  // Transport callbacks run on the media thread; each hops to the signalling
   // thread and does nothing if the session has gone meanwhile.
-  auto toSignal = [weak = weak_from_this(), &io = io_](std::function<void(SignalSession&)> fn) {
+  return [weak = weak_from_this(), &io = io_](std::function<void(SignalSession&)> fn) {
     boost::asio::post(io, [weak, fn = std::move(fn)] {
       if (auto self = weak.lock()) fn(*self);
     });
   };
+}
+
+void SignalSession::createPublisher() {
+  auto toSignal = this->toSignal();
   PublisherCallbacks callbacks;
   callbacks.answer = [toSignal](std::string sdp, uint32_t id) {
     toSignal([sdp = std::move(sdp), id](SignalSession& self) {
@@ -205,7 +216,131 @@ void SignalSession::createPublisher() {
       if (self.participant_) self.rooms_.forwardData(self.participant_, bytes, reliable);
     });
   };
-  publisher_ = std::make_shared<PublisherTransport>(media_, std::move(callbacks));
+  callbacks.trackPublished = [toSignal](std::string cid, std::string, std::string mid) {
+    toSignal([cid = std::move(cid), mid = std::move(mid)](SignalSession& self) {
+      if (self.participant_) self.rooms_.trackPublished(self.participant_, cid, mid);
+    });
+  };
+  callbacks.trackUnpublished = [toSignal](std::string sid) {
+    toSignal([sid = std::move(sid)](SignalSession& self) {
+      if (self.participant_) self.rooms_.trackUnpublished(self.participant_, sid);
+    });
+  };
+  publisher_ = std::make_shared<PublisherTransport>(media_, mediaRoom_, std::move(callbacks));
+}
+
+void SignalSession::createSubscriber() {
+  auto toSignal = this->toSignal();
+  SubscriberCallbacks callbacks;
+  callbacks.offer = [toSignal](std::string sdp, uint32_t id, std::map<std::string, std::string> midToTrack) {
+    toSignal([sdp = std::move(sdp), id, midToTrack = std::move(midToTrack)](SignalSession& self) {
+      livekit::SignalResponse msg;
+      auto& offer = *msg.mutable_offer();
+      offer.set_type("offer");
+      offer.set_sdp(sdp);
+      offer.set_id(id);
+      for (const auto& [mid, track] : midToTrack) (*offer.mutable_mid_to_track_id())[mid] = track;
+      self.send(msg);
+    });
+  };
+  callbacks.failed = [toSignal](std::string reason) {
+    toSignal([reason = std::move(reason)](SignalSession& self) {
+      if (!self.participant_) return;
+      common::logger("media")->warn("participant {} ({}): subscriber transport: {}", self.participant_->identity(),
+                                    self.participant_->sid(), reason);
+    });
+  };
+  callbacks.connected = [toSignal] {
+    toSignal([](SignalSession& self) {
+      if (!self.participant_) return;
+      common::logger("media")->info("participant {} ({}): subscriber transport connected",
+                                    self.participant_->identity(), self.participant_->sid());
+    });
+  };
+  subscriber_ = std::make_shared<SubscriberTransport>(media_, mediaRoom_, participant_->sid(), std::move(callbacks));
+}
+
+void SignalSession::subscribeTrack(const livekit::TrackInfo& track, const std::string& publisherSid) {
+  if (!participant_) return;
+  if (!subscriber_) createSubscriber();
+  SubscribeRequest request{track.sid(), publisherSid, track.stereo()};
+  media_.loop().post([s = subscriber_, request] { s->subscribe(request); });
+}
+
+void SignalSession::unsubscribeTrack(const std::string& trackSid) {
+  if (!subscriber_) return;
+  media_.loop().post([s = subscriber_, trackSid] { s->unsubscribe(trackSid); });
+}
+
+void SignalSession::onAddTrack(const livekit::SignalRequest& req) {
+  const auto& add = req.add_track();
+  auto result = rooms_.addTrack(participant_, add);
+  if (auto* refused = std::get_if<std::string>(&result)) {
+    common::logger("signal")->warn("participant {} ({}): AddTrackRequest {} refused: {}", participant_->identity(),
+                                   participant_->sid(), add.cid(), *refused);
+    livekit::SignalResponse msg;
+    msg.mutable_request_response()->set_reason(livekit::RequestResponse::NOT_ALLOWED);
+    msg.mutable_request_response()->set_message(*refused);
+    send(msg);
+    return;
+  }
+  const auto& track = std::get<livekit::TrackInfo>(result);
+  PublishRequest request;
+  request.cid = add.cid();
+  request.sid = track.sid();
+  request.kind = add.type() == livekit::AUDIO ? rtc::MediaKind::Audio : rtc::MediaKind::Video;
+  if (add.simulcast_codecs_size() > 0) request.videoCodec = add.simulcast_codecs(0).codec();
+  request.disableDtx = add.disable_dtx();
+  request.stereo = add.stereo();
+  for (const auto& f : add.audio_features()) {
+    if (f == livekit::TF_NO_DTX) request.disableDtx = true;
+    if (f == livekit::TF_STEREO) request.stereo = true;
+  }
+  for (const auto& layer : add.layers()) {
+    if (layer.rid().empty() || layer.quality() > livekit::HIGH) continue;
+    const auto quality = static_cast<size_t>(layer.quality());
+    if (request.ridsByQuality.size() <= quality) request.ridsByQuality.resize(quality + 1);
+    request.ridsByQuality[quality] = layer.rid();
+  }
+  if (!publisher_) createPublisher();
+  // Posted before the offer that carries the track's section, so it is there when that offer is answered.
+  media_.loop().post([p = publisher_, request] { p->expectTrack(request); });
+  livekit::SignalResponse msg;
+  msg.mutable_track_published()->set_cid(add.cid());
+  *msg.mutable_track_published()->mutable_track() = track;
+  send(msg);
+}
+
+void SignalSession::onAnswer(const livekit::SignalRequest& req) {
+  if (!subscriber_) return;
+  media_.loop().post([s = subscriber_, sdp = req.answer().sdp(), id = req.answer().id()] { s->handleAnswer(sdp, id); });
+}
+
+void SignalSession::onMute(const livekit::SignalRequest& req) {
+  const auto& mute = req.mute();
+  if (!rooms_.setTrackMuted(participant_, mute.sid(), mute.muted())) return;
+  if (publisher_) {
+    media_.loop().post([p = publisher_, sid = mute.sid(), muted = mute.muted()] { p->setTrackMuted(sid, muted); });
+  }
+}
+
+void SignalSession::onSubscription(const livekit::SignalRequest& req) {
+  rooms_.updateSubscription(participant_, req.subscription());
+}
+
+void SignalSession::onTrackSetting(const livekit::SignalRequest& req) {
+  if (!subscriber_) return;
+  const auto& setting = req.track_setting();
+  // Quality caps the simulcast layer; requested dimensions are mapped to a
+  // layer by the forwarding once layer sizes are tracked (HIGH until then).
+  int maxLayer = 2;
+  if (setting.quality() <= livekit::HIGH) maxLayer = static_cast<int>(setting.quality());
+  if (setting.width() > 0 && setting.quality() == livekit::LOW) maxLayer = 2;
+  for (const auto& sid : setting.track_sids()) {
+    media_.loop().post([s = subscriber_, sid, disabled = setting.disabled(), maxLayer] {
+      s->updateSettings(sid, disabled, maxLayer);
+    });
+  }
 }
 
 void SignalSession::onOffer(const livekit::SignalRequest& req) {
@@ -214,8 +349,12 @@ void SignalSession::onOffer(const livekit::SignalRequest& req) {
 }
 
 void SignalSession::onTrickle(const livekit::SignalRequest& req) {
-  if (req.trickle().target() != livekit::PUBLISHER || !publisher_) return;
-  media_.loop().post([p = publisher_, json = req.trickle().candidateinit()] { p->addRemoteCandidate(json); });
+  const auto& json = req.trickle().candidateinit();
+  if (req.trickle().target() == livekit::SUBSCRIBER) {
+    if (subscriber_) media_.loop().post([s = subscriber_, json] { s->addRemoteCandidate(json); });
+    return;
+  }
+  if (publisher_) media_.loop().post([p = publisher_, json] { p->addRemoteCandidate(json); });
 }
 
 void SignalSession::onClose(uint16_t code, std::string_view reason) {
@@ -224,6 +363,9 @@ void SignalSession::onClose(uint16_t code, std::string_view reason) {
     // The transport lives and dies on its media thread.
     media_.loop().post([p = std::move(publisher_)] { p->close(); });
   }
+  if (subscriber_) media_.loop().post([s = std::move(subscriber_)] { s->close(); });
+  // The room's media state is released on its own thread.
+  if (mediaRoom_) media_.loop().post([m = std::move(mediaRoom_)] {});
   connections_.Decrement();
   if (participant_) {
     common::logger("signal")->debug("participant {} ({}): signal closed ({} {})", participant_->identity(),

@@ -6,11 +6,18 @@
 #include "sfu/room_manager.hpp"
 #include "sfu/signal_service.hpp"
 #include "sfu/signal_sink.hpp"
+#include "subscriber_transport.hpp"
 
 #include <prometheus/gauge.h>
 #include <boost/asio/steady_timer.hpp>
 
 namespace convox::sfu {
+
+// What the /rtc query asked for.
+struct JoinParameters {
+  bool resume = false;        // reconnect=1
+  bool autoSubscribe = true;  // auto_subscribe (default on)
+};
 
 // One client's /rtc WebSocket: joins on open, answers requests, leaves on close.
 class SignalSession final : public common::WebSocketHandler,
@@ -18,7 +25,7 @@ class SignalSession final : public common::WebSocketHandler,
                             public std::enable_shared_from_this<SignalSession> {
  public:
   SignalSession(boost::asio::io_context& io, RoomManager& rooms, MediaWorker& media, common::ClaimGrants grants,
-                const SignalServiceOptions& options, bool resumeRequested, prometheus::Gauge& connections);
+                const SignalServiceOptions& options, JoinParameters join, prometheus::Gauge& connections);
 
   // WebSocketHandler
   void onOpen(std::shared_ptr<common::WebSocketConnection> connection) override;
@@ -28,6 +35,8 @@ class SignalSession final : public common::WebSocketHandler,
   // SignalSink
   void send(const livekit::SignalResponse& message) override;
   void close(uint16_t code, std::string reason) override;
+  void subscribeTrack(const livekit::TrackInfo& track, const std::string& publisherSid) override;
+  void unsubscribeTrack(const std::string& trackSid) override;
 
  private:
   using Handler = void (SignalSession::*)(const livekit::SignalRequest&);
@@ -44,7 +53,15 @@ class SignalSession final : public common::WebSocketHandler,
   void onMediaRequest(const livekit::SignalRequest& req);
   void onOffer(const livekit::SignalRequest& req);
   void onTrickle(const livekit::SignalRequest& req);
+  void onAnswer(const livekit::SignalRequest& req);
+  void onAddTrack(const livekit::SignalRequest& req);
+  void onMute(const livekit::SignalRequest& req);
+  void onSubscription(const livekit::SignalRequest& req);
+  void onTrackSetting(const livekit::SignalRequest& req);
   void createPublisher();
+  void createSubscriber();
+  // Runs `fn` on the signalling thread if this session still exists then.
+  std::function<void(std::function<void(SignalSession&)>)> toSignal();
 
   // Passed by argument.
   boost::asio::io_context& io_;
@@ -54,10 +71,12 @@ class SignalSession final : public common::WebSocketHandler,
   prometheus::Gauge& connections_;
   // Others.
   common::ClaimGrants grants_;
-  const bool resumeRequested_;
+  const JoinParameters join_;
   std::shared_ptr<common::WebSocketConnection> connection_;
   std::shared_ptr<Participant> participant_;
-  std::shared_ptr<PublisherTransport> publisher_;  // used on the media thread only
+  std::shared_ptr<MediaRoom> mediaRoom_;             // used on the media thread only
+  std::shared_ptr<PublisherTransport> publisher_;    // used on the media thread only
+  std::shared_ptr<SubscriberTransport> subscriber_;  // used on the media thread only
   boost::asio::steady_timer pingTimeout_;
   livekit::DisconnectReason leaveReason_ = livekit::SIGNAL_CLOSE;
   bool warnedMediaUnsupported_ = false;

@@ -21,6 +21,10 @@ class RoomEventListener {
   virtual void onRoomFinished(const livekit::Room& /*room*/, livekit::RoomEndReason /*reason*/) {}
   virtual void onParticipantJoined(const livekit::Room& /*room*/, const livekit::ParticipantInfo& /*p*/) {}
   virtual void onParticipantLeft(const livekit::Room& /*room*/, const livekit::ParticipantInfo& /*p*/) {}
+  virtual void onTrackPublished(const livekit::Room& /*room*/, const livekit::ParticipantInfo& /*p*/,
+                                const livekit::TrackInfo& /*track*/) {}
+  virtual void onTrackUnpublished(const livekit::Room& /*room*/, const livekit::ParticipantInfo& /*p*/,
+                                  const livekit::TrackInfo& /*track*/) {}
 };
 
 }  // namespace convox::sfu

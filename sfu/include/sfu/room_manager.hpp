@@ -22,6 +22,7 @@
 
 namespace convox::sfu {
 
+class MediaRoom;
 class Participant;
 class Room;
 class SignalSink;
@@ -64,6 +65,7 @@ class RoomManager {
     std::shared_ptr<Participant> participant;
     livekit::Room room;
     std::vector<livekit::ParticipantInfo> others;
+    std::shared_ptr<MediaRoom> media;  // the room's media state; use it on the media thread only
   };
   std::variant<Joined, AdmitError> join(const common::ClaimGrants& grants, std::shared_ptr<SignalSink> sink);
   void leave(const std::shared_ptr<Participant>& participant, livekit::DisconnectReason reason);
@@ -74,6 +76,20 @@ class RoomManager {
   // sender and delivered to its destinations (everyone else if none).
   void forwardData(const std::shared_ptr<Participant>& sender, const std::string& bytes, bool reliable);
 
+  // Tracks (room_tracks.cpp). An AddTrackRequest: the TrackInfo to answer
+  // with, or why it is refused.
+  std::variant<livekit::TrackInfo, std::string> addTrack(const std::shared_ptr<Participant>& participant,
+                                                         const livekit::AddTrackRequest& request);
+  // The media thread negotiated the track's section: it is published.
+  void trackPublished(const std::shared_ptr<Participant>& participant, const std::string& cid, const std::string& mid);
+  void trackUnpublished(const std::shared_ptr<Participant>& participant, const std::string& sid);
+  // MuteTrackRequest; false if the participant has no such track.
+  bool setTrackMuted(const std::shared_ptr<Participant>& participant, const std::string& sid, bool muted);
+  // After the JoinResponse: subscribe the newcomer to what is already published.
+  void subscribeToExisting(const std::shared_ptr<Participant>& participant);
+  // UpdateSubscription: (un)subscribe to tracks by sid.
+  void updateSubscription(const std::shared_ptr<Participant>& participant, const livekit::UpdateSubscription& request);
+
  private:
   Room* findRoom(const std::string& name) const;
   Room& createRoomLocked(const std::string& name, const livekit::RoomConfiguration* config);
@@ -83,6 +99,8 @@ class RoomManager {
   void broadcastParticipant(Room& room, const Participant& subject);
   void deliverData(const Room& room, const livekit::DataPacket& packet, const Participant* sender);
   void updateGauges();
+  Room* roomOf(const std::shared_ptr<Participant>& participant) const;
+  void unpublishAll(Room& room, Participant& participant);
 
   // Passed by argument.
   boost::asio::io_context& io_;

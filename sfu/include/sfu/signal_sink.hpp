@@ -14,6 +14,10 @@ class SignalSink {
   virtual ~SignalSink() = default;
   virtual void send(const livekit::SignalResponse& message) = 0;
   virtual void close(uint16_t code, std::string reason) = 0;
+  // The room subscribes this participant to `track` of `publisherSid`, or
+  // ends that subscription; the participant's media transport carries it out.
+  virtual void subscribeTrack(const livekit::TrackInfo& /*track*/, const std::string& /*publisherSid*/) {}
+  virtual void unsubscribeTrack(const std::string& /*trackSid*/) {}
 };
 
 }  // namespace convox::sfu

@@ -1,0 +1,292 @@
+#include "subscriber_transport.hpp"
+
+#include "common/logging.hpp"
+#include "rtc/rtcp_feedback.hpp"
+#include "rtc/rtcp_packet.hpp"
+#include "track_negotiation.hpp"
+#include "up_track.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <chrono>
+#include <random>
+
+namespace convox::sfu {
+
+namespace {
+
+int64_t steadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+uint32_t randomSsrc() {
+  thread_local std::mt19937 generator{std::random_device{}()};
+  std::uniform_int_distribution<uint32_t> any(1, 0xfffffff0u);
+  return any(generator);
+}
+
+}  // namespace
+
+SubscriberTransport::SubscriberTransport(MediaWorker& worker, std::shared_ptr<MediaRoom> room,
+                                         std::string participantSid, SubscriberCallbacks callbacks)
+    : worker_(worker),
+      room_(std::move(room)),
+      participantSid_(std::move(participantSid)),
+      callbacks_(std::move(callbacks)) {}
+
+SubscriberTransport::~SubscriberTransport() { close(); }
+
+size_t SubscriberTransport::trackCount() const {
+  size_t n = 0;
+  for (const auto& s : sections_) n += s.downTrack ? 1 : 0;
+  return n;
+}
+
+void SubscriberTransport::subscribe(const SubscribeRequest& request) {
+  if (closed_) return;
+  for (const auto& s : sections_) {
+    if (s.downTrack && s.trackSid == request.trackSid) return;  // already subscribed
+  }
+  auto up = room_->find(request.trackSid);
+  if (!up || up->closed()) {
+    common::logger("media")->debug("participant {}: track {} is not live; not subscribed", participantSid_,
+                                   request.trackSid);
+    return;
+  }
+  Section section;
+  section.mid = std::to_string(nextMid_++);
+  section.kind = up->kind() == TrackKind::Audio ? rtc::MediaKind::Audio : rtc::MediaKind::Video;
+  section.codec = subscriberCodec(up->codec(), request.stereo);
+  section.trackSid = request.trackSid;
+  section.publisherSid = request.publisherSid;
+  DownTrackParameters params;
+  params.ssrc = randomSsrc();
+  params.payloadType = section.codec.payloadType;
+  params.clockRate = section.codec.clockRate;
+  params.mid = section.mid;
+  section.downTrack = std::make_unique<DownTrack>(up, *this, params);
+  sections_.push_back(std::move(section));
+  negotiateSoon();
+}
+
+void SubscriberTransport::unsubscribe(const std::string& trackSid) {
+  bool changed = false;
+  for (auto& s : sections_) {
+    if (s.downTrack && s.trackSid == trackSid) {
+      s.downTrack.reset();
+      changed = true;
+    }
+  }
+  if (changed) negotiateSoon();
+}
+
+void SubscriberTransport::updateSettings(const std::string& trackSid, bool disabled, int maxLayer) {
+  for (auto& s : sections_) {
+    if (!s.downTrack || s.trackSid != trackSid) continue;
+    s.downTrack->setDisabled(disabled);
+    s.downTrack->setMaxLayer(maxLayer);
+  }
+}
+
+void SubscriberTransport::onUpTrackClosed(DownTrack& downTrack) {
+  // Called from inside the up-track; the section is cleared on the next turn.
+  const auto mid = downTrack.parameters().mid;
+  worker_.loop().post([weak = weak_from_this(), mid] {
+    auto self = weak.lock();
+    if (!self || self->closed_) return;
+    for (auto& s : self->sections_) {
+      if (s.mid == mid && s.downTrack) {
+        s.downTrack.reset();
+        self->negotiateSoon();
+      }
+    }
+  });
+}
+
+void SubscriberTransport::negotiateSoon() {
+  if (negotiationScheduled_) return;
+  negotiationScheduled_ = true;
+  // Subscriptions made together (a join into a busy room) share one offer.
+  worker_.loop().post([weak = weak_from_this()] {
+    if (auto self = weak.lock()) {
+      self->negotiationScheduled_ = false;
+      self->negotiate();
+    }
+  });
+}
+
+bool SubscriberTransport::startTransport() {
+  rtc::WebRtcTransportSettings settings;
+  settings.ice.role = rtc::IceRole::Lite;
+  settings.ice.localAddresses = worker_.settings().interfaces;
+  settings.ice.announcedAddress = worker_.settings().announcedIp;
+  settings.ice.portMin = worker_.settings().portMin;
+  settings.ice.portMax = worker_.settings().portMax;
+  settings.certificate = worker_.certificate();
+  settings.dataChannels = false;
+  transport_ = std::make_unique<rtc::WebRtcTransport>(worker_.loop(), *this, settings);
+  std::string error;
+  if (!transport_->start(error)) {
+    callbacks_.failed("subscriber transport: " + error);
+    return false;
+  }
+  return true;
+}
+
+void SubscriberTransport::negotiate() {
+  if (closed_ || sections_.empty()) return;
+  if (!transport_ && !startTransport()) return;
+  if (!gathered_ || awaitingAnswer_) {
+    renegotiate_ = true;
+    return;
+  }
+  renegotiate_ = false;
+  awaitingAnswer_ = true;
+  std::map<std::string, std::string> midToTrack;
+  for (const auto& s : sections_) {
+    if (s.downTrack) midToTrack[s.mid] = s.trackSid;
+  }
+  callbacks_.offer(buildOffer(), ++offerId_, std::move(midToTrack));
+}
+
+void SubscriberTransport::onGatheringDone() {
+  gathered_ = true;
+  if (renegotiate_) negotiate();
+}
+
+std::string SubscriberTransport::buildOffer() const {
+  rtc::SessionDescription o;
+  o.origin.sessionId = 2;
+  o.origin.sessionVersion = offerId_ + 1;
+  o.transport.iceLite = true;
+  o.msidSemantic = rtc::MsidSemantic{"WMS", {"*"}};
+  rtc::Group bundle{"BUNDLE", {}};
+  std::vector<rtc::IceCandidate> candidates;
+  for (const auto& line : transport_->localCandidates()) {
+    if (auto c = rtc::parseIceCandidate(line)) candidates.push_back(*c);
+  }
+  for (const auto& s : sections_) {
+    rtc::MediaSection m;
+    m.kind = s.kind;
+    m.protocol = rtc::MediaProtocol::UdpTlsRtpSavpf;
+    m.mid = s.mid;
+    m.connection = rtc::Connection{};
+    m.transport.iceUfrag = transport_->localIceUfrag();
+    m.transport.icePwd = transport_->localIcePassword();
+    m.transport.fingerprints = {{"sha-256", rtc::parseFingerprintHex(transport_->localFingerprint())}};
+    m.transport.setup = rtc::SetupRole::ActPass;
+    m.rtcpMux = true;
+    m.rtcpReducedSize = true;
+    m.codecs = {s.codec};
+    if (s.downTrack) {
+      m.direction = rtc::Direction::SendOnly;
+      // Stream id "PA|TR", track id "TR": what both SDKs parse (PROTOCOL-livekit §2.6).
+      const auto streamId = s.publisherSid + "|" + s.trackSid;
+      m.msids = {{streamId, s.trackSid}};
+      rtc::Ssrc ssrc;
+      ssrc.ssrc = s.downTrack->parameters().ssrc;
+      ssrc.attributes = {{"cname", s.publisherSid}, {"msid", streamId + " " + s.trackSid}};
+      m.ssrcs = {ssrc};
+    } else {
+      m.direction = rtc::Direction::Inactive;
+    }
+    m.candidates = candidates;
+    m.endOfCandidates = true;
+    bundle.mids.push_back(s.mid);
+    o.media.push_back(std::move(m));
+  }
+  o.groups = {bundle};
+  return rtc::writeSdp(o);
+}
+
+void SubscriberTransport::handleAnswer(const std::string& sdp, uint32_t) {
+  if (closed_ || !transport_) return;
+  auto parsed = rtc::parseSdp(sdp);
+  if (!parsed) return callbacks_.failed("subscriber answer: " + rtc::describe(parsed.error()));
+  if (auto valid = rtc::validateForWebRtc(*parsed, rtc::SdpType::Answer); !valid) {
+    return callbacks_.failed("subscriber answer: " + rtc::describe(valid.error()));
+  }
+  awaitingAnswer_ = false;
+  if (!remoteSet_) {
+    const rtc::MediaSection* first = nullptr;
+    for (const auto& m : parsed->media) {
+      if (!m.isRejected()) {
+        first = &m;
+        break;
+      }
+    }
+    if (!first) return callbacks_.failed("subscriber answer rejects every section");
+    const auto remote = rtc::effectiveTransport(*parsed, *first);
+    if (remote.fingerprints.empty()) return callbacks_.failed("subscriber answer has no fingerprint");
+    rtc::RemoteTransportParameters params;
+    params.iceUfrag = remote.iceUfrag;
+    params.icePassword = remote.icePwd;
+    params.fingerprintAlgorithm = remote.fingerprints[0].algorithm;
+    params.fingerprint = rtc::formatFingerprintHex(remote.fingerprints[0].digest);
+    params.localDtlsRole = remote.setup == rtc::SetupRole::Passive ? rtc::DtlsRole::Client : rtc::DtlsRole::Server;
+    params.dataChannels = false;
+    std::string error;
+    if (!transport_->setRemoteParameters(params, error)) return callbacks_.failed(error);
+    remoteSet_ = true;
+  }
+  for (const auto& m : parsed->media) {
+    for (const auto& c : m.candidates) transport_->addRemoteCandidate(rtc::writeIceCandidate(c));
+  }
+  if (renegotiate_) negotiate();
+}
+
+void SubscriberTransport::addRemoteCandidate(const std::string& candidateInitJson) {
+  if (!transport_) return;
+  boost::system::error_code ec;
+  auto json = boost::json::parse(candidateInitJson, ec);
+  if (ec || !json.is_object()) return;
+  const auto* candidate = json.as_object().if_contains("candidate");
+  if (!candidate || !candidate->is_string() || candidate->as_string().empty()) return;
+  transport_->addRemoteCandidate(std::string(candidate->as_string()));
+}
+
+void SubscriberTransport::onTransportState(rtc::TransportState state, const std::string& reason) {
+  if (state == rtc::TransportState::Connected && callbacks_.connected) callbacks_.connected();
+  if (state == rtc::TransportState::Failed) callbacks_.failed(reason);
+}
+
+void SubscriberTransport::sendRtp(std::span<uint8_t> buffer, size_t length) {
+  if (transport_ && transport_->state() == rtc::TransportState::Connected) transport_->sendRtp(buffer, length);
+}
+
+DownTrack* SubscriberTransport::findBySsrc(uint32_t ssrc) {
+  for (auto& s : sections_) {
+    if (s.downTrack && s.downTrack->parameters().ssrc == ssrc) return s.downTrack.get();
+  }
+  return nullptr;
+}
+
+void SubscriberTransport::onRtcp(std::span<uint8_t> bytes) {
+  rtc::RtcpCompoundIterator it(bytes);
+  rtc::RtcpPacketView packet;
+  const auto now = steadyMicros();
+  while (it.next(packet)) {
+    if (packet.type() != rtc::RtcpType::Psfb) continue;
+    if (packet.format() == rtc::psfb::kPli) {
+      if (auto pli = rtc::PliView::parse(packet)) {
+        if (auto* d = findBySsrc(pli->mediaSsrc())) d->onKeyframeRequest(now);
+      }
+    } else if (packet.format() == rtc::psfb::kFir) {
+      if (auto fir = rtc::FirView::parse(packet)) {
+        for (size_t i = 0; i < fir->entryCount(); ++i) {
+          if (auto* d = findBySsrc(fir->entry(i).ssrc)) d->onKeyframeRequest(now);
+        }
+      }
+    }
+  }
+}
+
+void SubscriberTransport::close() {
+  if (closed_) return;
+  closed_ = true;
+  sections_.clear();  // detaches every down-track from its up-track
+  if (transport_) transport_->close();
+}
+
+}  // namespace convox::sfu

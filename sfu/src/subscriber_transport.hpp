@@ -1,0 +1,99 @@
+#pragma once
+
+// A participant's subscriber peer connection, server side: the server offers
+// one sendonly section per subscribed track and the client answers. Lives on
+// the room's media thread. Sections of removed tracks turn inactive and are
+// reused for the next track of the same kind, as LiveKit does, so the SDP
+// does not grow without bound.
+
+#include "down_track.hpp"
+#include "media_room.hpp"
+#include "media_worker.hpp"
+#include "rtc/sdp.hpp"
+#include "rtc/webrtc_transport.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace convox::sfu {
+
+struct SubscriberCallbacks {
+  std::function<void(std::string sdp, uint32_t id, std::map<std::string, std::string> midToTrackId)> offer;
+  std::function<void(std::string reason)> failed;
+  std::function<void()> connected;
+};
+
+struct SubscribeRequest {
+  std::string trackSid;
+  std::string publisherSid;
+  bool stereo = false;
+};
+
+class SubscriberTransport final : public rtc::WebRtcTransportListener,
+                                  public DownTrackSink,
+                                  public std::enable_shared_from_this<SubscriberTransport> {
+ public:
+  SubscriberTransport(MediaWorker& worker, std::shared_ptr<MediaRoom> room, std::string participantSid,
+                      SubscriberCallbacks callbacks);
+  ~SubscriberTransport() override;
+
+  void subscribe(const SubscribeRequest& request);
+  void unsubscribe(const std::string& trackSid);
+  // UpdateTrackSettings.
+  void updateSettings(const std::string& trackSid, bool disabled, int maxLayer);
+
+  void handleAnswer(const std::string& sdp, uint32_t id);
+  void addRemoteCandidate(const std::string& candidateInitJson);
+  void close();
+
+  size_t trackCount() const;
+
+ private:
+  // DownTrackSink
+  void sendRtp(std::span<uint8_t> buffer, size_t length) override;
+  void onUpTrackClosed(DownTrack& downTrack) override;
+
+  // WebRtcTransportListener
+  void onGatheringDone() override;
+  void onTransportState(rtc::TransportState state, const std::string& reason) override;
+  void onRtcp(std::span<uint8_t> packet) override;
+
+  struct Section {
+    std::string mid;
+    rtc::MediaKind kind = rtc::MediaKind::Audio;
+    std::unique_ptr<DownTrack> downTrack;  // null: inactive, free for reuse
+    rtc::Codec codec;
+    std::string trackSid;
+    std::string publisherSid;
+  };
+
+  bool startTransport();
+  void negotiate();
+  void negotiateSoon();
+  std::string buildOffer() const;
+  DownTrack* findBySsrc(uint32_t ssrc);
+
+  // Passed by argument.
+  MediaWorker& worker_;
+  std::shared_ptr<MediaRoom> room_;
+  const std::string participantSid_;
+  SubscriberCallbacks callbacks_;
+  // Allocated by this.
+  std::unique_ptr<rtc::WebRtcTransport> transport_;
+  // Others.
+  std::vector<Section> sections_;
+  uint32_t nextMid_ = 0;
+  uint32_t offerId_ = 0;
+  uint64_t sessionVersion_ = 0;
+  bool gathered_ = false;
+  bool awaitingAnswer_ = false;
+  bool renegotiate_ = false;
+  bool negotiationScheduled_ = false;
+  bool remoteSet_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace convox::sfu

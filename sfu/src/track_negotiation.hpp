@@ -1,0 +1,49 @@
+#pragma once
+
+// What the SFU accepts from publishers and offers to subscribers in SDP:
+// codec choice, RTCP feedback, header extensions and simulcast, in one
+// place (LiveKit: participant_sdp.go, config.go).
+
+#include "rtc/sdp.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace convox::sfu {
+
+// What the publisher asked for in its AddTrackRequest, as far as SDP goes.
+struct PublishRequest {
+  std::string cid;
+  std::string sid;
+  rtc::MediaKind kind = rtc::MediaKind::Audio;
+  std::string videoCodec = "vp8";  // requested codec, lower case
+  bool disableDtx = false;
+  bool stereo = false;
+  std::vector<std::string> ridsByQuality;  // index = LiveKit quality (0 LOW..2 HIGH); empty = q, h, f
+};
+
+inline constexpr const char* kMidExtension = "urn:ietf:params:rtp-hdrext:sdes:mid";
+inline constexpr const char* kRidExtension = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
+inline constexpr const char* kAudioLevelExtension = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+
+// The codec to receive from an offered publisher section; nullopt when the
+// offer has none we forward.
+std::optional<rtc::Codec> choosePublisherCodec(const rtc::MediaSection& offered, const PublishRequest& request);
+
+// The media part of our answer to a publisher section (transport attributes
+// and candidates are added by the caller).
+rtc::MediaSection answerPublisherSection(const rtc::MediaSection& offered, const rtc::Codec& codec,
+                                         const PublishRequest& request);
+
+// The extension id the offer uses for `uri`, 0 when absent.
+uint8_t extensionId(const rtc::MediaSection& section, std::string_view uri);
+
+// The simulcast layer (0 LOW .. 2 HIGH) a rid stands for.
+int layerForRid(const PublishRequest& request, const rtc::MediaSection& offered, std::string_view rid);
+
+// The codec we offer to subscribers for a publisher's codec: the same codec
+// under a fixed payload type, so bundled sections never disagree.
+rtc::Codec subscriberCodec(const rtc::Codec& publisherCodec, bool stereo);
+
+}  // namespace convox::sfu

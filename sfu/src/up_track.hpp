@@ -1,0 +1,87 @@
+#pragma once
+
+// A published track on its room's media thread. It receives the publisher's
+// decrypted RTP (one source per simulcast layer) and hands every packet to
+// its down-tracks, one per subscriber. Nothing here allocates per packet.
+
+#include "rtc/rtp_packet.hpp"
+#include "rtc/sdp.hpp"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace convox::sfu {
+
+class DownTrack;
+
+enum class TrackKind : uint8_t { Audio, Video };
+
+inline constexpr int kMaxLayers = 3;  // LiveKit's LOW, MEDIUM, HIGH
+
+struct UpTrackParameters {
+  std::string sid;           // TR_...
+  std::string publisherSid;  // PA_...
+  TrackKind kind = TrackKind::Audio;
+  rtc::Codec codec;          // as negotiated with the publisher
+  uint8_t audioLevelId = 0;  // ssrc-audio-level extension id; 0 = none
+  bool simulcast = false;
+};
+
+class UpTrack {
+ public:
+  // Asks the publisher for a key frame on `ssrc` (a PLI on its transport).
+  using KeyframeRequester = std::function<void(uint32_t ssrc)>;
+  // Reports the publisher's audio level (RFC 6464, 0 loud .. 127 silent).
+  using AudioLevelObserver = std::function<void(uint8_t level, bool voice, int64_t nowMicros)>;
+
+  UpTrack(UpTrackParameters parameters, KeyframeRequester keyframes);
+  ~UpTrack();
+  UpTrack(const UpTrack&) = delete;
+  UpTrack& operator=(const UpTrack&) = delete;
+
+  const UpTrackParameters& parameters() const { return parameters_; }
+  const std::string& sid() const { return parameters_.sid; }
+  TrackKind kind() const { return parameters_.kind; }
+  const rtc::Codec& codec() const { return parameters_.codec; }
+  void setAudioLevelObserver(AudioLevelObserver observer) { audioLevels_ = std::move(observer); }
+
+  // A packet of simulcast `layer` (0 without simulcast).
+  void onRtp(rtc::RtpPacketView& packet, int layer, int64_t nowMicros);
+
+  // A subscriber needs a key frame of `layer`; rate-limited per layer.
+  void requestKeyframe(int layer, int64_t nowMicros);
+
+  // Whether `layer` delivered a packet within the last second.
+  bool layerLive(int layer, int64_t nowMicros) const;
+  int highestLiveLayer(int64_t nowMicros) const;  // -1 when none
+
+  void setMuted(bool muted) { muted_ = muted; }
+  bool muted() const { return muted_; }
+
+  void addDownTrack(DownTrack* downTrack);
+  void removeDownTrack(DownTrack* downTrack);
+  // The publisher stopped publishing: every down-track is told and detached.
+  void close();
+  bool closed() const { return closed_; }
+
+ private:
+  bool isKeyframe(const rtc::RtpPacketView& packet) const;
+
+  // Passed by argument.
+  const UpTrackParameters parameters_;
+  KeyframeRequester keyframes_;
+  AudioLevelObserver audioLevels_;
+  // Others.
+  std::vector<DownTrack*> downTracks_;
+  std::array<uint32_t, kMaxLayers> layerSsrc_{};
+  std::array<int64_t, kMaxLayers> lastPacketMicros_{};
+  std::array<int64_t, kMaxLayers> lastKeyframeRequestMicros_{};
+  bool muted_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace convox::sfu

