@@ -9,8 +9,8 @@ export const repoRoot = path.resolve(here, '../../..');
 export const sharedDir = process.env.CONVOX_SHARED_DIR ?? path.resolve(repoRoot, '../shared');
 export const media = (name) => path.join(sharedDir, 'media', name);
 
-export async function launchChromium(wavFile) {
-  return chromium.launch({
+function chromiumOptions(wavFile) {
+  return {
     executablePath: process.env.CONVOX_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: [
@@ -27,5 +27,17 @@ export async function launchChromium(wavFile) {
       '--disable-features=WebRtcHideLocalIpsWithMdns',
       `--use-file-for-fake-audio-capture=${wavFile}`,
     ],
-  });
+  };
+}
+
+export async function launchChromium(wavFile) {
+  return chromium.launch(chromiumOptions(wavFile));
+}
+
+// A browser whose process the test can kill outright (SIGKILL), to play a
+// participant that crashes: no leave, no close handshakes.
+export async function launchKillableChromium(wavFile) {
+  const server = await chromium.launchServer(chromiumOptions(wavFile));
+  const browser = await chromium.connect(server.wsEndpoint());
+  return { browser, kill: () => server.process().kill('SIGKILL') };
 }

@@ -4,8 +4,9 @@
 // and a participant that vanishes mid-call. Run inside tests/interop/lib/netns.sh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, media } from '../lib/browser.mjs';
-import { startServer } from '../lib/server.mjs';
+import { launchChromium, launchKillableChromium, media } from '../lib/browser.mjs';
+import { RoomServiceClient } from 'livekit-server-sdk';
+import { startServer, API_KEY, API_SECRET } from '../lib/server.mjs';
 import { startRoomPages, joinRoom, waitFor } from '../lib/room_page.mjs';
 
 let server;
@@ -28,6 +29,17 @@ after(async () => {
 
 const join = (browser, room, identity, options) => joinRoom(browser, pages.url, server.wsUrl, room, identity, options);
 const near = (hz, want) => Math.abs(hz - want) < 25;
+
+// Polls an evaluation in the page until `done(value)`; returns the value.
+async function pollPage(page, fn, arg, done, timeout = 20000) {
+  const t0 = Date.now();
+  for (;;) {
+    const value = await page.evaluate(fn, arg);
+    if (done(value)) return value;
+    if (Date.now() - t0 > timeout) assert.fail(`timed out; last value ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 async function hears(p, from, wantHz) {
   await waitFor(p.page, (who) => window.convox.remoteTrack(who, 'audio') !== null, from);
@@ -80,4 +92,69 @@ test('two participants hear each other, audio keeps flowing, mute stops it and u
     await p.page.evaluate(() => window.convox.disconnect());
     await p.page.close();
   }
+});
+
+test('camera video reaches the subscriber and is decoded at the sent resolution', async () => {
+  const a = await join(browsers.tone440, 'video-room', 'alice');
+  const b = await join(browsers.tone1000, 'video-room', 'bob');
+  await a.page.evaluate(() => window.convox.publishCamera({ simulcast: false }));
+  await waitFor(b.page, () => window.convox.remoteTrack('alice', 'video') !== null);
+  const stats = await pollPage(b.page, () => window.convox.inboundStats('alice', 'video'), undefined,
+    (s) => s && s.framesDecoded > 30);
+  assert.deepEqual([stats.width, stats.height], [640, 360], JSON.stringify(stats));
+  for (const p of [a, b]) {
+    await p.page.evaluate(() => window.convox.disconnect());
+    await p.page.close();
+  }
+});
+
+test('simulcast camera: the subscriber gets one layer, decoded', async () => {
+  const a = await join(browsers.tone440, 'simulcast-room', 'alice');
+  const b = await join(browsers.tone1000, 'simulcast-room', 'bob');
+  await a.page.evaluate(() => window.convox.publishCamera({ simulcast: true }));
+  const stats = await pollPage(b.page, () => window.convox.inboundStats('alice', 'video'), undefined,
+    (s) => s && s.framesDecoded > 30);
+  assert.ok([160, 320, 640].includes(stats.width), `decoded ${stats.width}x${stats.height}`);
+  for (const p of [a, b]) {
+    await p.page.evaluate(() => window.convox.disconnect());
+    await p.page.close();
+  }
+});
+
+test('three participants each hear the other two', async () => {
+  const a = await join(browsers.tone440, 'three-room', 'alice');
+  const b = await join(browsers.tone1000, 'three-room', 'bob');
+  const c = await join(browsers.speech, 'three-room', 'carol');
+  for (const p of [a, b, c]) await p.page.evaluate(() => window.convox.publishMicrophone());
+  await hears(a, 'bob', 1000);
+  await hears(a, 'carol');
+  await hears(b, 'alice', 440);
+  await hears(b, 'carol');
+  await hears(c, 'alice', 440);
+  await hears(c, 'bob', 1000);
+  for (const p of [a, b, c]) {
+    await p.page.evaluate(() => window.convox.disconnect());
+    await p.page.close();
+  }
+});
+
+test('a participant whose browser is killed mid-call leaves; the other keeps its call and the server is clean', async () => {
+  const doomed = await launchKillableChromium(media('tone_440hz_3s.wav'));
+  const a = await join(doomed.browser, 'crash-room', 'alice');
+  const b = await join(browsers.tone1000, 'crash-room', 'bob');
+  await a.page.evaluate(() => window.convox.publishMicrophone());
+  await b.page.evaluate(() => window.convox.publishMicrophone());
+  await hears(b, 'alice', 440);
+  // SIGKILL: no leave, no WebSocket close frame, no DTLS close_notify.
+  doomed.kill();
+  await waitFor(b.page, () => window.convox.events.includes('left alice'), undefined, 20000);
+  assert.equal(await b.page.evaluate(() => window.convox.room.state), 'connected');
+  const svc = new RoomServiceClient(server.httpUrl, API_KEY, API_SECRET);
+  const left = await svc.listParticipants('crash-room');
+  assert.deepEqual(left.map((p) => p.identity), ['bob'], 'only bob remains');
+  assert.equal(left[0].tracks.length, 1, 'with his own track');
+  // Bob's call goes on: he still hears nothing from alice but keeps his connection and can publish data.
+  await b.page.evaluate(() => window.convox.send('still here', true));
+  await b.page.evaluate(() => window.convox.disconnect());
+  await b.page.close();
 });
