@@ -171,6 +171,9 @@ void PublisherTransport::onRtp(std::span<uint8_t> bytes) {
     }
   }
   if (!binding && bindings_.size() < 16) binding = bind(*packet);
+  if (!binding) {
+    common::logger("media")->trace("unbound RTP ssrc {} pt {}", ssrc, packet->payloadType());
+  }
   if (!binding || packet->payloadType() != binding->payloadType) return;  // RTX, RED, padding streams
   binding->track->onRtp(*packet, binding->layer, steadyMicros());
 }
@@ -192,6 +195,7 @@ void PublisherTransport::handleOffer(const std::string& sdp, uint32_t id) {
   if (auto valid = rtc::validateForWebRtc(*parsed, rtc::SdpType::Offer); !valid) {
     return callbacks_.failed("publisher offer: " + rtc::describe(valid.error()));
   }
+  common::logger("media")->trace("publisher offer:\n{}", sdp);
   offer_ = std::move(*parsed);
   pendingAnswerId_ = id;
   reconcileTracks();
@@ -250,7 +254,9 @@ void PublisherTransport::answerIfReady() {
   if (!gathered_ || !pendingAnswerId_) return;
   const auto id = *pendingAnswerId_;
   pendingAnswerId_.reset();
-  callbacks_.answer(buildAnswer(), id);
+  auto answer = buildAnswer();
+  common::logger("media")->trace("publisher answer:\n{}", answer);
+  callbacks_.answer(std::move(answer), id);
 }
 
 std::string PublisherTransport::buildAnswer() const {
@@ -271,8 +277,16 @@ std::string PublisherTransport::buildAnswer() const {
   for (const auto& offered : offer_.media) {
     rtc::MediaSection m;
     const auto published = sections_.find(offered.mid);
-    const bool accepted =
-        !offered.isRejected() && (offered.kind == rtc::MediaKind::Application ? true : published != sections_.end());
+    // A section that carries no published track (the Rust SDK offers
+    // recvonly transceivers up front, to reuse when it publishes) is kept
+    // in the bundle as inactive rather than rejected: rejecting the first
+    // one would move the BUNDLE tag, and later reuse needs it alive.
+    std::optional<rtc::Codec> idleCodec;
+    if (offered.isRtp() && published == sections_.end() && !offered.isRejected()) {
+      idleCodec = choosePublisherCodec(offered, PublishRequest{});
+    }
+    const bool accepted = !offered.isRejected() && (offered.kind == rtc::MediaKind::Application ||
+                                                    published != sections_.end() || idleCodec.has_value());
     if (offered.kind == rtc::MediaKind::Application) {
       m.kind = offered.kind;
       m.protocol = offered.protocol;
@@ -280,8 +294,13 @@ std::string PublisherTransport::buildAnswer() const {
       m.formats = {"webrtc-datachannel"};
       m.sctpPort = 5000;
       m.maxMessageSize = 262144;
-    } else if (accepted) {
+    } else if (published != sections_.end() && accepted) {
       m = answerPublisherSection(offered, published->second.codec, published->second.request);
+    } else if (accepted) {
+      m = answerPublisherSection(offered, *idleCodec, PublishRequest{});
+      m.direction = rtc::Direction::Inactive;
+      m.simulcast.reset();
+      m.rids.clear();
     } else {
       m.kind = offered.kind;
       m.protocol = offered.protocol;
@@ -346,7 +365,12 @@ void PublisherTransport::close() {
   }
   sections_.clear();
   bindings_.clear();
-  if (transport_) transport_->close();
+  if (transport_) {
+    const auto& c = transport_->counters();
+    common::logger("media")->debug("publisher transport closed: rtp {} rtcp {} in, {} srtp failures, {} dropped",
+                                   c.rtpReceived, c.rtcpReceived, c.srtpFailures, c.dropped);
+    transport_->close();
+  }
 }
 
 }  // namespace convox::sfu

@@ -127,11 +127,13 @@ WebhookNotifier::WebhookNotifier(common::WebhookSettings settings, std::string a
 WebhookNotifier::~WebhookNotifier() = default;
 
 void WebhookNotifier::publish(const std::string& event, const livekit::Room& room,
-                              const livekit::ParticipantInfo* participant, livekit::RoomEndReason reason) {
+                              const livekit::ParticipantInfo* participant, livekit::RoomEndReason reason,
+                              const livekit::TrackInfo* track) {
   livekit::WebhookEvent ev;
   ev.set_event(event);
   *ev.mutable_room() = room;
   if (participant) *ev.mutable_participant() = *participant;
+  if (track) *ev.mutable_track() = *track;
   ev.set_id(common::newId("EV_"));
   ev.set_created_at(common::unixSeconds());
   ev.set_room_end_reason(reason);
@@ -152,6 +154,16 @@ void WebhookNotifier::onParticipantJoined(const livekit::Room& room, const livek
 
 void WebhookNotifier::onParticipantLeft(const livekit::Room& room, const livekit::ParticipantInfo& p) {
   publish("participant_left", room, &p);
+}
+
+void WebhookNotifier::onTrackPublished(const livekit::Room& room, const livekit::ParticipantInfo& p,
+                                       const livekit::TrackInfo& track) {
+  publish("track_published", room, &p, livekit::ROOM_END_UNKNOWN, &track);
+}
+
+void WebhookNotifier::onTrackUnpublished(const livekit::Room& room, const livekit::ParticipantInfo& p,
+                                         const livekit::TrackInfo& track) {
+  publish("track_unpublished", room, &p, livekit::ROOM_END_UNKNOWN, &track);
 }
 
 }  // namespace convox::sfu

@@ -25,11 +25,15 @@ class WebhookNotifier final : public RoomEventListener {
   void onRoomFinished(const livekit::Room& room, livekit::RoomEndReason reason) override;
   void onParticipantJoined(const livekit::Room& room, const livekit::ParticipantInfo& p) override;
   void onParticipantLeft(const livekit::Room& room, const livekit::ParticipantInfo& p) override;
+  void onTrackPublished(const livekit::Room& room, const livekit::ParticipantInfo& p,
+                        const livekit::TrackInfo& track) override;
+  void onTrackUnpublished(const livekit::Room& room, const livekit::ParticipantInfo& p,
+                          const livekit::TrackInfo& track) override;
 
  private:
   class Sender;
   void publish(const std::string& event, const livekit::Room& room, const livekit::ParticipantInfo* participant,
-               livekit::RoomEndReason reason = livekit::ROOM_END_UNKNOWN);
+               livekit::RoomEndReason reason = livekit::ROOM_END_UNKNOWN, const livekit::TrackInfo* track = nullptr);
 
   std::unique_ptr<Sender> sender_;
 };
