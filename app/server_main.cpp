@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
   if (!config.rtcNodeIp.empty()) media.announcedIp = config.rtcNodeIp;
   media.portMin = config.rtcPortRangeStart;
   media.portMax = config.rtcPortRangeEnd;
+  media.threads = config.rtcMediaThreads;
   const auto nodeId = common::newId("ND_");
   sfu::SignalService signal(io, rooms, secrets, {config.signal, media, kCompatibleLiveKitVersion, nodeId},
                             metrics.registry());

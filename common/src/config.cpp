@@ -90,6 +90,7 @@ void applyYaml(ServerConfig& c, const std::string& text) {
     readScalar(rtc, "port_range_start", c.rtcPortRangeStart, where + " rtc");
     readScalar(rtc, "port_range_end", c.rtcPortRangeEnd, where + " rtc");
     readScalar(rtc, "node_ip", c.rtcNodeIp, where + " rtc");
+    readScalar(rtc, "media_threads", c.rtcMediaThreads, where + " rtc");
     if (const auto interfaces = rtc["interfaces"]) {
       if (!interfaces.IsSequence()) throw Fail{where + ": rtc.interfaces must be a list of addresses"};
       c.rtcInterfaces = interfaces.as<std::vector<std::string>>();
@@ -130,6 +131,11 @@ void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
   if (auto v = get("CONVOX_DATA_DIR")) c.dataDir = *v;
   if (auto v = get("CONVOX_RTC_INTERFACES")) c.rtcInterfaces = splitList(*v);
   if (auto v = get("CONVOX_NODE_IP")) c.rtcNodeIp = *v;
+  if (auto v = get("CONVOX_MEDIA_THREADS")) {
+    auto n = parseUnsigned(*v);
+    if (!n || *n > 256) throw Fail{"CONVOX_MEDIA_THREADS: '" + *v + "' is not a thread count (0-256)"};
+    c.rtcMediaThreads = static_cast<unsigned>(*n);
+  }
   if (auto v = get("CONVOX_PUBLIC_URL")) c.publicUrl = *v;
   if (auto v = get("CONVOX_WEBHOOK_API_KEY")) c.webhook.apiKey = *v;
   if (auto v = get("CONVOX_WEBHOOK_URLS")) c.webhook.urls = splitList(*v);

@@ -13,8 +13,14 @@
 
 namespace convox::sfu {
 
+class MediaWorker;
+
 class MediaRoom {
  public:
+  // The thread the room lives on; set once, on the signalling thread, by the
+  // first participant that needs media, before anything is posted to it.
+  MediaWorker* worker = nullptr;
+
   void add(const std::shared_ptr<UpTrack>& track) { tracks_[track->sid()] = track; }
   void remove(const std::string& sid) { tracks_.erase(sid); }
   std::shared_ptr<UpTrack> find(const std::string& sid) const {

@@ -2,6 +2,8 @@
 
 #include "common/logging.hpp"
 
+#include <algorithm>
+
 namespace convox::sfu {
 
 MediaWorker::MediaWorker(MediaSettings settings) : settings_(std::move(settings)) {
@@ -14,6 +16,17 @@ MediaWorker::MediaWorker(MediaSettings settings) : settings_(std::move(settings)
 MediaWorker::~MediaWorker() {
   loop_.stop();
   if (thread_.joinable()) thread_.join();
+}
+
+MediaWorkerPool::MediaWorkerPool(const MediaSettings& settings, unsigned threads) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < threads; ++i) workers_.push_back(std::make_unique<MediaWorker>(settings));
+}
+
+MediaWorker& MediaWorkerPool::pick() {
+  auto& worker = *workers_[next_];
+  next_ = (next_ + 1) % workers_.size();
+  return worker;
 }
 
 }  // namespace convox::sfu

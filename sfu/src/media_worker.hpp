@@ -32,4 +32,18 @@ class MediaWorker {
   std::thread thread_;
 };
 
+// The media threads. Each room is placed on one of them when it first
+// needs media, and stays there: its transports and forwarding never cross
+// threads (DESIGN §3).
+class MediaWorkerPool {
+ public:
+  MediaWorkerPool(const MediaSettings& settings, unsigned threads);
+  MediaWorker& pick();  // round robin
+  size_t size() const { return workers_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<MediaWorker>> workers_;
+  size_t next_ = 0;
+};
+
 }  // namespace convox::sfu

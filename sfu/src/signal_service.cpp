@@ -38,7 +38,7 @@ SignalService::SignalService(boost::asio::io_context& io, RoomManager& rooms, co
                              .Help("Open /rtc signal WebSocket connections")
                              .Register(metrics)
                              .Add({})),
-      media_(std::make_unique<MediaWorker>(options_.media)) {}
+      media_(std::make_unique<MediaWorkerPool>(options_.media, options_.media.threads)) {}
 
 SignalService::~SignalService() = default;
 

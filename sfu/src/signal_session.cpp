@@ -12,12 +12,12 @@ namespace {
 constexpr int32_t kProtocolVersion = 17;
 }
 
-SignalSession::SignalSession(boost::asio::io_context& io, RoomManager& rooms, MediaWorker& media,
+SignalSession::SignalSession(boost::asio::io_context& io, RoomManager& rooms, MediaWorkerPool& media,
                              common::ClaimGrants grants, const SignalServiceOptions& options, JoinParameters join,
                              prometheus::Gauge& connections)
     : io_(io),
       rooms_(rooms),
-      media_(media),
+      mediaPool_(media),
       options_(options),
       connections_(connections),
       grants_(std::move(grants)),
@@ -49,10 +49,12 @@ void SignalSession::onOpen(std::shared_ptr<common::WebSocketConnection> connecti
   participant_ = ok.participant;
   participant_->setAutoSubscribe(join_.autoSubscribe);
   mediaRoom_ = ok.media;
+  if (!mediaRoom_->worker) mediaRoom_->worker = &mediaPool_.pick();
+  media_ = mediaRoom_->worker;
   participant_->setDataSink([weak = weak_from_this()](const std::string& bytes, bool reliable) {
     auto self = weak.lock();
     if (!self || !self->publisher_) return;
-    self->media_.loop().post([p = self->publisher_, bytes, reliable] { p->sendData(bytes, reliable); });
+    self->media_->loop().post([p = self->publisher_, bytes, reliable] { p->sendData(bytes, reliable); });
   });
   sendJoinResponse(ok);
   armPingTimeout();
@@ -226,7 +228,7 @@ void SignalSession::createPublisher() {
       if (self.participant_) self.rooms_.trackUnpublished(self.participant_, sid);
     });
   };
-  publisher_ = std::make_shared<PublisherTransport>(media_, mediaRoom_, std::move(callbacks));
+  publisher_ = std::make_shared<PublisherTransport>(*media_, mediaRoom_, std::move(callbacks));
 }
 
 void SignalSession::createSubscriber() {
@@ -257,19 +259,19 @@ void SignalSession::createSubscriber() {
                                     self.participant_->identity(), self.participant_->sid());
     });
   };
-  subscriber_ = std::make_shared<SubscriberTransport>(media_, mediaRoom_, participant_->sid(), std::move(callbacks));
+  subscriber_ = std::make_shared<SubscriberTransport>(*media_, mediaRoom_, participant_->sid(), std::move(callbacks));
 }
 
 void SignalSession::subscribeTrack(const livekit::TrackInfo& track, const std::string& publisherSid) {
   if (!participant_) return;
   if (!subscriber_) createSubscriber();
   SubscribeRequest request{track.sid(), publisherSid, track.stereo()};
-  media_.loop().post([s = subscriber_, request] { s->subscribe(request); });
+  media_->loop().post([s = subscriber_, request] { s->subscribe(request); });
 }
 
 void SignalSession::unsubscribeTrack(const std::string& trackSid) {
   if (!subscriber_) return;
-  media_.loop().post([s = subscriber_, trackSid] { s->unsubscribe(trackSid); });
+  media_->loop().post([s = subscriber_, trackSid] { s->unsubscribe(trackSid); });
 }
 
 void SignalSession::onAddTrack(const livekit::SignalRequest& req) {
@@ -304,7 +306,7 @@ void SignalSession::onAddTrack(const livekit::SignalRequest& req) {
   }
   if (!publisher_) createPublisher();
   // Posted before the offer that carries the track's section, so it is there when that offer is answered.
-  media_.loop().post([p = publisher_, request] { p->expectTrack(request); });
+  media_->loop().post([p = publisher_, request] { p->expectTrack(request); });
   livekit::SignalResponse msg;
   msg.mutable_track_published()->set_cid(add.cid());
   *msg.mutable_track_published()->mutable_track() = track;
@@ -313,14 +315,15 @@ void SignalSession::onAddTrack(const livekit::SignalRequest& req) {
 
 void SignalSession::onAnswer(const livekit::SignalRequest& req) {
   if (!subscriber_) return;
-  media_.loop().post([s = subscriber_, sdp = req.answer().sdp(), id = req.answer().id()] { s->handleAnswer(sdp, id); });
+  media_->loop().post(
+      [s = subscriber_, sdp = req.answer().sdp(), id = req.answer().id()] { s->handleAnswer(sdp, id); });
 }
 
 void SignalSession::onMute(const livekit::SignalRequest& req) {
   const auto& mute = req.mute();
   if (!rooms_.setTrackMuted(participant_, mute.sid(), mute.muted())) return;
   if (publisher_) {
-    media_.loop().post([p = publisher_, sid = mute.sid(), muted = mute.muted()] { p->setTrackMuted(sid, muted); });
+    media_->loop().post([p = publisher_, sid = mute.sid(), muted = mute.muted()] { p->setTrackMuted(sid, muted); });
   }
 }
 
@@ -337,7 +340,7 @@ void SignalSession::onTrackSetting(const livekit::SignalRequest& req) {
   if (setting.quality() <= livekit::HIGH) maxLayer = static_cast<int>(setting.quality());
   if (setting.width() > 0 && setting.quality() == livekit::LOW) maxLayer = 2;
   for (const auto& sid : setting.track_sids()) {
-    media_.loop().post([s = subscriber_, sid, disabled = setting.disabled(), maxLayer] {
+    media_->loop().post([s = subscriber_, sid, disabled = setting.disabled(), maxLayer] {
       s->updateSettings(sid, disabled, maxLayer);
     });
   }
@@ -345,27 +348,27 @@ void SignalSession::onTrackSetting(const livekit::SignalRequest& req) {
 
 void SignalSession::onOffer(const livekit::SignalRequest& req) {
   if (!publisher_) createPublisher();
-  media_.loop().post([p = publisher_, sdp = req.offer().sdp(), id = req.offer().id()] { p->handleOffer(sdp, id); });
+  media_->loop().post([p = publisher_, sdp = req.offer().sdp(), id = req.offer().id()] { p->handleOffer(sdp, id); });
 }
 
 void SignalSession::onTrickle(const livekit::SignalRequest& req) {
   const auto& json = req.trickle().candidateinit();
   if (req.trickle().target() == livekit::SUBSCRIBER) {
-    if (subscriber_) media_.loop().post([s = subscriber_, json] { s->addRemoteCandidate(json); });
+    if (subscriber_) media_->loop().post([s = subscriber_, json] { s->addRemoteCandidate(json); });
     return;
   }
-  if (publisher_) media_.loop().post([p = publisher_, json] { p->addRemoteCandidate(json); });
+  if (publisher_) media_->loop().post([p = publisher_, json] { p->addRemoteCandidate(json); });
 }
 
 void SignalSession::onClose(uint16_t code, std::string_view reason) {
   pingTimeout_.cancel();
   if (publisher_) {
     // The transport lives and dies on its media thread.
-    media_.loop().post([p = std::move(publisher_)] { p->close(); });
+    media_->loop().post([p = std::move(publisher_)] { p->close(); });
   }
-  if (subscriber_) media_.loop().post([s = std::move(subscriber_)] { s->close(); });
+  if (subscriber_) media_->loop().post([s = std::move(subscriber_)] { s->close(); });
   // The room's media state is released on its own thread.
-  if (mediaRoom_) media_.loop().post([m = std::move(mediaRoom_)] {});
+  if (mediaRoom_) media_->loop().post([m = std::move(mediaRoom_)] {});
   connections_.Decrement();
   if (participant_) {
     common::logger("signal")->debug("participant {} ({}): signal closed ({} {})", participant_->identity(),

@@ -24,7 +24,7 @@ class SignalSession final : public common::WebSocketHandler,
                             public SignalSink,
                             public std::enable_shared_from_this<SignalSession> {
  public:
-  SignalSession(boost::asio::io_context& io, RoomManager& rooms, MediaWorker& media, common::ClaimGrants grants,
+  SignalSession(boost::asio::io_context& io, RoomManager& rooms, MediaWorkerPool& media, common::ClaimGrants grants,
                 const SignalServiceOptions& options, JoinParameters join, prometheus::Gauge& connections);
 
   // WebSocketHandler
@@ -66,7 +66,7 @@ class SignalSession final : public common::WebSocketHandler,
   // Passed by argument.
   boost::asio::io_context& io_;
   RoomManager& rooms_;
-  MediaWorker& media_;
+  MediaWorkerPool& mediaPool_;
   const SignalServiceOptions& options_;
   prometheus::Gauge& connections_;
   // Others.
@@ -74,6 +74,7 @@ class SignalSession final : public common::WebSocketHandler,
   const JoinParameters join_;
   std::shared_ptr<common::WebSocketConnection> connection_;
   std::shared_ptr<Participant> participant_;
+  MediaWorker* media_ = nullptr;                     // the room's media thread
   std::shared_ptr<MediaRoom> mediaRoom_;             // used on the media thread only
   std::shared_ptr<PublisherTransport> publisher_;    // used on the media thread only
   std::shared_ptr<SubscriberTransport> subscriber_;  // used on the media thread only

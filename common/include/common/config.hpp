@@ -45,6 +45,7 @@ struct ServerConfig {
   uint16_t rtcPortRangeEnd = 60000;
   std::vector<std::string> rtcInterfaces;  // local addresses ICE may use; empty = all
   std::string rtcNodeIp;                   // announced in place of host candidates (1:1 NAT)
+  unsigned rtcMediaThreads = 0;            // threads that own rooms and forward media; 0 = one per core
   std::string dataDir = "convox-data";
   std::string publicUrl;  // ws(s):// URL clients and agents reach us at; derived if empty
   RoomDefaults room;

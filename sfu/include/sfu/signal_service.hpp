@@ -25,9 +25,10 @@ struct MediaSettings {
   std::optional<std::string> announcedIp;
   uint16_t portMin = 0;
   uint16_t portMax = 0;
+  unsigned threads = 0;  // media threads; 0 = one per core
 };
 
-class MediaWorker;
+class MediaWorkerPool;
 
 struct SignalServiceOptions {
   common::SignalSettings signal;
@@ -57,7 +58,7 @@ class SignalService {
   common::SecretLookup secrets_;
   SignalServiceOptions options_;
   prometheus::Gauge* connectionsGauge_;
-  std::unique_ptr<MediaWorker> media_;
+  std::unique_ptr<MediaWorkerPool> media_;
 };
 
 }  // namespace convox::sfu

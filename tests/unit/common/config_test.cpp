@@ -73,12 +73,13 @@ TEST(Config, NestedSectionsAreRead) {
   ConfigSources s;
   s.flags.dev = true;
   s.yamlText =
-      "rtc:\n  port_range_start: 40000\n  port_range_end: 40100\n"
+      "rtc:\n  port_range_start: 40000\n  port_range_end: 40100\n  media_threads: 3\n"
       "room:\n  empty_timeout: 9\n  departure_timeout: 3\n  max_participants: 4\n"
       "webhook:\n  api_key: devkey\n  urls: [http://127.0.0.1:1/hook]\n";
   const auto c = ok(s);
   EXPECT_EQ(c.rtcPortRangeStart, 40000);
   EXPECT_EQ(c.rtcPortRangeEnd, 40100);
+  EXPECT_EQ(c.rtcMediaThreads, 3u);
   EXPECT_EQ(c.room.emptyTimeoutSeconds, 9u);
   EXPECT_EQ(c.room.departureTimeoutSeconds, 3u);
   EXPECT_EQ(c.room.maxParticipants, 4u);
