@@ -51,8 +51,10 @@ std::optional<MungedRtp> RtpMunger::forward(uint32_t ssrc, uint16_t sequenceNumb
   }
 
   const uint64_t extended = highestExtended_ - static_cast<uint64_t>(-static_cast<int32_t>(delta));
-  if (extended < firstExtended_ || highestExtended_ - extended >= kReorderWindow) {
-    // Too old to place, unless it is the start of a renumbered stream.
+  if (highestExtended_ - extended >= kReorderWindow) {
+    // Too old to place, unless it is the start of a renumbered stream. Only
+    // packets this far back count: a few stragglers from just before a new
+    // source's first packet are ordinary reordering.
     restartRun_ = (restartRun_ > 0 && sequenceNumber == static_cast<uint16_t>(restartLast_ + 1)) ? restartRun_ + 1 : 1;
     restartLast_ = sequenceNumber;
     if (restartRun_ < kRestartRunLength) return std::nullopt;
@@ -61,6 +63,7 @@ std::optional<MungedRtp> RtpMunger::forward(uint32_t ssrc, uint16_t sequenceNumb
     return send(sourceSlot(highestExtended_), sequenceNumber, timestamp, payloadBytes);
   }
   restartRun_ = 0;
+  if (extended < firstExtended_) return std::nullopt;  // from before this source's first packet
   SourceSlot& slot = sourceSlot(extended);
   if (slot.extendedSequence != static_cast<uint32_t>(extended) || slot.state != SlotState::Reserved) {
     return std::nullopt;  // duplicate, or a packet we chose to skip

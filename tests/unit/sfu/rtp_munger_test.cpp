@@ -265,6 +265,14 @@ TEST(RtpMungerTest, SameSsrcRestartingLowerIsPickedUpAfterAFewPackets) {
   EXPECT_EQ(restarted.send(munger)->sequenceNumber, 6);
 }
 
+TEST(RtpMungerTest, StragglersFromBeforeANewSourcesFirstPacketAreDroppedNotRestarts) {
+  RtpMunger munger(kOpusClock, 0, 0);
+  ASSERT_EQ(munger.forward(kSsrcA, 7, 0, 0)->sequenceNumber, 0);
+  ASSERT_EQ(munger.forward(kSsrcB, 15, 0, 20'000)->sequenceNumber, 1);
+  for (uint16_t s = 10; s < 15; ++s) EXPECT_FALSE(munger.forward(kSsrcB, s, 0, 20'000)) << s;
+  EXPECT_EQ(munger.forward(kSsrcB, 16, 960, 40'000)->sequenceNumber, 2);
+}
+
 TEST(RtpMungerTest, HistoryMapsOutgoingNumbersToTheirSourcePackets) {
   RtpMunger munger(kOpusClock, 65530, 0);
   Source a{kSsrcA, 100, 1000};
