@@ -32,7 +32,7 @@ RtpMunger::RtpMunger(uint32_t clockRateHz, uint16_t initialSequenceNumber, uint3
 
 std::optional<MungedRtp> RtpMunger::forward(uint32_t ssrc, uint16_t sequenceNumber, uint32_t timestamp,
                                             int64_t arrivalMicros, uint32_t payloadBytes) {
-  if (!started_ || ssrc != sourceSsrc_) {
+  if (!started_ || ssrc != sourceSsrc_ || rebasePending_) {
     rebase(ssrc, sequenceNumber, timestamp, arrivalMicros);
     return send(sourceSlot(highestExtended_), sequenceNumber, timestamp, payloadBytes);
   }
@@ -72,7 +72,7 @@ std::optional<MungedRtp> RtpMunger::forward(uint32_t ssrc, uint16_t sequenceNumb
 }
 
 void RtpMunger::skip(uint32_t ssrc, uint16_t sequenceNumber) {
-  if (!started_ || ssrc != sourceSsrc_) return;
+  if (!started_ || ssrc != sourceSsrc_ || rebasePending_) return;
   const auto delta =
       static_cast<int16_t>(static_cast<uint16_t>(sequenceNumber - static_cast<uint16_t>(highestExtended_)));
   if (delta > 0) {
@@ -119,6 +119,7 @@ void RtpMunger::rebase(uint32_t ssrc, uint16_t sequenceNumber, uint32_t timestam
   lastArrivalMicros_ = arrivalMicros;
   restartRun_ = 0;
   started_ = true;
+  rebasePending_ = false;
   reserve(highestExtended_, sequenceNumber);
 }
 

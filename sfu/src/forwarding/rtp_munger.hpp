@@ -55,6 +55,12 @@ class RtpMunger {
   std::optional<MungedRtp> forward(uint32_t ssrc, uint16_t sequenceNumber, uint32_t timestamp, int64_t arrivalMicros,
                                    uint32_t payloadBytes = 0);
 
+  // The next forwarded packet starts a new segment even if its SSRC is the
+  // current one: after a pause (subscription disabled, layer switched away
+  // and back) the packets in between were never meant for this subscriber,
+  // so they must not show up as a hole.
+  void rebaseAtNextPacket() { rebasePending_ = true; }
+
   // A packet of the current source deliberately not forwarded (padding-only,
   // filtered temporal layer): it takes no outgoing number, so the subscriber
   // sees no loss. A skip that arrives after later packets were already sent
@@ -102,6 +108,7 @@ class RtpMunger {
   // Others.
   uint32_t clockRateHz_;
   bool started_ = false;
+  bool rebasePending_ = false;
   uint32_t sourceSsrc_ = 0;
   uint64_t highestExtended_ = 0;  // extended source sequence number of the newest packet seen
   uint64_t firstExtended_ = 0;    // of the first packet of the current source

@@ -61,12 +61,16 @@ class SimulcastSelector {
 
   // Recomputes the target from the request and the live layers (a
   // SimulcastLiveness mask) and returns it (kNoLayer: forward nothing).
-  // Disabling takes effect at once: there is no key frame to wait for.
+  // Disabling takes effect at once: there is no key frame to wait for. Call
+  // it when the request changes and on a timer (~every 100-500 ms), not per
+  // packet: at a publisher's start its layers turn live one by one, and a
+  // per-packet update would chase each of them with a key frame request.
   uint8_t update(uint8_t liveMask);
 
   // For each packet of layer `quality`: true when this packet switches the
   // forwarded layer to the target (a key frame of the target layer). The
-  // caller then forwards from here and keeps VP8 picture ids continuous.
+  // caller then re-bases its RtpMunger (rebaseAtNextPacket(), which also
+  // covers resuming the same layer after a pause) and tells its Vp8Munger.
   bool shouldSwitch(uint8_t quality, bool isKeyframe);
   // Whether a packet of `quality` is forwarded (after shouldSwitch).
   bool shouldForward(uint8_t quality) const { return quality == current_ && current_ != kNoLayer; }

@@ -273,6 +273,21 @@ TEST(RtpMungerTest, StragglersFromBeforeANewSourcesFirstPacketAreDroppedNotResta
   EXPECT_EQ(munger.forward(kSsrcB, 16, 960, 40'000)->sequenceNumber, 2);
 }
 
+TEST(RtpMungerTest, ForcedRebaseResumesTheSameSourceWithoutAHole) {
+  RtpMunger munger(kOpusClock, 0, 0);
+  ASSERT_EQ(munger.forward(kSsrcA, 100, 0, 0)->sequenceNumber, 0);
+  munger.rebaseAtNextPacket();
+  munger.skip(kSsrcA, 101);  // ignored: the next packet re-bases anyway
+  // 2 s paused: 100 packets never meant for this subscriber.
+  const auto resumed = munger.forward(kSsrcA, 201, 100 * kTicksPer20Ms, 2'000'000);
+  ASSERT_TRUE(resumed);
+  EXPECT_EQ(resumed->sequenceNumber, 1);
+  EXPECT_EQ(resumed->timestamp, 2 * kOpusClock);
+  EXPECT_EQ(munger.forward(kSsrcA, 202, 101 * kTicksPer20Ms, 2'020'000)->sequenceNumber, 2);
+  EXPECT_FALSE(munger.forward(kSsrcA, 150, 0, 2'020'000));  // from the paused stretch
+  EXPECT_EQ(munger.forward(kSsrcA, 203, 102 * kTicksPer20Ms, 2'040'000)->sequenceNumber, 3);
+}
+
 TEST(RtpMungerTest, HistoryMapsOutgoingNumbersToTheirSourcePackets) {
   RtpMunger munger(kOpusClock, 65530, 0);
   Source a{kSsrcA, 100, 1000};
