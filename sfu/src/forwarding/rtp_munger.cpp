@@ -99,6 +99,11 @@ std::optional<MungerHistoryEntry> RtpMunger::history(uint16_t outgoingSequenceNu
   return MungerHistoryEntry{slot.ssrc, slot.sourceSequence, slot.timestamp};
 }
 
+uint32_t RtpMunger::rtpTimestampAt(int64_t nowMicros) const {
+  const int64_t elapsed = nowMicros - lastArrivalMicros_;
+  return lastTimestamp_ + static_cast<uint32_t>(elapsed * static_cast<int64_t>(clockRateHz_) / 1'000'000);
+}
+
 void RtpMunger::rebase(uint32_t ssrc, uint16_t sequenceNumber, uint32_t timestamp, int64_t arrivalMicros) {
   uint32_t outgoingTimestamp = lastTimestamp_;
   if (started_) {

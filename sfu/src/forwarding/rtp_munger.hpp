@@ -76,6 +76,9 @@ class RtpMunger {
   uint16_t lastSequenceNumber() const { return static_cast<uint16_t>(nextOutgoing_ - 1); }
   uint32_t lastTimestamp() const { return lastTimestamp_; }         // of the newest packet sent
   int64_t lastArrivalMicros() const { return lastArrivalMicros_; }  // of that packet, for Sender Reports
+  // The outgoing RTP timestamp that corresponds to wall-clock time nowMicros,
+  // extrapolated from the newest packet sent: the RTP time of a Sender Report.
+  uint32_t rtpTimestampAt(int64_t nowMicros) const;
   uint32_t packetsSent() const { return packetsSent_; }
   uint32_t octetsSent() const { return octetsSent_; }
 

@@ -335,6 +335,14 @@ TEST(RtpMungerTest, HistoryForgetsBeyondItsWindow) {
   EXPECT_EQ(again->timestamp, (10u + 65536u) * kTicksPer20Ms);
 }
 
+TEST(RtpMungerTest, SenderReportTimestampExtrapolatesFromTheNewestPacket) {
+  RtpMunger munger(kOpusClock, 0, 0xFFFFFF00);
+  ASSERT_TRUE(munger.forward(kSsrcA, 1, 5, 1'000'000));
+  EXPECT_EQ(munger.rtpTimestampAt(1'000'000), 0xFFFFFF00u);
+  EXPECT_EQ(munger.rtpTimestampAt(1'010'000), 0xFFFFFF00u + 480u);  // wraps to 0x00E0
+  EXPECT_EQ(munger.rtpTimestampAt(990'000), 0xFFFFFF00u - 480u);    // an SR built just before
+}
+
 TEST(RtpMungerTest, CountsPacketsAndOctets) {
   RtpMunger munger(kOpusClock, 0, 0);
   ASSERT_TRUE(munger.forward(kSsrcA, 1, 0, 0, 100));
