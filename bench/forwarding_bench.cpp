@@ -1,0 +1,252 @@
+// Per-packet costs of the SFU forwarding building blocks: sequence/timestamp
+// munging per down-track, the retransmission buffer, NACK selection and RTX
+// building, key-frame checks, audio-level observation and the simulcast
+// decision. Each reports ns per packet (Time column) and allocations per
+// packet (allocs/pkt, counted by allocation_counter.cpp's operator new; 0 expected).
+// Reported, not asserted.
+// Run: build/bench/convox_bench_forwarding
+#include "allocation_counter.hpp"
+#include "forwarding/active_speakers.hpp"
+#include "forwarding/keyframe.hpp"
+#include "forwarding/nack_responder.hpp"
+#include "forwarding/retransmission_buffer.hpp"
+#include "forwarding/rtp_munger.hpp"
+#include "forwarding/rtx_packet.hpp"
+#include "forwarding/simulcast_selector.hpp"
+#include "rtc/rtcp_feedback.hpp"
+#include "rtc/rtp_packet.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+namespace {
+
+using namespace convox::sfu;
+using convox::rtc::RtpPacketView;
+
+constexpr uint8_t kAudioLevelId = 1;
+
+// Counts allocations made inside the timed loop; reports them per packet.
+class AllocationCounter {
+ public:
+  explicit AllocationCounter(benchmark::State& state) : state_(state), start_(convox::bench::allocationCount()) {}
+  ~AllocationCounter() {
+    const auto made = static_cast<double>(convox::bench::allocationCount() - start_);
+    state_.counters["allocs/pkt"] = benchmark::Counter(made / static_cast<double>(state_.iterations()));
+    state_.SetItemsProcessed(state_.iterations());
+  }
+  AllocationCounter(const AllocationCounter&) = delete;
+  AllocationCounter& operator=(const AllocationCounter&) = delete;
+
+ private:
+  benchmark::State& state_;
+  uint64_t start_;
+};
+
+// 60-byte Opus packet with an audio-level extension.
+std::vector<uint8_t> opusPacket() {
+  std::vector<uint8_t> packet(60);
+  const std::array<uint8_t, 1> level = {0x94};
+  const std::array<convox::rtc::RtpExtensionEntry, 1> exts = {{{kAudioLevelId, level}}};
+  convox::rtc::RtpHeader h;
+  h.payloadType = 111;
+  h.sequenceNumber = 1000;
+  h.timestamp = 48000;
+  h.ssrc = 0x11223344;
+  const auto size = convox::rtc::buildRtpHeader(h, exts, packet);
+  if (!size) std::abort();
+  return packet;
+}
+
+void BM_MungerForwardInOrder(benchmark::State& state) {
+  RtpMunger munger(48000, 100, 5000);
+  uint16_t seq = 0;
+  uint32_t ts = 0;
+  int64_t now = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(munger.forward(0x1234, seq++, ts += 960, now += 20'000, 40));
+  }
+}
+BENCHMARK(BM_MungerForwardInOrder);
+
+// Every 8 packets two arrive swapped, and every 4096 the source switches
+// (simulcast layer change): the late-packet and re-base paths included.
+void BM_MungerForwardReorderedWithSwitches(benchmark::State& state) {
+  RtpMunger munger(90000, 100, 5000);
+  uint32_t n = 0;
+  int64_t now = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    uint32_t i = n++;
+    if (i % 8 == 3)
+      i += 1;
+    else if (i % 8 == 4)
+      i -= 1;
+    const uint32_t ssrc = 0x1000 + (i >> 12);
+    benchmark::DoNotOptimize(munger.forward(ssrc, static_cast<uint16_t>(i), i * 3000, now += 1000, 1100));
+  }
+}
+BENCHMARK(BM_MungerForwardReorderedWithSwitches);
+
+// The whole per-subscriber rewrite of an audio packet: munge and write the
+// new SSRC, sequence number and timestamp into the packet.
+void BM_AudioForwardRewrite(benchmark::State& state) {
+  auto packet = opusPacket();
+  auto view = *RtpPacketView::parse(packet);
+  RtpMunger munger(48000, 100, 5000);
+  uint16_t seq = 0;
+  int64_t now = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    view.setSequenceNumber(seq++);
+    const auto out = munger.forward(view.ssrc(), view.sequenceNumber(), view.timestamp() + seq * 960u, now += 20'000,
+                                    static_cast<uint32_t>(view.payloadSize()));
+    view.setSsrc(0xCAFEBABE);
+    view.setSequenceNumber(out->sequenceNumber);
+    view.setTimestamp(out->timestamp);
+    view.setSsrc(0x11223344);
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_AudioForwardRewrite);
+
+void BM_RetransmissionStore(benchmark::State& state) {
+  const std::vector<uint8_t> packet(static_cast<size_t>(state.range(0)), 0xab);
+  RetransmissionBuffer buffer(512);
+  uint16_t seq = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) benchmark::DoNotOptimize(buffer.store(seq++, packet));
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_RetransmissionStore)->Arg(60)->Arg(1200);
+
+void BM_RetransmissionStoreAndFind(benchmark::State& state) {
+  const std::vector<uint8_t> packet(1200, 0xab);
+  RetransmissionBuffer buffer(512);
+  uint16_t seq = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    buffer.store(seq, packet);
+    benchmark::DoNotOptimize(buffer.find(static_cast<uint16_t>(seq - 100)).size());
+    ++seq;
+  }
+}
+BENCHMARK(BM_RetransmissionStoreAndFind);
+
+// A NACK for 17 packets, against a munger history and a buffer: select, look
+// up, build the RTX packet. Per NACKed packet.
+void BM_NackToRtx(benchmark::State& state) {
+  auto stored = opusPacket();
+  RtpMunger munger(48000, 0, 0);
+  RetransmissionBuffer buffer(512);
+  for (uint16_t s = 0; s < 1000; ++s) {
+    buffer.store(s, stored);
+    munger.forward(0x11223344, s, s * 960u, int64_t{s} * 20'000, 40);
+  }
+  std::array<uint16_t, 17> lost{};
+  for (size_t i = 0; i < lost.size(); ++i) lost[i] = static_cast<uint16_t>(900 + i);
+  std::array<uint8_t, 128> nackBytes{};
+  const auto nackSize = convox::rtc::buildNack(1, 2, lost, nackBytes);
+  const auto nackPacket = *convox::rtc::RtcpPacketView::parse(std::span(nackBytes).first(*nackSize));
+  const auto nack = *convox::rtc::NackView::parse(nackPacket);
+  NackResponder responder(0, 255);  // no rate limit: measure the full path every time
+  std::array<uint16_t, 64> resend{};
+  std::array<uint8_t, 1500> out{};
+  int64_t now = 0;
+  uint16_t rtxSeq = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    const size_t count = responder.select(nack, now += 1'000'000, resend);
+    for (size_t i = 0; i < count; ++i) {
+      const auto origin = munger.history(resend[i]);
+      if (!origin) std::abort();
+      const auto bytes = buffer.find(origin->sourceSequenceNumber);
+      const auto view = RtpPacketView::parse(std::span(const_cast<uint8_t*>(bytes.data()), bytes.size()));
+      const auto size = buildRtxPacket(*view, {0xABCD, 97, rtxSeq++, resend[i], origin->timestamp}, out);
+      benchmark::DoNotOptimize(size);
+    }
+  }
+  state.counters["ns/nacked-pkt"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(lost.size()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_NackToRtx);
+
+void BM_KeyframeVp8(benchmark::State& state) {
+  std::vector<uint8_t> payload = {0x90, 0xE0, 0x81, 0x23, 0x45, 0x60, 0x50, 0x2d,
+                                  0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01};
+  payload.resize(1100, 0x55);
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(payload.data());
+    benchmark::DoNotOptimize(isKeyframe(VideoCodec::Vp8, payload));
+  }
+}
+BENCHMARK(BM_KeyframeVp8);
+
+void BM_KeyframeH264StapA(benchmark::State& state) {
+  std::vector<uint8_t> payload = {0x78, 0x00, 0x03, 0x68, 0xce, 0x38, 0x00, 0x04,
+                                  0x06, 0x05, 0x01, 0x02, 0x00, 0x02, 0x65, 0x88};
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(payload.data());
+    benchmark::DoNotOptimize(isKeyframe(VideoCodec::H264, payload));
+  }
+}
+BENCHMARK(BM_KeyframeH264StapA);
+
+// Per audio packet: read the RFC 6464 extension and feed the detector; a poll
+// of 50 tracks every 20 packets (400 ms of one 50-packet/s track) included.
+void BM_SpeakerObserve(benchmark::State& state) {
+  auto packet = opusPacket();
+  const auto view = *RtpPacketView::parse(packet);
+  ActiveSpeakerDetector detector(50);
+  std::array<SpeakerLevel, 50> speakers{};
+  std::array<SpeakerLevel, 50> changes{};
+  uint32_t n = 0;
+  int64_t now = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    const auto level = view.audioLevel(kAudioLevelId);
+    detector.observe(n % 50, level->level, level->voiceActivity);
+    if (++n % (20 * 50) == 0) benchmark::DoNotOptimize(detector.poll(now += 400'000, speakers, changes));
+  }
+}
+BENCHMARK(BM_SpeakerObserve);
+
+void BM_SpeakerPoll50Tracks(benchmark::State& state) {
+  ActiveSpeakerDetector detector(50);
+  std::array<SpeakerLevel, 50> speakers{};
+  std::array<SpeakerLevel, 50> changes{};
+  int64_t now = 0;
+  uint32_t round = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    for (uint32_t key = 0; key < 50; ++key) detector.observe(key, static_cast<uint8_t>((key + round) % 60), true);
+    ++round;
+    benchmark::DoNotOptimize(detector.poll(now += 400'000, speakers, changes));
+  }
+}
+BENCHMARK(BM_SpeakerPoll50Tracks);
+
+void BM_SimulcastDecision(benchmark::State& state) {
+  const std::array<SimulcastLayer, 3> layers = {{{0, 320, 180, 0}, {1, 640, 360, 0}, {2, 1280, 720, 0}}};
+  SimulcastSelector selector(layers);
+  selector.update(0b111);
+  uint32_t n = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    const auto layer = static_cast<uint8_t>(n % 3);
+    const bool key = (++n % 300) < 3;
+    benchmark::DoNotOptimize(selector.shouldSwitch(layer, key));
+    benchmark::DoNotOptimize(selector.shouldForward(layer));
+  }
+}
+BENCHMARK(BM_SimulcastDecision);
+
+}  // namespace
