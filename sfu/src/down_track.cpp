@@ -1,5 +1,6 @@
 #include "down_track.hpp"
 
+#include "forwarding/rtx_packet.hpp"
 #include "rtc/srtp_session.hpp"
 #include "up_track.hpp"
 
@@ -16,7 +17,7 @@ thread_local std::array<uint8_t, 1500 + rtc::kSrtpMaxTrailer> scratch;
 }  // namespace
 
 DownTrack::DownTrack(std::shared_ptr<UpTrack> upTrack, DownTrackSink& sink, DownTrackParameters parameters)
-    : upTrack_(std::move(upTrack)), sink_(sink), parameters_(std::move(parameters)) {
+    : upTrack_(std::move(upTrack)), sink_(sink), parameters_(std::move(parameters)), munger_(parameters_.clockRate) {
   upTrack_->addDownTrack(this);
 }
 
@@ -54,46 +55,47 @@ void DownTrack::forward(const rtc::RtpPacketView& packet, int layer, bool keyfra
   }
   const size_t size = packet.size();
   if (size > scratch.size() - rtc::kSrtpMaxTrailer) return;
+  auto out = munger_.forward(packet.ssrc(), packet.sequenceNumber(), packet.timestamp(), nowMicros,
+                             static_cast<uint32_t>(packet.payloadSize()));
+  if (!out) return;  // a duplicate or a straggler of an earlier source
   std::memcpy(scratch.data(), packet.data().data(), size);
   auto copy = rtc::RtpPacketView::parse(std::span<uint8_t>(scratch.data(), size));
   if (!copy) return;
-  if (!rewrite(*copy, packet.ssrc(), nowMicros)) return;
+  copy->setSsrc(parameters_.ssrc);
+  copy->setPayloadType(parameters_.payloadType);
+  copy->setSequenceNumber(out->sequenceNumber);
+  copy->setTimestamp(out->timestamp);
   sink_.sendRtp(scratch, size);
-  ++packetsSent_;
 }
 
-bool DownTrack::rewrite(rtc::RtpPacketView& packet, uint32_t sourceSsrc, int64_t nowMicros) {
-  const uint16_t sequence = packet.sequenceNumber();
-  const uint32_t timestamp = packet.timestamp();
-  if (!started_ || sourceSsrc != sourceSsrc_) {
-    // A new source continues the outgoing stream where the last one stopped,
-    // its timestamp advanced by the time that passed.
-    if (!started_) {
-      sequenceOffset_ = 0;
-      timestampOffset_ = 0;
-      lastSequence_ = static_cast<uint16_t>(sequence - 1);
-    } else {
-      const auto elapsed = static_cast<uint64_t>(std::max<int64_t>(nowMicros - lastSentMicros_, 1000));
-      const auto ticks = static_cast<uint32_t>(elapsed * parameters_.clockRate / 1'000'000);
-      sequenceOffset_ = static_cast<uint16_t>(lastSequence_ + 1 - sequence);
-      timestampOffset_ = lastTimestamp_ + std::max<uint32_t>(ticks, 1) - timestamp;
-    }
-    started_ = true;
-    sourceSsrc_ = sourceSsrc;
+void DownTrack::onNack(const rtc::NackView& nack, int64_t nowMicros) {
+  if (!attached_) return;
+  std::array<uint16_t, 64> wanted{};
+  const size_t count = nacks_.select(nack, nowMicros, wanted);
+  for (size_t i = 0; i < count; ++i) {
+    const auto entry = munger_.history(wanted[i]);
+    if (!entry) continue;
+    const auto stored = upTrack_->findPacket(entry->ssrc, entry->sourceSequenceNumber);
+    if (stored.empty()) continue;
+    // The buffer is read-only; the view only needs it for the copy below.
+    auto original = rtc::RtpPacketView::parse(
+        std::span<uint8_t>(const_cast<uint8_t*>(stored.data()), stored.size()));  // NOLINT: read through the view only
+    if (!original) continue;
+    RetransmissionFields fields{parameters_.ssrc, parameters_.payloadType, wanted[i], entry->timestamp};
+    auto size = buildRetransmission(*original, fields, std::span<uint8_t>(scratch.data(), 1500));
+    if (!size) continue;
+    sink_.sendRtp(scratch, *size);
+    ++retransmissions_;
   }
-  const auto outSequence = static_cast<uint16_t>(sequence + sequenceOffset_);
-  const auto outTimestamp = timestamp + timestampOffset_;
-  // Newer than the last sent (mod 2^16): remember it as the stream's head.
-  if (static_cast<int16_t>(outSequence - lastSequence_) > 0) {
-    lastSequence_ = outSequence;
-    lastTimestamp_ = outTimestamp;
-    lastSentMicros_ = nowMicros;
-  }
-  packet.setSsrc(parameters_.ssrc);
-  packet.setPayloadType(parameters_.payloadType);
-  packet.setSequenceNumber(outSequence);
-  packet.setTimestamp(outTimestamp);
-  return true;
+}
+
+std::optional<rtc::SenderInfo> DownTrack::senderInfo(int64_t nowMicros) const {
+  if (!munger_.started()) return std::nullopt;
+  rtc::SenderInfo info;
+  info.rtpTimestamp = munger_.rtpTimestampAt(nowMicros);
+  info.packetCount = munger_.packetsSent();
+  info.octetCount = munger_.octetsSent();
+  return info;  // the caller stamps the NTP time
 }
 
 void DownTrack::onKeyframeRequest(int64_t nowMicros) {

@@ -6,10 +6,15 @@
 // timestamp across mute, layer switches and publisher restarts, and the
 // simulcast layer this subscriber should see.
 
+#include "forwarding/nack_responder.hpp"
+#include "forwarding/rtp_munger.hpp"
+#include "rtc/rtcp_feedback.hpp"
+#include "rtc/rtcp_packet.hpp"
 #include "rtc/rtp_packet.hpp"
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -51,18 +56,27 @@ class DownTrack {
 
   // Subscriber feedback.
   void onKeyframeRequest(int64_t nowMicros);
+  // Resends what the NACK asks for from the up-track's retransmission
+  // buffer, under the sequence numbers the subscriber knows.
+  void onNack(const rtc::NackView& nack, int64_t nowMicros);
+  // Our Sender Report for this stream; nullopt before the first packet.
+  std::optional<rtc::SenderInfo> senderInfo(int64_t nowMicros) const;
 
   // UpdateTrackSettings: a disabled track forwards nothing; the quality
   // caps the simulcast layer (0 LOW .. 2 HIGH).
-  void setDisabled(bool disabled) { disabled_ = disabled; }
+  void setDisabled(bool disabled) {
+    // Back from a pause: what passed meanwhile must not look like loss.
+    if (disabled_ && !disabled) munger_.rebaseAtNextPacket();
+    disabled_ = disabled;
+  }
   void setMaxLayer(int layer) { maxLayer_ = layer; }
   int currentLayer() const { return currentLayer_; }
 
-  uint64_t packetsSent() const { return packetsSent_; }
+  uint64_t packetsSent() const { return munger_.packetsSent(); }
+  uint64_t retransmissions() const { return retransmissions_; }
 
  private:
   int targetLayer(int64_t nowMicros) const;
-  bool rewrite(rtc::RtpPacketView& packet, uint32_t sourceSsrc, int64_t nowMicros);
 
   // Passed by argument.
   std::shared_ptr<UpTrack> upTrack_;
@@ -73,15 +87,9 @@ class DownTrack {
   int maxLayer_ = 2;
   bool disabled_ = false;
   bool attached_ = true;
-  // Sequence/timestamp continuity (replaced by the forwarding munger).
-  bool started_ = false;
-  uint32_t sourceSsrc_ = 0;
-  uint16_t sequenceOffset_ = 0;
-  uint32_t timestampOffset_ = 0;
-  uint16_t lastSequence_ = 0;
-  uint32_t lastTimestamp_ = 0;
-  int64_t lastSentMicros_ = 0;
-  uint64_t packetsSent_ = 0;
+  RtpMunger munger_;
+  NackResponder nacks_;
+  uint64_t retransmissions_ = 0;
 };
 
 }  // namespace convox::sfu

@@ -85,6 +85,7 @@ void PublisherTransport::publishSection(const rtc::MediaSection& offered, Publis
   }
   UpTrackParameters params;
   params.sid = request.sid;
+  params.publisherSid = request.publisherSid;
   params.kind = offered.kind == rtc::MediaKind::Audio ? TrackKind::Audio : TrackKind::Video;
   params.codec = *codec;
   params.audioLevelId = extensionId(offered, kAudioLevelExtension);

@@ -5,6 +5,7 @@
 #include "room.hpp"
 
 #include <google/protobuf/util/json_util.h>
+#include <boost/asio/post.hpp>
 
 namespace convox::sfu {
 
@@ -230,6 +231,12 @@ std::variant<RoomManager::Joined, AdmitError> RoomManager::join(const common::Cl
   room->cancelCloseTimer();
   auto participant = std::make_shared<Participant>(common::newId("PA_"), grants, std::move(sink), common::unixMillis());
   Joined joined{participant, {}, {}, room->mediaRoom()};
+  if (!joined.media->onSpeakersChanged) {
+    // Set before the room's media thread first sees it; runs there.
+    joined.media->onSpeakersChanged = [this, name](std::vector<livekit::SpeakerInfo> speakers) {
+      boost::asio::post(io_, [this, name, speakers = std::move(speakers)] { broadcastSpeakers(name, speakers); });
+    };
+  }
   for (const auto& other : room->participants()) {
     if (!other->hidden()) joined.others.push_back(other->info());
   }
@@ -285,6 +292,20 @@ bool RoomManager::updateOwnMetadata(const std::shared_ptr<Participant>& p,
   });
   broadcastParticipant(*room, *p);
   return true;
+}
+
+void RoomManager::broadcastSpeakers(const std::string& name, const std::vector<livekit::SpeakerInfo>& speakers) {
+  Room* room = findRoom(name);
+  if (!room) return;
+  livekit::SignalResponse msg;
+  for (const auto& s : speakers) {
+    // Only speakers still in the room, and never hidden ones.
+    const auto& ps = room->participants();
+    auto it = std::find_if(ps.begin(), ps.end(), [&](const auto& p) { return p->sid() == s.sid(); });
+    if (it == ps.end() || (*it)->hidden()) continue;
+    *msg.mutable_speakers_changed()->add_speakers() = s;
+  }
+  if (msg.has_speakers_changed()) room->broadcast(msg);
 }
 
 void RoomManager::broadcastParticipant(Room& room, const Participant& subject) {

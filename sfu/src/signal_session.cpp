@@ -290,6 +290,7 @@ void SignalSession::onAddTrack(const livekit::SignalRequest& req) {
   PublishRequest request;
   request.cid = add.cid();
   request.sid = track.sid();
+  request.publisherSid = participant_->sid();
   request.kind = add.type() == livekit::AUDIO ? rtc::MediaKind::Audio : rtc::MediaKind::Video;
   if (add.simulcast_codecs_size() > 0) request.videoCodec = add.simulcast_codecs(0).codec();
   request.disableDtx = add.disable_dtx();

@@ -3,11 +3,13 @@
 #include "common/logging.hpp"
 #include "rtc/rtcp_feedback.hpp"
 #include "rtc/rtcp_packet.hpp"
+#include "rtc/srtp_session.hpp"
 #include "track_negotiation.hpp"
 #include "up_track.hpp"
 
 #include <boost/json/parse.hpp>
 
+#include <array>
 #include <chrono>
 #include <random>
 
@@ -246,7 +248,52 @@ void SubscriberTransport::addRemoteCandidate(const std::string& candidateInitJso
   transport_->addRemoteCandidate(std::string(candidate->as_string()));
 }
 
+namespace {
+
+// RFC 3550 NTP time: seconds since 1900 in the high 32 bits.
+uint64_t ntpNow() {
+  constexpr uint64_t kUnixToNtpSeconds = 2208988800ULL;
+  const auto since = std::chrono::system_clock::now().time_since_epoch();
+  const auto micros = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(since).count());
+  const uint64_t seconds = micros / 1'000'000 + kUnixToNtpSeconds;
+  const uint64_t fraction = ((micros % 1'000'000) << 32) / 1'000'000;
+  return (seconds << 32) | fraction;
+}
+
+constexpr std::chrono::milliseconds kSenderReportInterval{1000};
+
+}  // namespace
+
+void SubscriberTransport::sendSenderReports() {
+  if (closed_ || !transport_ || transport_->state() != rtc::TransportState::Connected) return;
+  const auto now = steadyMicros();
+  const auto ntp = ntpNow();
+  std::array<uint8_t, 64 + rtc::kSrtpMaxTrailer> buffer{};
+  for (const auto& s : sections_) {
+    if (!s.downTrack) continue;
+    auto info = s.downTrack->senderInfo(now);
+    if (!info) continue;
+    info->ntpTimestamp = ntp;
+    auto size =
+        rtc::buildSenderReport(s.downTrack->parameters().ssrc, *info, {}, std::span<uint8_t>(buffer.data(), 64));
+    if (size) transport_->sendRtcp(buffer, *size);
+  }
+}
+
+void SubscriberTransport::armSenderReports() {
+  worker_.loop().addTimer(kSenderReportInterval, [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (!self || self->closed_) return;
+    self->sendSenderReports();
+    self->armSenderReports();
+  });
+}
+
 void SubscriberTransport::onTransportState(rtc::TransportState state, const std::string& reason) {
+  if (state == rtc::TransportState::Connected && !reportsArmed_) {
+    reportsArmed_ = true;
+    armSenderReports();
+  }
   if (state == rtc::TransportState::Connected && callbacks_.connected) callbacks_.connected();
   if (state == rtc::TransportState::Failed) callbacks_.failed(reason);
 }
@@ -267,6 +314,12 @@ void SubscriberTransport::onRtcp(std::span<uint8_t> bytes) {
   rtc::RtcpPacketView packet;
   const auto now = steadyMicros();
   while (it.next(packet)) {
+    if (packet.type() == rtc::RtcpType::Rtpfb && packet.format() == 1) {  // generic NACK
+      if (auto nack = rtc::NackView::parse(packet)) {
+        if (auto* d = findBySsrc(nack->mediaSsrc())) d->onNack(*nack, now);
+      }
+      continue;
+    }
     if (packet.type() != rtc::RtcpType::Psfb) continue;
     if (packet.format() == rtc::psfb::kPli) {
       if (auto pli = rtc::PliView::parse(packet)) {

@@ -75,6 +75,8 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
   void negotiateSoon();
   std::string buildOffer() const;
   DownTrack* findBySsrc(uint32_t ssrc);
+  void armSenderReports();
+  void sendSenderReports();
 
   // Passed by argument.
   MediaWorker& worker_;
@@ -94,6 +96,7 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
   bool negotiationScheduled_ = false;
   bool remoteSet_ = false;
   bool closed_ = false;
+  bool reportsArmed_ = false;
 };
 
 }  // namespace convox::sfu

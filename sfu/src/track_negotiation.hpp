@@ -16,6 +16,7 @@ namespace convox::sfu {
 struct PublishRequest {
   std::string cid;
   std::string sid;
+  std::string publisherSid;
   rtc::MediaKind kind = rtc::MediaKind::Audio;
   std::string videoCodec = "vp8";  // requested codec, lower case
   bool disableDtx = false;

@@ -3,6 +3,7 @@
 #include "down_track.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace convox::sfu {
 
@@ -11,8 +12,30 @@ constexpr int64_t kLayerLiveMicros = 1'000'000;
 constexpr int64_t kKeyframeRequestIntervalMicros = 500'000;
 }  // namespace
 
+namespace {
+
+bool sameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// ~2.5 s of 30 fps video at a few packets per frame: enough for NACKs that
+// arrive within a round trip or two.
+constexpr size_t kRetransmissionPackets = 512;
+
+}  // namespace
+
 UpTrack::UpTrack(UpTrackParameters parameters, KeyframeRequester keyframes)
-    : parameters_(std::move(parameters)), keyframes_(std::move(keyframes)) {}
+    : parameters_(std::move(parameters)), keyframes_(std::move(keyframes)) {
+  if (parameters_.kind != TrackKind::Video) return;
+  if (sameName(parameters_.codec.name, "vp8")) videoCodec_ = VideoCodec::Vp8;
+  if (sameName(parameters_.codec.name, "h264")) videoCodec_ = VideoCodec::H264;
+  const int layers = parameters_.simulcast ? kMaxLayers : 1;
+  for (int layer = 0; layer < layers; ++layer) {
+    retransmission_[layer] = std::make_unique<RetransmissionBuffer>(kRetransmissionPackets);
+  }
+}
 
 UpTrack::~UpTrack() { close(); }
 
@@ -25,8 +48,9 @@ void UpTrack::onRtp(rtc::RtpPacketView& packet, int layer, int64_t nowMicros) {
       audioLevels_(level->level, level->voiceActivity, nowMicros);
     }
   }
+  if (retransmission_[layer]) retransmission_[layer]->store(packet.sequenceNumber(), packet.data());
   if (muted_ || downTracks_.empty()) return;
-  const bool keyframe = parameters_.kind == TrackKind::Video && isKeyframe(packet);
+  const bool keyframe = parameters_.kind == TrackKind::Video && isKeyframe(videoCodec_, packet.payload());
   // Index loop: a down-track may detach itself while forwarding.
   for (size_t i = 0; i < downTracks_.size(); ++i) downTracks_[i]->forward(packet, layer, keyframe, nowMicros);
 }
@@ -68,46 +92,11 @@ void UpTrack::close() {
   for (auto* d : downTracks) d->onUpTrackClosed();
 }
 
-bool UpTrack::isKeyframe(const rtc::RtpPacketView& packet) const {
-  const auto payload = packet.payload();
-  if (payload.empty()) return false;
-  const auto& name = parameters_.codec.name;
-  if (name.size() == 3 && (name[0] == 'V' || name[0] == 'v') && (name[1] == 'P' || name[1] == 'p') && name[2] == '8') {
-    // RFC 7741 payload descriptor, then the VP8 frame header's P bit.
-    size_t offset = 1;
-    const uint8_t first = payload[0];
-    const bool start = (first & 0x10) != 0 && (first & 0x07) == 0;
-    if (!start) return false;
-    if (first & 0x80) {  // X: extension byte
-      if (payload.size() <= offset) return false;
-      const uint8_t x = payload[offset++];
-      if (x & 0x80) {  // I: picture id, 7 or 15 bits
-        if (payload.size() <= offset) return false;
-        offset += (payload[offset] & 0x80) ? 2 : 1;
-      }
-      if (x & 0x40) ++offset;  // L: TL0PICIDX
-      if (x & 0x30) ++offset;  // T/K: TID/KEYIDX byte
-    }
-    return payload.size() > offset && (payload[offset] & 0x01) == 0;
+std::span<const uint8_t> UpTrack::findPacket(uint32_t ssrc, uint16_t sequenceNumber) const {
+  for (int layer = 0; layer < kMaxLayers; ++layer) {
+    if (layerSsrc_[layer] == ssrc && retransmission_[layer]) return retransmission_[layer]->find(sequenceNumber);
   }
-  // H.264 (RFC 6184): IDR (5) or SPS (7), alone, in a STAP-A, or starting an FU-A.
-  const uint8_t type = payload[0] & 0x1f;
-  if (type == 5 || type == 7) return true;
-  if (type == 24) {
-    size_t offset = 1;
-    while (offset + 2 < payload.size()) {
-      const size_t size = (size_t{payload[offset]} << 8) | payload[offset + 1];
-      const uint8_t inner = payload[offset + 2] & 0x1f;
-      if (inner == 5 || inner == 7) return true;
-      offset += 2 + size;
-    }
-    return false;
-  }
-  if (type == 28 && payload.size() > 1) {
-    const uint8_t inner = payload[1] & 0x1f;
-    return (payload[1] & 0x80) != 0 && (inner == 5 || inner == 7);
-  }
-  return false;
+  return {};
 }
 
 }  // namespace convox::sfu

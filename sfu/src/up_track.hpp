@@ -4,6 +4,8 @@
 // decrypted RTP (one source per simulcast layer) and hands every packet to
 // its down-tracks, one per subscriber. Nothing here allocates per packet.
 
+#include "forwarding/keyframe.hpp"
+#include "forwarding/retransmission_buffer.hpp"
 #include "rtc/rtp_packet.hpp"
 #include "rtc/sdp.hpp"
 
@@ -59,6 +61,10 @@ class UpTrack {
   bool layerLive(int layer, int64_t nowMicros) const;
   int highestLiveLayer(int64_t nowMicros) const;  // -1 when none
 
+  // A packet this track received on `ssrc`, for a retransmission; empty
+  // when it is no longer (or never was) in the buffer.
+  std::span<const uint8_t> findPacket(uint32_t ssrc, uint16_t sequenceNumber) const;
+
   void setMuted(bool muted) { muted_ = muted; }
   bool muted() const { return muted_; }
 
@@ -69,14 +75,15 @@ class UpTrack {
   bool closed() const { return closed_; }
 
  private:
-  bool isKeyframe(const rtc::RtpPacketView& packet) const;
-
   // Passed by argument.
   const UpTrackParameters parameters_;
   KeyframeRequester keyframes_;
   AudioLevelObserver audioLevels_;
   // Others.
   std::vector<DownTrack*> downTracks_;
+  VideoCodec videoCodec_ = VideoCodec::Other;
+  // Video only: the last packets of each layer, to answer NACKs.
+  std::array<std::unique_ptr<RetransmissionBuffer>, kMaxLayers> retransmission_;
   std::array<uint32_t, kMaxLayers> layerSsrc_{};
   std::array<int64_t, kMaxLayers> lastPacketMicros_{};
   std::array<int64_t, kMaxLayers> lastKeyframeRequestMicros_{};

@@ -100,6 +100,7 @@ class RoomManager {
   void deliverData(const Room& room, const livekit::DataPacket& packet, const Participant* sender);
   void updateGauges();
   Room* roomOf(const std::shared_ptr<Participant>& participant) const;
+  void broadcastSpeakers(const std::string& name, const std::vector<livekit::SpeakerInfo>& speakers);
   void unpublishAll(Room& room, Participant& participant);
 
   // Passed by argument.

@@ -57,6 +57,8 @@ test('two participants hear each other, audio keeps flowing, mute stops it and u
   await a.page.evaluate(() => window.convox.publishMicrophone());
   const heardByBob = await hears(b, 'alice', 440);
   assert.ok(near(heardByBob.hz, 440), `bob hears ${heardByBob.hz} Hz`);
+  // The tone is loud: the server's audio-level detection makes alice the active speaker.
+  await waitFor(b.page, () => window.convox.events.includes('speakers alice'));
 
   await b.page.evaluate(() => window.convox.publishMicrophone());
   const heardByAlice = await hears(a, 'bob', 1000);

@@ -1,0 +1,78 @@
+#include "media_room.hpp"
+
+#include "media_worker.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace convox::sfu {
+
+namespace {
+constexpr size_t kMaxSpeakers = 256;  // audio publishers per room tracked for speaking
+constexpr std::chrono::milliseconds kSpeakerPollInterval{400};
+
+int64_t steadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+MediaRoom::MediaRoom() : speakers_(kMaxSpeakers), current_(16), changes_(32) {}
+
+uint32_t MediaRoom::speakerKey(const std::string& participantSid) {
+  auto it = std::find(speakerSids_.begin(), speakerSids_.end(), participantSid);
+  if (it != speakerSids_.end()) return static_cast<uint32_t>(it - speakerSids_.begin());
+  speakerSids_.push_back(participantSid);
+  return static_cast<uint32_t>(speakerSids_.size() - 1);
+}
+
+void MediaRoom::add(const std::shared_ptr<UpTrack>& track) {
+  tracks_[track->sid()] = track;
+  if (track->kind() != TrackKind::Audio || track->parameters().audioLevelId == 0) return;
+  const uint32_t key = speakerKey(track->parameters().publisherSid);
+  if (key >= kMaxSpeakers) return;
+  track->setAudioLevelObserver(
+      [this, key](uint8_t level, bool voice, int64_t) { speakers_.observe(key, level, voice); });
+  if (!polling_ && worker) {
+    polling_ = true;
+    armSpeakerPoll();
+  }
+}
+
+void MediaRoom::remove(const std::string& sid) {
+  auto it = tracks_.find(sid);
+  if (it == tracks_.end()) return;
+  if (it->second->kind() == TrackKind::Audio) {
+    const auto& publisher = it->second->parameters().publisherSid;
+    auto key = std::find(speakerSids_.begin(), speakerSids_.end(), publisher);
+    if (key != speakerSids_.end()) speakers_.remove(static_cast<uint32_t>(key - speakerSids_.begin()));
+  }
+  tracks_.erase(it);
+}
+
+void MediaRoom::armSpeakerPoll() {
+  worker->loop().addTimer(kSpeakerPollInterval, [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (!self) return;
+    self->pollSpeakers();
+    self->armSpeakerPoll();
+  });
+}
+
+void MediaRoom::pollSpeakers() {
+  const auto poll = speakers_.poll(steadyMicros(), current_, changes_);
+  if (!poll.changed() || !onSpeakersChanged) return;
+  std::vector<livekit::SpeakerInfo> out;
+  for (size_t i = 0; i < poll.changeCount; ++i) {
+    const auto& change = changes_[i];
+    if (change.key >= speakerSids_.size()) continue;
+    livekit::SpeakerInfo info;
+    info.set_sid(speakerSids_[change.key]);
+    info.set_level(change.level);
+    info.set_active(change.active);
+    out.push_back(std::move(info));
+  }
+  if (!out.empty()) onSpeakersChanged(std::move(out));
+}
+
+}  // namespace convox::sfu
