@@ -2,6 +2,7 @@
 
 #include "sfu/signal_sink.hpp"
 
+#include <string>
 #include <vector>
 
 namespace convox::testing {
@@ -16,6 +17,11 @@ class RecordingSignalSink : public sfu::SignalSink {
     closeReason = std::move(reason);
   }
 
+  void subscribeTrack(const livekit::TrackInfo& track, const std::string& publisherSid) override {
+    subscribed.push_back(publisherSid + "/" + track.sid());
+  }
+  void unsubscribeTrack(const std::string& trackSid) override { unsubscribed.push_back(trackSid); }
+
   // Messages of one kind, in order.
   std::vector<livekit::SignalResponse> of(livekit::SignalResponse::MessageCase kind) const {
     std::vector<livekit::SignalResponse> out;
@@ -26,6 +32,8 @@ class RecordingSignalSink : public sfu::SignalSink {
   }
 
   std::vector<livekit::SignalResponse> sent;
+  std::vector<std::string> subscribed;  // "PA_publisher/TR_track"
+  std::vector<std::string> unsubscribed;
   bool closed = false;
   uint16_t closeCode = 0;
   std::string closeReason;

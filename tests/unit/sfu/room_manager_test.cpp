@@ -1,4 +1,5 @@
 #include "sfu/room_manager.hpp"
+#include "participant.hpp"
 #include "recording_signal_sink.hpp"
 
 #include <gtest/gtest.h>
@@ -19,6 +20,13 @@ class RecordingListener : public sfu::RoomEventListener {
   }
   void onParticipantLeft(const livekit::Room&, const livekit::ParticipantInfo& p) override {
     events.push_back("left " + p.identity());
+  }
+  void onTrackPublished(const livekit::Room&, const livekit::ParticipantInfo& p, const livekit::TrackInfo& t) override {
+    events.push_back("track_published " + p.identity() + " " + t.sid());
+  }
+  void onTrackUnpublished(const livekit::Room&, const livekit::ParticipantInfo& p,
+                          const livekit::TrackInfo& t) override {
+    events.push_back("track_unpublished " + p.identity() + " " + t.sid());
   }
   std::vector<std::string> events;
 };
@@ -172,4 +180,156 @@ TEST_F(RoomManagerTest, RoomCreatedButNeverJoinedClosesAfterEmptyTimeout) {
   rooms_.createRoom(req);
   io_.run_for(std::chrono::milliseconds(1500));
   EXPECT_EQ(rooms_.roomCount(), 0u);
+}
+
+namespace {
+
+livekit::AddTrackRequest audioRequest(const std::string& cid) {
+  livekit::AddTrackRequest r;
+  r.set_cid(cid);
+  r.set_name("mic");
+  r.set_type(livekit::AUDIO);
+  r.set_source(livekit::MICROPHONE);
+  return r;
+}
+
+const livekit::TrackInfo* published(const livekit::ParticipantInfo& info, const std::string& sid) {
+  for (const auto& t : info.tracks()) {
+    if (t.sid() == sid) return &t;
+  }
+  return nullptr;
+}
+
+bool has(const std::vector<std::string>& events, const std::string& event) {
+  return std::find(events.begin(), events.end(), event) != events.end();
+}
+
+}  // namespace
+
+TEST_F(RoomManagerTest, AddTrackAnswersWithATrackSidAndTheCodec) {
+  auto [alice, sink] = join(grantsFor("r", "alice"));
+  auto result = rooms_.addTrack(alice, audioRequest("mic-1"));
+  auto* track = std::get_if<livekit::TrackInfo>(&result);
+  ASSERT_NE(track, nullptr);
+  EXPECT_EQ(track->sid().rfind("TR_", 0), 0u);
+  EXPECT_EQ(track->mime_type(), "audio/opus");
+  EXPECT_EQ(track->source(), livekit::MICROPHONE);
+  // A resend of the same request gets the same track, not a second one.
+  auto again = rooms_.addTrack(alice, audioRequest("mic-1"));
+  EXPECT_EQ(std::get<livekit::TrackInfo>(again).sid(), track->sid());
+  // Not published until its section is negotiated.
+  EXPECT_EQ(alice->info().tracks_size(), 0);
+
+  livekit::AddTrackRequest video;
+  video.set_cid("cam-1");
+  video.set_type(livekit::VIDEO);
+  video.add_simulcast_codecs()->set_codec("h264");
+  EXPECT_EQ(std::get<livekit::TrackInfo>(rooms_.addTrack(alice, video)).mime_type(), "video/H264");
+}
+
+TEST_F(RoomManagerTest, AddTrackIsRefusedWithAReasonWhenNotAllowed) {
+  auto g = grantsFor("r", "viewer");
+  g.video->canPublish = false;
+  auto [viewer, sink] = join(g);
+  auto refused = rooms_.addTrack(viewer, audioRequest("mic"));
+  ASSERT_TRUE(std::holds_alternative<std::string>(refused));
+  EXPECT_NE(std::get<std::string>(refused).find("canPublish"), std::string::npos);
+
+  auto cameraOnly = grantsFor("r", "cam");
+  cameraOnly.video->canPublishSources = {"camera"};
+  auto [cam, camSink] = join(cameraOnly);
+  auto wrongSource = rooms_.addTrack(cam, audioRequest("mic"));
+  ASSERT_TRUE(std::holds_alternative<std::string>(wrongSource));
+  EXPECT_NE(std::get<std::string>(wrongSource).find("MICROPHONE"), std::string::npos);
+
+  auto [alice, aliceSink] = join(grantsFor("r", "alice"));
+  livekit::AddTrackRequest data = audioRequest("d");
+  data.set_type(livekit::DATA);
+  EXPECT_TRUE(std::holds_alternative<std::string>(rooms_.addTrack(alice, data)));
+  EXPECT_TRUE(std::holds_alternative<std::string>(rooms_.addTrack(alice, audioRequest(""))));
+}
+
+TEST_F(RoomManagerTest, TracksPerParticipantAreLimited) {
+  auto [alice, sink] = join(grantsFor("r", "alice"));
+  int accepted = 0;
+  std::string lastRefusal;
+  for (int i = 0; i < 40; ++i) {
+    auto r = rooms_.addTrack(alice, audioRequest("mic-" + std::to_string(i)));
+    if (std::holds_alternative<livekit::TrackInfo>(r)) {
+      ++accepted;
+    } else {
+      lastRefusal = std::get<std::string>(r);
+    }
+  }
+  EXPECT_EQ(accepted, 32);
+  EXPECT_NE(lastRefusal.find("32 tracks"), std::string::npos);
+}
+
+TEST_F(RoomManagerTest, PublishedTrackIsAnnouncedBeforeOthersSubscribe) {
+  auto [alice, aliceSink] = join(grantsFor("r", "alice"));
+  auto [bob, bobSink] = join(grantsFor("r", "bob"));
+  auto [carol, carolSink] = join(grantsFor("r", "carol"));
+  carol->setAutoSubscribe(false);
+  const auto sid = std::get<livekit::TrackInfo>(rooms_.addTrack(alice, audioRequest("mic"))).sid();
+  bobSink->sent.clear();
+  rooms_.trackPublished(alice, "mic", "1");
+
+  // Bob got alice's update with the track (mid set), then was subscribed.
+  auto updates = bobSink->of(livekit::SignalResponse::kUpdate);
+  ASSERT_FALSE(updates.empty());
+  const auto& info = updates.back().update().participants(0);
+  ASSERT_NE(published(info, sid), nullptr);
+  EXPECT_EQ(published(info, sid)->mid(), "1");
+  EXPECT_TRUE(info.is_publisher());
+  EXPECT_EQ(bobSink->subscribed, std::vector<std::string>{alice->sid() + "/" + sid});
+  EXPECT_TRUE(carolSink->subscribed.empty()) << "auto_subscribe=0";
+  EXPECT_TRUE(aliceSink->subscribed.empty()) << "never to one's own track";
+  EXPECT_TRUE(has(listener_.events, "track_published alice " + sid));
+
+  // A newcomer is subscribed to what is already there.
+  auto [dave, daveSink] = join(grantsFor("r", "dave"));
+  rooms_.subscribeToExisting(dave);
+  EXPECT_EQ(daveSink->subscribed, std::vector<std::string>{alice->sid() + "/" + sid});
+
+  // Explicit (un)subscription.
+  livekit::UpdateSubscription sub;
+  sub.add_track_sids(sid);
+  sub.set_subscribe(true);
+  rooms_.updateSubscription(carol, sub);
+  EXPECT_EQ(carolSink->subscribed, std::vector<std::string>{alice->sid() + "/" + sid});
+  sub.set_subscribe(false);
+  rooms_.updateSubscription(carol, sub);
+  EXPECT_EQ(carolSink->unsubscribed, std::vector<std::string>{sid});
+}
+
+TEST_F(RoomManagerTest, MuteAndUnpublishAreBroadcast) {
+  auto [alice, aliceSink] = join(grantsFor("r", "alice"));
+  auto [bob, bobSink] = join(grantsFor("r", "bob"));
+  const auto sid = std::get<livekit::TrackInfo>(rooms_.addTrack(alice, audioRequest("mic"))).sid();
+  rooms_.trackPublished(alice, "mic", "1");
+
+  EXPECT_TRUE(rooms_.setTrackMuted(alice, sid, true));
+  auto last = bobSink->of(livekit::SignalResponse::kUpdate).back().update().participants(0);
+  ASSERT_NE(published(last, sid), nullptr);
+  EXPECT_TRUE(published(last, sid)->muted());
+  EXPECT_FALSE(rooms_.setTrackMuted(alice, "TR_nope", true));
+  EXPECT_FALSE(rooms_.setTrackMuted(bob, sid, true)) << "only the publisher mutes its track";
+
+  rooms_.trackUnpublished(alice, sid);
+  last = bobSink->of(livekit::SignalResponse::kUpdate).back().update().participants(0);
+  EXPECT_EQ(published(last, sid), nullptr);
+  EXPECT_TRUE(has(listener_.events, "track_unpublished alice " + sid));
+}
+
+TEST_F(RoomManagerTest, LeavingUnpublishesTracksForWebhooks) {
+  auto [alice, aliceSink] = join(grantsFor("r", "alice"));
+  const auto sid = std::get<livekit::TrackInfo>(rooms_.addTrack(alice, audioRequest("mic"))).sid();
+  rooms_.trackPublished(alice, "mic", "1");
+  rooms_.leave(alice, livekit::CLIENT_INITIATED);
+  const auto& ev = listener_.events;
+  const auto unpublished = std::find(ev.begin(), ev.end(), "track_unpublished alice " + sid);
+  const auto left = std::find(ev.begin(), ev.end(), std::string("left alice"));
+  ASSERT_NE(unpublished, ev.end());
+  ASSERT_NE(left, ev.end());
+  EXPECT_LT(unpublished, left) << "track_unpublished comes before participant_left";
 }
