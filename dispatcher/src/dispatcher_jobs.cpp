@@ -5,6 +5,7 @@
 #include "dispatcher/dispatcher.hpp"
 #include "dispatcher/placement.hpp"
 #include "dispatcher_metrics.hpp"
+#include "field_limits.hpp"
 #include "job_table.hpp"
 #include "job_token.hpp"
 #include "room_table.hpp"
@@ -79,6 +80,14 @@ void Dispatcher::accept(JobRecord& job, Worker& worker, const livekit::Availabil
     return;
   }
   const auto now = clock_.unixNanos();
+  auto token = mintJobToken(
+      {job.job, effective, worker.permissions, worker.key.agentName, worker.apiKey, *secret, now / 1'000'000'000});
+  if (token.size() > kMaxJobTokenBytes) {
+    refuse(job, worker,
+           "the agent's job token would be " + std::to_string(token.size()) + " bytes, more than the limit of " +
+               std::to_string(kMaxJobTokenBytes));
+    return;
+  }
   auto& state = *job.job.mutable_state();
   state.set_status(livekit::JS_RUNNING);
   state.set_participant_identity(effective.participant_identity());
@@ -89,8 +98,7 @@ void Dispatcher::accept(JobRecord& job, Worker& worker, const livekit::Availabil
   livekit::ServerMessage msg;
   auto& assignment = *msg.mutable_assignment();
   *assignment.mutable_job() = job.job;
-  assignment.set_token(mintJobToken(
-      {job.job, effective, worker.permissions, worker.key.agentName, worker.apiKey, *secret, now / 1'000'000'000}));
+  assignment.set_token(std::move(token));
   if (options_.publicUrl) assignment.set_url(*options_.publicUrl);
   worker.connection->send(msg);
 
@@ -102,6 +110,15 @@ void Dispatcher::accept(JobRecord& job, Worker& worker, const livekit::Availabil
   metrics_->observeDispatchLatency(latency);
   log()->info("job {}: assigned to worker {} as participant {} ({:.1f} ms after it was queued)", job.id(), worker.id,
               effective.participant_identity(), latency * 1000);
+}
+
+void Dispatcher::refuse(JobRecord& job, Worker& worker, const std::string& reason) {
+  // The worker's answer cannot become a participant; the job is not lost for
+  // it: the next worker is asked. There is no message to tell the worker, so
+  // the reason goes to the log and the job's attempts.
+  log()->warn("job {}: worker {} accepted, but its agent participant is refused: {}", job.id(), worker.id, reason);
+  metrics_->countAttempt("refused");
+  retryElsewhere(job, "refused: " + reason);
 }
 
 void Dispatcher::wait(JobRecord& job) {

@@ -4,6 +4,7 @@
 #include "common/ids.hpp"
 #include "common/logging.hpp"
 #include "dispatcher/dispatcher.hpp"
+#include "field_limits.hpp"
 #include "job_table.hpp"
 #include "room_table.hpp"
 #include "worker_pool.hpp"
@@ -156,6 +157,7 @@ boost::system::result<livekit::AgentDispatch, DispatchError> Dispatcher::createD
     const livekit::CreateAgentDispatchRequest& req) {
   if (req.room().empty()) return invalid("room is required");
   if (auto bad = validateDeployment(req.deployment()); !bad.empty()) return invalid(bad);
+  if (auto bad = checkDispatch(req); !bad.empty()) return invalid(bad);
   if (!rooms_->find(req.room()) && createRoom_) createRoom_(req.room());
   RoomState* room = rooms_->find(req.room());
   if (!room) return notFound("room " + req.room() + " does not exist");

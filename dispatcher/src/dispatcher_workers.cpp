@@ -5,6 +5,7 @@
 #include "common/logging.hpp"
 #include "dispatcher/dispatcher.hpp"
 #include "dispatcher_metrics.hpp"
+#include "field_limits.hpp"
 #include "job_table.hpp"
 #include "room_table.hpp"
 #include "worker_pool.hpp"
@@ -84,6 +85,7 @@ boost::system::result<std::string, ProtocolError> Dispatcher::registerWorker(
     return ProtocolError{"register: unknown job type " + std::to_string(request.type())};
   }
   if (auto bad = validateDeployment(request.deployment()); !bad.empty()) return ProtocolError{"register: " + bad};
+  if (auto bad = checkRegistration(request); !bad.empty()) return ProtocolError{"register: " + bad};
   Worker w;
   w.id = common::newId("AW_");
   w.key = {request.agent_name(), request.namespace_(), request.type(), request.deployment()};
@@ -213,6 +215,10 @@ void Dispatcher::onAvailability(Worker& worker, const livekit::AvailabilityRespo
     log()->info("job {}: worker {} declined", job->id(), worker.id);
     metrics_->countAttempt("declined");
     retryElsewhere(*job, "declined");
+    return;
+  }
+  if (auto bad = checkAgentParticipant(response); !bad.empty()) {
+    refuse(*job, worker, bad);
     return;
   }
   accept(*job, worker, response);

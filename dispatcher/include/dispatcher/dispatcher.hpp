@@ -148,6 +148,7 @@ class Dispatcher {
   void place(JobRecord& job);
   void offer(JobRecord& job, Worker& worker);
   void accept(JobRecord& job, Worker& worker, const livekit::AvailabilityResponse& response);
+  void refuse(JobRecord& job, Worker& worker, const std::string& reason);  // an acceptance we cannot honour
   void wait(JobRecord& job);
   void retryElsewhere(JobRecord& job, const std::string& outcome);
   void finish(JobRecord& job, livekit::JobStatus status, const std::string& error, bool terminateWorker);
