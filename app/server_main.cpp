@@ -157,6 +157,7 @@ int main(int argc, char** argv) {
   dispatchOptions.queueTimeout = std::chrono::milliseconds(config.agents.queueTimeoutMillis);
   dispatcher::Dispatcher agents(dispatchClock, secrets, dispatchOptions, metrics.registry());
   if (config.room.autoCreate) agents.setRoomCreator(roomCreator(rooms));
+  agents.setParticipantRemover(app::participantRemover(rooms));
   app::DispatcherRoomEvents agentRoomEvents(agents);
   rooms.addListener(&agentRoomEvents);
   dispatcher::AgentService agentService(io, agents, secrets);

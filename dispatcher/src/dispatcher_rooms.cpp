@@ -198,14 +198,23 @@ boost::system::result<livekit::AgentDispatch, DispatchError> Dispatcher::deleteD
       cancel(id, "dispatch " + dispatchId + " deleted");
     }
   }
+  std::vector<std::string> agentsInRoom;
   for (const auto& id : jobIds) {
     // LiveKit: TERMINATION_REQUESTED, and the job counts as a success.
     if (JobRecord* job = jobs_->find(id); job && job->phase == JobPhase::Running) {
+      const auto identity = job->job.state().participant_identity();
       finish(*job, livekit::JS_SUCCESS, {}, true);
+      if (room->participants.contains(identity)) agentsInRoom.push_back(identity);
     }
   }
   std::erase_if(room->dispatches, [&](const auto& d) { return d.dispatch.id() == dispatchId; });
   updateGauges();
+  // Last: removing a participant comes back here as onParticipantLeft, which
+  // may change the room's state.
+  for (const auto& identity : agentsInRoom) {
+    log()->info("room {}: removing agent {} of deleted dispatch {}", roomName, identity, dispatchId);
+    if (removeParticipant_) removeParticipant_(roomName, identity);
+  }
   return deleted;
 }
 

@@ -71,6 +71,10 @@ struct JobSnapshot {
 // the room's onRoomStarted must have reached the dispatcher when it returns.
 using RoomCreator = std::function<bool(const std::string& roomName)>;
 
+// Disconnects a participant from a room (the agent of a job whose dispatch
+// was deleted), as LiveKit does after terminating the job.
+using ParticipantRemover = std::function<void(const std::string& roomName, const std::string& identity)>;
+
 class WorkerPool;
 class JobTable;
 class RoomTable;
@@ -90,6 +94,7 @@ class Dispatcher {
   Dispatcher& operator=(const Dispatcher&) = delete;
 
   void setRoomCreator(RoomCreator creator) { createRoom_ = std::move(creator); }
+  void setParticipantRemover(ParticipantRemover remover) { removeParticipant_ = std::move(remover); }
   // Known only once the server listens (port 0 picks one).
   void setPublicUrl(std::optional<std::string> url) { options_.publicUrl = std::move(url); }
 
@@ -169,6 +174,7 @@ class Dispatcher {
   DispatcherOptions options_;
   std::function<double()> uniform01_;
   RoomCreator createRoom_;
+  ParticipantRemover removeParticipant_;
   bool placing_ = false;
   bool placeAgain_ = false;
 };
