@@ -140,6 +140,18 @@ void Dispatcher::retryElsewhere(JobRecord& job, const std::string& outcome) {
   place(job);
 }
 
+void Dispatcher::dispatchAgain(JobRecord& job) {
+  auto& state = *job.job.mutable_state();
+  state.set_status(livekit::JS_PENDING);
+  state.clear_participant_identity();
+  state.clear_worker_id();
+  state.set_updated_at(clock_.unixNanos());
+  job.agentDroppedUntil.reset();
+  job.queuedAt = clock_.now();
+  metrics_->countAttempt("worker lost");
+  retryElsewhere(job, "worker lost");
+}
+
 void Dispatcher::finish(JobRecord& job, livekit::JobStatus status, const std::string& error, bool terminateWorker) {
   if (job.phase == JobPhase::Ended) return;
   Worker* worker = job.workerId.empty() ? nullptr : workers_->find(job.workerId);
@@ -206,6 +218,13 @@ void Dispatcher::onTick() {
                 options_.availabilityTimeout.count());
     metrics_->countAttempt("timeout");
     retryElsewhere(*job, "timeout");
+  }
+  for (const auto& id : jobs_->idsIn(JobPhase::Running)) {
+    JobRecord* job = jobs_->find(id);
+    if (!job || job->phase != JobPhase::Running || !job->agentDroppedUntil || now < *job->agentDroppedUntil) continue;
+    log()->info("job {}: agent {} dropped and worker {} is still here; the job failed", id,
+                job->job.state().participant_identity(), job->workerId);
+    finish(*job, livekit::JS_FAILED, "agent worker left the room", true);
   }
   for (const auto& id : jobs_->idsIn(JobPhase::Waiting)) {
     JobRecord* job = jobs_->find(id);

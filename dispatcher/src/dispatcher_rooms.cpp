@@ -110,7 +110,16 @@ void Dispatcher::onParticipantJoined(const livekit::Room& info, const livekit::P
   RoomState* room = rooms_->find(info.name());
   if (!room) return;
   room->participants[p.identity()] = p;
-  if (isDependentParticipant(p)) return;
+  if (isDependentParticipant(p)) {
+    for (const auto& id : jobs_->idsInRoom(info.name())) {
+      // An agent whose connection dropped is back: its job goes on.
+      JobRecord* job = jobs_->find(id);
+      if (job && job->phase == JobPhase::Running && job->job.state().participant_identity() == p.identity()) {
+        job->agentDroppedUntil.reset();
+      }
+    }
+    return;
+  }
   for (auto& record : room->dispatches) launchJob(*room, record, livekit::JT_PARTICIPANT, &p);
   updateGauges();
 }
@@ -127,9 +136,22 @@ void Dispatcher::onParticipantLeft(const livekit::Room& info, const livekit::Par
       cancel(id, "participant " + p.identity() + " left before an agent took the job");
     }
   }
+  // A leave without goodbye (signal closed, ping timeout) may be a crash of
+  // the whole worker, whose own connection may drop just before or after.
+  const bool dropped =
+      p.disconnect_reason() == livekit::SIGNAL_CLOSE || p.disconnect_reason() == livekit::CONNECTION_TIMEOUT;
   for (const auto& id : ids) {
     JobRecord* job = jobs_->find(id);
-    if (job && job->phase == JobPhase::Running && job->job.state().participant_identity() == p.identity()) {
+    if (!job || job->phase != JobPhase::Running || job->job.state().participant_identity() != p.identity()) continue;
+    if (dropped && !workers_->find(job->workerId)) {
+      log()->info("job {}: agent {} dropped from room {} and worker {} is gone; dispatching again", id, p.identity(),
+                  info.name(), job->workerId);
+      dispatchAgain(*job);
+    } else if (dropped) {
+      log()->info("job {}: agent {} dropped from room {}; the job fails unless worker {} drops within {} ms", id,
+                  p.identity(), info.name(), job->workerId, options_.agentDropGrace.count());
+      job->agentDroppedUntil = clock_.now() + options_.agentDropGrace;
+    } else {
       log()->info("job {}: agent {} left room {}", id, p.identity(), info.name());
       finish(*job, livekit::JS_FAILED, "agent worker left the room", true);
     }

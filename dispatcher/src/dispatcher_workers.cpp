@@ -176,15 +176,9 @@ void Dispatcher::onWorkerClosed(const std::string& workerId) {
                   identity, job->roomName());
       continue;
     }
-    log()->info("job {}: worker {} dropped before agent {} joined room {}; dispatching again", jobId, workerId,
+    log()->info("job {}: worker {} dropped and agent {} is not in room {}; dispatching again", jobId, workerId,
                 identity, job->roomName());
-    auto& state = *job->job.mutable_state();
-    state.set_status(livekit::JS_PENDING);
-    state.clear_participant_identity();
-    state.clear_worker_id();
-    state.set_updated_at(clock_.unixNanos());
-    job->queuedAt = clock_.now();
-    retryElsewhere(*job, "worker lost");
+    dispatchAgain(*job);
   }
   updateGauges();
   placeWaitingJobs();

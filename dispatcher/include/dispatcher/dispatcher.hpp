@@ -33,8 +33,12 @@ namespace convox::dispatcher {
 struct DispatcherOptions {
   std::chrono::milliseconds availabilityTimeout{3000};  // per worker, then the next one is asked
   std::chrono::milliseconds queueTimeout{60000};        // how long a job waits for a matching worker
-  std::optional<std::string> publicUrl;                 // JobAssignment.url; unset = the worker's own URL
-  std::string serverVersion;                            // ServerInfo.version in the register response
+  // An agent whose connection dropped (no leave) while its worker is still
+  // registered: how long to wait for the worker to drop too (a crash of the
+  // whole worker; the job is dispatched again) before the job fails.
+  std::chrono::milliseconds agentDropGrace{2000};
+  std::optional<std::string> publicUrl;  // JobAssignment.url; unset = the worker's own URL
+  std::string serverVersion;             // ServerInfo.version in the register response
   std::string nodeId;
 };
 
@@ -156,6 +160,7 @@ class Dispatcher {
   void refuse(JobRecord& job, Worker& worker, const std::string& reason);  // an acceptance we cannot honour
   void wait(JobRecord& job);
   void retryElsewhere(JobRecord& job, const std::string& outcome);
+  void dispatchAgain(JobRecord& job);  // its worker and its agent are both gone
   void finish(JobRecord& job, livekit::JobStatus status, const std::string& error, bool terminateWorker);
   void cancel(const std::string& jobId, const std::string& why);
   void forget(const std::string& jobId);  // erases the job and its place in its dispatch record
