@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <deque>
@@ -98,7 +99,7 @@ struct Result {
 Percentiles percentiles(std::vector<double> samples) {
   std::sort(samples.begin(), samples.end());
   auto at = [&](double p) {
-    const auto index = static_cast<size_t>(p * static_cast<double>(samples.size() - 1) + 0.5);
+    const auto index = static_cast<size_t>(std::lround(p * static_cast<double>(samples.size() - 1)));
     return samples[std::min(index, samples.size() - 1)];
   };
   return {at(0.50), at(0.99), samples.back()};

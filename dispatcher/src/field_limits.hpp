@@ -22,7 +22,7 @@ inline constexpr size_t kMaxParticipantIdentityBytes = 256;
 inline constexpr size_t kMaxParticipantNameBytes = 256;
 inline constexpr size_t kMaxParticipantMetadataBytes = 4096;
 inline constexpr size_t kMaxParticipantAttributesBytes = 4096;  // keys and values together
-inline constexpr size_t kMaxJobTokenBytes = 12 * 1024;
+inline constexpr size_t kMaxJobTokenBytes = size_t{12} * 1024;
 inline constexpr size_t kMaxDispatchMetadataBytes = 64000;
 inline constexpr size_t kMaxDispatchAttributesBytes = 64000;
 
