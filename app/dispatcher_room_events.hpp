@@ -5,6 +5,7 @@
 
 #include "dispatcher/dispatcher.hpp"
 #include "sfu/room_events.hpp"
+#include "sfu/room_manager.hpp"
 
 namespace convox::app {
 
@@ -32,5 +33,10 @@ class DispatcherRoomEvents final : public sfu::RoomEventListener {
   // Passed by argument.
   dispatcher::Dispatcher& dispatcher_;
 };
+
+// How the dispatcher disconnects the agent of a deleted dispatch.
+inline dispatcher::ParticipantRemover participantRemover(sfu::RoomManager& rooms) {
+  return [&rooms](const std::string& room, const std::string& identity) { rooms.removeParticipant(room, identity); };
+}
 
 }  // namespace convox::app

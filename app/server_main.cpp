@@ -98,6 +98,10 @@ int main(int argc, char** argv) {
   app.add_option("--rtc-port-range", flags.rtcPortRange, "UDP port range for media, e.g. 50000-60000");
   app.add_option("--data-dir", flags.dataDir, "directory for the embedded database");
   app.add_option("--public-url", flags.publicUrl, "ws(s):// URL clients and agents reach this server at");
+  app.add_option("--agent-availability-timeout-ms", flags.agentAvailabilityTimeoutMillis,
+                 "how long an agent worker may take to answer a job offer before the next one is asked (default 3000)");
+  app.add_option("--agent-queue-timeout-ms", flags.agentQueueTimeoutMillis,
+                 "how long a job waits for a matching agent worker to register or free up (default 60000)");
   app.set_version_flag("--version", std::string("convox-server ") + CONVOX_VERSION);
   CLI11_PARSE(app, argc, argv);
   if (dev) flags.dev = true;
@@ -150,8 +154,11 @@ int main(int argc, char** argv) {
   dispatcher::DispatcherOptions dispatchOptions;
   dispatchOptions.serverVersion = kCompatibleLiveKitVersion;
   dispatchOptions.nodeId = nodeId;
+  dispatchOptions.availabilityTimeout = std::chrono::milliseconds(config.agents.availabilityTimeoutMillis);
+  dispatchOptions.queueTimeout = std::chrono::milliseconds(config.agents.queueTimeoutMillis);
   dispatcher::Dispatcher agents(dispatchClock, secrets, dispatchOptions, metrics.registry());
   if (config.room.autoCreate) agents.setRoomCreator(roomCreator(rooms));
+  agents.setParticipantRemover(app::participantRemover(rooms));
   app::DispatcherRoomEvents agentRoomEvents(agents);
   rooms.addListener(&agentRoomEvents);
   dispatcher::AgentService agentService(io, agents, secrets);

@@ -37,6 +37,12 @@ uint16_t parsePort(const std::string& s, const std::string& where) {
   return static_cast<uint16_t>(*v);
 }
 
+uint32_t parseMillis(const std::string& s, const std::string& where) {
+  auto v = parseUnsigned(s);
+  if (!v || *v > UINT32_MAX) throw Fail{where + ": '" + s + "' is not a number of milliseconds"};
+  return static_cast<uint32_t>(*v);
+}
+
 void applyPortRange(ServerConfig& c, const std::string& s, const std::string& where) {
   const auto dash = s.find('-');
   if (dash == std::string::npos) throw Fail{where + ": port range must look like 50000-60000"};
@@ -117,6 +123,10 @@ void applyYaml(ServerConfig& c, const std::string& text) {
       c.webhook.urls = urls.as<std::vector<std::string>>();
     }
   }
+  if (const auto agents = root["agents"]) {
+    readScalar(agents, "availability_timeout_ms", c.agents.availabilityTimeoutMillis, where + " agents");
+    readScalar(agents, "queue_timeout_ms", c.agents.queueTimeoutMillis, where + " agents");
+  }
 }
 
 void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
@@ -139,6 +149,12 @@ void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
   if (auto v = get("CONVOX_PUBLIC_URL")) c.publicUrl = *v;
   if (auto v = get("CONVOX_WEBHOOK_API_KEY")) c.webhook.apiKey = *v;
   if (auto v = get("CONVOX_WEBHOOK_URLS")) c.webhook.urls = splitList(*v);
+  if (auto v = get("CONVOX_AGENT_AVAILABILITY_TIMEOUT_MS")) {
+    c.agents.availabilityTimeoutMillis = parseMillis(*v, "CONVOX_AGENT_AVAILABILITY_TIMEOUT_MS");
+  }
+  if (auto v = get("CONVOX_AGENT_QUEUE_TIMEOUT_MS")) {
+    c.agents.queueTimeoutMillis = parseMillis(*v, "CONVOX_AGENT_QUEUE_TIMEOUT_MS");
+  }
 }
 
 void applyFlags(ServerConfig& c, const ConfigOverrides& f) {
@@ -150,6 +166,8 @@ void applyFlags(ServerConfig& c, const ConfigOverrides& f) {
   if (f.rtcPortRange) applyPortRange(c, *f.rtcPortRange, "--rtc-port-range");
   if (f.dataDir) c.dataDir = *f.dataDir;
   if (f.publicUrl) c.publicUrl = *f.publicUrl;
+  if (f.agentAvailabilityTimeoutMillis) c.agents.availabilityTimeoutMillis = *f.agentAvailabilityTimeoutMillis;
+  if (f.agentQueueTimeoutMillis) c.agents.queueTimeoutMillis = *f.agentQueueTimeoutMillis;
 }
 
 void validate(const ServerConfig& c) {
@@ -170,6 +188,8 @@ void validate(const ServerConfig& c) {
   if (c.signal.pingIntervalSeconds <= 0 || c.signal.pingTimeoutSeconds <= 0) {
     throw Fail{"signal ping interval and timeout must be positive"};
   }
+  if (c.agents.availabilityTimeoutMillis == 0) throw Fail{"agents.availability_timeout_ms must be positive"};
+  if (c.agents.queueTimeoutMillis == 0) throw Fail{"agents.queue_timeout_ms must be positive"};
   if (!c.webhook.urls.empty()) {
     if (c.webhook.apiKey.empty()) throw Fail{"webhook.urls needs webhook.api_key to sign requests"};
     if (!c.keys.contains(c.webhook.apiKey))

@@ -5,6 +5,7 @@
 #include "dispatcher/dispatcher.hpp"
 #include "dispatcher/placement.hpp"
 #include "dispatcher_metrics.hpp"
+#include "field_limits.hpp"
 #include "job_table.hpp"
 #include "job_token.hpp"
 #include "room_table.hpp"
@@ -79,6 +80,14 @@ void Dispatcher::accept(JobRecord& job, Worker& worker, const livekit::Availabil
     return;
   }
   const auto now = clock_.unixNanos();
+  auto token = mintJobToken(
+      {job.job, effective, worker.permissions, worker.key.agentName, worker.apiKey, *secret, now / 1'000'000'000});
+  if (token.size() > kMaxJobTokenBytes) {
+    refuse(job, worker,
+           "the agent's job token would be " + std::to_string(token.size()) + " bytes, more than the limit of " +
+               std::to_string(kMaxJobTokenBytes));
+    return;
+  }
   auto& state = *job.job.mutable_state();
   state.set_status(livekit::JS_RUNNING);
   state.set_participant_identity(effective.participant_identity());
@@ -89,8 +98,7 @@ void Dispatcher::accept(JobRecord& job, Worker& worker, const livekit::Availabil
   livekit::ServerMessage msg;
   auto& assignment = *msg.mutable_assignment();
   *assignment.mutable_job() = job.job;
-  assignment.set_token(mintJobToken(
-      {job.job, effective, worker.permissions, worker.key.agentName, worker.apiKey, *secret, now / 1'000'000'000}));
+  assignment.set_token(std::move(token));
   if (options_.publicUrl) assignment.set_url(*options_.publicUrl);
   worker.connection->send(msg);
 
@@ -102,6 +110,15 @@ void Dispatcher::accept(JobRecord& job, Worker& worker, const livekit::Availabil
   metrics_->observeDispatchLatency(latency);
   log()->info("job {}: assigned to worker {} as participant {} ({:.1f} ms after it was queued)", job.id(), worker.id,
               effective.participant_identity(), latency * 1000);
+}
+
+void Dispatcher::refuse(JobRecord& job, Worker& worker, const std::string& reason) {
+  // The worker's answer cannot become a participant; the job is not lost for
+  // it: the next worker is asked. There is no message to tell the worker, so
+  // the reason goes to the log and the job's attempts.
+  log()->warn("job {}: worker {} accepted, but its agent participant is refused: {}", job.id(), worker.id, reason);
+  metrics_->countAttempt("refused");
+  retryElsewhere(job, "refused: " + reason);
 }
 
 void Dispatcher::wait(JobRecord& job) {
@@ -121,6 +138,18 @@ void Dispatcher::retryElsewhere(JobRecord& job, const std::string& outcome) {
   job.phase = JobPhase::Waiting;
   job.deadline = {};  // a fresh wait if nobody else can take it
   place(job);
+}
+
+void Dispatcher::dispatchAgain(JobRecord& job) {
+  auto& state = *job.job.mutable_state();
+  state.set_status(livekit::JS_PENDING);
+  state.clear_participant_identity();
+  state.clear_worker_id();
+  state.set_updated_at(clock_.unixNanos());
+  job.agentDroppedUntil.reset();
+  job.queuedAt = clock_.now();
+  metrics_->countAttempt("worker lost");
+  retryElsewhere(job, "worker lost");
 }
 
 void Dispatcher::finish(JobRecord& job, livekit::JobStatus status, const std::string& error, bool terminateWorker) {
@@ -189,6 +218,13 @@ void Dispatcher::onTick() {
                 options_.availabilityTimeout.count());
     metrics_->countAttempt("timeout");
     retryElsewhere(*job, "timeout");
+  }
+  for (const auto& id : jobs_->idsIn(JobPhase::Running)) {
+    JobRecord* job = jobs_->find(id);
+    if (!job || job->phase != JobPhase::Running || !job->agentDroppedUntil || now < *job->agentDroppedUntil) continue;
+    log()->info("job {}: agent {} dropped and worker {} is still here; the job failed", id,
+                job->job.state().participant_identity(), job->workerId);
+    finish(*job, livekit::JS_FAILED, "agent worker left the room", true);
   }
   for (const auto& id : jobs_->idsIn(JobPhase::Waiting)) {
     JobRecord* job = jobs_->find(id);

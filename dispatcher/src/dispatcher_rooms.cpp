@@ -4,6 +4,7 @@
 #include "common/ids.hpp"
 #include "common/logging.hpp"
 #include "dispatcher/dispatcher.hpp"
+#include "field_limits.hpp"
 #include "job_table.hpp"
 #include "room_table.hpp"
 #include "worker_pool.hpp"
@@ -109,7 +110,16 @@ void Dispatcher::onParticipantJoined(const livekit::Room& info, const livekit::P
   RoomState* room = rooms_->find(info.name());
   if (!room) return;
   room->participants[p.identity()] = p;
-  if (isDependentParticipant(p)) return;
+  if (isDependentParticipant(p)) {
+    for (const auto& id : jobs_->idsInRoom(info.name())) {
+      // An agent whose connection dropped is back: its job goes on.
+      JobRecord* job = jobs_->find(id);
+      if (job && job->phase == JobPhase::Running && job->job.state().participant_identity() == p.identity()) {
+        job->agentDroppedUntil.reset();
+      }
+    }
+    return;
+  }
   for (auto& record : room->dispatches) launchJob(*room, record, livekit::JT_PARTICIPANT, &p);
   updateGauges();
 }
@@ -126,9 +136,22 @@ void Dispatcher::onParticipantLeft(const livekit::Room& info, const livekit::Par
       cancel(id, "participant " + p.identity() + " left before an agent took the job");
     }
   }
+  // A leave without goodbye (signal closed, ping timeout) may be a crash of
+  // the whole worker, whose own connection may drop just before or after.
+  const bool dropped =
+      p.disconnect_reason() == livekit::SIGNAL_CLOSE || p.disconnect_reason() == livekit::CONNECTION_TIMEOUT;
   for (const auto& id : ids) {
     JobRecord* job = jobs_->find(id);
-    if (job && job->phase == JobPhase::Running && job->job.state().participant_identity() == p.identity()) {
+    if (!job || job->phase != JobPhase::Running || job->job.state().participant_identity() != p.identity()) continue;
+    if (dropped && !workers_->find(job->workerId)) {
+      log()->info("job {}: agent {} dropped from room {} and worker {} is gone; dispatching again", id, p.identity(),
+                  info.name(), job->workerId);
+      dispatchAgain(*job);
+    } else if (dropped) {
+      log()->info("job {}: agent {} dropped from room {}; the job fails unless worker {} drops within {} ms", id,
+                  p.identity(), info.name(), job->workerId, options_.agentDropGrace.count());
+      job->agentDroppedUntil = clock_.now() + options_.agentDropGrace;
+    } else {
       log()->info("job {}: agent {} left room {}", id, p.identity(), info.name());
       finish(*job, livekit::JS_FAILED, "agent worker left the room", true);
     }
@@ -156,6 +179,7 @@ boost::system::result<livekit::AgentDispatch, DispatchError> Dispatcher::createD
     const livekit::CreateAgentDispatchRequest& req) {
   if (req.room().empty()) return invalid("room is required");
   if (auto bad = validateDeployment(req.deployment()); !bad.empty()) return invalid(bad);
+  if (auto bad = checkDispatch(req); !bad.empty()) return invalid(bad);
   if (!rooms_->find(req.room()) && createRoom_) createRoom_(req.room());
   RoomState* room = rooms_->find(req.room());
   if (!room) return notFound("room " + req.room() + " does not exist");
@@ -196,14 +220,23 @@ boost::system::result<livekit::AgentDispatch, DispatchError> Dispatcher::deleteD
       cancel(id, "dispatch " + dispatchId + " deleted");
     }
   }
+  std::vector<std::string> agentsInRoom;
   for (const auto& id : jobIds) {
     // LiveKit: TERMINATION_REQUESTED, and the job counts as a success.
     if (JobRecord* job = jobs_->find(id); job && job->phase == JobPhase::Running) {
+      const auto identity = job->job.state().participant_identity();
       finish(*job, livekit::JS_SUCCESS, {}, true);
+      if (room->participants.contains(identity)) agentsInRoom.push_back(identity);
     }
   }
   std::erase_if(room->dispatches, [&](const auto& d) { return d.dispatch.id() == dispatchId; });
   updateGauges();
+  // Last: removing a participant comes back here as onParticipantLeft, which
+  // may change the room's state.
+  for (const auto& identity : agentsInRoom) {
+    log()->info("room {}: removing agent {} of deleted dispatch {}", roomName, identity, dispatchId);
+    if (removeParticipant_) removeParticipant_(roomName, identity);
+  }
   return deleted;
 }
 

@@ -5,6 +5,7 @@
 #include "common/logging.hpp"
 #include "dispatcher/dispatcher.hpp"
 #include "dispatcher_metrics.hpp"
+#include "field_limits.hpp"
 #include "job_table.hpp"
 #include "room_table.hpp"
 #include "worker_pool.hpp"
@@ -84,6 +85,7 @@ boost::system::result<std::string, ProtocolError> Dispatcher::registerWorker(
     return ProtocolError{"register: unknown job type " + std::to_string(request.type())};
   }
   if (auto bad = validateDeployment(request.deployment()); !bad.empty()) return ProtocolError{"register: " + bad};
+  if (auto bad = checkRegistration(request); !bad.empty()) return ProtocolError{"register: " + bad};
   Worker w;
   w.id = common::newId("AW_");
   w.key = {request.agent_name(), request.namespace_(), request.type(), request.deployment()};
@@ -174,15 +176,9 @@ void Dispatcher::onWorkerClosed(const std::string& workerId) {
                   identity, job->roomName());
       continue;
     }
-    log()->info("job {}: worker {} dropped before agent {} joined room {}; dispatching again", jobId, workerId,
+    log()->info("job {}: worker {} dropped and agent {} is not in room {}; dispatching again", jobId, workerId,
                 identity, job->roomName());
-    auto& state = *job->job.mutable_state();
-    state.set_status(livekit::JS_PENDING);
-    state.clear_participant_identity();
-    state.clear_worker_id();
-    state.set_updated_at(clock_.unixNanos());
-    job->queuedAt = clock_.now();
-    retryElsewhere(*job, "worker lost");
+    dispatchAgain(*job);
   }
   updateGauges();
   placeWaitingJobs();
@@ -213,6 +209,10 @@ void Dispatcher::onAvailability(Worker& worker, const livekit::AvailabilityRespo
     log()->info("job {}: worker {} declined", job->id(), worker.id);
     metrics_->countAttempt("declined");
     retryElsewhere(*job, "declined");
+    return;
+  }
+  if (auto bad = checkAgentParticipant(response); !bad.empty()) {
+    refuse(*job, worker, bad);
     return;
   }
   accept(*job, worker, response);

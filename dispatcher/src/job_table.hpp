@@ -7,6 +7,7 @@
 #include "worker_pool.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,7 +24,10 @@ struct JobRecord {
   std::set<std::string> tried;  // workers that declined, timed out or dropped
   std::vector<JobAttempt> attempts;
   std::string pinnedWorkerId;  // simulate_job: this worker only, no waiting
-  uint64_t sequence = 0;       // creation order: waiting jobs are served first-come
+  // Running, the agent's connection dropped and its worker is still here:
+  // the worker dropping before this means a re-dispatch; after it, failure.
+  std::optional<Clock::TimePoint> agentDroppedUntil;
+  uint64_t sequence = 0;  // creation order: waiting jobs are served first-come
 
   const std::string& id() const { return job.id(); }
   const std::string& roomName() const { return job.room().name(); }

@@ -4,7 +4,9 @@
 // ctx.connect() resolves once the publisher transport connects), and deleting
 // the dispatch terminates the job, which takes the agent out of the room.
 // Audio between agent and participants is not asserted here: that needs the
-// SFU's forwarding path and a voice pipeline.
+// SFU's forwarding path and a voice pipeline. A second test kills one of two
+// workers mid-job (its whole process group, job process included): the job
+// is dispatched again and the other worker's agent joins.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -28,6 +30,9 @@ async function until(what, fn, timeoutMs = 20000) {
 
 function startAgent(server, agentName) {
   const child = spawn(process.execPath, [path.join(here, 'agents/minimal_agent.mjs'), 'dev'], {
+    // Its own process group, so that the worker and the job processes it
+    // forks can be stopped (or killed) together.
+    detached: true,
     env: {
       ...process.env,
       LIVEKIT_URL: server.wsUrl,
@@ -45,15 +50,28 @@ function startAgent(server, agentName) {
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
   const exited = new Promise((resolve) => child.on('exit', resolve));
+  const signalGroup = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // the group is already gone
+    }
+  };
   return {
     get output() {
       return output;
     },
+    /** SIGKILL to the worker and its job processes: a crash, no goodbye to anyone. */
+    async kill() {
+      signalGroup('SIGKILL');
+      await exited;
+    },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      if (child.exitCode === null && child.signalCode === null) signalGroup('SIGTERM');
+      const timer = setTimeout(() => signalGroup('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
+      signalGroup('SIGKILL'); // job processes that outlived the worker
     },
   };
 }
@@ -105,6 +123,64 @@ test('@livekit/agents 1.9.0 registers, accepts an explicit dispatch, and its job
     throw e;
   } finally {
     await agent.stop();
+    await server.stop();
+  }
+});
+
+test('@livekit/agents 1.9.0: a worker killed mid-job has its job dispatched again to the other worker', { timeout: 90000 }, async () => {
+  // Short signal pings, so that even a job process that lingered would leave
+  // the room within seconds; the room outlives the agent's absence.
+  const server = await startServer({
+    config: [
+      'signal:\n  ping_interval: 1\n  ping_timeout: 3',
+      'room:\n  departure_timeout: 60',
+      'agents:\n  availability_timeout_ms: 1000',
+    ].join('\n'),
+  });
+  const agents = [startAgent(server, 'failover-agent'), startAgent(server, 'failover-agent')];
+  try {
+    await until('both workers to register', async () => (await workersAvailable(server)) === 2);
+    const rooms = new RoomServiceClient(server.httpUrl, API_KEY, API_SECRET);
+    await rooms.createRoom({ name: 'failover-room' });
+    const dispatches = new AgentDispatchClient(server.httpUrl, API_KEY, API_SECRET);
+    const dispatch = await dispatches.createDispatch('failover-room', 'failover-agent');
+    const runningJob = async (notOnWorker) => {
+      const d = await dispatches.getDispatch(dispatch.id, 'failover-room');
+      const j = d?.state?.jobs?.[0];
+      return j?.state?.status === JobStatus.JS_RUNNING && j.state.workerId !== notOnWorker ? j : undefined;
+    };
+    const agentInRoom = async (identity) => (await rooms.listParticipants('failover-room')).find((p) => p.identity === identity);
+
+    const first = await until('the job to run', () => runningJob(''));
+    const identity = `agent-${first.id}`;
+    await until('the first agent to join', () => agentInRoom(identity));
+    const victim = await until('the job to start in one of the workers', () =>
+      agents.find((a) => a.output.includes(`joined failover-room ${first.id}`)),
+    );
+    const survivor = agents.find((a) => a !== victim);
+    assert.ok(!survivor.output.includes(first.id), 'only one worker ran the job');
+
+    const killedAt = Date.now();
+    await victim.kill();
+    await until('the killed agent to leave the room', async () => !(await agentInRoom(identity)), 10000);
+    const leftAfterMs = Date.now() - killedAt;
+
+    const second = await until('the job to run on the other worker', () => runningJob(first.state.workerId), 30000);
+    assert.equal(second.id, first.id, 'the same job, dispatched again');
+    assert.notEqual(second.state.workerId, first.state.workerId);
+    const rejoined = await until('the other worker\'s agent to join', () => agentInRoom(identity), 30000);
+    assert.equal(rejoined.kind, ParticipantInfo_Kind.AGENT);
+    await until('the job entry to run on the other worker', () =>
+      survivor.output.includes(`joined failover-room ${first.id}`),
+    );
+    const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    assert.match(metrics, /convox_agent_job_attempts_total\{outcome="worker_lost"\} 1/);
+    console.log(`killed agent left the room ${leftAfterMs} ms after SIGKILL; re-dispatched agent joined ${Date.now() - killedAt} ms after it`);
+  } catch (e) {
+    e.message += `\n--- agent outputs ---\n${agents.map((a) => a.output).join('\n---\n')}\n--- server stderr ---\n${server.stderr}`;
+    throw e;
+  } finally {
+    await Promise.all(agents.map((a) => a.stop()));
     await server.stop();
   }
 });

@@ -10,8 +10,8 @@ import { SignalClient, joinToken, upgradeStatus } from './lib/signal.mjs';
 import { AgentWorker, agentToken, jwtClaims, firstAsked } from './lib/agent_worker.mjs';
 
 // Each test gets its own server, so jobs queued by one never reach another's workers.
-async function withServer(fn) {
-  const server = await startServer();
+async function withServer(fn, opts = {}) {
+  const server = await startServer(opts);
   try {
     await fn(server);
   } finally {
@@ -228,3 +228,44 @@ test('AgentDispatchService refuses tokens without roomAdmin for the room', () =>
     assert.equal(res.status, 401);
     assert.equal((await res.json()).code, 'unauthenticated');
   }));
+
+test('configured availability and queue timeouts apply; an oversized agent participant is refused', () =>
+  withServer(
+    async (server) => {
+      // A silent worker is skipped after the 600 ms of --agent-availability-timeout-ms.
+      const workers = await Promise.all([0, 1].map(() => AgentWorker.register(server.wsUrl, { agentName: 'quick' })));
+      const rooms = new RoomServiceClient(server.httpUrl, API_KEY, API_SECRET);
+      await rooms.createRoom({ name: 'quick-room', agents: [{ agentName: 'quick' }] });
+      const silent = await firstAsked(workers);
+      const askedAt = Date.now();
+      const other = workers.find((w) => w !== silent.worker);
+      const offer = await other.nextCase('availability', 3000);
+      const waited = Date.now() - askedAt;
+      assert.ok(waited >= 500 && waited < 2500, `the next worker was asked after ${waited} ms`);
+
+      // Metadata over the 4 KiB limit: refused, not assigned; the job moves on
+      // (here to nobody, as both workers have been tried) instead of being lost.
+      other.send('availability', {
+        jobId: offer.job.id,
+        available: true,
+        participantIdentity: `agent-${offer.job.id}`,
+        participantMetadata: 'm'.repeat(5000),
+      });
+      assert.ok(await other.quiet('assignment', 500));
+      const dispatches = new AgentDispatchClient(server.httpUrl, API_KEY, API_SECRET);
+      const [dispatch] = await dispatches.listDispatch('quick-room');
+      assert.equal(dispatch.state.jobs[0].state.status, JobStatus.JS_PENDING);
+      let metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+      assert.match(metrics, /convox_agent_job_attempts_total\{outcome="refused"\} 1/);
+      assert.match(server.stderr, /participant_metadata is 5000 bytes, more than the limit of 4096/);
+
+      // That job now waits; CONVOX_AGENT_QUEUE_TIMEOUT_MS=1000 ends the wait.
+      await new Promise((r) => setTimeout(r, 1500));
+      metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+      assert.match(metrics, /convox_agent_jobs_ended_total\{how="expired"\} 1/);
+      const late = await AgentWorker.register(server.wsUrl, { agentName: 'quick' });
+      assert.ok(await late.quiet('availability', 300));
+      await Promise.all([...workers, late].map((w) => w.close()));
+    },
+    { args: ['--agent-availability-timeout-ms', '600', '--log-level', 'warn'], env: { CONVOX_AGENT_QUEUE_TIMEOUT_MS: '1000' } },
+  ));

@@ -34,6 +34,13 @@ struct WebhookSettings {
   uint32_t requestTimeoutMillis = 5000;
 };
 
+// Agent dispatch: how long the dispatcher waits before giving up on a worker
+// or on a job (see dispatcher/README.md).
+struct AgentSettings {
+  uint32_t availabilityTimeoutMillis = 3000;  // a worker's answer to a job offer; then the next worker
+  uint32_t queueTimeoutMillis = 60000;        // a job with no matching worker waits this long for one
+};
+
 struct ServerConfig {
   bool dev = false;
   std::string bind = "0.0.0.0";
@@ -51,6 +58,7 @@ struct ServerConfig {
   RoomDefaults room;
   SignalSettings signal;
   WebhookSettings webhook;
+  AgentSettings agents;
 };
 
 // Flag values; unset means "not given on the command line".
@@ -65,6 +73,8 @@ struct ConfigOverrides {
   std::optional<std::string> rtcPortRange;  // "50000-60000"
   std::optional<std::string> dataDir;
   std::optional<std::string> publicUrl;
+  std::optional<uint32_t> agentAvailabilityTimeoutMillis;
+  std::optional<uint32_t> agentQueueTimeoutMillis;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;

@@ -33,8 +33,12 @@ namespace convox::dispatcher {
 struct DispatcherOptions {
   std::chrono::milliseconds availabilityTimeout{3000};  // per worker, then the next one is asked
   std::chrono::milliseconds queueTimeout{60000};        // how long a job waits for a matching worker
-  std::optional<std::string> publicUrl;                 // JobAssignment.url; unset = the worker's own URL
-  std::string serverVersion;                            // ServerInfo.version in the register response
+  // An agent whose connection dropped (no leave) while its worker is still
+  // registered: how long to wait for the worker to drop too (a crash of the
+  // whole worker; the job is dispatched again) before the job fails.
+  std::chrono::milliseconds agentDropGrace{2000};
+  std::optional<std::string> publicUrl;  // JobAssignment.url; unset = the worker's own URL
+  std::string serverVersion;             // ServerInfo.version in the register response
   std::string nodeId;
 };
 
@@ -71,6 +75,10 @@ struct JobSnapshot {
 // the room's onRoomStarted must have reached the dispatcher when it returns.
 using RoomCreator = std::function<bool(const std::string& roomName)>;
 
+// Disconnects a participant from a room (the agent of a job whose dispatch
+// was deleted), as LiveKit does after terminating the job.
+using ParticipantRemover = std::function<void(const std::string& roomName, const std::string& identity)>;
+
 class WorkerPool;
 class JobTable;
 class RoomTable;
@@ -90,6 +98,7 @@ class Dispatcher {
   Dispatcher& operator=(const Dispatcher&) = delete;
 
   void setRoomCreator(RoomCreator creator) { createRoom_ = std::move(creator); }
+  void setParticipantRemover(ParticipantRemover remover) { removeParticipant_ = std::move(remover); }
   // Known only once the server listens (port 0 picks one).
   void setPublicUrl(std::optional<std::string> url) { options_.publicUrl = std::move(url); }
 
@@ -148,8 +157,10 @@ class Dispatcher {
   void place(JobRecord& job);
   void offer(JobRecord& job, Worker& worker);
   void accept(JobRecord& job, Worker& worker, const livekit::AvailabilityResponse& response);
+  void refuse(JobRecord& job, Worker& worker, const std::string& reason);  // an acceptance we cannot honour
   void wait(JobRecord& job);
   void retryElsewhere(JobRecord& job, const std::string& outcome);
+  void dispatchAgain(JobRecord& job);  // its worker and its agent are both gone
   void finish(JobRecord& job, livekit::JobStatus status, const std::string& error, bool terminateWorker);
   void cancel(const std::string& jobId, const std::string& why);
   void forget(const std::string& jobId);  // erases the job and its place in its dispatch record
@@ -168,6 +179,7 @@ class Dispatcher {
   DispatcherOptions options_;
   std::function<double()> uniform01_;
   RoomCreator createRoom_;
+  ParticipantRemover removeParticipant_;
   bool placing_ = false;
   bool placeAgain_ = false;
 };

@@ -111,3 +111,44 @@ TEST(Config, BadValuesNameTheirSource) {
   y.yamlText = "keys: [unclosed\n";
   EXPECT_NE(error(y).find("config file"), std::string::npos);
 }
+
+TEST(Config, AgentTimeoutsDefaultAndLayer) {
+  ConfigSources s;
+  s.flags.dev = true;
+  auto c = ok(s);
+  EXPECT_EQ(c.agents.availabilityTimeoutMillis, 3000u);
+  EXPECT_EQ(c.agents.queueTimeoutMillis, 60000u);
+
+  s.yamlText = "agents:\n  availability_timeout_ms: 1500\n  queue_timeout_ms: 20000\n";
+  c = ok(s);
+  EXPECT_EQ(c.agents.availabilityTimeoutMillis, 1500u);
+  EXPECT_EQ(c.agents.queueTimeoutMillis, 20000u);
+
+  s.env = env({{"CONVOX_AGENT_AVAILABILITY_TIMEOUT_MS", "700"}, {"CONVOX_AGENT_QUEUE_TIMEOUT_MS", "9000"}});
+  c = ok(s);
+  EXPECT_EQ(c.agents.availabilityTimeoutMillis, 700u);
+  EXPECT_EQ(c.agents.queueTimeoutMillis, 9000u);
+
+  s.flags.agentAvailabilityTimeoutMillis = 250;
+  s.flags.agentQueueTimeoutMillis = 5000;
+  c = ok(s);
+  EXPECT_EQ(c.agents.availabilityTimeoutMillis, 250u);
+  EXPECT_EQ(c.agents.queueTimeoutMillis, 5000u);
+}
+
+TEST(Config, BadAgentTimeoutsAreRefused) {
+  ConfigSources e;
+  e.flags.dev = true;
+  e.env = env({{"CONVOX_AGENT_QUEUE_TIMEOUT_MS", "1m"}});
+  EXPECT_NE(error(e).find("CONVOX_AGENT_QUEUE_TIMEOUT_MS"), std::string::npos);
+
+  ConfigSources f;
+  f.flags.dev = true;
+  f.yamlText = "agents:\n  availability_timeout_ms: soon\n";
+  EXPECT_NE(error(f).find("availability_timeout_ms"), std::string::npos);
+
+  ConfigSources z;
+  z.flags.dev = true;
+  z.flags.agentAvailabilityTimeoutMillis = 0;
+  EXPECT_NE(error(z).find("must be positive"), std::string::npos);
+}

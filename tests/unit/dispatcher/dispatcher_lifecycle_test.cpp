@@ -127,6 +127,38 @@ TEST_F(DispatcherLifecycleTest, DeletingADispatchTerminatesItsJobs) {
   EXPECT_EQ(dispatcher_.deleteDispatch("r", dispatchId).error().code, dispatcher::DispatchError::Code::NotFound);
 }
 
+TEST_F(DispatcherLifecycleTest, DeletingADispatchRemovesItsAgentFromTheRoomAfterTermination) {
+  auto w = registerWorker();
+  const auto jobId = runJob(w, "r");
+  const auto agent = participant("agent-" + jobId, livekit::ParticipantInfo::AGENT);
+  dispatcher_.onParticipantJoined(room("r"), agent);
+  std::vector<std::string> removed;
+  size_t terminationsSentBeforeRemoval = 0;
+  dispatcher_.setParticipantRemover([&](const std::string& roomName, const std::string& identity) {
+    removed.push_back(roomName + "/" + identity);
+    terminationsSentBeforeRemoval = w.conn->terminatedJobs().size();
+    dispatcher_.onParticipantLeft(room(roomName), agent);  // the sfu reports the leave at once
+  });
+  const auto dispatchId = dispatcher_.findJob(jobId)->job.dispatch_id();
+  ASSERT_TRUE(dispatcher_.deleteDispatch("r", dispatchId).has_value());
+  EXPECT_EQ(removed, std::vector<std::string>{"r/agent-" + jobId});
+  EXPECT_EQ(terminationsSentBeforeRemoval, 1U);
+  EXPECT_EQ(w.conn->terminatedJobs(), std::vector<std::string>{jobId});  // once, not again for the leave
+  EXPECT_EQ(dispatcher_.findJob(jobId)->job.state().status(), livekit::JS_SUCCESS);
+}
+
+TEST_F(DispatcherLifecycleTest, DeletingADispatchWhoseAgentNeverJoinedRemovesNobody) {
+  auto w = registerWorker();
+  const auto jobId = runJob(w, "r");
+  dispatcher_.onParticipantJoined(room("r"), participant("alice"));  // not the agent
+  std::vector<std::string> removed;
+  dispatcher_.setParticipantRemover(
+      [&](const std::string& roomName, const std::string& identity) { removed.push_back(roomName + "/" + identity); });
+  ASSERT_TRUE(dispatcher_.deleteDispatch("r", dispatcher_.findJob(jobId)->job.dispatch_id()).has_value());
+  EXPECT_TRUE(removed.empty());
+  EXPECT_EQ(w.conn->terminatedJobs(), std::vector<std::string>{jobId});
+}
+
 TEST_F(DispatcherLifecycleTest, RoomClosingEndsAndForgetsItsJobs) {
   auto w = registerWorker();
   const auto jobId = runJob(w, "r");
