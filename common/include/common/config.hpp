@@ -46,6 +46,8 @@ struct ServerConfig {
   std::vector<std::string> rtcInterfaces;  // local addresses ICE may use; empty = all
   std::string rtcNodeIp;                   // announced in place of host candidates (1:1 NAT)
   std::string dataDir = "convox-data";
+  // PostgreSQL connection URL for the control API's store; empty = SQLite in dataDir.
+  std::string databaseUrl;
   std::string publicUrl;  // ws(s):// URL clients and agents reach us at; derived if empty
   RoomDefaults room;
   SignalSettings signal;
@@ -63,6 +65,7 @@ struct ConfigOverrides {
   std::optional<std::string> logFormat;
   std::optional<std::string> rtcPortRange;  // "50000-60000"
   std::optional<std::string> dataDir;
+  std::optional<std::string> databaseUrl;
   std::optional<std::string> publicUrl;
 };
 
