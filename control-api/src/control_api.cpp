@@ -45,8 +45,13 @@ HttpResponse methodNotAllowed(const HttpRequest& req) {
                        std::string(req.method_string()) + " is not allowed here");
 }
 
-ControlApi::ControlApi(Repository& repository, CallSettings calls, ApiLimits limits)
-    : repository_(repository), calls_(std::move(calls)), limits_(limits) {}
+ControlApi::ControlApi(Repository& repository, CallSettings calls, ApiLimits limits, WebhookDeliverySettings webhooks)
+    : repository_(repository),
+      calls_(std::move(calls)),
+      limits_(limits),
+      webhooks_(std::make_unique<WebhookSender>(repository, webhooks)) {}
+
+ControlApi::~ControlApi() = default;
 
 void ControlApi::mount(common::HttpRouter& router) {
   router.prefix("/v1/", [this](const HttpRequest& req) { return handle(req); });
@@ -69,7 +74,7 @@ HttpResponse ControlApi::handle(const HttpRequest& req) {
     const auto identity = repository_.authenticate(key);
     if (!identity) return errorResponse(req, status::unauthorized, "unauthenticated", "the API key is not valid");
     if (segments.empty()) return notFound(req, "route");
-    const RequestContext ctx{req, identity->teamId, segments, repository_, calls_, limits_};
+    const RequestContext ctx{req, identity->teamId, segments, repository_, calls_, limits_, webhooks_.get()};
     const auto& resource = segments[0];
     if (resource == "api-keys") return handleApiKeys(ctx);
     if (resource == "agents") return handleAgents(ctx);

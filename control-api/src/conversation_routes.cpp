@@ -172,6 +172,7 @@ HttpResponse changeStatus(const RequestContext& ctx, const ConversationRecord& c
   if (!updated) {
     return errorResponse(req, status::conflict, "conversation_final", "the conversation has already " + c.status);
   }
+  if (ctx.webhooks && updated->status != c.status) ctx.webhooks->conversationChanged(ctx.teamId, *updated);
   return jsonResponse(req, status::ok, conversationJson(*updated));
 }
 
@@ -226,6 +227,21 @@ HttpResponse handleConversations(const RequestContext& ctx) {
                       {"interrupted", t.interrupted}});
     }
     return jsonResponse(req, status::ok, {{"turns", std::move(list)}});
+  }
+  if (sub == "webhook-deliveries") {
+    if (req.method() != verb::get) return methodNotAllowed(req);
+    json::array list;
+    for (const auto& d : ctx.repository.listDeliveries(ctx.teamId, conversation->id)) {
+      list.push_back({{"id", d.id},
+                      {"event", d.event},
+                      {"url", d.url},
+                      {"attempt", d.attempt},
+                      {"status_code", d.statusCode ? json::value(*d.statusCode) : json::value(nullptr)},
+                      {"error", d.error ? json::value(*d.error) : json::value(nullptr)},
+                      {"delivered", d.delivered},
+                      {"created_at", d.createdAt}});
+    }
+    return jsonResponse(req, status::ok, {{"deliveries", std::move(list)}});
   }
   if (sub == "status" || sub == "end") {
     if (req.method() != verb::post) return methodNotAllowed(req);

@@ -59,6 +59,22 @@ CREATE TABLE turns (
   FOREIGN KEY (team_id, conversation_id) REFERENCES conversations(team_id, id)
 );
 )sql"},
+      {2, R"sql(
+CREATE TABLE webhook_deliveries (
+  team_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  conversation_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  url TEXT NOT NULL,
+  status_code INTEGER,
+  error TEXT,
+  delivered INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (team_id, id, attempt)
+);
+CREATE INDEX webhook_deliveries_conversation ON webhook_deliveries(team_id, conversation_id, created_at);
+)sql"},
   };
   return kMigrations;
 }

@@ -117,4 +117,35 @@ std::vector<TurnRecord> Repository::listTurns(const std::string& teamId, const s
   return out;
 }
 
+void Repository::recordDelivery(const std::string& teamId, const WebhookDeliveryRecord& a) {
+  sql_->query(
+      "INSERT INTO webhook_deliveries (team_id, id, attempt, conversation_id, event, url, status_code, error, "
+      "delivered, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      {teamId, a.id, std::to_string(a.attempt), a.conversationId, a.event, a.url, optionalNumber(a.statusCode), a.error,
+       a.delivered ? "1" : "0", std::to_string(a.createdAt)});
+}
+
+std::vector<WebhookDeliveryRecord> Repository::listDeliveries(const std::string& teamId,
+                                                              const std::string& conversationId) {
+  std::vector<WebhookDeliveryRecord> out;
+  for (const auto& row : sql_->query("SELECT id, conversation_id, event, url, attempt, status_code, error, delivered, "
+                                     "created_at FROM webhook_deliveries WHERE team_id = $1 AND conversation_id = $2 "
+                                     "ORDER BY created_at, id, attempt",
+                                     {teamId, conversationId})) {
+    RowReader r(row);
+    WebhookDeliveryRecord d;
+    d.id = r.text();
+    d.conversationId = r.text();
+    d.event = r.text();
+    d.url = r.text();
+    d.attempt = r.integer();
+    d.statusCode = r.optionalInteger();
+    d.error = r.optionalText();
+    d.delivered = r.integer() != 0;
+    d.createdAt = r.integer();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 }  // namespace convox::control_api

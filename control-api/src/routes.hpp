@@ -5,6 +5,7 @@
 
 #include "api_support.hpp"
 #include "control_api/control_api.hpp"
+#include "control_api/webhook_sender.hpp"
 
 namespace convox::control_api {
 
@@ -15,6 +16,7 @@ struct RequestContext {
   Repository& repository;
   const CallSettings& calls;
   const ApiLimits& limits;
+  WebhookSender* webhooks;  // null: no deliveries
 };
 
 HttpResponse handleApiKeys(const RequestContext& ctx);

@@ -4,7 +4,9 @@
 // client would. Every exchange is also checked against /v1/openapi.json.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
@@ -273,6 +275,68 @@ for (const backend of backends) {
       assert.equal((await api('GET', '/v1/agents', { headers: { 'x-api-key': DEV_KEY } })).status, 200);
       const again = await api('POST', `${base}/turns`, { ...k, body: { turn_id: 't1', role: 'user', text: 'x', started_at: 1 } });
       assert.equal(again.json.stored, false);
+    });
+
+    test('webhooks: signed deliveries, a retry after a 500, and the delivery log', async () => {
+      const k = { key: teamA.key };
+      const secret = 'whsec_' + backend.name;
+      const received = [];
+      let failNext = true;
+      const receiver = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (d) => (body += d));
+        req.on('end', () => {
+          received.push({ headers: req.headers, body });
+          if (failNext && req.headers['convox-event'] === 'call.started') {
+            failNext = false;
+            res.writeHead(500).end('try again');
+          } else {
+            res.writeHead(204).end();
+          }
+        });
+      });
+      await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${receiver.address().port}/hook`;
+      try {
+        const hooks = [{ url, secret, events: ['call.started', 'call.ended'], include_transcript: true }];
+        assert.equal((await api('POST', '/v1/agents', { ...k, body: { id: 'hooked', name: 'Hooked', webhooks: hooks } })).status, 201);
+        const c = (await api('POST', '/v1/calls', { ...k, body: { agent_id: 'hooked' } })).json;
+        const base = `/v1/conversations/${c.conversation_id}`;
+        await api('POST', `${base}/status`, { ...k, body: { status: 'in_progress' } });
+        await api('POST', `${base}/turns`, { ...k, body: { turn_id: 'w1', role: 'user', text: 'bye', started_at: 5 } });
+        await api('POST', `${base}/end`, k);
+        // call.started twice (500, then 204) and call.ended once; transcript.ready is not subscribed.
+        const deadline = Date.now() + 10000;
+        while (received.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(received.length, 3, JSON.stringify(received.map((r) => r.headers['convox-event'])));
+        for (const r of received) {
+          const [, t, v1] = r.headers['convox-signature'].match(/^t=(\d+),v1=([0-9a-f]{64})$/);
+          const expected = crypto.createHmac('sha256', secret).update(`${t}.${r.body}`).digest('hex');
+          assert.equal(v1, expected);
+          assert.ok(Math.abs(Number(t) - Date.now() / 1000) < 60);
+          assert.equal(JSON.parse(r.body).conversation_id, c.conversation_id);
+        }
+        const started = received.filter((r) => r.headers['convox-event'] === 'call.started');
+        assert.equal(started.length, 2);
+        assert.equal(started[0].headers['convox-delivery'], started[1].headers['convox-delivery']);
+        const ended = JSON.parse(received.find((r) => r.headers['convox-event'] === 'call.ended').body);
+        assert.deepEqual(ended.transcript.turns, [{ role: 'user', text: 'bye', started_at: 5, interrupted: false }]);
+
+        let log;
+        while (Date.now() < deadline) {
+          log = (await api('GET', `${base}/webhook-deliveries`, k)).json.deliveries;
+          if (log.length >= 3) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const startedLog = log.filter((d) => d.event === 'call.started');
+        assert.deepEqual(startedLog.map((d) => [d.attempt, d.status_code, d.delivered]), [[1, 500, false], [2, 204, true]]);
+        assert.equal(log.find((d) => d.event === 'call.ended').delivered, true);
+        assertError(await api('GET', `${base}/webhook-deliveries`, { key: teamB.key }), 404, 'not_found');
+        const noSecret = await api('POST', '/v1/agents', { ...k, body: { name: 'x', webhooks: [{ url }] } });
+        assertError(noSecret, 400, 'invalid_agent', 'webhooks[0].secret');
+      } finally {
+        receiver.close();
+      }
     });
 
     test('every response matched the OpenAPI document', () => {

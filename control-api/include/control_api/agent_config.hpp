@@ -22,7 +22,8 @@ struct FieldError {
 // integer (the caller uses it as the expected version of an update).
 std::vector<FieldError> validateAgentDocument(const boost::json::value& document);
 
-// The webhook events an agent may subscribe to.
+// The webhook events an agent may subscribe to. Each target needs a `secret`
+// that signs its deliveries.
 const std::vector<std::string>& webhookEventNames();
 
 }  // namespace convox::control_api

@@ -6,6 +6,7 @@
 
 #include "common/http_server.hpp"
 #include "control_api/repository.hpp"
+#include "control_api/webhook_sender.hpp"
 
 #include <functional>
 #include <optional>
@@ -40,7 +41,8 @@ struct ApiLimits {
 
 class ControlApi {
  public:
-  ControlApi(Repository& repository, CallSettings calls, ApiLimits limits = {});
+  ControlApi(Repository& repository, CallSettings calls, ApiLimits limits = {}, WebhookDeliverySettings webhooks = {});
+  ~ControlApi();
 
   // Serves everything under /v1/.
   void mount(common::HttpRouter& router);
@@ -50,6 +52,7 @@ class ControlApi {
   Repository& repository_;
   CallSettings calls_;
   ApiLimits limits_;
+  std::unique_ptr<WebhookSender> webhooks_;
 };
 
 // The key `convox-server --dev` creates for its dev team, the same on every start.

@@ -61,6 +61,19 @@ struct TurnRecord {
   bool interrupted = false;
 };
 
+// One webhook delivery attempt, as the delivery log keeps it.
+struct WebhookDeliveryRecord {
+  std::string id;  // the delivery; its attempts share it
+  std::string conversationId;
+  std::string event;
+  std::string url;
+  int64_t attempt = 0;
+  std::optional<int64_t> statusCode;  // none when no response arrived
+  std::optional<std::string> error;
+  bool delivered = false;
+  int64_t createdAt = 0;
+};
+
 // Position after the last row of a page: conversations are listed newest first.
 struct ConversationCursor {
   int64_t createdAt = 0;
@@ -121,6 +134,10 @@ class Repository {
   // Stores the turn unless one with its id exists; true when stored now.
   bool addTurn(const std::string& teamId, const std::string& conversationId, const TurnRecord& turn, int64_t now);
   std::vector<TurnRecord> listTurns(const std::string& teamId, const std::string& conversationId);
+
+  // Webhook delivery log.
+  void recordDelivery(const std::string& teamId, const WebhookDeliveryRecord& attempt);
+  std::vector<WebhookDeliveryRecord> listDeliveries(const std::string& teamId, const std::string& conversationId);
 
  private:
   void migrate();

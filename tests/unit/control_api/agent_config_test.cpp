@@ -28,7 +28,8 @@ TEST(AgentConfig, AFullDocumentIsValid) {
     "system_prompt": "Be brief.", "keywords": ["Convox"],
     "dialog_rules": [{"when": "greeting", "say": "Hello"}],
     "results": [{"name": "booked", "type": "boolean"}],
-    "webhooks": [{"url": "https://example.invalid/hook", "events": ["call.ended"], "include_transcript": true}],
+    "webhooks": [{"url": "https://example.invalid/hook", "events": ["call.ended"], "include_transcript": true,
+                  "secret": "s3cret"}],
     "limits": {"max_duration_seconds": 600, "silence_timeout_seconds": 20}
   })");
   for (const auto& e : errors) ADD_FAILURE() << e.field << ": " << e.message;
@@ -40,7 +41,7 @@ TEST(AgentConfig, EveryProblemIsReportedWithItsPath) {
     "llm": {"model": "x", "temperature": 5},
     "tts": {"provider": "p", "speed": 2},
     "results": [{"name": "ok", "type": "string"}, {"name": "n", "type": "date"}],
-    "webhooks": [{"url": "https://h", "events": ["call.exploded"]}],
+    "webhooks": [{"url": "https://h", "events": ["call.exploded"], "secret": "s"}],
     "limits": {"max_duration_seconds": 1.5},
     "keywords": "not a list"
   })");
@@ -60,8 +61,8 @@ TEST(AgentConfig, EveryProblemIsReportedWithItsPath) {
 }
 
 TEST(AgentConfig, WebhookUrlsMustBeHttp) {
-  EXPECT_TRUE(hasError(check(R"({"name": "a", "webhooks": [{"url": "file:///etc/passwd"}]})"), "webhooks[0].url",
-                       "invalid_value"));
+  EXPECT_TRUE(hasError(check(R"({"name": "a", "webhooks": [{"url": "file:///etc/passwd", "secret": "s"}]})"),
+                       "webhooks[0].url", "invalid_value"));
 }
 
 TEST(AgentConfig, NonObjectsAreRejected) {
