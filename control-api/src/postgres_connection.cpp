@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include <mutex>
+#include <unordered_map>
 
 namespace convox::control_api {
 namespace {
@@ -16,7 +17,17 @@ class PostgresConnection final : public SqlConnection {
     std::vector<const char*> raw;
     raw.reserve(params.size());
     for (const auto& p : params) raw.push_back(p ? p->c_str() : nullptr);
-    return run([&](pqxx::nontransaction& tx) { return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(raw)); });
+    // Each statement text is prepared once per connection: parsing and
+    // planning then happen once, not on every request.
+    return run([&](pqxx::nontransaction& tx) {
+      auto it = prepared_.find(sql);
+      if (it == prepared_.end()) {
+        const std::string name = "s" + std::to_string(prepared_.size());
+        connection_->prepare(name, sql);
+        it = prepared_.emplace(sql, name).first;
+      }
+      return tx.exec_prepared(it->second, pqxx::prepare::make_dynamic_params(raw));
+    });
   }
 
   void execScript(const std::string& sql) override {
@@ -29,6 +40,7 @@ class PostgresConnection final : public SqlConnection {
  private:
   void connect() {
     try {
+      prepared_.clear();  // prepared statements belong to the old connection
       connection_ = std::make_unique<pqxx::connection>(url_);
     } catch (const std::exception& e) {
       throw StoreError(std::string("cannot connect to PostgreSQL: ") + e.what());
@@ -73,6 +85,7 @@ class PostgresConnection final : public SqlConnection {
 
   std::string url_;
   std::unique_ptr<pqxx::connection> connection_;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL -> statement name
   std::mutex mutex_;
 };
 
