@@ -20,7 +20,7 @@ std::string hashApiKey(const std::string& secret) {
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(length * 2);
+  out.reserve(size_t{length} * 2);
   for (unsigned int i = 0; i < length; ++i) {
     out.push_back(kHex[digest[i] >> 4]);
     out.push_back(kHex[digest[i] & 0xf]);
@@ -102,7 +102,7 @@ int Repository::schemaVersion() {
 }
 
 std::string Repository::createTeam(const std::string& name) {
-  const auto id = common::newId("team_");
+  auto id = common::newId("team_");
   sql_->query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)",
               {id, name, std::to_string(common::unixMillis())});
   return id;

@@ -35,7 +35,7 @@ struct CallSettings {
 };
 
 struct ApiLimits {
-  size_t maxBodyBytes = 256 * 1024;
+  size_t maxBodyBytes = size_t{256} * 1024;
   int maxPageSize = 100;
 };
 
