@@ -228,7 +228,7 @@ class Validator {
 }  // namespace
 
 const std::vector<std::string>& webhookEventNames() {
-  static const std::vector<std::string> kEvents{"call.started", "call.ended", "transcript.ready", "turn.created"};
+  static const std::vector<std::string> kEvents{"call.started", "call.ended", "transcript.ready"};
   return kEvents;
 }
 
