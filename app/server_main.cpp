@@ -6,6 +6,7 @@
 #include "common/logging.hpp"
 #include "common/metrics.hpp"
 #include "common/twirp.hpp"
+#include "control_api/control_api.hpp"
 #include "dispatcher/agent_dispatch_service.hpp"
 #include "dispatcher/agent_service.hpp"
 #include "dispatcher/dispatcher.hpp"
@@ -19,6 +20,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -72,12 +74,46 @@ std::optional<std::string> agentJobUrl(const common::ServerConfig& config, uint1
   return "ws://" + (ipv6 ? "[" + config.bind + "]" : config.bind) + ":" + std::to_string(port);
 }
 
+// The control API's store: PostgreSQL when a database URL is configured,
+// else SQLite in the data directory.
+std::unique_ptr<control_api::Repository> openStore(const common::ServerConfig& config) {
+  if (!config.databaseUrl.empty()) {
+    return std::make_unique<control_api::Repository>(control_api::openPostgres(config.databaseUrl));
+  }
+  std::filesystem::create_directories(config.dataDir);
+  return std::make_unique<control_api::Repository>(
+      control_api::openSqlite((std::filesystem::path(config.dataDir) / "convox.db").string()));
+}
+
+// /v1/calls dispatches the call's agent under its agent id as agent_name.
+control_api::CallSettings callSettings(const common::ServerConfig& config, const uint16_t& port,
+                                       dispatcher::Dispatcher& agents) {
+  control_api::CallSettings calls;
+  calls.apiKey = config.keys.begin()->first;
+  calls.apiSecret = config.keys.begin()->second;
+  calls.publicUrl = [&config, &port] {
+    return agentJobUrl(config, port).value_or("ws://localhost:" + std::to_string(port));
+  };
+  calls.dispatchAgent = [&agents](const control_api::AgentDispatchRequest& call) -> std::optional<std::string> {
+    livekit::CreateAgentDispatchRequest request;
+    request.set_room(call.room);
+    request.set_agent_name(call.agentName);
+    request.set_metadata(call.metadataJson);
+    auto result = agents.createDispatch(request);
+    if (!result) return result.error().message;
+    return std::nullopt;
+  };
+  return calls;
+}
+
 void printDevBanner(const common::ServerConfig& config, uint16_t port) {
   const auto& [key, secret] = *config.keys.begin();
   std::cout << "\nConvox is running in development mode.\n"
             << "  URL:        ws://" << config.bind << ":" << port << "\n"
             << "  API key:    " << key << "\n"
             << "  API secret: " << secret << "\n"
+            << "  /v1 key:    " << control_api::kDevApiKey << "  (curl -H 'x-api-key: " << control_api::kDevApiKey
+            << "' http://" << config.bind << ":" << port << "/v1/agents)\n"
             << "  Join token: convox token create --room my-room --identity alice\n\n";
 }
 
@@ -102,6 +138,11 @@ int main(int argc, char** argv) {
                  "how long an agent worker may take to answer a job offer before the next one is asked (default 3000)");
   app.add_option("--agent-queue-timeout-ms", flags.agentQueueTimeoutMillis,
                  "how long a job waits for a matching agent worker to register or free up (default 60000)");
+  app.add_option("--database-url", flags.databaseUrl,
+                 "postgres:// URL of the control API store (default: SQLite in --data-dir)");
+  std::optional<std::string> createTeam;
+  app.add_option("--create-team", createTeam,
+                 "create a team with this name in the store, print its first API key, and exit");
   app.set_version_flag("--version", std::string("convox-server ") + CONVOX_VERSION);
   CLI11_PARSE(app, argc, argv);
   if (dev) flags.dev = true;
@@ -122,6 +163,21 @@ int main(int argc, char** argv) {
   const auto config = std::get<common::ServerConfig>(resolved);
   common::initLogging(config.logLevel, config.logFormat == "json" ? common::LogFormat::Json : common::LogFormat::Text);
   auto log = common::logger("server");
+
+  std::unique_ptr<control_api::Repository> store;
+  try {
+    store = openStore(config);
+    if (createTeam) {
+      const auto teamId = store->createTeam(*createTeam);
+      const auto key = store->createApiKey(teamId, "created with --create-team");
+      std::cout << "team: " << teamId << "\napi key: " << key.secret << "\n";
+      return 0;
+    }
+    if (config.dev) control_api::ensureDevTeam(*store);
+  } catch (const std::exception& e) {
+    std::cerr << "convox-server: cannot open the store: " << e.what() << "\n";
+    return 1;
+  }
 
   boost::asio::io_context io;
   common::Metrics metrics;
@@ -165,7 +221,11 @@ int main(int argc, char** argv) {
   dispatcher::AgentDispatchService agentDispatchService(
       agents, common::tokenAuthenticator(secrets, [] { return common::unixSeconds(); }));
 
+  uint16_t listenPort = config.port;
+  control_api::ControlApi controlApi(*store, callSettings(config, listenPort, agents));
+
   auto router = baseRoutes(metrics);
+  controlApi.mount(router);
   signal.mount(router);
   roomService.mount(router);
   agentService.mount(router);
@@ -193,6 +253,7 @@ int main(int argc, char** argv) {
     std::cerr << "convox-server: cannot listen on " << config.bind << ":" << config.port << ": " << e.what() << "\n";
     return 1;
   }
+  listenPort = server.port();
   agents.setPublicUrl(agentJobUrl(config, server.port()));
   log->info("convox-server {} listening on {}:{}", CONVOX_VERSION, config.bind, server.port());
   std::cout << "convox-server listening on " << config.bind << ":" << server.port() << std::endl;

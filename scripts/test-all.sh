@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a bare Debian 12 machine to a verdict:
 #   1. install dependencies (apt + npm ci)         scripts/install-deps.sh
-#   2. -Werror build (gcc), lint, unit tests (ctest) build/
+#   2. -Werror build (gcc), lint, unit tests (ctest) build/; a throwaway
+#      PostgreSQL cluster (scripts/pg-test-cluster.sh) for the store tests
 #   3. ASan+UBSan build (clang), unit tests again   build-asan/
 #   4. bounded libFuzzer runs of every fuzz target  (CONVOX_FUZZ_SECONDS each, default 60)
 #   5. interop tests (node --test, real npm peers)  against the release build,
@@ -80,6 +81,17 @@ step "dependencies"
 if ! scripts/install-deps.sh; then
   echo "total: 0 passed, 1 failed"
   exit 1
+fi
+
+step "throwaway PostgreSQL cluster (control-api store tests)"
+if pg_env="$(scripts/pg-test-cluster.sh start)"; then
+  eval "$pg_env"
+  trap 'scripts/pg-test-cluster.sh stop "$CONVOX_TEST_PG_DIR"' EXIT
+  echo "postgres: $CONVOX_TEST_DATABASE_URL"
+  record postgres 1 0
+else
+  # Unset URL: the PostgreSQL test cases then fail under CI rather than skip.
+  record postgres 0 1
 fi
 
 step "release build (gcc, -Werror)"

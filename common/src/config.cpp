@@ -86,6 +86,7 @@ void applyYaml(ServerConfig& c, const std::string& text) {
   readScalar(root, "log_level", c.logLevel, where);
   readScalar(root, "log_format", c.logFormat, where);
   readScalar(root, "data_dir", c.dataDir, where);
+  readScalar(root, "database_url", c.databaseUrl, where);
   readScalar(root, "public_url", c.publicUrl, where);
   if (const auto keys = root["keys"]) {
     if (!keys.IsMap()) throw Fail{where + ": 'keys' must be a map of key: secret"};
@@ -139,6 +140,7 @@ void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
   if (auto v = get("CONVOX_LOG_FORMAT")) c.logFormat = *v;
   if (auto v = get("CONVOX_RTC_PORT_RANGE")) applyPortRange(c, *v, "CONVOX_RTC_PORT_RANGE");
   if (auto v = get("CONVOX_DATA_DIR")) c.dataDir = *v;
+  if (auto v = get("CONVOX_DATABASE_URL")) c.databaseUrl = *v;
   if (auto v = get("CONVOX_RTC_INTERFACES")) c.rtcInterfaces = splitList(*v);
   if (auto v = get("CONVOX_NODE_IP")) c.rtcNodeIp = *v;
   if (auto v = get("CONVOX_MEDIA_THREADS")) {
@@ -165,6 +167,7 @@ void applyFlags(ServerConfig& c, const ConfigOverrides& f) {
   if (f.logFormat) c.logFormat = *f.logFormat;
   if (f.rtcPortRange) applyPortRange(c, *f.rtcPortRange, "--rtc-port-range");
   if (f.dataDir) c.dataDir = *f.dataDir;
+  if (f.databaseUrl) c.databaseUrl = *f.databaseUrl;
   if (f.publicUrl) c.publicUrl = *f.publicUrl;
   if (f.agentAvailabilityTimeoutMillis) c.agents.availabilityTimeoutMillis = *f.agentAvailabilityTimeoutMillis;
   if (f.agentQueueTimeoutMillis) c.agents.queueTimeoutMillis = *f.agentQueueTimeoutMillis;
@@ -176,6 +179,10 @@ void validate(const ServerConfig& c) {
   }
   for (const auto& [key, secret] : c.keys) {
     if (key.empty() || secret.empty()) throw Fail{"API keys and secrets must not be empty"};
+  }
+  if (!c.databaseUrl.empty() && c.databaseUrl.rfind("postgres://", 0) != 0 &&
+      c.databaseUrl.rfind("postgresql://", 0) != 0) {
+    throw Fail{"database URL must start with postgres:// or postgresql://"};
   }
   if (c.logFormat != "text" && c.logFormat != "json") throw Fail{"log format must be text or json"};
   static const std::vector<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};

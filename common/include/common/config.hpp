@@ -54,6 +54,8 @@ struct ServerConfig {
   std::string rtcNodeIp;                   // announced in place of host candidates (1:1 NAT)
   unsigned rtcMediaThreads = 0;            // threads that own rooms and forward media; 0 = one per core
   std::string dataDir = "convox-data";
+  // PostgreSQL connection URL for the control API's store; empty = SQLite in dataDir.
+  std::string databaseUrl;
   std::string publicUrl;  // ws(s):// URL clients and agents reach us at; derived if empty
   RoomDefaults room;
   SignalSettings signal;
@@ -72,6 +74,7 @@ struct ConfigOverrides {
   std::optional<std::string> logFormat;
   std::optional<std::string> rtcPortRange;  // "50000-60000"
   std::optional<std::string> dataDir;
+  std::optional<std::string> databaseUrl;
   std::optional<std::string> publicUrl;
   std::optional<uint32_t> agentAvailabilityTimeoutMillis;
   std::optional<uint32_t> agentQueueTimeoutMillis;

@@ -16,6 +16,8 @@ export const API_SECRET = 'secret';
  */
 export async function startServer(opts = {}) {
   const args = [...(opts.noDev ? [] : ['--dev']), '--port', '0', '--log-level', process.env.CONVOX_TEST_LOG_LEVEL ?? 'warn', ...(opts.args ?? [])];
+  // Each server gets its own store unless the test names one (restarts reuse it).
+  if (!args.includes('--data-dir')) args.push('--data-dir', mkdtempSync(path.join(tmpdir(), 'convox-data-')));
   if (opts.config) {
     const dir = mkdtempSync(path.join(tmpdir(), 'convox-test-'));
     const file = path.join(dir, 'convox.yaml');

@@ -151,4 +151,22 @@ TEST(Config, BadAgentTimeoutsAreRefused) {
   z.flags.dev = true;
   z.flags.agentAvailabilityTimeoutMillis = 0;
   EXPECT_NE(error(z).find("must be positive"), std::string::npos);
+
+TEST(Config, DatabaseUrlFollowsThePrecedenceOrder) {
+  ConfigSources s;
+  s.flags.dev = true;
+  EXPECT_EQ(ok(s).databaseUrl, "");  // default: the embedded SQLite store
+  s.yamlText = "database_url: postgres://file/db\n";
+  EXPECT_EQ(ok(s).databaseUrl, "postgres://file/db");
+  s.env = env({{"CONVOX_DATABASE_URL", "postgresql://env/db"}});
+  EXPECT_EQ(ok(s).databaseUrl, "postgresql://env/db");
+  s.flags.databaseUrl = "postgres://flag/db";
+  EXPECT_EQ(ok(s).databaseUrl, "postgres://flag/db");
+}
+
+TEST(Config, DatabaseUrlMustBePostgres) {
+  ConfigSources s;
+  s.flags.dev = true;
+  s.env = env({{"CONVOX_DATABASE_URL", "mysql://x/y"}});
+  EXPECT_NE(error(s).find("postgres://"), std::string::npos);
 }

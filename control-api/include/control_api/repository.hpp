@@ -1,0 +1,151 @@
+#pragma once
+
+// Convox's stored state: teams, API keys, agents, conversations and turns.
+// Every row carries its team's id and every read or write names the team, so
+// no call can reach another team's rows. Written once over SqlConnection, so
+// SQLite and PostgreSQL run the same SQL.
+
+#include "control_api/sql_connection.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace convox::control_api {
+
+struct ApiKeyInfo {
+  std::string id;
+  std::string teamId;
+  std::string name;
+  std::string prefix;  // the key's first characters, to tell keys apart in a list
+  int64_t createdAt = 0;
+  std::optional<int64_t> revokedAt;
+};
+
+struct CreatedApiKey {
+  ApiKeyInfo info;
+  std::string secret;  // the key itself: returned once, stored only as a hash
+};
+
+struct AgentRecord {
+  std::string id;
+  std::string name;
+  int64_t version = 1;
+  std::string configJson;  // the validated agent document without id/version/timestamps
+  int64_t createdAt = 0;
+  int64_t updatedAt = 0;
+};
+
+struct ConversationRecord {
+  std::string id;
+  std::string agentId;
+  std::string status;  // created, in_progress, ended, failed
+  std::string traceId;
+  std::string room;
+  std::string parametersJson = "{}";
+  std::string resultsJson = "{}";
+  std::optional<std::string> error;
+  int64_t createdAt = 0;
+  std::optional<int64_t> startedAt;
+  std::optional<int64_t> endedAt;
+};
+
+struct TurnRecord {
+  std::string turnId;
+  std::string role;  // user | agent
+  std::string text;
+  int64_t startedAt = 0;
+  bool interrupted = false;
+};
+
+// One webhook delivery attempt, as the delivery log keeps it.
+struct WebhookDeliveryRecord {
+  std::string id;  // the delivery; its attempts share it
+  std::string conversationId;
+  std::string event;
+  std::string url;
+  int64_t attempt = 0;
+  std::optional<int64_t> statusCode;  // none when no response arrived
+  std::optional<std::string> error;
+  bool delivered = false;
+  int64_t createdAt = 0;
+};
+
+// Position after the last row of a page: conversations are listed newest first.
+struct ConversationCursor {
+  int64_t createdAt = 0;
+  std::string id;
+};
+
+struct ConversationFilter {
+  std::optional<std::string> agentId;
+  std::optional<std::string> status;
+  std::optional<int64_t> createdFrom;   // inclusive, unix ms
+  std::optional<int64_t> createdUntil;  // exclusive, unix ms
+  std::optional<ConversationCursor> after;
+  int limit = 50;
+};
+
+struct StatusChange {
+  std::string status;
+  std::optional<std::string> error;
+  std::optional<std::string> resultsJson;
+};
+
+enum class UpdateFailure { NotFound, VersionConflict };
+
+class Repository {
+ public:
+  // Applies pending migrations before returning.
+  explicit Repository(std::unique_ptr<SqlConnection> connection);
+
+  int schemaVersion();
+  std::string backendName() const { return sql_->backendName(); }
+
+  // Teams and keys.
+  std::string createTeam(const std::string& name);
+  // Creates the team and the key if missing; a no-op when they exist.
+  void ensureTeamWithKey(const std::string& teamId, const std::string& teamName, const std::string& keyId,
+                         const std::string& secret);
+  CreatedApiKey createApiKey(const std::string& teamId, const std::string& name);
+  std::optional<ApiKeyInfo> authenticate(const std::string& secret);  // live keys only
+  std::vector<ApiKeyInfo> listApiKeys(const std::string& teamId);
+  bool revokeApiKey(const std::string& teamId, const std::string& keyId, int64_t now);
+
+  // Agents.
+  bool createAgent(const std::string& teamId, const AgentRecord& agent);  // false: the id is taken
+  std::optional<AgentRecord> getAgent(const std::string& teamId, const std::string& agentId);
+  std::vector<AgentRecord> listAgents(const std::string& teamId);
+  // Replaces name and config; with expectedVersion, only if it is still current.
+  std::variant<AgentRecord, UpdateFailure> updateAgent(const std::string& teamId, const std::string& agentId,
+                                                       const std::string& name, const std::string& configJson,
+                                                       std::optional<int64_t> expectedVersion, int64_t now);
+  bool deleteAgent(const std::string& teamId, const std::string& agentId);
+
+  // Conversations and turns.
+  void createConversation(const std::string& teamId, const ConversationRecord& conversation);
+  std::optional<ConversationRecord> getConversation(const std::string& teamId, const std::string& conversationId);
+  std::vector<ConversationRecord> listConversations(const std::string& teamId, const ConversationFilter& filter);
+  std::optional<ConversationRecord> changeStatus(const std::string& teamId, const std::string& conversationId,
+                                                 const StatusChange& change, int64_t now);
+  // Stores the turn unless one with its id exists; true when stored now.
+  bool addTurn(const std::string& teamId, const std::string& conversationId, const TurnRecord& turn, int64_t now);
+  std::vector<TurnRecord> listTurns(const std::string& teamId, const std::string& conversationId);
+
+  // Webhook delivery log.
+  void recordDelivery(const std::string& teamId, const WebhookDeliveryRecord& attempt);
+  std::vector<WebhookDeliveryRecord> listDeliveries(const std::string& teamId, const std::string& conversationId);
+
+ private:
+  void migrate();
+
+  std::unique_ptr<SqlConnection> sql_;
+};
+
+// SHA-256 of the key, hex: what the store keeps instead of the key.
+std::string hashApiKey(const std::string& secret);
+
+}  // namespace convox::control_api

@@ -1,0 +1,129 @@
+#include "api_support.hpp"
+
+#include <algorithm>
+
+namespace convox::control_api {
+
+HttpResponse jsonResponse(const HttpRequest& req, status code, const json::value& body) {
+  return common::makeResponse(req, code, json::serialize(body), "application/json");
+}
+
+HttpResponse errorResponse(const HttpRequest& req, status code, std::string_view errorCode, std::string_view message,
+                           const std::vector<FieldError>& details) {
+  json::array list;
+  for (const auto& d : details) list.push_back({{"field", d.field}, {"code", d.code}, {"message", d.message}});
+  return jsonResponse(req, code,
+                      {{"error", {{"code", errorCode}, {"message", message}, {"details", std::move(list)}}}});
+}
+
+ParsedBody parseJsonObject(const HttpRequest& req, size_t maxBytes) {
+  ParsedBody out;
+  const auto& body = req.body();
+  if (body.size() > maxBytes) {
+    out.error = errorResponse(req, status::payload_too_large, "payload_too_large",
+                              "request body is larger than " + std::to_string(maxBytes) + " bytes");
+    return out;
+  }
+  boost::system::error_code ec;
+  // Boost.JSON rejects invalid UTF-8 in strings by default; say so plainly.
+  json::value parsed = json::parse(body, ec);
+  if (ec) {
+    out.error =
+        errorResponse(req, status::bad_request, "invalid_json", "request body is not valid UTF-8 JSON: " + ec.message(),
+                      {{"", "invalid_json", ec.message()}});
+    return out;
+  }
+  if (!parsed.is_object()) {
+    out.error = errorResponse(req, status::bad_request, "invalid_json", "request body must be a JSON object",
+                              {{"", "wrong_type", "must be an object"}});
+    return out;
+  }
+  out.object = std::move(parsed.as_object());
+  return out;
+}
+
+const json::value* FieldReader::take(std::string_view name, bool required) {
+  known_.emplace_back(name);
+  const auto* v = object_.if_contains(name);
+  if (!v && required) error(name, "required", "is required");
+  return v;
+}
+
+void FieldReader::error(std::string_view name, std::string code, std::string message) {
+  errors_.push_back({std::string(name), std::move(code), std::move(message)});
+}
+
+std::optional<std::string> FieldReader::string(std::string_view name, bool required, size_t maxLength) {
+  const auto* v = take(name, required);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) {
+    error(name, "wrong_type", "must be a string");
+    return std::nullopt;
+  }
+  const auto& s = v->get_string();
+  if (s.size() > maxLength) {
+    error(name, "too_long", "must be at most " + std::to_string(maxLength) + " bytes");
+    return std::nullopt;
+  }
+  if (required && s.empty()) {
+    error(name, "required", "must not be empty");
+    return std::nullopt;
+  }
+  return std::string(s);
+}
+
+std::optional<int64_t> FieldReader::integer(std::string_view name, bool required, int64_t min, int64_t max) {
+  const auto* v = take(name, required);
+  if (!v) return std::nullopt;
+  if (!v->is_int64() && !v->is_uint64()) {
+    error(name, "wrong_type", "must be an integer");
+    return std::nullopt;
+  }
+  if (v->is_uint64() && v->get_uint64() > static_cast<uint64_t>(max)) {
+    error(name, "out_of_range", "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return std::nullopt;
+  }
+  const int64_t n = v->is_int64() ? v->get_int64() : static_cast<int64_t>(v->get_uint64());
+  if (n < min || n > max) {
+    error(name, "out_of_range", "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::optional<bool> FieldReader::boolean(std::string_view name) {
+  const auto* v = take(name, false);
+  if (!v) return std::nullopt;
+  if (!v->is_bool()) {
+    error(name, "wrong_type", "must be true or false");
+    return std::nullopt;
+  }
+  return v->get_bool();
+}
+
+const json::object* FieldReader::object(std::string_view name) {
+  const auto* v = take(name, false);
+  if (!v) return nullptr;
+  if (!v->is_object()) {
+    error(name, "wrong_type", "must be an object");
+    return nullptr;
+  }
+  return &v->get_object();
+}
+
+std::vector<FieldError> FieldReader::finish() {
+  for (const auto& [key, value] : object_) {
+    if (std::find(known_.begin(), known_.end(), std::string(key)) == known_.end()) {
+      errors_.push_back({std::string(key), "unknown_field", "is not a known field"});
+    }
+  }
+  return std::move(errors_);
+}
+
+bool isIdentifier(std::string_view s, size_t maxLength) {
+  return !s.empty() && s.size() <= maxLength && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+}  // namespace convox::control_api

@@ -1,0 +1,114 @@
+// POST /v1/calls: a web call for an agent — a conversation with a trace id,
+// a room, a caller token, and the agent dispatched into the room.
+#include "common/access_token.hpp"
+#include "common/ids.hpp"
+#include "routes.hpp"
+
+#include <openssl/rand.h>
+
+#include <array>
+
+namespace convox::control_api {
+namespace {
+
+// A W3C trace-context trace id: 16 random bytes, lowercase hex.
+std::string newTraceId() {
+  std::array<unsigned char, 16> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) throw StoreError("no randomness for a trace id");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const auto b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
+  }
+  return out;
+}
+
+// Call parameters are name/value pairs of strings, passed to the agent as is.
+std::vector<FieldError> checkParameters(const json::object& parameters) {
+  std::vector<FieldError> errors;
+  if (parameters.size() > 100) errors.push_back({"parameters", "too_long", "must have at most 100 entries"});
+  for (const auto& [name, value] : parameters) {
+    const std::string field = "parameters." + std::string(name);
+    if (!isIdentifier(name, 100))
+      errors.push_back({field, "invalid_value", "names may contain only letters, digits, '_' and '-'"});
+    if (!value.is_string()) {
+      errors.push_back({field, "wrong_type", "must be a string"});
+    } else if (value.get_string().size() > 4096) {
+      errors.push_back({field, "too_long", "must be at most 4096 bytes"});
+    }
+  }
+  return errors;
+}
+
+}  // namespace
+
+HttpResponse handleCalls(const RequestContext& ctx) {
+  const auto& req = ctx.req;
+  if (ctx.segments.size() != 1) return notFound(req, "route");
+  if (req.method() != common::http::verb::post) return methodNotAllowed(req);
+  auto body = parseJsonObject(req, ctx.limits.maxBodyBytes);
+  if (body.error) return *body.error;
+  FieldReader fields(body.object);
+  const auto agentId = fields.string("agent_id", true, 64);
+  const auto identity = fields.string("identity", false, 128);
+  const auto* parameters = fields.object("parameters");
+  auto errors = fields.finish();
+  if (parameters) {
+    auto more = checkParameters(*parameters);
+    errors.insert(errors.end(), more.begin(), more.end());
+  }
+  if (!errors.empty()) return errorResponse(req, status::bad_request, "invalid_request", "invalid call", errors);
+  const auto agent = ctx.repository.getAgent(ctx.teamId, *agentId);
+  if (!agent) {
+    return errorResponse(req, status::not_found, "not_found", "agent not found",
+                         {{"agent_id", "not_found", "no such agent"}});
+  }
+
+  ConversationRecord conversation;
+  conversation.id = common::newId("conv_");
+  conversation.agentId = agent->id;
+  conversation.status = "created";
+  conversation.traceId = newTraceId();
+  conversation.room = "call_" + conversation.id;
+  conversation.parametersJson = json::serialize(parameters ? *parameters : json::object{});
+  conversation.createdAt = common::unixMillis();
+  ctx.repository.createConversation(ctx.teamId, conversation);
+
+  common::ClaimGrants grants;
+  grants.identity = identity.value_or("caller_" + conversation.id);
+  grants.kind = "standard";
+  grants.attributes["convox.conversation_id"] = conversation.id;
+  grants.attributes["convox.trace_id"] = conversation.traceId;
+  common::VideoGrant video;
+  video.room = conversation.room;
+  video.roomJoin = true;
+  grants.video = video;
+  const auto token = common::signAccessToken(grants, ctx.calls.apiKey, ctx.calls.apiSecret, common::unixSeconds(),
+                                             ctx.calls.tokenTtlSeconds);
+
+  bool dispatched = false;
+  if (ctx.calls.dispatchAgent) {
+    json::object metadata{{"conversation_id", conversation.id},
+                          {"trace_id", conversation.traceId},
+                          {"agent", json::parse(agent->configJson)},
+                          {"parameters", json::parse(conversation.parametersJson)}};
+    metadata["agent"].as_object()["id"] = agent->id;
+    if (const auto failure = ctx.calls.dispatchAgent({conversation.room, agent->id, json::serialize(metadata)})) {
+      ctx.repository.changeStatus(ctx.teamId, conversation.id, {"failed", "dispatch failed: " + *failure, std::nullopt},
+                                  common::unixMillis());
+      return errorResponse(req, status::bad_gateway, "dispatch_failed",
+                           "the agent could not be dispatched: " + *failure);
+    }
+    dispatched = true;
+  }
+  return jsonResponse(req, status::created,
+                      {{"conversation_id", conversation.id},
+                       {"trace_id", conversation.traceId},
+                       {"room", conversation.room},
+                       {"url", ctx.calls.publicUrl ? ctx.calls.publicUrl() : std::string()},
+                       {"token", token},
+                       {"agent_dispatched", dispatched}});
+}
+
+}  // namespace convox::control_api

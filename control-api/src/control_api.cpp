@@ -1,0 +1,136 @@
+#include "control_api/control_api.hpp"
+
+#include "common/ids.hpp"
+#include "common/logging.hpp"
+#include "routes.hpp"
+
+namespace convox::control_api {
+namespace {
+
+std::vector<std::string> splitPath(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < target.size()) {
+    auto slash = target.find('/', start);
+    if (slash == std::string_view::npos) slash = target.size();
+    if (slash > start) out.emplace_back(target.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+// The key from `Authorization: Bearer <key>` or `x-api-key: <key>`.
+std::string presentedKey(const HttpRequest& req) {
+  if (const auto it = req.find(common::http::field::authorization); it != req.end()) {
+    const std::string_view value = it->value();
+    constexpr std::string_view kBearer = "Bearer ";
+    if (value.size() > kBearer.size() && value.substr(0, kBearer.size()) == kBearer) {
+      return std::string(value.substr(kBearer.size()));
+    }
+    return {};
+  }
+  if (const auto it = req.find("x-api-key"); it != req.end()) return std::string(it->value());
+  return {};
+}
+
+}  // namespace
+
+HttpResponse notFound(const HttpRequest& req, std::string_view what) {
+  return errorResponse(req, status::not_found, "not_found", std::string(what) + " not found");
+}
+
+HttpResponse methodNotAllowed(const HttpRequest& req) {
+  return errorResponse(req, status::method_not_allowed, "method_not_allowed",
+                       std::string(req.method_string()) + " is not allowed here");
+}
+
+ControlApi::ControlApi(Repository& repository, CallSettings calls, ApiLimits limits, WebhookDeliverySettings webhooks)
+    : repository_(repository),
+      calls_(std::move(calls)),
+      limits_(limits),
+      webhooks_(std::make_unique<WebhookSender>(repository, webhooks)) {}
+
+ControlApi::~ControlApi() = default;
+
+void ControlApi::mount(common::HttpRouter& router) {
+  router.prefix("/v1/", [this](const HttpRequest& req) { return handle(req); });
+}
+
+HttpResponse ControlApi::handle(const HttpRequest& req) {
+  auto segments = splitPath(req.target());
+  if (segments.empty() || segments[0] != "v1") return notFound(req, "route");
+  segments.erase(segments.begin());
+  if (segments.size() == 1 && segments[0] == "openapi.json") {
+    if (req.method() != common::http::verb::get) return methodNotAllowed(req);
+    return common::makeResponse(req, status::ok, openApiDocument(), "application/json");
+  }
+  const auto key = presentedKey(req);
+  if (key.empty()) {
+    return errorResponse(req, status::unauthorized, "unauthenticated",
+                         "an API key is required (Authorization: Bearer <key> or x-api-key)");
+  }
+  try {
+    const auto identity = repository_.authenticate(key);
+    if (!identity) return errorResponse(req, status::unauthorized, "unauthenticated", "the API key is not valid");
+    if (segments.empty()) return notFound(req, "route");
+    const RequestContext ctx{req, identity->teamId, segments, repository_, calls_, limits_, webhooks_.get()};
+    const auto& resource = segments[0];
+    if (resource == "api-keys") return handleApiKeys(ctx);
+    if (resource == "agents") return handleAgents(ctx);
+    if (resource == "calls") return handleCalls(ctx);
+    if (resource == "conversations") return handleConversations(ctx);
+    return notFound(req, "route");
+  } catch (const StoreError& e) {
+    common::logger("control-api")
+        ->error("store error on {} {}: {}", std::string(req.method_string()),
+                std::string(req.target().substr(0, req.target().find('?'))), e.what());
+    return errorResponse(req, status::service_unavailable, "storage_error", "the store failed; try again");
+  }
+}
+
+HttpResponse handleApiKeys(const RequestContext& ctx) {
+  const auto& req = ctx.req;
+  const auto method = req.method();
+  if (ctx.segments.size() == 1) {
+    if (method == common::http::verb::get) {
+      json::array keys;
+      for (const auto& k : ctx.repository.listApiKeys(ctx.teamId)) {
+        json::object o{{"id", k.id}, {"name", k.name}, {"prefix", k.prefix}, {"created_at", k.createdAt}};
+        o["revoked_at"] = k.revokedAt ? json::value(*k.revokedAt) : json::value(nullptr);
+        keys.push_back(std::move(o));
+      }
+      return jsonResponse(req, status::ok, {{"api_keys", std::move(keys)}});
+    }
+    if (method == common::http::verb::post) {
+      auto body = parseJsonObject(req, ctx.limits.maxBodyBytes);
+      if (body.error) return *body.error;
+      FieldReader fields(body.object);
+      const auto name = fields.string("name", true, 200);
+      const auto errors = fields.finish();
+      if (!errors.empty()) return errorResponse(req, status::bad_request, "invalid_request", "invalid API key", errors);
+      const auto created = ctx.repository.createApiKey(ctx.teamId, *name);
+      return jsonResponse(req, status::created,
+                          {{"id", created.info.id},
+                           {"name", created.info.name},
+                           {"prefix", created.info.prefix},
+                           {"created_at", created.info.createdAt},
+                           {"key", created.secret}});
+    }
+    return methodNotAllowed(req);
+  }
+  if (ctx.segments.size() == 2) {
+    if (method != common::http::verb::delete_) return methodNotAllowed(req);
+    if (!ctx.repository.revokeApiKey(ctx.teamId, ctx.segments[1], common::unixMillis())) {
+      return notFound(req, "API key");
+    }
+    return common::makeResponse(req, status::no_content, "");
+  }
+  return notFound(req, "route");
+}
+
+void ensureDevTeam(Repository& repository) {
+  repository.ensureTeamWithKey(kDevTeamId, "Development", "key_dev", kDevApiKey);
+}
+
+}  // namespace convox::control_api

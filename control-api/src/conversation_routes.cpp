@@ -1,0 +1,253 @@
+// /v1/conversations: list, detail, transcript, turns (list and the worker's
+// idempotent ingest), status updates and ending a live conversation.
+#include "common/base64.hpp"
+#include "common/ids.hpp"
+#include "routes.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <charconv>
+
+namespace convox::control_api {
+namespace {
+
+using common::http::verb;
+
+std::optional<int64_t> parseInteger(std::string_view s) {
+  int64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+// Cursors are opaque to clients: base64url of "<created_at>:<id>" of the last row.
+std::string encodeCursor(const ConversationRecord& last) {
+  return common::base64UrlEncode(std::to_string(last.createdAt) + ":" + last.id);
+}
+std::optional<ConversationCursor> decodeCursor(std::string_view text) {
+  const auto raw = common::base64UrlDecode(text);
+  if (!raw) return std::nullopt;
+  const auto colon = raw->find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  const auto createdAt = parseInteger(std::string_view(*raw).substr(0, colon));
+  const auto id = raw->substr(colon + 1);
+  if (!createdAt || !isIdentifier(id)) return std::nullopt;
+  return ConversationCursor{*createdAt, id};
+}
+
+HttpResponse listConversations(const RequestContext& ctx) {
+  const auto& req = ctx.req;
+  ConversationFilter filter;
+  std::vector<FieldError> errors;
+  const auto url = boost::urls::parse_origin_form(req.target());
+  if (!url) return errorResponse(req, status::bad_request, "invalid_request", "the request target is not a valid URL");
+  for (const auto& param : url->params()) {
+    const std::string& key = param.key;
+    const std::string& value = param.value;
+    auto integerParam = [&](std::optional<int64_t>& out) {
+      out = parseInteger(value);
+      if (!out || *out < 0) errors.push_back({key, "wrong_type", "must be a non-negative integer (unix milliseconds)"});
+    };
+    if (key == "agent_id") {
+      if (!isIdentifier(value)) errors.push_back({key, "invalid_value", "is not an agent id"});
+      filter.agentId = value;
+    } else if (key == "status") {
+      if (value != "created" && value != "in_progress" && value != "ended" && value != "failed") {
+        errors.push_back({key, "invalid_value", "must be one of created, in_progress, ended, failed"});
+      }
+      filter.status = value;
+    } else if (key == "created_from") {
+      integerParam(filter.createdFrom);
+    } else if (key == "created_until") {
+      integerParam(filter.createdUntil);
+    } else if (key == "limit") {
+      const auto n = parseInteger(value);
+      if (!n || *n < 1 || *n > ctx.limits.maxPageSize) {
+        errors.push_back({key, "out_of_range", "must be between 1 and " + std::to_string(ctx.limits.maxPageSize)});
+      } else {
+        filter.limit = static_cast<int>(*n);
+      }
+    } else if (key == "cursor") {
+      filter.after = decodeCursor(value);
+      if (!filter.after) errors.push_back({key, "invalid_value", "is not a cursor this API returned"});
+    } else {
+      errors.push_back({key, "unknown_field", "is not a known query parameter"});
+    }
+  }
+  if (!errors.empty()) return errorResponse(req, status::bad_request, "invalid_request", "invalid query", errors);
+  const int pageSize = filter.limit;
+  filter.limit = pageSize + 1;  // one more tells whether a next page exists
+  auto rows = ctx.repository.listConversations(ctx.teamId, filter);
+  json::value next = nullptr;
+  if (rows.size() > static_cast<size_t>(pageSize)) {
+    rows.resize(static_cast<size_t>(pageSize));
+    next = encodeCursor(rows.back());
+  }
+  json::array items;
+  for (const auto& c : rows) items.push_back(conversationJson(c));
+  return jsonResponse(req, status::ok, {{"conversations", std::move(items)}, {"next_cursor", next}});
+}
+
+std::string csvField(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+HttpResponse transcript(const RequestContext& ctx, const ConversationRecord& c) {
+  const auto& req = ctx.req;
+  const auto format = common::queryParameter(req, "format").value_or("json");
+  const auto turns = ctx.repository.listTurns(ctx.teamId, c.id);
+  if (format == "json") {
+    json::array list;
+    for (const auto& t : turns) {
+      list.push_back({{"role", t.role}, {"text", t.text}, {"started_at", t.startedAt}, {"interrupted", t.interrupted}});
+    }
+    return jsonResponse(req, status::ok, {{"conversation_id", c.id}, {"turns", std::move(list)}});
+  }
+  std::string out;
+  if (format == "text") {
+    for (const auto& t : turns) out += t.role + ": " + t.text + (t.interrupted ? " [interrupted]" : "") + "\n";
+    return common::makeResponse(req, status::ok, std::move(out), "text/plain; charset=utf-8");
+  }
+  if (format == "csv") {
+    out = "started_at,role,text,interrupted\r\n";
+    for (const auto& t : turns) {
+      out += std::to_string(t.startedAt) + "," + t.role + "," + csvField(t.text) + "," +
+             (t.interrupted ? "true" : "false") + "\r\n";
+    }
+    return common::makeResponse(req, status::ok, std::move(out), "text/csv; charset=utf-8");
+  }
+  return errorResponse(req, status::bad_request, "invalid_request", "unknown transcript format",
+                       {{"format", "invalid_value", "must be json, text or csv"}});
+}
+
+HttpResponse ingestTurn(const RequestContext& ctx, const ConversationRecord& c) {
+  const auto& req = ctx.req;
+  auto body = parseJsonObject(req, ctx.limits.maxBodyBytes);
+  if (body.error) return *body.error;
+  FieldReader fields(body.object);
+  TurnRecord turn;
+  const auto turnId = fields.string("turn_id", true, 64);
+  const auto role = fields.string("role", true, 16);
+  const auto text = fields.string("text", false, 100000);
+  const auto startedAt = fields.integer("started_at", true, 0, int64_t{1} << 52);
+  const auto interrupted = fields.boolean("interrupted");
+  auto errors = fields.finish();
+  if (turnId && !isIdentifier(*turnId))
+    errors.push_back({"turn_id", "invalid_value", "may contain only letters, digits, '_' and '-'"});
+  if (role && *role != "user" && *role != "agent") errors.push_back({"role", "invalid_value", "must be user or agent"});
+  if (!errors.empty()) return errorResponse(req, status::bad_request, "invalid_request", "invalid turn", errors);
+  turn.turnId = *turnId;
+  turn.role = *role;
+  turn.text = text.value_or("");
+  turn.startedAt = *startedAt;
+  turn.interrupted = interrupted.value_or(false);
+  const bool stored = ctx.repository.addTurn(ctx.teamId, c.id, turn, common::unixMillis());
+  return jsonResponse(req, stored ? status::created : status::ok, {{"turn_id", turn.turnId}, {"stored", stored}});
+}
+
+HttpResponse changeStatus(const RequestContext& ctx, const ConversationRecord& c, bool endOnly) {
+  const auto& req = ctx.req;
+  StatusChange change{"ended", std::nullopt, std::nullopt};
+  if (!endOnly) {
+    auto body = parseJsonObject(req, ctx.limits.maxBodyBytes);
+    if (body.error) return *body.error;
+    FieldReader fields(body.object);
+    const auto status = fields.string("status", true, 16);
+    change.error = fields.string("error", false, 4000);
+    const auto* results = fields.object("results");
+    auto errors = fields.finish();
+    if (status && *status != "in_progress" && *status != "ended" && *status != "failed") {
+      errors.push_back({"status", "invalid_value", "must be in_progress, ended or failed"});
+    }
+    if (!errors.empty()) return errorResponse(req, status::bad_request, "invalid_request", "invalid status", errors);
+    change.status = *status;
+    if (results) change.resultsJson = json::serialize(*results);
+  }
+  const auto updated = ctx.repository.changeStatus(ctx.teamId, c.id, change, common::unixMillis());
+  if (!updated) {
+    return errorResponse(req, status::conflict, "conversation_final", "the conversation has already " + c.status);
+  }
+  if (ctx.webhooks && updated->status != c.status) ctx.webhooks->conversationChanged(ctx.teamId, *updated);
+  return jsonResponse(req, status::ok, conversationJson(*updated));
+}
+
+}  // namespace
+
+json::object conversationJson(const ConversationRecord& c) {
+  auto optional = [](const std::optional<int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); };
+  json::value duration = nullptr;
+  if (c.startedAt && c.endedAt) duration = static_cast<double>(*c.endedAt - *c.startedAt) / 1000.0;
+  return {{"id", c.id},
+          {"agent_id", c.agentId},
+          {"status", c.status},
+          {"trace_id", c.traceId},
+          {"room", c.room},
+          {"parameters", json::parse(c.parametersJson)},
+          {"results", json::parse(c.resultsJson)},
+          {"error", c.error ? json::value(*c.error) : json::value(nullptr)},
+          {"created_at", c.createdAt},
+          {"started_at", optional(c.startedAt)},
+          {"ended_at", optional(c.endedAt)},
+          {"duration_seconds", duration}};
+}
+
+HttpResponse handleConversations(const RequestContext& ctx) {
+  const auto& req = ctx.req;
+  const auto& s = ctx.segments;
+  if (s.size() == 1) {
+    if (req.method() != verb::get) return methodNotAllowed(req);
+    return listConversations(ctx);
+  }
+  if (s.size() > 3 || !isIdentifier(s[1])) return notFound(req, "conversation");
+  const auto conversation = ctx.repository.getConversation(ctx.teamId, s[1]);
+  if (!conversation) return notFound(req, "conversation");
+  if (s.size() == 2) {
+    if (req.method() != verb::get) return methodNotAllowed(req);
+    return jsonResponse(req, status::ok, conversationJson(*conversation));
+  }
+  const auto& sub = s[2];
+  if (sub == "transcript") {
+    if (req.method() != verb::get) return methodNotAllowed(req);
+    return transcript(ctx, *conversation);
+  }
+  if (sub == "turns") {
+    if (req.method() == verb::post) return ingestTurn(ctx, *conversation);
+    if (req.method() != verb::get) return methodNotAllowed(req);
+    json::array list;
+    for (const auto& t : ctx.repository.listTurns(ctx.teamId, conversation->id)) {
+      list.push_back({{"turn_id", t.turnId},
+                      {"role", t.role},
+                      {"text", t.text},
+                      {"started_at", t.startedAt},
+                      {"interrupted", t.interrupted}});
+    }
+    return jsonResponse(req, status::ok, {{"turns", std::move(list)}});
+  }
+  if (sub == "webhook-deliveries") {
+    if (req.method() != verb::get) return methodNotAllowed(req);
+    json::array list;
+    for (const auto& d : ctx.repository.listDeliveries(ctx.teamId, conversation->id)) {
+      list.push_back({{"id", d.id},
+                      {"event", d.event},
+                      {"url", d.url},
+                      {"attempt", d.attempt},
+                      {"status_code", d.statusCode ? json::value(*d.statusCode) : json::value(nullptr)},
+                      {"error", d.error ? json::value(*d.error) : json::value(nullptr)},
+                      {"delivered", d.delivered},
+                      {"created_at", d.createdAt}});
+    }
+    return jsonResponse(req, status::ok, {{"deliveries", std::move(list)}});
+  }
+  if (sub == "status" || sub == "end") {
+    if (req.method() != verb::post) return methodNotAllowed(req);
+    return changeStatus(ctx, *conversation, sub == "end");
+  }
+  return notFound(req, "route");
+}
+
+}  // namespace convox::control_api

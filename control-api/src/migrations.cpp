@@ -1,0 +1,82 @@
+#include "migrations.hpp"
+
+namespace convox::control_api {
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kMigrations{
+      {1, R"sql(
+CREATE TABLE teams (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+CREATE INDEX api_keys_team ON api_keys(team_id);
+CREATE TABLE agents (
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  config TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (team_id, id)
+);
+CREATE TABLE conversations (
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  room TEXT NOT NULL,
+  parameters TEXT NOT NULL,
+  results TEXT NOT NULL,
+  error TEXT,
+  created_at BIGINT NOT NULL,
+  started_at BIGINT,
+  ended_at BIGINT,
+  PRIMARY KEY (team_id, id)
+);
+CREATE INDEX conversations_team_created ON conversations(team_id, created_at DESC, id DESC);
+CREATE TABLE turns (
+  team_id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  turn_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  text TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  interrupted INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (team_id, conversation_id, turn_id),
+  FOREIGN KEY (team_id, conversation_id) REFERENCES conversations(team_id, id)
+);
+)sql"},
+      {2, R"sql(
+CREATE TABLE webhook_deliveries (
+  team_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  conversation_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  url TEXT NOT NULL,
+  status_code INTEGER,
+  error TEXT,
+  delivered INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (team_id, id, attempt)
+);
+CREATE INDEX webhook_deliveries_conversation ON webhook_deliveries(team_id, conversation_id, created_at);
+)sql"},
+  };
+  return kMigrations;
+}
+
+}  // namespace convox::control_api

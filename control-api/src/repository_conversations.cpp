@@ -1,0 +1,151 @@
+// Conversations and their turns.
+#include "control_api/repository.hpp"
+#include "row_reader.hpp"
+
+namespace convox::control_api {
+namespace {
+
+constexpr const char* kConversationColumns =
+    "id, agent_id, status, trace_id, room, parameters, results, error, created_at, started_at, ended_at";
+
+ConversationRecord readConversation(const SqlRow& row) {
+  RowReader r(row);
+  ConversationRecord c;
+  c.id = r.text();
+  c.agentId = r.text();
+  c.status = r.text();
+  c.traceId = r.text();
+  c.room = r.text();
+  c.parametersJson = r.text();
+  c.resultsJson = r.text();
+  c.error = r.optionalText();
+  c.createdAt = r.integer();
+  c.startedAt = r.optionalInteger();
+  c.endedAt = r.optionalInteger();
+  return c;
+}
+
+SqlValue optionalNumber(const std::optional<int64_t>& v) { return v ? SqlValue(std::to_string(*v)) : std::nullopt; }
+
+}  // namespace
+
+void Repository::createConversation(const std::string& teamId, const ConversationRecord& c) {
+  sql_->query(
+      "INSERT INTO conversations (team_id, id, agent_id, status, trace_id, room, parameters, results, error, "
+      "created_at, started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+      {teamId, c.id, c.agentId, c.status, c.traceId, c.room, c.parametersJson, c.resultsJson, c.error,
+       std::to_string(c.createdAt), optionalNumber(c.startedAt), optionalNumber(c.endedAt)});
+}
+
+std::optional<ConversationRecord> Repository::getConversation(const std::string& teamId,
+                                                              const std::string& conversationId) {
+  const auto rows =
+      sql_->query(std::string("SELECT ") + kConversationColumns + " FROM conversations WHERE team_id = $1 AND id = $2",
+                  {teamId, conversationId});
+  if (rows.empty()) return std::nullopt;
+  return readConversation(rows[0]);
+}
+
+std::vector<ConversationRecord> Repository::listConversations(const std::string& teamId,
+                                                              const ConversationFilter& filter) {
+  // Absent filters are NULL parameters that make their clause true, so one
+  // statement text (prepared once) serves every combination.
+  const std::string sql = std::string("SELECT ") + kConversationColumns +
+                          " FROM conversations WHERE team_id = $1"
+                          " AND (CAST($2 AS TEXT) IS NULL OR agent_id = CAST($2 AS TEXT))"
+                          " AND (CAST($3 AS TEXT) IS NULL OR status = CAST($3 AS TEXT))"
+                          " AND (CAST($4 AS BIGINT) IS NULL OR created_at >= CAST($4 AS BIGINT))"
+                          " AND (CAST($5 AS BIGINT) IS NULL OR created_at < CAST($5 AS BIGINT))"
+                          " AND (CAST($6 AS BIGINT) IS NULL OR created_at < CAST($6 AS BIGINT)"
+                          "      OR (created_at = CAST($6 AS BIGINT) AND id < CAST($7 AS TEXT)))"
+                          " ORDER BY created_at DESC, id DESC LIMIT " +
+                          std::to_string(filter.limit);
+  std::vector<ConversationRecord> out;
+  for (const auto& row :
+       sql_->query(sql, {teamId, filter.agentId, filter.status, optionalNumber(filter.createdFrom),
+                         optionalNumber(filter.createdUntil),
+                         filter.after ? SqlValue(std::to_string(filter.after->createdAt)) : std::nullopt,
+                         filter.after ? SqlValue(filter.after->id) : std::nullopt})) {
+    out.push_back(readConversation(row));
+  }
+  return out;
+}
+
+std::optional<ConversationRecord> Repository::changeStatus(const std::string& teamId, const std::string& conversationId,
+                                                           const StatusChange& change, int64_t now) {
+  // started_at is set by the first move to in_progress, ended_at by the first
+  // move to a final state; a final conversation never changes again.
+  const auto rows = sql_->query(
+      std::string("UPDATE conversations SET status = $3,"
+                  " error = COALESCE($4, error),"
+                  " results = COALESCE($5, results),"
+                  " started_at = CASE WHEN started_at IS NULL AND $3 = 'in_progress' THEN CAST($6 AS BIGINT)"
+                  "   ELSE started_at END,"
+                  " ended_at = CASE WHEN $3 IN ('ended', 'failed') THEN CAST($6 AS BIGINT) ELSE ended_at END"
+                  " WHERE team_id = $1 AND id = $2 AND status NOT IN ('ended', 'failed') RETURNING ") +
+          kConversationColumns,
+      {teamId, conversationId, change.status, change.error, change.resultsJson, std::to_string(now)});
+  if (!rows.empty()) return readConversation(rows[0]);
+  return std::nullopt;
+}
+
+bool Repository::addTurn(const std::string& teamId, const std::string& conversationId, const TurnRecord& turn,
+                         int64_t now) {
+  return !sql_->query(
+                  "INSERT INTO turns (team_id, conversation_id, turn_id, role, text, started_at, interrupted, "
+                  "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                  "ON CONFLICT (team_id, conversation_id, turn_id) DO NOTHING RETURNING turn_id",
+                  {teamId, conversationId, turn.turnId, turn.role, turn.text, std::to_string(turn.startedAt),
+                   turn.interrupted ? "1" : "0", std::to_string(now)})
+              .empty();
+}
+
+std::vector<TurnRecord> Repository::listTurns(const std::string& teamId, const std::string& conversationId) {
+  std::vector<TurnRecord> out;
+  for (const auto& row : sql_->query("SELECT turn_id, role, text, started_at, interrupted FROM turns "
+                                     "WHERE team_id = $1 AND conversation_id = $2 ORDER BY started_at, turn_id",
+                                     {teamId, conversationId})) {
+    RowReader r(row);
+    TurnRecord t;
+    t.turnId = r.text();
+    t.role = r.text();
+    t.text = r.text();
+    t.startedAt = r.integer();
+    t.interrupted = r.integer() != 0;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+void Repository::recordDelivery(const std::string& teamId, const WebhookDeliveryRecord& a) {
+  sql_->query(
+      "INSERT INTO webhook_deliveries (team_id, id, attempt, conversation_id, event, url, status_code, error, "
+      "delivered, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      {teamId, a.id, std::to_string(a.attempt), a.conversationId, a.event, a.url, optionalNumber(a.statusCode), a.error,
+       a.delivered ? "1" : "0", std::to_string(a.createdAt)});
+}
+
+std::vector<WebhookDeliveryRecord> Repository::listDeliveries(const std::string& teamId,
+                                                              const std::string& conversationId) {
+  std::vector<WebhookDeliveryRecord> out;
+  for (const auto& row : sql_->query("SELECT id, conversation_id, event, url, attempt, status_code, error, delivered, "
+                                     "created_at FROM webhook_deliveries WHERE team_id = $1 AND conversation_id = $2 "
+                                     "ORDER BY created_at, id, attempt",
+                                     {teamId, conversationId})) {
+    RowReader r(row);
+    WebhookDeliveryRecord d;
+    d.id = r.text();
+    d.conversationId = r.text();
+    d.event = r.text();
+    d.url = r.text();
+    d.attempt = r.integer();
+    d.statusCode = r.optionalInteger();
+    d.error = r.optionalText();
+    d.delivered = r.integer() != 0;
+    d.createdAt = r.integer();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace convox::control_api

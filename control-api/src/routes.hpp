@@ -1,0 +1,34 @@
+#pragma once
+
+// The /v1 handlers, one function per resource, behind ControlApi's routing
+// and authentication.
+
+#include "api_support.hpp"
+#include "control_api/control_api.hpp"
+#include "control_api/webhook_sender.hpp"
+
+namespace convox::control_api {
+
+struct RequestContext {
+  const HttpRequest& req;
+  std::string teamId;
+  std::vector<std::string> segments;  // the path after /v1, split at '/'
+  Repository& repository;
+  const CallSettings& calls;
+  const ApiLimits& limits;
+  WebhookSender* webhooks;  // null: no deliveries
+};
+
+HttpResponse handleApiKeys(const RequestContext& ctx);
+HttpResponse handleAgents(const RequestContext& ctx);
+HttpResponse handleCalls(const RequestContext& ctx);
+HttpResponse handleConversations(const RequestContext& ctx);
+
+HttpResponse notFound(const HttpRequest& req, std::string_view what);
+HttpResponse methodNotAllowed(const HttpRequest& req);
+json::object conversationJson(const ConversationRecord& c);
+
+// The hand-written OpenAPI 3 document served at /v1/openapi.json.
+const std::string& openApiDocument();
+
+}  // namespace convox::control_api

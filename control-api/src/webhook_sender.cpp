@@ -1,0 +1,170 @@
+#include "control_api/webhook_sender.hpp"
+
+#include "common/http_client.hpp"
+#include "common/ids.hpp"
+#include "common/logging.hpp"
+
+#include <openssl/hmac.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+
+#include <array>
+#include <thread>
+
+namespace convox::control_api {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+std::string webhookSignature(const std::string& secret, int64_t unixSeconds, const std::string& body) {
+  const std::string signed_ = std::to_string(unixSeconds) + "." + body;
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(signed_.data()), signed_.size(), mac.data(), &length);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex.push_back(kHex[mac[i] >> 4]);
+    hex.push_back(kHex[mac[i] & 0xf]);
+  }
+  return "t=" + std::to_string(unixSeconds) + ",v1=" + hex;
+}
+
+namespace {
+
+struct Delivery {
+  std::string teamId;
+  WebhookDeliveryRecord record;  // attempt and outcome filled per try
+  std::string secret;
+  std::string body;
+  uint32_t attempt = 0;
+};
+
+json::array transcriptJson(const std::vector<TurnRecord>& turns) {
+  json::array out;
+  for (const auto& t : turns) {
+    out.push_back({{"role", t.role}, {"text", t.text}, {"started_at", t.startedAt}, {"interrupted", t.interrupted}});
+  }
+  return out;
+}
+
+}  // namespace
+
+class WebhookSender::Impl {
+ public:
+  Impl(Repository& repository, WebhookDeliverySettings settings)
+      : repository_(repository), settings_(settings), work_(asio::make_work_guard(io_)) {
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~Impl() {
+    work_.reset();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  void conversationChanged(const std::string& teamId, const ConversationRecord& after) {
+    // Reading the agent and transcript happens on the delivery thread too.
+    asio::post(io_, [this, teamId, after] {
+      try {
+        enqueueEvents(teamId, after);
+      } catch (const std::exception& e) {
+        common::logger("webhooks")->error("cannot prepare webhooks for {}: {}", after.id, e.what());
+      }
+    });
+  }
+
+ private:
+  void enqueueEvents(const std::string& teamId, const ConversationRecord& c) {
+    std::vector<std::string> events;
+    if (c.status == "in_progress") events = {"call.started"};
+    if (c.status == "ended" || c.status == "failed") events = {"call.ended", "transcript.ready"};
+    if (events.empty()) return;
+    const auto agent = repository_.getAgent(teamId, c.agentId);
+    if (!agent) return;
+    const auto config = json::parse(agent->configJson).as_object();
+    const auto* hooks = config.if_contains("webhooks");
+    if (!hooks) return;
+    std::optional<json::array> transcript;
+    for (const auto& event : events) {
+      for (const auto& hookValue : hooks->as_array()) {
+        const auto& hook = hookValue.as_object();
+        if (const auto* subscribed = hook.if_contains("events")) {
+          const auto& list = subscribed->as_array();
+          if (std::find(list.begin(), list.end(), json::value(event)) == list.end()) continue;
+        }
+        json::object payload{
+            {"event", event},        {"id", common::newId("EV_")}, {"created_at", common::unixMillis()},
+            {"agent_id", c.agentId}, {"conversation_id", c.id},    {"trace_id", c.traceId},
+            {"status", c.status}};
+        const auto* include = hook.if_contains("include_transcript");
+        if (event != "call.started" && include && include->as_bool()) {
+          if (!transcript) transcript = transcriptJson(repository_.listTurns(teamId, c.id));
+          payload["transcript"] = {{"turns", *transcript}};
+        }
+        auto delivery = std::make_shared<Delivery>();
+        delivery->teamId = teamId;
+        delivery->record.id = common::newId("WD_");
+        delivery->record.conversationId = c.id;
+        delivery->record.event = event;
+        delivery->record.url = std::string(hook.at("url").as_string());
+        const auto* secret = hook.if_contains("secret");
+        delivery->secret = secret ? std::string(secret->as_string()) : std::string();
+        delivery->body = json::serialize(payload);
+        attempt(delivery);
+      }
+    }
+  }
+
+  void attempt(const std::shared_ptr<Delivery>& d) {
+    ++d->attempt;
+    common::HttpHeaders headers{{"Content-Type", "application/json"},
+                                {"Convox-Event", d->record.event},
+                                {"Convox-Delivery", d->record.id},
+                                {"Convox-Signature", webhookSignature(d->secret, common::unixSeconds(), d->body)}};
+    common::httpPost(io_, d->record.url, std::move(headers), d->body, settings_.requestTimeout,
+                     [this, d](common::HttpClientResult result) { finished(d, std::move(result)); });
+  }
+
+  void finished(const std::shared_ptr<Delivery>& d, common::HttpClientResult result) {
+    const bool ok = result.status >= 200 && result.status < 300;
+    auto record = d->record;
+    record.attempt = d->attempt;
+    record.statusCode = result.status ? std::optional<int64_t>(result.status) : std::nullopt;
+    record.error =
+        ok ? std::nullopt
+           : std::optional<std::string>(result.error.empty() ? "HTTP " + std::to_string(result.status) : result.error);
+    record.delivered = ok;
+    record.createdAt = common::unixMillis();
+    try {
+      repository_.recordDelivery(d->teamId, record);
+    } catch (const std::exception& e) {
+      common::logger("webhooks")->error("cannot log webhook delivery {}: {}", record.id, e.what());
+    }
+    if (ok || d->attempt >= settings_.maxAttempts) return;
+    auto timer = std::make_shared<asio::steady_timer>(io_, settings_.firstRetry * (1u << (d->attempt - 1)));
+    timer->async_wait([this, d, timer](const boost::system::error_code& ec) {
+      if (!ec) attempt(d);
+    });
+  }
+
+  Repository& repository_;
+  WebhookDeliverySettings settings_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::thread thread_;
+};
+
+WebhookSender::WebhookSender(Repository& repository, WebhookDeliverySettings settings)
+    : impl_(std::make_unique<Impl>(repository, settings)) {}
+WebhookSender::~WebhookSender() = default;
+
+void WebhookSender::conversationChanged(const std::string& teamId, const ConversationRecord& after) {
+  impl_->conversationChanged(teamId, after);
+}
+
+}  // namespace convox::control_api

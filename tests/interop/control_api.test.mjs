@@ -1,0 +1,352 @@
+// The /v1 control API against a real convox-server, on both stores: SQLite in
+// a temp data dir, and the PostgreSQL of CONVOX_TEST_DATABASE_URL (a
+// throwaway cluster from scripts/pg-test-cluster.sh). Plain fetch, as any
+// client would. Every exchange is also checked against /v1/openapi.json.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { decodeJwt } from 'jose';
+import { AgentDispatchClient } from 'livekit-server-sdk';
+import { API_KEY, API_SECRET, run, startServer } from './lib/server.mjs';
+import { responseProblems } from './lib/openapi_check.mjs';
+
+const DEV_KEY = 'convox-dev-key';
+const pgUrl = process.env.CONVOX_TEST_DATABASE_URL;
+
+const backends = [{ name: 'sqlite', storeArgs: () => ['--data-dir', mkdtempSync(path.join(tmpdir(), 'convox-capi-'))] }];
+if (pgUrl) {
+  backends.push({ name: 'postgres', storeArgs: () => ['--database-url', pgUrl] });
+} else {
+  test('postgres backend', { skip: process.env.CI ? false : 'CONVOX_TEST_DATABASE_URL not set' }, () => {
+    assert.fail('CI is set but CONVOX_TEST_DATABASE_URL is not: the PostgreSQL cluster was not started');
+  });
+}
+
+const fullAgent = (id) => ({
+  id,
+  name: 'Support',
+  description: 'answers questions',
+  stt: { provider: 'whisper', language: 'en' },
+  llm: { provider: 'openai', model: 'gpt-4o-mini', temperature: 0.2 },
+  tts: { provider: 'piper', voice: 'amy' },
+  first_message: { inbound: 'Hello!' },
+  system_prompt: 'Be brief.',
+  results: [{ name: 'booked', type: 'boolean' }],
+  limits: { max_duration_seconds: 600 },
+});
+
+for (const backend of backends) {
+  describe(`control API on ${backend.name}`, () => {
+    const storeArgs = backend.storeArgs();
+    let server;
+    let openapi;
+    let teamA; // {key}
+    let teamB;
+    const exchanges = [];
+
+    async function createTeam(name) {
+      const r = await run('convox-server', ['--dev', ...storeArgs, '--create-team', name]);
+      assert.equal(r.code, 0, r.stderr);
+      const key = r.stdout.match(/api key: (\S+)/)[1];
+      return { key };
+    }
+
+    // One request; `raw` sends bytes as they are.
+    async function api(method, pathname, { key, body, raw, headers = {} } = {}) {
+      const h = { ...headers };
+      if (key) h.authorization = `Bearer ${key}`;
+      let payload;
+      if (raw !== undefined) payload = raw;
+      else if (body !== undefined) payload = JSON.stringify(body);
+      if (payload !== undefined) h['content-type'] = 'application/json';
+      const res = await fetch(server.httpUrl + pathname, { method, headers: h, body: payload });
+      const text = await res.text();
+      const contentType = res.headers.get('content-type');
+      exchanges.push({ method, pathname: pathname.split('?')[0], status: res.status, contentType, body: text });
+      const json = contentType?.startsWith('application/json') && text ? JSON.parse(text) : undefined;
+      return { status: res.status, json, text, contentType };
+    }
+
+    function assertError(r, status, code, field) {
+      assert.equal(r.status, status, r.text);
+      assert.equal(r.json.error.code, code, r.text);
+      assert.ok(r.json.error.message.length > 0);
+      if (field !== undefined) {
+        assert.ok(r.json.error.details.some((d) => d.field === field), `no detail for ${field}: ${r.text}`);
+      }
+    }
+
+    before(async () => {
+      server = await startServer({ args: storeArgs });
+      teamA = await createTeam('A');
+      teamB = await createTeam('B');
+      openapi = JSON.parse((await api('GET', '/v1/openapi.json')).text);
+    });
+    after(async () => {
+      await server?.stop();
+    });
+
+    test('no key, an unknown key and a revoked key are 401; the dev key works', async () => {
+      assertError(await api('GET', '/v1/agents'), 401, 'unauthenticated');
+      assertError(await api('GET', '/v1/agents', { key: 'cvx_not_a_key' }), 401, 'unauthenticated');
+      const dev = await api('GET', '/v1/agents', { headers: { 'x-api-key': DEV_KEY } });
+      assert.equal(dev.status, 200);
+      const created = await api('POST', '/v1/api-keys', { key: teamA.key, body: { name: 'worker' } });
+      assert.equal(created.status, 201);
+      assert.match(created.json.key, /^cvx_/);
+      const listed = await api('GET', '/v1/api-keys', { key: teamA.key });
+      const entry = listed.json.api_keys.find((k) => k.id === created.json.id);
+      assert.equal(entry.prefix, created.json.key.slice(0, 8));
+      assert.equal(entry.key, undefined); // shown once, never again
+      assert.ok(!listed.text.includes(created.json.key));
+      assert.equal((await api('GET', '/v1/agents', { headers: { 'x-api-key': created.json.key } })).status, 200);
+      assertError(await api('DELETE', `/v1/api-keys/${created.json.id}`, { key: teamB.key }), 404, 'not_found');
+      assert.equal((await api('DELETE', `/v1/api-keys/${created.json.id}`, { key: teamA.key })).status, 204);
+      assertError(await api('GET', '/v1/agents', { key: created.json.key }), 401, 'unauthenticated');
+    });
+
+    test('agents: create, read, versioned update, delete; invisible to another team', async () => {
+      const made = await api('POST', '/v1/agents', { key: teamA.key, body: fullAgent('support') });
+      assert.equal(made.status, 201, made.text);
+      assert.equal(made.json.version, 1);
+      assert.equal(made.json.llm.model, 'gpt-4o-mini');
+      assertError(await api('POST', '/v1/agents', { key: teamA.key, body: fullAgent('support') }), 409, 'already_exists', 'id');
+      const got = await api('GET', '/v1/agents/support', { key: teamA.key });
+      assert.deepEqual(got.json, made.json);
+      assert.ok((await api('GET', '/v1/agents', { key: teamA.key })).json.agents.some((a) => a.id === 'support'));
+
+      assertError(await api('GET', '/v1/agents/support', { key: teamB.key }), 404, 'not_found');
+      assertError(await api('PUT', '/v1/agents/support', { key: teamB.key, body: { name: 'x' } }), 404, 'not_found');
+      assertError(await api('DELETE', '/v1/agents/support', { key: teamB.key }), 404, 'not_found');
+      assert.ok(!(await api('GET', '/v1/agents', { key: teamB.key })).json.agents.some((a) => a.id === 'support'));
+
+      const v2 = await api('PUT', '/v1/agents/support', { key: teamA.key, body: { ...fullAgent('support'), name: 'Support 2', version: 1 } });
+      assert.equal(v2.status, 200, v2.text);
+      assert.equal(v2.json.version, 2);
+      assert.equal(v2.json.name, 'Support 2');
+      const stale = await api('PUT', '/v1/agents/support', { key: teamA.key, body: { name: 'lost', version: 1 } });
+      assertError(stale, 409, 'version_conflict', 'version');
+      assert.equal((await api('GET', '/v1/agents/support', { key: teamA.key })).json.name, 'Support 2');
+
+      const temp = await api('POST', '/v1/agents', { key: teamA.key, body: { name: 'temporary' } });
+      assert.match(temp.json.id, /^agt_/);
+      assert.equal((await api('DELETE', `/v1/agents/${temp.json.id}`, { key: teamA.key })).status, 204);
+      assertError(await api('GET', `/v1/agents/${temp.json.id}`, { key: teamA.key }), 404, 'not_found');
+    });
+
+    test('bad input: wrong types, unknown fields, oversized and non-UTF-8 bodies', async () => {
+      const k = { key: teamA.key };
+      const wrong = await api('POST', '/v1/agents', { ...k, body: { name: 5, llm: { provider: 'p', temperature: 'hot' } } });
+      assertError(wrong, 400, 'invalid_agent', 'name');
+      assert.ok(wrong.json.error.details.some((d) => d.field === 'llm.temperature' && d.code === 'wrong_type'));
+      assertError(await api('POST', '/v1/agents', { ...k, body: { name: 'a', colour: 'red' } }), 400, 'invalid_agent', 'colour');
+      assertError(await api('POST', '/v1/agents', { ...k, raw: '{"name": ' }), 400, 'invalid_json');
+      assertError(await api('POST', '/v1/agents', { ...k, raw: '[1, 2]' }), 400, 'invalid_json');
+      const badUtf8 = Buffer.concat([Buffer.from('{"name": "'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
+      assertError(await api('POST', '/v1/agents', { ...k, raw: badUtf8 }), 400, 'invalid_json');
+      const big = { name: 'big', system_prompt: 'x'.repeat(300 * 1024) };
+      assertError(await api('POST', '/v1/agents', { ...k, body: big }), 413, 'payload_too_large');
+      assertError(await api('POST', '/v1/calls', { ...k, body: { agent_id: 7, extra: true } }), 400, 'invalid_request', 'agent_id');
+      assertError(await api('POST', '/v1/calls', { ...k, body: { agent_id: 'support', parameters: { n: 1 } } }), 400, 'invalid_request', 'parameters.n');
+      assertError(await api('POST', '/v1/calls', { ...k, body: { agent_id: 'nobody' } }), 404, 'not_found', 'agent_id');
+      assertError(await api('GET', '/v1/conversations?cursor=not-a-cursor', k), 400, 'invalid_request', 'cursor');
+      assertError(await api('GET', '/v1/conversations?cursor=' + Buffer.from('12:../x').toString('base64url'), k), 400, 'invalid_request', 'cursor');
+      assertError(await api('GET', '/v1/conversations?limit=0', k), 400, 'invalid_request', 'limit');
+      assertError(await api('GET', '/v1/conversations?statsu=ended', k), 400, 'invalid_request', 'statsu');
+      assertError(await api('GET', '/v1/conversations?created_from=yesterday', k), 400, 'invalid_request', 'created_from');
+      assertError(await api('PATCH', '/v1/agents/support', { ...k, body: {} }), 405, 'method_not_allowed');
+      // The server is still fine after all that.
+      assert.equal((await api('GET', '/v1/agents/support', k)).status, 200);
+    });
+
+    let call; // the conversation the next tests use
+    test('POST /v1/calls: conversation, room, caller token and a dispatched agent', async () => {
+      const r = await api('POST', '/v1/calls', { key: teamA.key, body: { agent_id: 'support', parameters: { customer: 'Ada' } } });
+      assert.equal(r.status, 201, r.text);
+      call = r.json;
+      assert.match(call.trace_id, /^[0-9a-f]{32}$/);
+      assert.equal(call.room, `call_${call.conversation_id}`);
+      assert.match(call.url, /^ws:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(call.agent_dispatched, true);
+      const claims = decodeJwt(call.token);
+      assert.equal(claims.iss, API_KEY);
+      assert.equal(claims.video.room, call.room);
+      assert.equal(claims.video.roomJoin, true);
+      // The dispatcher holds a dispatch for the call's agent, carrying the call's metadata.
+      const dispatches = await new AgentDispatchClient(server.httpUrl, API_KEY, API_SECRET).listDispatch(call.room);
+      // (A new room also gets LiveKit's automatic dispatch, with an empty agent name.)
+      const ours = dispatches.filter((d) => d.agentName === 'support');
+      assert.equal(ours.length, 1, JSON.stringify(dispatches.map((d) => d.agentName)));
+      const metadata = JSON.parse(ours[0].metadata);
+      assert.equal(metadata.conversation_id, call.conversation_id);
+      assert.equal(metadata.trace_id, call.trace_id);
+      assert.deepEqual(metadata.parameters, { customer: 'Ada' });
+      assert.equal(metadata.agent.llm.model, 'gpt-4o-mini');
+
+      const detail = await api('GET', `/v1/conversations/${call.conversation_id}`, { key: teamA.key });
+      assert.equal(detail.status, 200);
+      assert.equal(detail.json.status, 'created');
+      assert.equal(detail.json.trace_id, call.trace_id);
+      assert.deepEqual(detail.json.parameters, { customer: 'Ada' });
+    });
+
+    test('turn ingest is idempotent on turn_id; transcripts in JSON, text and CSV', async () => {
+      const base = `/v1/conversations/${call.conversation_id}`;
+      const k = { key: teamA.key };
+      assert.equal((await api('POST', `${base}/status`, { ...k, body: { status: 'in_progress' } })).json.status, 'in_progress');
+      const first = await api('POST', `${base}/turns`, { ...k, body: { turn_id: 't1', role: 'user', text: 'Hi, "I need help", ok', started_at: 1000 } });
+      assert.equal(first.status, 201);
+      assert.equal(first.json.stored, true);
+      const again = await api('POST', `${base}/turns`, { ...k, body: { turn_id: 't1', role: 'user', text: 'different', started_at: 1000 } });
+      assert.equal(again.status, 200);
+      assert.equal(again.json.stored, false);
+      await api('POST', `${base}/turns`, { ...k, body: { turn_id: 't2', role: 'agent', text: 'Sure.', started_at: 2000, interrupted: true } });
+      assertError(await api('POST', `${base}/turns`, { ...k, body: { turn_id: 't3', role: 'robot', started_at: -1 } }), 400, 'invalid_request', 'role');
+
+      const transcript = await api('GET', `${base}/transcript`, k);
+      assert.deepEqual(transcript.json.turns, [
+        { role: 'user', text: 'Hi, "I need help", ok', started_at: 1000, interrupted: false },
+        { role: 'agent', text: 'Sure.', started_at: 2000, interrupted: true },
+      ]);
+      const text = await api('GET', `${base}/transcript?format=text`, k);
+      assert.equal(text.text, 'user: Hi, "I need help", ok\nagent: Sure. [interrupted]\n');
+      const csv = await api('GET', `${base}/transcript?format=csv`, k);
+      assert.match(csv.contentType, /^text\/csv/);
+      assert.equal(csv.text, 'started_at,role,text,interrupted\r\n1000,user,"Hi, ""I need help"", ok",false\r\n2000,agent,"Sure.",true\r\n');
+      assertError(await api('GET', `${base}/transcript?format=pdf`, k), 400, 'invalid_request', 'format');
+      assert.equal((await api('GET', `${base}/turns`, k)).json.turns.length, 2);
+
+      // Another team's key sees none of it and can write none of it.
+      for (const p of [base, `${base}/transcript`, `${base}/turns`]) {
+        assertError(await api('GET', p, { key: teamB.key }), 404, 'not_found');
+      }
+      assertError(await api('POST', `${base}/turns`, { key: teamB.key, body: { turn_id: 'x', role: 'user', started_at: 1 } }), 404, 'not_found');
+      assertError(await api('POST', `${base}/end`, { key: teamB.key }), 404, 'not_found');
+
+      const ended = await api('POST', `${base}/end`, k);
+      assert.equal(ended.status, 200);
+      assert.equal(ended.json.status, 'ended');
+      assert.equal(typeof ended.json.duration_seconds, 'number');
+      assertError(await api('POST', `${base}/end`, k), 409, 'conversation_final');
+    });
+
+    test('conversation list: filters and an opaque cursor that walks every row once', async () => {
+      const k = { key: teamA.key };
+      await api('POST', '/v1/agents', { ...k, body: { id: 'pager', name: 'Pager' } });
+      const ids = [];
+      for (let i = 0; i < 5; i++) ids.push((await api('POST', '/v1/calls', { ...k, body: { agent_id: 'pager' } })).json.conversation_id);
+      const seen = [];
+      let cursor = null;
+      for (let page = 0; page < 10; page++) {
+        const r = await api('GET', `/v1/conversations?agent_id=pager&limit=2${cursor ? `&cursor=${cursor}` : ''}`, k);
+        assert.equal(r.status, 200, r.text);
+        seen.push(...r.json.conversations.map((c) => c.id));
+        cursor = r.json.next_cursor;
+        if (!cursor) break;
+      }
+      assert.deepEqual([...seen].sort(), [...ids].sort());
+      assert.equal(new Set(seen).size, 5);
+      const ended = await api('GET', '/v1/conversations?status=ended&agent_id=support', k);
+      assert.deepEqual(ended.json.conversations.map((c) => c.id), [call.conversation_id]);
+      const future = await api('GET', `/v1/conversations?created_from=${Date.now() + 3600_000}`, k);
+      assert.deepEqual(future.json.conversations, []);
+      const other = await api('GET', '/v1/conversations?agent_id=pager', { key: teamB.key });
+      assert.deepEqual(other.json.conversations, []);
+    });
+
+    test('everything survives a server restart', async () => {
+      const k = { key: teamA.key };
+      const base = `/v1/conversations/${call.conversation_id}`;
+      const before = {
+        detail: (await api('GET', base, k)).json,
+        turns: (await api('GET', `${base}/turns`, k)).json,
+        agent: (await api('GET', '/v1/agents/support', k)).json,
+      };
+      await server.stop();
+      server = await startServer({ args: storeArgs });
+      assert.deepEqual((await api('GET', base, k)).json, before.detail);
+      assert.deepEqual((await api('GET', `${base}/turns`, k)).json, before.turns);
+      assert.deepEqual((await api('GET', '/v1/agents/support', k)).json, before.agent);
+      // The dev key is the same after a restart, and a stored turn is still stored once.
+      assert.equal((await api('GET', '/v1/agents', { headers: { 'x-api-key': DEV_KEY } })).status, 200);
+      const again = await api('POST', `${base}/turns`, { ...k, body: { turn_id: 't1', role: 'user', text: 'x', started_at: 1 } });
+      assert.equal(again.json.stored, false);
+    });
+
+    test('webhooks: signed deliveries, a retry after a 500, and the delivery log', async () => {
+      const k = { key: teamA.key };
+      const secret = 'whsec_' + backend.name;
+      const received = [];
+      let failNext = true;
+      const receiver = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (d) => (body += d));
+        req.on('end', () => {
+          received.push({ headers: req.headers, body });
+          if (failNext && req.headers['convox-event'] === 'call.started') {
+            failNext = false;
+            res.writeHead(500).end('try again');
+          } else {
+            res.writeHead(204).end();
+          }
+        });
+      });
+      await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${receiver.address().port}/hook`;
+      try {
+        const hooks = [{ url, secret, events: ['call.started', 'call.ended'], include_transcript: true }];
+        assert.equal((await api('POST', '/v1/agents', { ...k, body: { id: 'hooked', name: 'Hooked', webhooks: hooks } })).status, 201);
+        const c = (await api('POST', '/v1/calls', { ...k, body: { agent_id: 'hooked' } })).json;
+        const base = `/v1/conversations/${c.conversation_id}`;
+        await api('POST', `${base}/status`, { ...k, body: { status: 'in_progress' } });
+        await api('POST', `${base}/turns`, { ...k, body: { turn_id: 'w1', role: 'user', text: 'bye', started_at: 5 } });
+        await api('POST', `${base}/end`, k);
+        // call.started twice (500, then 204) and call.ended once; transcript.ready is not subscribed.
+        const deadline = Date.now() + 10000;
+        while (received.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(received.length, 3, JSON.stringify(received.map((r) => r.headers['convox-event'])));
+        for (const r of received) {
+          const [, t, v1] = r.headers['convox-signature'].match(/^t=(\d+),v1=([0-9a-f]{64})$/);
+          const expected = crypto.createHmac('sha256', secret).update(`${t}.${r.body}`).digest('hex');
+          assert.equal(v1, expected);
+          assert.ok(Math.abs(Number(t) - Date.now() / 1000) < 60);
+          assert.equal(JSON.parse(r.body).conversation_id, c.conversation_id);
+        }
+        const started = received.filter((r) => r.headers['convox-event'] === 'call.started');
+        assert.equal(started.length, 2);
+        assert.equal(started[0].headers['convox-delivery'], started[1].headers['convox-delivery']);
+        const ended = JSON.parse(received.find((r) => r.headers['convox-event'] === 'call.ended').body);
+        assert.deepEqual(ended.transcript.turns, [{ role: 'user', text: 'bye', started_at: 5, interrupted: false }]);
+
+        let log;
+        while (Date.now() < deadline) {
+          log = (await api('GET', `${base}/webhook-deliveries`, k)).json.deliveries;
+          if (log.length >= 3) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const startedLog = log.filter((d) => d.event === 'call.started');
+        assert.deepEqual(startedLog.map((d) => [d.attempt, d.status_code, d.delivered]), [[1, 500, false], [2, 204, true]]);
+        assert.equal(log.find((d) => d.event === 'call.ended').delivered, true);
+        assertError(await api('GET', `${base}/webhook-deliveries`, { key: teamB.key }), 404, 'not_found');
+        const noSecret = await api('POST', '/v1/agents', { ...k, body: { name: 'x', webhooks: [{ url }] } });
+        assertError(noSecret, 400, 'invalid_agent', 'webhooks[0].secret');
+      } finally {
+        receiver.close();
+      }
+    });
+
+    test('every response matched the OpenAPI document', () => {
+      assert.equal(openapi.openapi, '3.0.3');
+      assert.ok(exchanges.length > 50);
+      const problems = exchanges
+        // 405 answers a method the document does not list, so there is nothing to match it against.
+        .filter((e) => e.pathname.startsWith('/v1/') && e.pathname !== '/v1/openapi.json' && e.status !== 405)
+        .flatMap((e) => responseProblems(openapi, e));
+      assert.deepEqual(problems, []);
+    });
+  });
+}

@@ -1,0 +1,191 @@
+// The repository suite, run unchanged on SQLite and on a real PostgreSQL.
+#include "control_api/control_api.hpp"
+#include "store_fixture.hpp"
+
+namespace convox::control_api::testing {
+namespace {
+
+ConversationRecord conversation(const std::string& id, const std::string& agentId, int64_t createdAt,
+                                const std::string& status = "created") {
+  ConversationRecord c;
+  c.id = id;
+  c.agentId = agentId;
+  c.status = status;
+  c.traceId = "trace-" + id;
+  c.room = "room-" + id;
+  c.createdAt = createdAt;
+  return c;
+}
+
+AgentRecord agent(const std::string& id, const std::string& name) {
+  AgentRecord a;
+  a.id = id;
+  a.name = name;
+  a.configJson = R"({"name":")" + name + R"("})";
+  a.createdAt = a.updatedAt = 1000;
+  return a;
+}
+
+TEST_P(StoreTest, MigrationsRunOnceAndDataSurvivesReopening) {
+  const int version = repo().schemaVersion();
+  EXPECT_GE(version, 1);
+  const auto team = repo().createTeam("durable");
+  ASSERT_TRUE(repo().createAgent(team, agent("a1", "first")));
+  repo().createConversation(team, conversation("c1", "a1", 5000));
+  EXPECT_TRUE(repo().addTurn(team, "c1", {"t1", "user", "héllo, \"world\"", 10, false}, 20));
+  reopen();
+  EXPECT_EQ(repo().schemaVersion(), version);
+  ASSERT_TRUE(repo().getAgent(team, "a1"));
+  EXPECT_EQ(repo().getAgent(team, "a1")->name, "first");
+  const auto turns = repo().listTurns(team, "c1");
+  ASSERT_EQ(turns.size(), 1u);
+  EXPECT_EQ(turns[0].text, "héllo, \"world\"");
+}
+
+TEST_P(StoreTest, ApiKeysAreStoredHashedAndRevocable) {
+  const auto team = repo().createTeam("keys");
+  const auto other = repo().createTeam("other");
+  const auto created = repo().createApiKey(team, "ci");
+  EXPECT_EQ(created.secret.rfind("cvx_", 0), 0u);
+  EXPECT_GE(created.secret.size(), 36u);
+  const auto who = repo().authenticate(created.secret);
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->teamId, team);
+  EXPECT_FALSE(repo().authenticate(created.secret + "x"));
+
+  // What is stored is the SHA-256, never the key.
+  auto raw = connect();
+  const auto rows = raw->query("SELECT key_hash FROM api_keys WHERE id = $1", {created.info.id});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(*rows[0][0], hashApiKey(created.secret));
+  EXPECT_EQ(rows[0][0]->size(), 64u);
+  EXPECT_EQ(rows[0][0]->find(created.secret), std::string::npos);
+
+  EXPECT_FALSE(repo().revokeApiKey(other, created.info.id, 1));  // not theirs
+  EXPECT_TRUE(repo().authenticate(created.secret));
+  EXPECT_TRUE(repo().revokeApiKey(team, created.info.id, 2));
+  EXPECT_FALSE(repo().authenticate(created.secret));
+  EXPECT_FALSE(repo().revokeApiKey(team, created.info.id, 3));  // already revoked
+  const auto keys = repo().listApiKeys(team);
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].revokedAt, 2);
+  EXPECT_TRUE(repo().listApiKeys(other).empty());
+}
+
+TEST_P(StoreTest, DevTeamIsIdempotent) {
+  ensureDevTeam(repo());
+  ensureDevTeam(repo());
+  reopen();
+  ensureDevTeam(repo());
+  const auto who = repo().authenticate(kDevApiKey);
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->teamId, kDevTeamId);
+  EXPECT_EQ(repo().listApiKeys(kDevTeamId).size(), 1u);
+}
+
+TEST_P(StoreTest, AgentsAreTeamScopedAndVersioned) {
+  const auto team = repo().createTeam("a");
+  const auto other = repo().createTeam("b");
+  ASSERT_TRUE(repo().createAgent(team, agent("support", "Support")));
+  EXPECT_FALSE(repo().createAgent(team, agent("support", "Again")));
+  EXPECT_TRUE(repo().createAgent(other, agent("support", "Theirs")));  // ids are per team
+  EXPECT_EQ(repo().getAgent(team, "support")->name, "Support");
+  EXPECT_EQ(repo().getAgent(other, "support")->name, "Theirs");
+
+  auto updated = repo().updateAgent(team, "support", "Support v2", R"({"name":"Support v2"})", 1, 2000);
+  ASSERT_TRUE(std::holds_alternative<AgentRecord>(updated));
+  EXPECT_EQ(std::get<AgentRecord>(updated).version, 2);
+  EXPECT_EQ(std::get<AgentRecord>(updated).updatedAt, 2000);
+  auto stale = repo().updateAgent(team, "support", "lost", "{}", 1, 3000);
+  ASSERT_TRUE(std::holds_alternative<UpdateFailure>(stale));
+  EXPECT_EQ(std::get<UpdateFailure>(stale), UpdateFailure::VersionConflict);
+  auto unconditional = repo().updateAgent(team, "support", "Support v3", "{}", std::nullopt, 4000);
+  ASSERT_TRUE(std::holds_alternative<AgentRecord>(unconditional));
+  EXPECT_EQ(std::get<AgentRecord>(unconditional).version, 3);
+  auto missing = repo().updateAgent(team, "nobody", "x", "{}", std::nullopt, 1);
+  EXPECT_EQ(std::get<UpdateFailure>(missing), UpdateFailure::NotFound);
+
+  EXPECT_EQ(repo().getAgent(other, "support")->version, 1);  // untouched
+  EXPECT_TRUE(repo().deleteAgent(other, "support"));
+  EXPECT_FALSE(repo().getAgent(other, "support"));
+  EXPECT_TRUE(repo().getAgent(team, "support"));
+  ASSERT_EQ(repo().listAgents(team).size(), 1u);
+}
+
+TEST_P(StoreTest, ConversationPagesWalkEveryRowOnceNewestFirst) {
+  const auto team = repo().createTeam("pages");
+  const auto other = repo().createTeam("noise");
+  // Equal timestamps test the id tie-break of the cursor.
+  const std::vector<std::pair<std::string, int64_t>> rows{{"c1", 100}, {"c2", 200}, {"c3", 200}, {"c4", 200},
+                                                          {"c5", 300}, {"c6", 400}, {"c7", 500}};
+  for (const auto& [id, at] : rows) repo().createConversation(team, conversation(id, id < "c4" ? "x" : "y", at));
+  repo().createConversation(other, conversation("c9", "x", 250));
+
+  std::vector<std::string> seen;
+  ConversationFilter filter;
+  filter.limit = 3;
+  for (int page = 0; page < 10; ++page) {
+    const auto got = repo().listConversations(team, filter);
+    for (const auto& c : got) seen.push_back(c.id);
+    if (got.size() < 3) break;
+    filter.after = ConversationCursor{got.back().createdAt, got.back().id};
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"c7", "c6", "c5", "c4", "c3", "c2", "c1"}));
+
+  ConversationFilter byAgent;
+  byAgent.agentId = "x";
+  EXPECT_EQ(repo().listConversations(team, byAgent).size(), 3u);
+  ConversationFilter byTime;
+  byTime.createdFrom = 200;
+  byTime.createdUntil = 400;
+  EXPECT_EQ(repo().listConversations(team, byTime).size(), 4u);
+  ConversationFilter byStatus;
+  byStatus.status = "ended";
+  EXPECT_TRUE(repo().listConversations(team, byStatus).empty());
+  EXPECT_EQ(repo().listConversations(other, {}).size(), 1u);
+}
+
+TEST_P(StoreTest, TurnsAreStoredOncePerTurnId) {
+  const auto team = repo().createTeam("turns");
+  repo().createConversation(team, conversation("c1", "a", 1));
+  EXPECT_TRUE(repo().addTurn(team, "c1", {"t2", "agent", "hi there", 2000, true}, 1));
+  EXPECT_TRUE(repo().addTurn(team, "c1", {"t1", "user", "hello", 1000, false}, 1));
+  EXPECT_FALSE(repo().addTurn(team, "c1", {"t1", "user", "changed", 1000, false}, 2));
+  const auto turns = repo().listTurns(team, "c1");
+  ASSERT_EQ(turns.size(), 2u);
+  EXPECT_EQ(turns[0].turnId, "t1");
+  EXPECT_EQ(turns[0].text, "hello");  // the first write wins
+  EXPECT_EQ(turns[1].role, "agent");
+  EXPECT_TRUE(turns[1].interrupted);
+
+  // Another team cannot attach turns to this conversation: the (team, conversation) key does not exist for it.
+  const auto other = repo().createTeam("intruder");
+  EXPECT_THROW(repo().addTurn(other, "c1", {"t3", "user", "x", 1, false}, 1), StoreError);
+  EXPECT_TRUE(repo().listTurns(other, "c1").empty());
+}
+
+TEST_P(StoreTest, StatusMovesForwardAndFinalStatesStick) {
+  const auto team = repo().createTeam("status");
+  repo().createConversation(team, conversation("c1", "a", 1));
+  auto live = repo().changeStatus(team, "c1", {"in_progress", std::nullopt, std::nullopt}, 1000);
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->startedAt, 1000);
+  EXPECT_FALSE(live->endedAt);
+  auto ended = repo().changeStatus(team, "c1", {"ended", std::nullopt, R"({"booked":true})"}, 4500);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->startedAt, 1000);
+  EXPECT_EQ(ended->endedAt, 4500);
+  EXPECT_EQ(ended->resultsJson, R"({"booked":true})");
+  EXPECT_FALSE(repo().changeStatus(team, "c1", {"in_progress", std::nullopt, std::nullopt}, 5000));
+  EXPECT_EQ(repo().getConversation(team, "c1")->status, "ended");
+  const auto other = repo().createTeam("other");
+  EXPECT_FALSE(repo().getConversation(other, "c1"));
+  repo().createConversation(team, conversation("c2", "a", 1));
+  EXPECT_FALSE(repo().changeStatus(other, "c2", {"failed", "nope", std::nullopt}, 1));
+  EXPECT_EQ(repo().getConversation(team, "c2")->status, "created");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::Sqlite, Backend::Postgres), backendName);
+
+}  // namespace
+}  // namespace convox::control_api::testing
