@@ -151,6 +151,7 @@ TEST(Config, BadAgentTimeoutsAreRefused) {
   z.flags.dev = true;
   z.flags.agentAvailabilityTimeoutMillis = 0;
   EXPECT_NE(error(z).find("must be positive"), std::string::npos);
+}
 
 TEST(Config, DatabaseUrlFollowsThePrecedenceOrder) {
   ConfigSources s;
