@@ -5,7 +5,8 @@
 #
 #   bench/sfu_load.sh                          # 10 rooms x (2 publishers + 4 subscribers), 20 s
 #   bench/sfu_load.sh -R 20 -P 2 -S 8 --seconds 30
-#   CONVOX_SFU_LOAD_PERF=1 bench/sfu_load.sh   # also perf-record the server during the run
+#   CONVOX_SFU_LOAD_PERF=1 bench/sfu_load.sh   # also perf-record the server during the window
+#                                              # (CONVOX_SFU_LOAD_PERF_DATA=file keeps perf.data)
 #
 # Arguments go to convox-sfu-load (see --help). CONVOX_BUILD_DIR picks the
 # build directory (default: build).
@@ -70,10 +71,12 @@ if [ "$profile" = "1" ]; then
   if [ -f "$work/perf.pid" ]; then
     while kill -0 "$(cat "$work/perf.pid")" 2>/dev/null; do sleep 0.2; done
     echo "--- server profile: perf, self time by library and symbol, measurement window ---"
-    perf report -i "$work/perf.data" --no-children --sort dso,symbol --percent-limit 1 --stdio 2>/dev/null |
-      grep -E '^ +[0-9.]+%' | head -40
+    perf report -i "$work/perf.data" --no-children --sort dso,symbol --percent-limit 1 --stdio -g none 2>/dev/null |
+      grep -E '^ +[0-9.]+%' | sed -E 's/ +$//' | cut -c1-140 | head -40
     echo "--- by library ---"
-    perf report -i "$work/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -15
+    perf report -i "$work/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null |
+      grep -E '^ +[0-9.]+%' | sed -E 's/ +$//' | head -15
+    if [ -n "${CONVOX_SFU_LOAD_PERF_DATA:-}" ]; then cp "$work/perf.data" "$CONVOX_SFU_LOAD_PERF_DATA"; fi
   fi
 fi
 if ! kill -0 "$server" 2>/dev/null; then

@@ -7,6 +7,7 @@
 #include "rtc/opus_codec.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 #include <boost/asio/executor_work_guard.hpp>
 
 #include <algorithm>
@@ -74,7 +75,9 @@ struct Window {
   int64_t expected = 0;
   int64_t received = 0;
   std::optional<uint64_t> serverCpuMicros;
+  std::optional<uint64_t> serverWaitMicros;  // runnable, but no CPU free
   uint64_t clientCpuMicros = 0;
+  std::optional<uint64_t> clientWaitMicros;
 };
 
 }  // namespace
@@ -197,12 +200,16 @@ int runLoad(const LoadOptions& options, std::ostream& out, std::ostream& log) {
   for (auto& s : subscribers) s->openWindow();
   context.latency.setRecording(true);
   const auto serverBefore = serverPid > 0 ? processCpuMicros(serverPid) : std::nullopt;
+  const auto waitBefore = serverPid > 0 ? processRunQueueWaitMicros(serverPid) : std::nullopt;
   const auto clientBefore = ownCpuMicros();
+  const auto clientWaitBefore = processRunQueueWaitMicros(getpid());
   const int64_t windowStart = steadyNanos();
   loop.runUntil([&] { return !firstFailure().empty(); }, millis(options.seconds));
   const int64_t windowEnd = steadyNanos();
   const auto serverAfter = serverPid > 0 ? processCpuMicros(serverPid) : std::nullopt;
+  const auto waitAfter = serverPid > 0 ? processRunQueueWaitMicros(serverPid) : std::nullopt;
   const auto clientAfter = ownCpuMicros();
+  const auto clientWaitAfter = processRunQueueWaitMicros(getpid());
   context.latency.setRecording(false);
 
   Window w;
@@ -214,7 +221,9 @@ int runLoad(const LoadOptions& options, std::ostream& out, std::ostream& log) {
     w.received += s->receivedInWindow();
   }
   if (serverBefore && serverAfter) w.serverCpuMicros = *serverAfter - *serverBefore;
+  if (waitBefore && waitAfter) w.serverWaitMicros = *waitAfter - *waitBefore;
   w.clientCpuMicros = clientAfter - clientBefore;
+  if (clientWaitBefore && clientWaitAfter) w.clientWaitMicros = *clientWaitAfter - *clientWaitBefore;
   const std::string failure = firstFailure();
   shutdown();
 
@@ -243,7 +252,12 @@ int runLoad(const LoadOptions& options, std::ostream& out, std::ostream& log) {
   } else {
     json << R"(,"server_cpu_percent":null,"server_cpu_us_per_packet":null)";
   }
+  if (w.serverWaitMicros) {
+    json << R"(,"server_runqueue_wait_percent":)" << 100.0 * static_cast<double>(*w.serverWaitMicros) / windowMicros;
+  }
   json << R"(,"client_cpu_percent":)" << 100.0 * static_cast<double>(w.clientCpuMicros) / windowMicros
+       << R"(,"client_runqueue_wait_percent":)"
+       << (w.clientWaitMicros ? 100.0 * static_cast<double>(*w.clientWaitMicros) / windowMicros : 0.0)
        << R"(,"latency_samples":)" << latency.count() << R"(,"latency_us":{"p50":)" << p50 << R"(,"p90":)" << p90
        << R"(,"p99":)" << p99 << R"(,"max":)" << max << "}"
        << R"(,"failures":)" << (failure.empty() ? 0 : 1) << "}";
@@ -264,7 +278,11 @@ int runLoad(const LoadOptions& options, std::ostream& out, std::ostream& log) {
         << " us per forwarded packet\n";
   }
   out << std::setprecision(2) << "  client CPU  " << 100.0 * static_cast<double>(w.clientCpuMicros) / windowMicros
-      << " % of a core\n";
+      << " % of a core";
+  if (w.clientWaitMicros) {
+    out << ", " << 100.0 * static_cast<double>(*w.clientWaitMicros) / windowMicros << " % waiting for a CPU";
+  }
+  out << "\n";
   out << json.str() << std::endl;
   if (!failure.empty()) {
     log << "sfu-load: failure during the run: " << failure << "\n";

@@ -30,6 +30,22 @@ std::optional<uint64_t> processCpuMicros(pid_t pid) {
   return ticks * 1'000'000 / perSecond;
 }
 
+std::optional<uint64_t> processRunQueueWaitMicros(pid_t pid) {
+  std::error_code ec;
+  uint64_t nanos = 0;
+  bool any = false;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "schedstat");
+    uint64_t running = 0, waiting = 0;
+    if (in >> running >> waiting) {
+      nanos += waiting;
+      any = true;
+    }
+  }
+  if (!any) return std::nullopt;
+  return nanos / 1000;
+}
+
 namespace {
 
 // Inodes of listening sockets on `port` in /proc/net/tcp or tcp6.

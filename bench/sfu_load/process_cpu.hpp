@@ -16,6 +16,11 @@ namespace convox::bench {
 // resolution); nullopt if the process is gone or unreadable.
 std::optional<uint64_t> processCpuMicros(pid_t pid);
 
+// Time the threads of `pid` spent runnable but waiting for a CPU
+// (/proc/<pid>/task/*/schedstat), in microseconds. On a shared machine this
+// says whether latency came from the SFU or from the scheduler.
+std::optional<uint64_t> processRunQueueWaitMicros(pid_t pid);
+
 // The process holding a listening TCP socket on `port` (IPv4 or IPv6), or
 // nullopt if none of ours does.
 std::optional<pid_t> findListeningProcess(uint16_t port);
