@@ -79,6 +79,10 @@ if [ "$profile" = "1" ]; then
     if [ -n "${CONVOX_SFU_LOAD_PERF_DATA:-}" ]; then cp "$work/perf.data" "$CONVOX_SFU_LOAD_PERF_DATA"; fi
   fi
 fi
+if [ "$status" -ne 0 ] && [ -s "$work/server.err" ]; then
+  echo "sfu_load: the server's last log lines:" >&2
+  tail -15 "$work/server.err" | cut -c1-300 >&2
+fi
 if ! kill -0 "$server" 2>/dev/null; then
   echo "sfu_load: convox-server exited during the run:" >&2
   tail -20 "$work/server.err" >&2
