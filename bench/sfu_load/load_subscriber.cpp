@@ -74,17 +74,16 @@ void LoadSubscriber::answerPending() {
     if (track != offer.mid_to_track_id().end()) stream.trackSid = track->second;
     streams_.push_back(std::move(stream));
   }
-  // We answer a=setup:active, so we are the DTLS client.
-  if (!remoteApplied_) {
-    if (!applyRemoteDescription(*parsed, rtc::DtlsRole::Client)) return;
-    remoteApplied_ = true;
-  }
   livekit::SignalRequest request;
   auto& answer = *request.mutable_answer();
   answer.set_type("answer");
   answer.set_sdp(buildAnswer(*parsed));
   answer.set_id(offer.id());
   send(request);
+  // Checks start once the remote side is set: the answer goes out first so
+  // that the server usually knows our credentials when they arrive. We
+  // answer a=setup:active, so we are the DTLS client.
+  if (!remoteApplied_ && applyRemoteDescription(*parsed, rtc::DtlsRole::Client)) remoteApplied_ = true;
 }
 
 std::string LoadSubscriber::buildAnswer(const rtc::SessionDescription& offer) const {
