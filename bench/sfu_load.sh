@@ -51,6 +51,10 @@ args=("$@")
 [ ${#args[@]} -eq 0 ] && args=(--rooms 10 --publishers 2 --subscribers 4 --seconds 20)
 
 profile="${CONVOX_SFU_LOAD_PERF:-0}"
+if [ "$profile" = "1" ] && ! command -v perf >/dev/null; then
+  echo "sfu_load: perf is not installed (Debian: linux-perf); running without a profile" >&2
+  profile=0
+fi
 # The tool logs "measuring N s" when every stream flows: profile that window only.
 watch_log() {
   while IFS= read -r line; do
@@ -72,7 +76,7 @@ if [ "$profile" = "1" ]; then
     while kill -0 "$(cat "$work/perf.pid")" 2>/dev/null; do sleep 0.2; done
     echo "--- server profile: perf, self time by library and symbol, measurement window ---"
     perf report -i "$work/perf.data" --no-children --sort dso,symbol --percent-limit 1 --stdio -g none 2>/dev/null |
-      grep -E '^ +[0-9.]+%' | sed -E 's/ +$//' | cut -c1-140 | head -40
+      grep -E '^ +[0-9.]+%' | cut -c1-140 | sed -E 's/ +$//' | head -40
     echo "--- by library ---"
     perf report -i "$work/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null |
       grep -E '^ +[0-9.]+%' | sed -E 's/ +$//' | head -15
