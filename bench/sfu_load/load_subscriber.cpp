@@ -13,7 +13,7 @@ namespace convox::bench {
 LoadSubscriber::LoadSubscriber(LoadContext& context, std::string room, std::string identity, size_t expectedStreams)
     : LoadParticipant(context, std::move(room), std::move(identity)), expectedStreams_(expectedStreams) {
   ssrc_ = static_cast<uint32_t>(std::random_device{}()) | 1u;
-  streams_.reserve(64);
+  streams_.reserve(expectedStreams);
 }
 
 bool LoadSubscriber::ready() const { return connected() && liveStreams() >= expectedStreams_; }
@@ -67,7 +67,6 @@ void LoadSubscriber::answerPending() {
     const uint32_t ssrc = m.ssrcs[0].ssrc;
     const bool known = std::any_of(streams_.begin(), streams_.end(), [&](const Stream& s) { return s.ssrc == ssrc; });
     if (known) continue;
-    if (streams_.size() == streams_.capacity()) continue;  // never reallocate under onRtp
     Stream stream;
     stream.ssrc = ssrc;
     auto track = offer.mid_to_track_id().find(m.mid);
