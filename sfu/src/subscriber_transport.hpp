@@ -89,7 +89,6 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
   std::vector<Section> sections_;
   uint32_t nextMid_ = 0;
   uint32_t offerId_ = 0;
-  uint64_t sessionVersion_ = 0;
   bool gathered_ = false;
   bool awaitingAnswer_ = false;
   bool renegotiate_ = false;
