@@ -28,6 +28,11 @@ class DispatcherRoomEvents final : public sfu::RoomEventListener {
   void onParticipantLeft(const livekit::Room& room, const livekit::ParticipantInfo& p) override {
     dispatcher_.onParticipantLeft(room, p);
   }
+  // Publisher jobs (JT_PUBLISHER) start with a participant's first track.
+  void onTrackPublished(const livekit::Room& room, const livekit::ParticipantInfo& p,
+                        const livekit::TrackInfo& /*track*/) override {
+    dispatcher_.onTrackPublished(room, p);
+  }
 
  private:
   // Passed by argument.

@@ -54,7 +54,7 @@ run_interop() {
 # Browser and peer tests that need a network namespace (root, iproute2).
 run_netns() {
   local name="$1" tools="$2"
-  (cd tests/interop && CONVOX_TEST_TOOLS_DIR="$tools" lib/netns.sh node --test --test-concurrency=1 --test-reporter=tap rtc/*.netns.mjs sfu/*.netns.mjs) \
+  (cd tests/interop && CONVOX_TEST_TOOLS_DIR="$tools" lib/netns.sh node --test --test-concurrency=1 --test-reporter=tap rtc/*.netns.mjs sfu/*.netns.mjs agents/*.netns.mjs) \
     2>&1 | tee "$logs/$name.log"
   local p f
   p="$(grep -E '^# pass [0-9]+' "$logs/$name.log" | tail -1 | awk '{print $3}')"

@@ -3,10 +3,13 @@
 // assigned it; its job process joins the room with the minted token (its
 // ctx.connect() resolves once the publisher transport connects), and deleting
 // the dispatch terminates the job, which takes the agent out of the room.
-// Audio between agent and participants is not asserted here: that needs the
-// SFU's forwarding path and a voice pipeline. A second test kills one of two
-// workers mid-job (its whole process group, job process included): the job
-// is dispatched again and the other worker's agent joins.
+// A second test kills one of two workers mid-job (its whole process group,
+// job process included): the job is dispatched again and the other worker's
+// agent joins. A third has the job publish audio (a sine through rtc-node)
+// and a participant in the room hear it through the SFU.
+// Run inside tests/interop/lib/netns.sh: the job processes' WebRTC (rtc-node)
+// gathers candidates on every non-loopback interface, and the namespace's
+// veth is the only one there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,7 +17,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import { JobStatus, ParticipantInfo_Kind } from '@livekit/protocol';
-import { startServer, API_KEY, API_SECRET } from './lib/server.mjs';
+import { Room, RoomEvent, AudioStream, TrackKind, dispose } from '@livekit/rtc-node';
+import { startServer as startConvox, API_KEY, API_SECRET } from '../lib/server.mjs';
+import { joinToken } from '../lib/signal.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -28,8 +33,14 @@ async function until(what, fn, timeoutMs = 20000) {
   }
 }
 
-function startAgent(server, agentName) {
-  const child = spawn(process.execPath, [path.join(here, 'agents/minimal_agent.mjs'), 'dev'], {
+// Media stays on the namespace's veth address.
+const RTC_CONFIG = 'rtc:\n  interfaces: [10.77.0.1]\n';
+function startServer(opts = {}) {
+  return startConvox({ ...opts, config: RTC_CONFIG + (opts.config ?? '') });
+}
+
+function startAgent(server, agentName, script = 'minimal_agent.mjs') {
+  const child = spawn(process.execPath, [path.join(here, script), 'dev'], {
     // Its own process group, so that the worker and the job processes it
     // forks can be stopped (or killed) together.
     detached: true,
@@ -182,5 +193,48 @@ test('@livekit/agents 1.9.0: a worker killed mid-job has its job dispatched agai
   } finally {
     await Promise.all(agents.map((a) => a.stop()));
     await server.stop();
+  }
+});
+
+test('@livekit/agents 1.9.0: the job publishes audio and the participant hears it through the SFU', { timeout: 60000 }, async () => {
+  const server = await startServer();
+  const agent = startAgent(server, 'voice-agent', 'tone_agent.mjs');
+  const participant = new Room();
+  try {
+    await until('the worker to register', async () => (await workersAvailable(server)) === 1);
+    const heard = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the agent\'s track never arrived')), 30000);
+      participant.on(RoomEvent.TrackSubscribed, (track, pub, from) => {
+        if (track.kind !== TrackKind.KIND_AUDIO || !from.identity.startsWith('agent-')) return;
+        clearTimeout(timer);
+        resolve(track);
+      });
+    });
+    await participant.connect(server.wsUrl, await joinToken('voice-room', 'caller'), { autoSubscribe: true });
+    const dispatches = new AgentDispatchClient(server.httpUrl, API_KEY, API_SECRET);
+    await dispatches.createDispatch('voice-room', 'voice-agent');
+    const track = await heard;
+
+    // Two seconds of what the caller receives, after the first half second.
+    const samples = [];
+    const t0 = Date.now();
+    for await (const frame of new AudioStream(track, 48000, 1)) {
+      if (Date.now() - t0 > 500) samples.push(...frame.data);
+      if (Date.now() - t0 > 2500) break;
+    }
+    let crossings = 0;
+    for (let i = 1; i < samples.length; i++) if (samples[i - 1] < 0 && samples[i] >= 0) crossings++;
+    const hz = (crossings * 48000) / samples.length;
+    assert.ok(Math.abs(hz - 440) < 10, `the caller hears ${hz.toFixed(1)} Hz`);
+    const rms = Math.sqrt(samples.reduce((a, x) => a + x * x, 0) / samples.length);
+    assert.ok(rms > 3000, `rms ${rms.toFixed(0)}`);
+  } catch (e) {
+    e.message += `\n--- agent output ---\n${agent.output}\n--- server stderr ---\n${server.stderr}`;
+    throw e;
+  } finally {
+    await participant.disconnect();
+    await agent.stop();
+    await server.stop();
+    await dispose();
   }
 });
