@@ -5,8 +5,17 @@
 namespace convox::control_api {
 namespace {
 
+// Webhook secrets are write-only: responses carry this in their place, and an
+// update that sends it back keeps the stored secret of that webhook URL.
+constexpr std::string_view kMaskedSecret = "********";
+
 json::object agentJson(const AgentRecord& agent) {
   json::object out = json::parse(agent.configJson).as_object();
+  if (auto* hooks = out.if_contains("webhooks"); hooks && hooks->is_array()) {
+    for (auto& hook : hooks->as_array()) {
+      if (hook.is_object() && hook.as_object().contains("secret")) hook.as_object()["secret"] = kMaskedSecret;
+    }
+  }
   out["id"] = agent.id;
   out["name"] = agent.name;
   out["version"] = agent.version;
@@ -64,6 +73,24 @@ HttpResponse createAgent(const RequestContext& ctx) {
   return jsonResponse(ctx.req, status::created, agentJson(agent));
 }
 
+// A GET-edit-PUT round trip sends the masked secrets back; they mean "unchanged".
+void restoreMaskedSecrets(const RequestContext& ctx, const std::string& agentId, json::object& document) {
+  auto* hooks = document.if_contains("webhooks");
+  if (!hooks || !hooks->is_array()) return;
+  const auto stored = ctx.repository.getAgent(ctx.teamId, agentId);
+  if (!stored) return;
+  const auto storedConfig = json::parse(stored->configJson).as_object();
+  const auto* storedHooks = storedConfig.if_contains("webhooks");
+  if (!storedHooks || !storedHooks->is_array()) return;
+  for (auto& hook : hooks->as_array()) {
+    auto& h = hook.as_object();
+    if (h.at("secret").as_string() != kMaskedSecret) continue;
+    for (const auto& old : storedHooks->as_array()) {
+      if (old.as_object().at("url") == h.at("url")) h["secret"] = old.as_object().at("secret");
+    }
+  }
+}
+
 HttpResponse updateAgent(const RequestContext& ctx, const std::string& agentId) {
   auto in = readAgent(ctx);
   if (in.error) return *in.error;
@@ -71,6 +98,7 @@ HttpResponse updateAgent(const RequestContext& ctx, const std::string& agentId) 
     return errorResponse(ctx.req, status::bad_request, "invalid_agent", "the agent document is invalid",
                          {{"id", "invalid_value", "does not match the agent in the URL"}});
   }
+  restoreMaskedSecrets(ctx, agentId, in.document);
   std::optional<int64_t> expected;
   if (const auto* v = in.document.if_contains("version")) expected = v->to_number<int64_t>();
   auto result = ctx.repository.updateAgent(ctx.teamId, agentId, std::string(in.document.at("name").as_string()),

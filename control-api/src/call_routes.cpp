@@ -94,6 +94,7 @@ HttpResponse handleCalls(const RequestContext& ctx) {
                           {"agent", json::parse(agent->configJson)},
                           {"parameters", json::parse(conversation.parametersJson)}};
     metadata["agent"].as_object()["id"] = agent->id;
+    metadata["agent"].as_object().erase("webhooks");  // the worker has no use for the signing secrets
     if (const auto failure = ctx.calls.dispatchAgent({conversation.room, agent->id, json::serialize(metadata)})) {
       ctx.repository.changeStatus(ctx.teamId, conversation.id, {"failed", "dispatch failed: " + *failure, std::nullopt},
                                   common::unixMillis());

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <thread>
 
@@ -146,7 +147,8 @@ class WebhookSender::Impl {
       common::logger("webhooks")->error("cannot log webhook delivery {}: {}", record.id, e.what());
     }
     if (ok || d->attempt >= settings_.maxAttempts) return;
-    auto timer = std::make_shared<asio::steady_timer>(io_, settings_.firstRetry * (1u << (d->attempt - 1)));
+    auto timer =
+        std::make_shared<asio::steady_timer>(io_, settings_.firstRetry * (1u << std::min(d->attempt - 1, 10u)));
     timer->async_wait([this, d, timer](const boost::system::error_code& ec) {
       if (!ec) attempt(d);
     });

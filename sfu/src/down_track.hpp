@@ -64,6 +64,9 @@ class DownTrack {
 
   // UpdateTrackSettings: a disabled track forwards nothing; the quality
   // caps the simulcast layer (0 LOW .. 2 HIGH).
+  // The next packet starts a new segment: sequence numbers continue without
+  // a gap (after a pause nothing was lost).
+  void restartSegment() { munger_.rebaseAtNextPacket(); }
   void setDisabled(bool disabled) {
     // Back from a pause: what passed meanwhile must not look like loss.
     if (disabled_ && !disabled) munger_.rebaseAtNextPacket();

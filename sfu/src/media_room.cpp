@@ -11,10 +11,6 @@ namespace {
 constexpr size_t kMaxSpeakers = 256;  // audio publishers per room tracked for speaking
 constexpr std::chrono::milliseconds kSpeakerPollInterval{400};
 
-int64_t steadyMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 }  // namespace
 
 MediaRoom::MediaRoom() : speakers_(kMaxSpeakers), current_(16), changes_(32) {}

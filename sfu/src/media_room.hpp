@@ -37,7 +37,6 @@ class MediaRoom : public std::enable_shared_from_this<MediaRoom> {
     auto it = tracks_.find(sid);
     return it == tracks_.end() ? nullptr : it->second;
   }
-  size_t trackCount() const { return tracks_.size(); }
 
  private:
   void armSpeakerPoll();

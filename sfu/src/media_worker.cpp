@@ -18,6 +18,18 @@ MediaWorker::~MediaWorker() {
   if (thread_.joinable()) thread_.join();
 }
 
+rtc::WebRtcTransportSettings MediaWorker::transportSettings(bool dataChannels) const {
+  rtc::WebRtcTransportSettings settings;
+  settings.ice.role = rtc::IceRole::Lite;
+  settings.ice.localAddresses = settings_.interfaces;
+  settings.ice.announcedAddress = settings_.announcedIp;
+  settings.ice.portMin = settings_.portMin;
+  settings.ice.portMax = settings_.portMax;
+  settings.certificate = certificate_;
+  settings.dataChannels = dataChannels;
+  return settings;
+}
+
 MediaWorkerPool::MediaWorkerPool(const MediaSettings& settings, unsigned threads) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) workers_.push_back(std::make_unique<MediaWorker>(settings));

@@ -2,8 +2,10 @@
 
 #include "rtc/dtls_certificate.hpp"
 #include "rtc/event_loop.hpp"
+#include "rtc/webrtc_transport.hpp"
 #include "sfu/signal_service.hpp"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +16,12 @@ namespace convox::sfu {
 
 // One media thread: an rtc::EventLoop running on a thread of its own, and
 // the DTLS certificate its transports present.
+// The media threads' clock for packet timing (arrival, layer liveness, NACK pacing).
+inline int64_t steadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 class MediaWorker {
  public:
   explicit MediaWorker(MediaSettings settings);
@@ -24,6 +32,8 @@ class MediaWorker {
   rtc::EventLoop& loop() { return loop_; }
   const std::shared_ptr<const rtc::DtlsCertificate>& certificate() const { return certificate_; }
   const MediaSettings& settings() const { return settings_; }
+  // ICE-lite transport settings for a peer connection on this thread.
+  rtc::WebRtcTransportSettings transportSettings(bool dataChannels) const;
 
  private:
   const MediaSettings settings_;

@@ -4,19 +4,12 @@
 #include "rtc/rtcp_feedback.hpp"
 #include "rtc/srtp_session.hpp"
 
-#include <boost/json/parse.hpp>
-
 #include <array>
 #include <chrono>
 
 namespace convox::sfu {
 
 namespace {
-
-int64_t steadyMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 bool sending(const rtc::MediaSection& m) {
   return !m.isRejected() && (m.direction == rtc::Direction::SendOnly || m.direction == rtc::Direction::SendRecv);
@@ -172,9 +165,6 @@ void PublisherTransport::onRtp(std::span<uint8_t> bytes) {
     }
   }
   if (!binding && bindings_.size() < 16) binding = bind(*packet);
-  if (!binding) {
-    common::logger("media")->trace("unbound RTP ssrc {} pt {}", ssrc, packet->payloadType());
-  }
   if (!binding || packet->payloadType() != binding->payloadType) return;  // RTX, RED, padding streams
   binding->track->onRtp(*packet, binding->layer, steadyMicros());
 }
@@ -213,14 +203,7 @@ void PublisherTransport::handleOffer(const std::string& sdp, uint32_t id) {
   const auto remote = rtc::effectiveTransport(offer_, *first);
   if (remote.fingerprints.empty()) return callbacks_.failed("publisher offer has no fingerprint");
 
-  rtc::WebRtcTransportSettings settings;
-  settings.ice.role = rtc::IceRole::Lite;
-  settings.ice.localAddresses = worker_.settings().interfaces;
-  settings.ice.announcedAddress = worker_.settings().announcedIp;
-  settings.ice.portMin = worker_.settings().portMin;
-  settings.ice.portMax = worker_.settings().portMax;
-  settings.certificate = worker_.certificate();
-  transport_ = std::make_unique<rtc::WebRtcTransport>(worker_.loop(), *this, settings);
+  transport_ = std::make_unique<rtc::WebRtcTransport>(worker_.loop(), *this, worker_.transportSettings(true));
   std::string error;
   if (!transport_->start(error)) return callbacks_.failed(error);
   rtc::RemoteTransportParameters params;
@@ -236,14 +219,8 @@ void PublisherTransport::handleOffer(const std::string& sdp, uint32_t id) {
   }
 }
 
-void PublisherTransport::addRemoteCandidate(const std::string& candidateInitJson) {
-  if (!transport_) return;
-  boost::system::error_code ec;
-  auto json = boost::json::parse(candidateInitJson, ec);
-  if (ec || !json.is_object()) return;
-  const auto* candidate = json.as_object().if_contains("candidate");
-  if (!candidate || !candidate->is_string() || candidate->as_string().empty()) return;
-  transport_->addRemoteCandidate(std::string(candidate->as_string()));
+void PublisherTransport::addRemoteCandidate(const std::string& candidate) {
+  if (transport_) transport_->addRemoteCandidate(candidate);
 }
 
 void PublisherTransport::onGatheringDone() {

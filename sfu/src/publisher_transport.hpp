@@ -46,8 +46,8 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
   void setTrackMuted(const std::string& sid, bool muted);
 
   void handleOffer(const std::string& sdp, uint32_t id);
-  // A client's trickled candidate: the JSON of an RTCIceCandidateInit.
-  void addRemoteCandidate(const std::string& candidateInitJson);
+  // A trickled candidate line ("candidate:...").
+  void addRemoteCandidate(const std::string& candidate);
   // Sends a DataPacket to the client on _reliable or _lossy.
   void sendData(const std::string& bytes, bool reliable);
   void close();

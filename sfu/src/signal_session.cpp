@@ -5,6 +5,7 @@
 #include "sfu/signal_codec.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/json/parse.hpp>
 
 namespace convox::sfu {
 
@@ -353,12 +354,20 @@ void SignalSession::onOffer(const livekit::SignalRequest& req) {
 }
 
 void SignalSession::onTrickle(const livekit::SignalRequest& req) {
-  const auto& json = req.trickle().candidateinit();
+  // TrickleRequest.candidateInit is the JSON of an RTCIceCandidateInit; the
+  // transports take its candidate line. An empty one (end of candidates) or
+  // JSON that does not parse carries nothing to add.
+  boost::system::error_code ec;
+  const auto init = boost::json::parse(req.trickle().candidateinit(), ec);
+  if (ec || !init.is_object()) return;
+  const auto* line = init.as_object().if_contains("candidate");
+  if (!line || !line->is_string() || line->as_string().empty()) return;
+  std::string candidate(line->as_string());
   if (req.trickle().target() == livekit::SUBSCRIBER) {
-    if (subscriber_) media_->loop().post([s = subscriber_, json] { s->addRemoteCandidate(json); });
+    if (subscriber_) media_->loop().post([s = subscriber_, candidate] { s->addRemoteCandidate(candidate); });
     return;
   }
-  if (publisher_) media_->loop().post([p = publisher_, json] { p->addRemoteCandidate(json); });
+  if (publisher_) media_->loop().post([p = publisher_, candidate] { p->addRemoteCandidate(candidate); });
 }
 
 void SignalSession::onClose(uint16_t code, std::string_view reason) {

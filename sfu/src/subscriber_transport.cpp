@@ -7,8 +7,6 @@
 #include "track_negotiation.hpp"
 #include "up_track.hpp"
 
-#include <boost/json/parse.hpp>
-
 #include <array>
 #include <chrono>
 #include <random>
@@ -16,11 +14,6 @@
 namespace convox::sfu {
 
 namespace {
-
-int64_t steadyMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 uint32_t randomSsrc() {
   thread_local std::mt19937 generator{std::random_device{}()};
@@ -38,12 +31,6 @@ SubscriberTransport::SubscriberTransport(MediaWorker& worker, std::shared_ptr<Me
       callbacks_(std::move(callbacks)) {}
 
 SubscriberTransport::~SubscriberTransport() { close(); }
-
-size_t SubscriberTransport::trackCount() const {
-  size_t n = 0;
-  for (const auto& s : sections_) n += s.downTrack ? 1 : 0;
-  return n;
-}
 
 void SubscriberTransport::subscribe(const SubscribeRequest& request) {
   if (closed_) return;
@@ -119,15 +106,7 @@ void SubscriberTransport::negotiateSoon() {
 }
 
 bool SubscriberTransport::startTransport() {
-  rtc::WebRtcTransportSettings settings;
-  settings.ice.role = rtc::IceRole::Lite;
-  settings.ice.localAddresses = worker_.settings().interfaces;
-  settings.ice.announcedAddress = worker_.settings().announcedIp;
-  settings.ice.portMin = worker_.settings().portMin;
-  settings.ice.portMax = worker_.settings().portMax;
-  settings.certificate = worker_.certificate();
-  settings.dataChannels = false;
-  transport_ = std::make_unique<rtc::WebRtcTransport>(worker_.loop(), *this, settings);
+  transport_ = std::make_unique<rtc::WebRtcTransport>(worker_.loop(), *this, worker_.transportSettings(false));
   std::string error;
   if (!transport_->start(error)) {
     callbacks_.failed("subscriber transport: " + error);
@@ -238,14 +217,8 @@ void SubscriberTransport::handleAnswer(const std::string& sdp, uint32_t) {
   if (renegotiate_) negotiate();
 }
 
-void SubscriberTransport::addRemoteCandidate(const std::string& candidateInitJson) {
-  if (!transport_) return;
-  boost::system::error_code ec;
-  auto json = boost::json::parse(candidateInitJson, ec);
-  if (ec || !json.is_object()) return;
-  const auto* candidate = json.as_object().if_contains("candidate");
-  if (!candidate || !candidate->is_string() || candidate->as_string().empty()) return;
-  transport_->addRemoteCandidate(std::string(candidate->as_string()));
+void SubscriberTransport::addRemoteCandidate(const std::string& candidate) {
+  if (transport_) transport_->addRemoteCandidate(candidate);
 }
 
 namespace {

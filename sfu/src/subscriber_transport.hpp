@@ -46,10 +46,9 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
   void updateSettings(const std::string& trackSid, bool disabled, int maxLayer);
 
   void handleAnswer(const std::string& sdp, uint32_t id);
-  void addRemoteCandidate(const std::string& candidateInitJson);
+  // A trickled candidate line ("candidate:...").
+  void addRemoteCandidate(const std::string& candidate);
   void close();
-
-  size_t trackCount() const;
 
  private:
   // DownTrackSink

@@ -1,18 +1,13 @@
 #include "track_negotiation.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace convox::sfu {
 
 namespace {
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // Feedback we act on: NACK, PLI and FIR for video; none for audio (Opus
 // carries its own FEC and we do not retransmit audio).
@@ -37,7 +32,7 @@ std::optional<rtc::Codec> choosePublisherCodec(const rtc::MediaSection& offered,
       // Constrained baseline, packetization mode 1: what every receiver decodes.
       const rtc::Codec* fallback = nullptr;
       for (const auto& c : offered.codecs) {
-        if (!equalsIgnoreCase(c.name, "h264")) continue;
+        if (!boost::algorithm::iequals(c.name, "h264")) continue;
         if (!fallback) fallback = &c;
         const auto mode = c.fmtpValue("packetization-mode");
         const auto profile = c.fmtpValue("profile-level-id");
@@ -127,11 +122,11 @@ rtc::Codec subscriberCodec(const rtc::Codec& publisherCodec, bool stereo) {
   c.name = publisherCodec.name;
   c.clockRate = publisherCodec.clockRate;
   c.channels = publisherCodec.channels;
-  if (equalsIgnoreCase(c.name, "opus")) {
+  if (boost::algorithm::iequals(c.name, "opus")) {
     c.payloadType = 111;
     c.fmtp = {{"minptime", "10"}, {"useinbandfec", "1"}};
     if (stereo) c.fmtp.push_back({"sprop-stereo", "1"});
-  } else if (equalsIgnoreCase(c.name, "vp8")) {
+  } else if (boost::algorithm::iequals(c.name, "vp8")) {
     c.payloadType = 96;
     c.feedback = videoFeedback();
   } else {

@@ -2,24 +2,16 @@
 
 #include "down_track.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <algorithm>
-#include <cctype>
 
 namespace convox::sfu {
 
 namespace {
+
 constexpr int64_t kLayerLiveMicros = 1'000'000;
 constexpr int64_t kKeyframeRequestIntervalMicros = 500'000;
-}  // namespace
-
-namespace {
-
-bool sameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // ~2.5 s of 30 fps video at a few packets per frame: enough for NACKs that
 // arrive within a round trip or two.
 constexpr size_t kRetransmissionPackets = 512;
@@ -29,8 +21,8 @@ constexpr size_t kRetransmissionPackets = 512;
 UpTrack::UpTrack(UpTrackParameters parameters, KeyframeRequester keyframes)
     : parameters_(std::move(parameters)), keyframes_(std::move(keyframes)) {
   if (parameters_.kind != TrackKind::Video) return;
-  if (sameName(parameters_.codec.name, "vp8")) videoCodec_ = VideoCodec::Vp8;
-  if (sameName(parameters_.codec.name, "h264")) videoCodec_ = VideoCodec::H264;
+  if (boost::algorithm::iequals(parameters_.codec.name, "vp8")) videoCodec_ = VideoCodec::Vp8;
+  if (boost::algorithm::iequals(parameters_.codec.name, "h264")) videoCodec_ = VideoCodec::H264;
   const int layers = parameters_.simulcast ? kMaxLayers : 1;
   for (int layer = 0; layer < layers; ++layer) {
     retransmission_[layer] = std::make_unique<RetransmissionBuffer>(kRetransmissionPackets);
@@ -69,11 +61,13 @@ bool UpTrack::layerLive(int layer, int64_t nowMicros) const {
          nowMicros - lastPacketMicros_[layer] < kLayerLiveMicros;
 }
 
-int UpTrack::highestLiveLayer(int64_t nowMicros) const {
-  for (int layer = kMaxLayers - 1; layer >= 0; --layer) {
-    if (layerLive(layer, nowMicros)) return layer;
+void UpTrack::setMuted(bool muted) {
+  // What the publisher sent while muted was never forwarded: down-tracks
+  // start a new segment so subscribers do not see it as loss.
+  if (muted_ && !muted) {
+    for (auto* d : downTracks_) d->restartSegment();
   }
-  return -1;
+  muted_ = muted;
 }
 
 void UpTrack::addDownTrack(DownTrack* downTrack) {

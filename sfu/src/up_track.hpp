@@ -59,13 +59,12 @@ class UpTrack {
 
   // Whether `layer` delivered a packet within the last second.
   bool layerLive(int layer, int64_t nowMicros) const;
-  int highestLiveLayer(int64_t nowMicros) const;  // -1 when none
 
   // A packet this track received on `ssrc`, for a retransmission; empty
   // when it is no longer (or never was) in the buffer.
   std::span<const uint8_t> findPacket(uint32_t ssrc, uint16_t sequenceNumber) const;
 
-  void setMuted(bool muted) { muted_ = muted; }
+  void setMuted(bool muted);
   bool muted() const { return muted_; }
 
   void addDownTrack(DownTrack* downTrack);

@@ -300,6 +300,13 @@ for (const backend of backends) {
       try {
         const hooks = [{ url, secret, events: ['call.started', 'call.ended'], include_transcript: true }];
         assert.equal((await api('POST', '/v1/agents', { ...k, body: { id: 'hooked', name: 'Hooked', webhooks: hooks } })).status, 201);
+        // Secrets are write-only: masked in responses; sending the mask back keeps the stored one.
+        const shown = (await api('GET', '/v1/agents/hooked', k)).json;
+        assert.notEqual(shown.webhooks[0].secret, secret);
+        assert.ok(!JSON.stringify(shown).includes(secret), 'no secret in the agent response');
+        const put = await api('PUT', '/v1/agents/hooked', { ...k, body: { name: 'Hooked', version: shown.version, webhooks: shown.webhooks } });
+        assert.equal(put.status, 200, JSON.stringify(put.json));
+        assert.ok(!JSON.stringify(put.json).includes(secret));
         const c = (await api('POST', '/v1/calls', { ...k, body: { agent_id: 'hooked' } })).json;
         const base = `/v1/conversations/${c.conversation_id}`;
         await api('POST', `${base}/status`, { ...k, body: { status: 'in_progress' } });

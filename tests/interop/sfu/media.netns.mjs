@@ -72,6 +72,8 @@ test('two participants hear each other, audio keeps flowing, mute stops it and u
   assert.ok(levels.length >= 80, `sampled ${levels.length} times`);
   assert.ok(quiet <= 1, `${quiet} silent 100 ms samples in 10 s: ${levels.map((l) => l.toFixed(3)).join(' ')}`);
   assert.ok(afterStats.packets - before.packets >= 450, `${afterStats.packets - before.packets} packets in 10 s`);
+  // The server sends a Sender Report per down-track every second.
+  assert.ok(afterStats.senderReports - before.senderReports >= 5, `sender reports: ${before.senderReports} -> ${afterStats.senderReports}`);
 
   // Mute: bob is told and the sound stops; unmute: it comes back.
   await a.page.evaluate(() => window.convox.setMicrophoneMuted(true));
