@@ -100,13 +100,14 @@ export class AgentWorker {
     return found.message.value;
   }
 
-  /** Resolves false if no message of `kase` arrives within `ms`. */
+  /** True if no message of `kase` arrives within `ms` and the worker is still connected (a closed socket is not "quiet"). */
   async quiet(kase, ms) {
     try {
       await this.nextCase(kase, ms);
       return false;
-    } catch {
-      return true;
+    } catch (e) {
+      if (!String(e.message).startsWith('timed out')) throw e;
+      return this.ws.readyState === WebSocket.OPEN;
     }
   }
 
