@@ -1,6 +1,7 @@
 #include "api_support.hpp"
 
 #include <algorithm>
+#include <sstream>
 
 namespace convox::control_api {
 
@@ -86,6 +87,23 @@ std::optional<int64_t> FieldReader::integer(std::string_view name, bool required
   const int64_t n = v->is_int64() ? v->get_int64() : static_cast<int64_t>(v->get_uint64());
   if (n < min || n > max) {
     error(name, "out_of_range", "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::optional<double> FieldReader::number(std::string_view name, bool required, double min, double max) {
+  const auto* v = take(name, required);
+  if (!v) return std::nullopt;
+  if (!v->is_number()) {
+    error(name, "wrong_type", "must be a number");
+    return std::nullopt;
+  }
+  const double n = v->to_number<double>();
+  if (!(n >= min && n <= max)) {
+    std::ostringstream range;
+    range << "must be between " << min << " and " << max;
+    error(name, "out_of_range", range.str());
     return std::nullopt;
   }
   return n;

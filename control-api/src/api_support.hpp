@@ -40,6 +40,7 @@ class FieldReader {
 
   std::optional<std::string> string(std::string_view name, bool required, size_t maxLength);
   std::optional<int64_t> integer(std::string_view name, bool required, int64_t min, int64_t max);
+  std::optional<double> number(std::string_view name, bool required, double min, double max);
   std::optional<bool> boolean(std::string_view name);
   const json::object* object(std::string_view name);
   // The fields not read, as unknown_field errors, after the type errors.

@@ -75,6 +75,22 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_conversation ON webhook_deliveries(team_id, conversation_id, created_at);
 )sql"},
+      {3, R"sql(
+CREATE TABLE usage_records (
+  team_id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  usage_id TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  quantity_micros BIGINT NOT NULL,
+  cost_micro_usd BIGINT,
+  recorded_at BIGINT NOT NULL,
+  PRIMARY KEY (team_id, conversation_id, usage_id),
+  FOREIGN KEY (team_id, conversation_id) REFERENCES conversations(team_id, id)
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -23,6 +23,9 @@ HttpResponse handleApiKeys(const RequestContext& ctx);
 HttpResponse handleAgents(const RequestContext& ctx);
 HttpResponse handleCalls(const RequestContext& ctx);
 HttpResponse handleConversations(const RequestContext& ctx);
+// Sub-resources of one conversation the caller may see.
+HttpResponse handleUsage(const RequestContext& ctx, const ConversationRecord& conversation);
+HttpResponse handleCost(const RequestContext& ctx, const ConversationRecord& conversation);
 
 HttpResponse notFound(const HttpRequest& req, std::string_view what);
 HttpResponse methodNotAllowed(const HttpRequest& req);

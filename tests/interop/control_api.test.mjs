@@ -234,6 +234,47 @@ for (const backend of backends) {
       assertError(await api('POST', `${base}/end`, k), 409, 'conversation_final');
     });
 
+    test('usage is idempotent on usage_id; cost sums it by stage and provider, unpriced records apart', async () => {
+      const base = `/v1/conversations/${call.conversation_id}`;
+      const k = { key: teamA.key };
+      const post = (body) => api('POST', `${base}/usage`, { ...k, body });
+      const stt = { usage_id: 'u-stt-1', stage: 'stt', provider: 'deepgram', model: 'nova-2', unit: 'audio_seconds', quantity: 12.5, cost_usd: 0.000896 };
+      const first = await post(stt);
+      assert.equal(first.status, 201, first.text);
+      assert.equal(first.json.stored, true);
+      const again = await post({ ...stt, cost_usd: 99 });
+      assert.equal(again.status, 200);
+      assert.equal(again.json.stored, false);
+      assert.equal((await post({ usage_id: 'u-stt-2', stage: 'stt', provider: 'deepgram', model: 'nova-2', unit: 'audio_seconds', quantity: 7.5, cost_usd: 0.000537 })).status, 201);
+      assert.equal((await post({ usage_id: 'u-llm-in', stage: 'llm', provider: 'openai', model: 'gpt-4o-mini', unit: 'input_tokens', quantity: 1200, cost_usd: 0.00018 })).status, 201);
+      assert.equal((await post({ usage_id: 'u-llm-out', stage: 'llm', provider: 'openai', model: 'gpt-4o-mini', unit: 'output_tokens', quantity: 300, cost_usd: 0.00018 })).status, 201);
+      // Not priced by the reporter: counted apart, never read as free.
+      assert.equal((await post({ usage_id: 'u-tts', stage: 'tts', provider: 'piper', unit: 'characters', quantity: 420 })).status, 201);
+
+      const cost = await api('GET', `${base}/cost`, k);
+      assert.equal(cost.status, 200, cost.text);
+      assert.equal(cost.json.currency, 'USD');
+      assert.equal(cost.json.total_usd, 0.001793);
+      assert.deepEqual(cost.json.by_stage, { llm: 0.00036, stt: 0.001433 });
+      assert.equal(cost.json.unpriced_records, 1);
+      const byKey = Object.fromEntries(cost.json.by_provider.map((p) => [`${p.stage}/${p.provider}`, p]));
+      assert.deepEqual(byKey['stt/deepgram'], { stage: 'stt', provider: 'deepgram', model: 'nova-2', cost_usd: 0.001433, quantities: { audio_seconds: 20 }, unpriced_records: 0 });
+      assert.deepEqual(byKey['llm/openai'].quantities, { input_tokens: 1200, output_tokens: 300 });
+      assert.deepEqual(byKey['tts/piper'], { stage: 'tts', provider: 'piper', model: null, cost_usd: 0, quantities: { characters: 420 }, unpriced_records: 1 });
+      const listed = await api('GET', `${base}/usage`, k);
+      assert.equal(listed.json.usage.length, 5);
+      assert.deepEqual(listed.json.usage.find((u) => u.usage_id === 'u-stt-1').cost_usd, 0.000896);
+
+      assertError(await post({ usage_id: 'bad', stage: 'dreaming', provider: 'x', unit: 'audio_seconds', quantity: 1 }), 400, 'invalid_request', 'stage');
+      assertError(await post({ usage_id: 'bad', stage: 'stt', provider: 'x', unit: 'parsecs', quantity: 1 }), 400, 'invalid_request', 'unit');
+      assertError(await post({ usage_id: 'bad', stage: 'stt', provider: 'x', unit: 'requests', quantity: -1 }), 400, 'invalid_request', 'quantity');
+      assertError(await post({ usage_id: 'bad', stage: 'stt', provider: 'x', unit: 'requests', quantity: '3' }), 400, 'invalid_request', 'quantity');
+      assertError(await post({ usage_id: 'bad', stage: 'stt', provider: 'x', unit: 'requests', quantity: 1, price: 2 }), 400, 'invalid_request', 'price');
+      for (const p of [`${base}/usage`, `${base}/cost`]) assertError(await api('GET', p, { key: teamB.key }), 404, 'not_found');
+      assertError(await api('POST', `${base}/usage`, { key: teamB.key, body: stt }), 404, 'not_found');
+      assertError(await api('POST', `${base}/cost`, k), 405, 'method_not_allowed');
+    });
+
     test('conversation list: filters and an opaque cursor that walks every row once', async () => {
       const k = { key: teamA.key };
       await api('POST', '/v1/agents', { ...k, body: { id: 'pager', name: 'Pager' } });
@@ -264,12 +305,17 @@ for (const backend of backends) {
       const before = {
         detail: (await api('GET', base, k)).json,
         turns: (await api('GET', `${base}/turns`, k)).json,
+        usage: (await api('GET', `${base}/usage`, k)).json,
+        cost: (await api('GET', `${base}/cost`, k)).json,
         agent: (await api('GET', '/v1/agents/support', k)).json,
       };
       await server.stop();
       server = await startServer({ args: storeArgs });
       assert.deepEqual((await api('GET', base, k)).json, before.detail);
       assert.deepEqual((await api('GET', `${base}/turns`, k)).json, before.turns);
+      assert.deepEqual((await api('GET', `${base}/usage`, k)).json, before.usage);
+      assert.deepEqual((await api('GET', `${base}/cost`, k)).json, before.cost);
+      assert.equal(before.usage.usage.length, 5);
       assert.deepEqual((await api('GET', '/v1/agents/support', k)).json, before.agent);
       // The dev key is the same after a restart, and a stored turn is still stored once.
       assert.equal((await api('GET', '/v1/agents', { headers: { 'x-api-key': DEV_KEY } })).status, 200);

@@ -74,6 +74,20 @@ struct WebhookDeliveryRecord {
   int64_t createdAt = 0;
 };
 
+// One metered use of a provider during a conversation, as the worker reports
+// it. Amounts are integers in millionths (of the unit, of a US dollar) so
+// sums are exact on both stores.
+struct UsageRecord {
+  std::string usageId;   // chosen by the reporter: a repeat is stored once
+  std::string stage;     // stt, llm, tts, vad, transport, telephony, platform, other
+  std::string provider;  // e.g. deepgram, openai
+  std::string model;     // empty when the provider has none
+  std::string unit;      // audio_seconds, input_tokens, output_tokens, characters, requests, minutes
+  int64_t quantityMicros = 0;
+  std::optional<int64_t> costMicroUsd;  // none: the reporter did not price it
+  int64_t recordedAt = 0;
+};
+
 // Position after the last row of a page: conversations are listed newest first.
 struct ConversationCursor {
   int64_t createdAt = 0;
@@ -134,6 +148,10 @@ class Repository {
   // Stores the turn unless one with its id exists; true when stored now.
   bool addTurn(const std::string& teamId, const std::string& conversationId, const TurnRecord& turn, int64_t now);
   std::vector<TurnRecord> listTurns(const std::string& teamId, const std::string& conversationId);
+
+  // Usage; true when stored now, false when a record with its id exists.
+  bool addUsage(const std::string& teamId, const std::string& conversationId, const UsageRecord& usage);
+  std::vector<UsageRecord> listUsage(const std::string& teamId, const std::string& conversationId);
 
   // Webhook delivery log.
   void recordDelivery(const std::string& teamId, const WebhookDeliveryRecord& attempt);

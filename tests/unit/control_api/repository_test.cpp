@@ -164,6 +164,29 @@ TEST_P(StoreTest, TurnsAreStoredOncePerTurnId) {
   EXPECT_TRUE(repo().listTurns(other, "c1").empty());
 }
 
+TEST_P(StoreTest, UsageIsStoredOncePerUsageIdWithExactAmounts) {
+  const auto team = repo().createTeam("usage");
+  repo().createConversation(team, conversation("c1", "a", 1));
+  UsageRecord priced{"u1", "llm", "openai", "gpt-4o-mini", "input_tokens", 1'200'000'000, 180, 50};
+  UsageRecord unpriced{"u2", "tts", "piper", "", "characters", 420'000'000, std::nullopt, 40};
+  EXPECT_TRUE(repo().addUsage(team, "c1", priced));
+  EXPECT_TRUE(repo().addUsage(team, "c1", unpriced));
+  auto changed = priced;
+  changed.costMicroUsd = 999;
+  EXPECT_FALSE(repo().addUsage(team, "c1", changed));
+  const auto usage = repo().listUsage(team, "c1");
+  ASSERT_EQ(usage.size(), 2u);
+  EXPECT_EQ(usage[0].usageId, "u2");  // ordered by recorded_at
+  EXPECT_EQ(usage[0].model, "");
+  EXPECT_FALSE(usage[0].costMicroUsd);
+  EXPECT_EQ(usage[1].quantityMicros, 1'200'000'000);
+  EXPECT_EQ(usage[1].costMicroUsd, 180);  // the first write wins
+
+  const auto other = repo().createTeam("intruder");
+  EXPECT_THROW(repo().addUsage(other, "c1", {"u3", "stt", "x", "", "requests", 1, 1, 1}), StoreError);
+  EXPECT_TRUE(repo().listUsage(other, "c1").empty());
+}
+
 TEST_P(StoreTest, StatusMovesForwardAndFinalStatesStick) {
   const auto team = repo().createTeam("status");
   repo().createConversation(team, conversation("c1", "a", 1));
