@@ -222,7 +222,9 @@ int main(int argc, char** argv) {
       agents, common::tokenAuthenticator(secrets, [] { return common::unixSeconds(); }));
 
   uint16_t listenPort = config.port;
-  control_api::ControlApi controlApi(*store, callSettings(config, listenPort, agents));
+  control_api::WebhookDeliverySettings agentWebhooks;
+  agentWebhooks.allowPrivateNetworks = config.agentWebhooks.allowPrivateNetworks;
+  control_api::ControlApi controlApi(*store, callSettings(config, listenPort, agents), {}, agentWebhooks);
 
   auto router = baseRoutes(metrics);
   controlApi.mount(router);

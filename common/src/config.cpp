@@ -43,6 +43,12 @@ uint32_t parseMillis(const std::string& s, const std::string& where) {
   return static_cast<uint32_t>(*v);
 }
 
+bool parseBool(const std::string& s, const std::string& where) {
+  if (s == "1" || s == "true") return true;
+  if (s == "0" || s == "false") return false;
+  throw Fail{where + ": '" + s + "' is not true or false"};
+}
+
 void applyPortRange(ServerConfig& c, const std::string& s, const std::string& where) {
   const auto dash = s.find('-');
   if (dash == std::string::npos) throw Fail{where + ": port range must look like 50000-60000"};
@@ -128,6 +134,9 @@ void applyYaml(ServerConfig& c, const std::string& text) {
     readScalar(agents, "availability_timeout_ms", c.agents.availabilityTimeoutMillis, where + " agents");
     readScalar(agents, "queue_timeout_ms", c.agents.queueTimeoutMillis, where + " agents");
   }
+  if (const auto hooks = root["agent_webhooks"]) {
+    readScalar(hooks, "allow_private_networks", c.agentWebhooks.allowPrivateNetworks, where + " agent_webhooks");
+  }
 }
 
 void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
@@ -153,6 +162,9 @@ void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
   if (auto v = get("CONVOX_WEBHOOK_URLS")) c.webhook.urls = splitList(*v);
   if (auto v = get("CONVOX_AGENT_AVAILABILITY_TIMEOUT_MS")) {
     c.agents.availabilityTimeoutMillis = parseMillis(*v, "CONVOX_AGENT_AVAILABILITY_TIMEOUT_MS");
+  }
+  if (auto v = get("CONVOX_AGENT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS")) {
+    c.agentWebhooks.allowPrivateNetworks = parseBool(*v, "CONVOX_AGENT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS");
   }
   if (auto v = get("CONVOX_AGENT_QUEUE_TIMEOUT_MS")) {
     c.agents.queueTimeoutMillis = parseMillis(*v, "CONVOX_AGENT_QUEUE_TIMEOUT_MS");
@@ -234,6 +246,7 @@ std::variant<ServerConfig, ConfigError> resolveConfig(const ConfigSources& sourc
       c.bind = "127.0.0.1";
       c.keys = {{"devkey", "secret"}};
       c.logLevel = "debug";
+      c.agentWebhooks.allowPrivateNetworks = true;  // a developer's receiver runs on localhost
     }
     if (sources.yamlText) applyYaml(c, *sources.yamlText);
     applyEnvironment(c, sources.env);

@@ -8,6 +8,8 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
+#include <vector>
+
 namespace convox::common {
 
 namespace asio = boost::asio;
@@ -19,7 +21,8 @@ namespace {
 
 struct Target {
   bool tls = false;
-  std::string host;
+  std::string host;       // as resolved: an IPv6 literal without its brackets
+  std::string hostField;  // as the Host header carries it
   std::string port;
   std::string path;
 };
@@ -38,7 +41,8 @@ std::optional<Target> parseTarget(const std::string& url, std::string& error) {
     error = "URL scheme must be http or https";
     return std::nullopt;
   }
-  t.host = parsed->host();
+  t.host = parsed->host_address();
+  t.hostField = parsed->encoded_host();
   t.port = parsed->has_port() ? std::string(parsed->port()) : (t.tls ? "443" : "80");
   t.path = parsed->encoded_target().empty() ? "/" : std::string(parsed->encoded_target());
   return t;
@@ -61,13 +65,14 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
  public:
   template <typename... StreamArgs>
   Exchange(asio::io_context& io, Target target, http::request<http::string_body> req, std::chrono::milliseconds timeout,
-           std::function<void(HttpClientResult)> done, StreamArgs&&... args)
+           std::function<void(HttpClientResult)> done, AddressFilter refuse, StreamArgs&&... args)
       : resolver_(io),
         stream_(io, std::forward<StreamArgs>(args)...),
         target_(std::move(target)),
         req_(std::move(req)),
         timeout_(timeout),
-        done_(std::move(done)) {
+        done_(std::move(done)),
+        refuse_(std::move(refuse)) {
     parser_.body_limit(1 << 20);
   }
 
@@ -90,7 +95,19 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
 
   auto& tcp() { return beast::get_lowest_layer(stream_); }
 
-  void connect(const tcp::resolver::results_type& endpoints) {
+  void connect(const tcp::resolver::results_type& resolved) {
+    std::vector<tcp::endpoint> endpoints;
+    std::string refusal;
+    for (const auto& entry : resolved) {
+      const auto reason = refuse_ ? refuse_(entry.endpoint().address()) : std::nullopt;
+      if (!reason) {
+        endpoints.push_back(entry.endpoint());
+      } else if (refusal.empty()) {
+        refusal = "refused: " + target_.host + " is " + entry.endpoint().address().to_string() + ", " + *reason;
+      }
+    }
+    if (endpoints.empty())
+      return finish({0, refusal.empty() ? "resolve: no addresses" : refusal, {}, !refusal.empty()});
     tcp().expires_after(timeout_);
     tcp().async_connect(endpoints, [self = this->shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
       if (ec) return self->fail("connect", ec);
@@ -129,6 +146,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   http::request<http::string_body> req_;
   std::chrono::milliseconds timeout_;
   std::function<void(HttpClientResult)> done_;
+  AddressFilter refuse_;
   beast::flat_buffer buffer_;
   http::response_parser<http::string_body> parser_;
 };
@@ -136,7 +154,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
 }  // namespace
 
 void httpPost(asio::io_context& io, const std::string& url, HttpHeaders headers, std::string body,
-              std::chrono::milliseconds timeout, std::function<void(HttpClientResult)> done) {
+              std::chrono::milliseconds timeout, std::function<void(HttpClientResult)> done, AddressFilter refuse) {
   std::string error;
   auto target = parseTarget(url, error);
   if (!target) {
@@ -144,7 +162,7 @@ void httpPost(asio::io_context& io, const std::string& url, HttpHeaders headers,
     return;
   }
   http::request<http::string_body> req{http::verb::post, target->path, 11};
-  req.set(http::field::host, target->host);
+  req.set(http::field::host, target->hostField);
   req.set(http::field::user_agent, "convox");
   for (auto& [name, value] : headers) req.set(name, value);
   req.body() = std::move(body);
@@ -152,10 +170,11 @@ void httpPost(asio::io_context& io, const std::string& url, HttpHeaders headers,
   req.keep_alive(false);
   if (target->tls) {
     std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(io, std::move(*target), std::move(req), timeout,
-                                                                     std::move(done), tlsContext())
+                                                                     std::move(done), std::move(refuse), tlsContext())
         ->start();
   } else {
-    std::make_shared<Exchange<beast::tcp_stream>>(io, std::move(*target), std::move(req), timeout, std::move(done))
+    std::make_shared<Exchange<beast::tcp_stream>>(io, std::move(*target), std::move(req), timeout, std::move(done),
+                                                  std::move(refuse))
         ->start();
   }
 }

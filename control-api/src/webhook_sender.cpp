@@ -1,5 +1,6 @@
 #include "control_api/webhook_sender.hpp"
 
+#include "common/address_policy.hpp"
 #include "common/http_client.hpp"
 #include "common/ids.hpp"
 #include "common/logging.hpp"
@@ -127,8 +128,17 @@ class WebhookSender::Impl {
                                 {"Convox-Event", d->record.event},
                                 {"Convox-Delivery", d->record.id},
                                 {"Convox-Signature", webhookSignature(d->secret, common::unixSeconds(), d->body)}};
-    common::httpPost(io_, d->record.url, std::move(headers), d->body, settings_.requestTimeout,
-                     [this, d](common::HttpClientResult result) { finished(d, std::move(result)); });
+    common::AddressFilter refuse;
+    if (!settings_.allowPrivateNetworks) {
+      refuse = [](const boost::asio::ip::address& a) -> std::optional<std::string> {
+        const auto kind = common::nonPublicAddressKind(a);
+        if (!kind) return std::nullopt;
+        return "a " + std::string(*kind) + " address (agent_webhooks.allow_private_networks is off)";
+      };
+    }
+    common::httpPost(
+        io_, d->record.url, std::move(headers), d->body, settings_.requestTimeout,
+        [this, d](common::HttpClientResult result) { finished(d, std::move(result)); }, std::move(refuse));
   }
 
   void finished(const std::shared_ptr<Delivery>& d, common::HttpClientResult result) {
@@ -146,7 +156,7 @@ class WebhookSender::Impl {
     } catch (const std::exception& e) {
       common::logger("webhooks")->error("cannot log webhook delivery {}: {}", record.id, e.what());
     }
-    if (ok || d->attempt >= settings_.maxAttempts) return;
+    if (ok || result.refused || d->attempt >= settings_.maxAttempts) return;
     auto timer =
         std::make_shared<asio::steady_timer>(io_, settings_.firstRetry * (1u << std::min(d->attempt - 1, 10u)));
     timer->async_wait([this, d, timer](const boost::system::error_code& ec) {

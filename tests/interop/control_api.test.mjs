@@ -403,3 +403,57 @@ for (const backend of backends) {
     });
   });
 }
+
+// Without --dev's allowance, agent webhooks may not reach the server's own
+// network: a team's URL pointing at loopback is refused once, not retried,
+// and the refusal is in the delivery log.
+describe('agent webhooks outside dev mode', () => {
+  test('targets on loopback are refused with the reason and never contacted', async () => {
+    let contacted = 0;
+    const receiver = http.createServer((req, res) => {
+      contacted++;
+      res.writeHead(204).end();
+    });
+    await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+    const port = receiver.address().port;
+    const server = await startServer({
+      args: ['--data-dir', mkdtempSync(path.join(tmpdir(), 'convox-ssrf-'))],
+      env: { CONVOX_AGENT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false' },
+    });
+    try {
+      const call = async (method, pathname, body) => {
+        const res = await fetch(server.httpUrl + pathname, {
+          method,
+          headers: { 'x-api-key': DEV_KEY, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return { status: res.status, json: await res.json() };
+      };
+      const hooks = [`http://127.0.0.1:${port}/hook`, `http://localhost:${port}/hook`, `http://[::ffff:127.0.0.1]:${port}/hook`]
+        .map((url) => ({ url, secret: 's3cret', events: ['call.started'] }));
+      assert.equal((await call('POST', '/v1/agents', { id: 'ssrf', name: 'SSRF', webhooks: hooks })).status, 201);
+      const c = (await call('POST', '/v1/calls', { agent_id: 'ssrf' })).json;
+      await call('POST', `/v1/conversations/${c.conversation_id}/status`, { status: 'in_progress' });
+      let log = [];
+      const deadline = Date.now() + 10000;
+      while (log.length < 3 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        log = (await call('GET', `/v1/conversations/${c.conversation_id}/webhook-deliveries`)).json.deliveries;
+      }
+      assert.equal(log.length, 3, JSON.stringify(log));
+      for (const d of log) {
+        assert.equal(d.delivered, false);
+        assert.equal(d.attempt, 1);
+        assert.equal(d.status_code, null);
+        assert.match(d.error, /^refused: .* loopback address/, d.error);
+      }
+      // A retry would come after 0.5 s; none does, and nothing reached the receiver.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal((await call('GET', `/v1/conversations/${c.conversation_id}/webhook-deliveries`)).json.deliveries.length, 3);
+      assert.equal(contacted, 0);
+    } finally {
+      await server.stop();
+      receiver.close();
+    }
+  });
+});

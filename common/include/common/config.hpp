@@ -41,6 +41,13 @@ struct AgentSettings {
   uint32_t queueTimeoutMillis = 60000;        // a job with no matching worker waits this long for one
 };
 
+// Webhook targets API users put in agent configurations.
+struct AgentWebhookSettings {
+  // Off: deliveries to loopback, private, link-local and other non-public
+  // addresses are refused. On by default only with --dev.
+  bool allowPrivateNetworks = false;
+};
+
 struct ServerConfig {
   bool dev = false;
   std::string bind = "0.0.0.0";
@@ -61,6 +68,7 @@ struct ServerConfig {
   SignalSettings signal;
   WebhookSettings webhook;
   AgentSettings agents;
+  AgentWebhookSettings agentWebhooks;
 };
 
 // Flag values; unset means "not given on the command line".

@@ -3,9 +3,11 @@
 // A small asynchronous HTTP(S) client for outgoing requests (webhooks).
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,13 +18,20 @@ struct HttpClientResult {
   unsigned status = 0;  // 0 if no response was received
   std::string error;    // why there was no response
   std::string body;
+  bool refused = false;  // every address was refused by the AddressFilter: retrying will not help
 };
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
+// Decides whether a resolved address may be connected to: nullopt allows it,
+// a reason refuses it. It is applied to the addresses the connect then uses,
+// so a name cannot be re-pointed between the check and the connection.
+using AddressFilter = std::function<std::optional<std::string>(const boost::asio::ip::address&)>;
+
 // POSTs `body` to `url` (http:// or https://, certificate verified against
-// the system's CAs). `done` runs on `io`'s thread.
+// the system's CAs). `done` runs on `io`'s thread. With `refuse`, addresses
+// it objects to are skipped; if none is left the request fails with the reason.
 void httpPost(boost::asio::io_context& io, const std::string& url, HttpHeaders headers, std::string body,
-              std::chrono::milliseconds timeout, std::function<void(HttpClientResult)> done);
+              std::chrono::milliseconds timeout, std::function<void(HttpClientResult)> done, AddressFilter refuse = {});
 
 }  // namespace convox::common

@@ -18,6 +18,10 @@ struct WebhookDeliverySettings {
   uint32_t maxAttempts = 5;
   std::chrono::milliseconds firstRetry{500};  // doubles after each failure
   std::chrono::milliseconds requestTimeout{5000};
+  // Off: targets that resolve to loopback, private or link-local addresses
+  // are refused (logged as such, not retried), so a team cannot make the
+  // server call its own network.
+  bool allowPrivateNetworks = false;
 };
 
 class WebhookSender {

@@ -171,3 +171,23 @@ TEST(Config, DatabaseUrlMustBePostgres) {
   s.env = env({{"CONVOX_DATABASE_URL", "mysql://x/y"}});
   EXPECT_NE(error(s).find("postgres://"), std::string::npos);
 }
+
+TEST(Config, AgentWebhooksReachPrivateNetworksOnlyInDevOrWhenAllowed) {
+  ConfigSources production;
+  production.flags.keys = std::string("k: s");
+  EXPECT_FALSE(ok(production).agentWebhooks.allowPrivateNetworks);
+
+  ConfigSources dev;
+  dev.flags.dev = true;
+  EXPECT_TRUE(ok(dev).agentWebhooks.allowPrivateNetworks);
+  dev.env = env({{"CONVOX_AGENT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "false"}});
+  EXPECT_FALSE(ok(dev).agentWebhooks.allowPrivateNetworks);
+
+  production.yamlText = "agent_webhooks:\n  allow_private_networks: true\n";
+  EXPECT_TRUE(ok(production).agentWebhooks.allowPrivateNetworks);
+
+  ConfigSources bad;
+  bad.flags.dev = true;
+  bad.env = env({{"CONVOX_AGENT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "maybe"}});
+  EXPECT_NE(error(bad).find("CONVOX_AGENT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS"), std::string::npos);
+}
