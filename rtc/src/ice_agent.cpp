@@ -122,6 +122,18 @@ std::vector<std::string> IceAgent::localCandidates() const {
   return out;
 }
 
+bool IceAgent::restart() {
+  if (!agent_ || !nice_agent_restart_stream(agent_, streamId_)) return false;
+  gchar* ufrag = nullptr;
+  gchar* pwd = nullptr;
+  nice_agent_get_local_credentials(agent_, streamId_, &ufrag, &pwd);
+  localUfrag_ = ufrag ? ufrag : "";
+  localPassword_ = pwd ? pwd : "";
+  g_free(ufrag);
+  g_free(pwd);
+  return true;
+}
+
 bool IceAgent::setRemoteCredentials(const std::string& ufrag, const std::string& password) {
   return agent_ && nice_agent_set_remote_credentials(agent_, streamId_, ufrag.c_str(), password.c_str());
 }

@@ -72,6 +72,34 @@ bool WebRtcTransport::setRemoteParameters(const RemoteTransportParameters& remot
   return true;
 }
 
+bool WebRtcTransport::restartIce(const std::string& remoteUfrag, const std::string& remotePassword,
+                                 std::string& error) {
+  return restartLocalIce(error) && setRemoteIceCredentials(remoteUfrag, remotePassword, error);
+}
+
+bool WebRtcTransport::restartLocalIce(std::string& error) {
+  if (!remote_) {
+    error = "ICE restart before the first negotiation";
+    return false;
+  }
+  if (!ice_.restart()) {
+    error = "ICE restart failed";
+    return false;
+  }
+  return true;
+}
+
+bool WebRtcTransport::setRemoteIceCredentials(const std::string& ufrag, const std::string& password,
+                                              std::string& error) {
+  if (!remote_ || !ice_.setRemoteCredentials(ufrag, password)) {
+    error = "cannot set the remote ICE credentials";
+    return false;
+  }
+  remote_->iceUfrag = ufrag;
+  remote_->icePassword = password;
+  return true;
+}
+
 void WebRtcTransport::startDtlsIfReady() {
   if (!remote_ || dtls_.state() != DtlsState::New) return;
   // A DTLS server just waits for the ClientHello, so it can start at once;

@@ -61,6 +61,11 @@ class IceAgent {
   std::vector<std::string> localCandidates() const;
 
   bool setRemoteCredentials(const std::string& ufrag, const std::string& password);
+  // ICE restart (RFC 8445 §9): new local credentials, remote candidates and
+  // checks forgotten; local candidates stay. The selected pair keeps carrying
+  // media until the new checks pick one. Then set the new remote credentials
+  // and candidates; a controlling agent checks again.
+  bool restart();
   // A remote "candidate:..." (with or without "a="); false if unusable (an
   // mDNS name, for one: a lite agent learns that peer from its checks).
   bool addRemoteCandidate(const std::string& candidate);

@@ -88,6 +88,16 @@ class WebRtcTransport final : IceAgentListener, DtlsTransportListener, SctpTrans
   std::vector<std::string> localCandidates() const { return ice_.localCandidates(); }
 
   bool setRemoteParameters(const RemoteTransportParameters& remote, std::string& error);
+  // The peer restarted ICE (its offer or answer has new credentials): new
+  // local credentials too (read them after this for the answer), the new
+  // remote ones set. DTLS and SRTP carry on over whichever pair wins.
+  bool restartIce(const std::string& remoteUfrag, const std::string& remotePassword, std::string& error);
+  // Our own restart, as an offerer: new local credentials to offer; the
+  // answer's credentials then go to restartIce's counterpart below.
+  bool restartLocalIce(std::string& error);
+  bool setRemoteIceCredentials(const std::string& ufrag, const std::string& password, std::string& error);
+  // The remote credentials in use, empty before setRemoteParameters.
+  std::string remoteIceUfrag() const { return remote_ ? remote_->iceUfrag : std::string(); }
   bool addRemoteCandidate(const std::string& candidate) { return ice_.addRemoteCandidate(candidate); }
   void remoteGatheringDone() { ice_.remoteGatheringDone(); }
 

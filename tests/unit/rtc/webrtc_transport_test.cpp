@@ -127,6 +127,50 @@ TEST_P(TransportPair, SrtpMediaFlowsBothWays) {
   EXPECT_EQ(server_.counters().srtpFailures, 0u);
 }
 
+// What a LiveKit client does when it resumes: its next offer carries new ICE
+// credentials, the server restarts ICE, answers with new ones of its own, and
+// the same DTLS/SRTP session carries media over the re-checked pair.
+TEST_P(TransportPair, IceRestartKeepsTheSessionAndMediaFlows) {
+  connect();
+  const auto serverUfrag = server_.localIceUfrag();
+  const auto clientUfrag = client_.localIceUfrag();
+  std::string error;
+  ASSERT_TRUE(client_.restartLocalIce(error)) << error;  // the client's new offer
+  ASSERT_NE(client_.localIceUfrag(), clientUfrag);
+  ASSERT_TRUE(server_.restartIce(client_.localIceUfrag(), client_.localIcePassword(), error)) << error;
+  ASSERT_NE(server_.localIceUfrag(), serverUfrag);
+  EXPECT_EQ(server_.remoteIceUfrag(), client_.localIceUfrag());
+  ASSERT_TRUE(client_.setRemoteIceCredentials(server_.localIceUfrag(), server_.localIcePassword(), error)) << error;
+  for (const auto& c : server_.localCandidates()) client_.addRemoteCandidate(c);
+  client_.remoteGatheringDone();
+
+  // Media sent after the restart arrives, and the transports stayed up.
+  size_t sent = 0;
+  ASSERT_TRUE(loop_.runUntil(
+      [&] {
+        auto p = rtpPacket(static_cast<uint16_t>(100 + sent), 0x3333);
+        const size_t len = p.size();
+        p.resize(len + kSrtpMaxTrailer);
+        if (client_.sendRtp(p, len)) ++sent;
+        return serverPeer_.rtp.size() >= 5;
+      },
+      10s));
+  EXPECT_EQ(serverPeer_.state, TransportState::Connected) << serverPeer_.reason;
+  EXPECT_EQ(clientPeer_.state, TransportState::Connected) << clientPeer_.reason;
+  EXPECT_EQ(server_.counters().srtpFailures, 0u);
+  // Running on a while longer, consent checks under the new credentials keep it up.
+  loop_.runUntil([] { return false; }, 2s);
+  EXPECT_EQ(serverPeer_.state, TransportState::Connected) << serverPeer_.reason;
+  EXPECT_EQ(clientPeer_.state, TransportState::Connected) << clientPeer_.reason;
+}
+
+TEST_P(TransportPair, IceRestartBeforeNegotiationIsRefused) {
+  std::string error;
+  ASSERT_TRUE(server_.start(error)) << error;
+  EXPECT_FALSE(server_.restartIce("ufrag", "passwordpasswordpassword", error));
+  EXPECT_NE(error.find("before the first negotiation"), std::string::npos) << error;
+}
+
 TEST_P(TransportPair, DataChannelsOpenAndCarryMessages) {
   connect();
   std::optional<uint16_t> id;
