@@ -119,6 +119,7 @@ void applyYaml(ServerConfig& c, const std::string& text) {
     readScalar(signal, "ping_interval", c.signal.pingIntervalSeconds, where + " signal");
     readScalar(signal, "ping_timeout", c.signal.pingTimeoutSeconds, where + " signal");
     readScalar(signal, "max_message_bytes", c.signal.maxMessageBytes, where + " signal");
+    readScalar(signal, "resume_window", c.signal.resumeWindowSeconds, where + " signal");
   }
   if (const auto webhook = root["webhook"]) {
     readScalar(webhook, "api_key", c.webhook.apiKey, where + " webhook");

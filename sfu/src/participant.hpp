@@ -45,6 +45,8 @@ class Participant {
   const livekit::TrackInfo* findTrack(std::string_view sid) const;
   // Sends a leave with `reason`, then closes the signal connection.
   void disconnect(livekit::DisconnectReason reason, livekit::LeaveRequest::Action action);
+  // The signal session serving this participant (null once it left).
+  const std::shared_ptr<SignalSink>& sink() const { return sink_; }
   // Forgets the sink (the connection is gone).
   void detach() {
     sink_.reset();

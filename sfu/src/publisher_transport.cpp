@@ -190,7 +190,7 @@ void PublisherTransport::handleOffer(const std::string& sdp, uint32_t id) {
   offer_ = std::move(*parsed);
   pendingAnswerId_ = id;
   reconcileTracks();
-  if (transport_) return answerIfReady();  // a renegotiation on the same transport
+  if (transport_) return renegotiate();
 
   const rtc::MediaSection* first = nullptr;
   bool wantsData = false;
@@ -217,6 +217,31 @@ void PublisherTransport::handleOffer(const std::string& sdp, uint32_t id) {
   for (const auto& m : offer_.media) {
     for (const auto& c : m.candidates) transport_->addRemoteCandidate(rtc::writeIceCandidate(c));
   }
+}
+
+// An offer on the live transport. New ICE credentials in it mean the client
+// restarted ICE (it does on resume, or when its network changed): restart
+// ours so the answer carries new credentials, and take its candidates again.
+void PublisherTransport::renegotiate() {
+  const rtc::MediaSection* first = nullptr;
+  for (const auto& m : offer_.media) {
+    if (!m.isRejected()) {
+      first = &m;
+      break;
+    }
+  }
+  if (first) {
+    const auto remote = rtc::effectiveTransport(offer_, *first);
+    if (!remote.iceUfrag.empty() && remote.iceUfrag != transport_->remoteIceUfrag()) {
+      std::string error;
+      if (!transport_->restartIce(remote.iceUfrag, remote.icePwd, error)) return callbacks_.failed(error);
+      common::logger("media")->debug("publisher ICE restart");
+      for (const auto& m : offer_.media) {
+        for (const auto& c : m.candidates) transport_->addRemoteCandidate(rtc::writeIceCandidate(c));
+      }
+    }
+  }
+  answerIfReady();
 }
 
 void PublisherTransport::addRemoteCandidate(const std::string& candidate) {

@@ -83,6 +83,7 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
 
   std::string buildAnswer() const;
   void answerIfReady();
+  void renegotiate();
 
   MediaWorker& worker_;
   std::shared_ptr<MediaRoom> room_;

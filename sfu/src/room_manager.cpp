@@ -257,6 +257,15 @@ void RoomManager::leave(const std::shared_ptr<Participant>& participant, livekit
   removeFromRoom(*room, participant, reason);
 }
 
+std::shared_ptr<SignalSink> RoomManager::sessionFor(const std::string& name, const std::string& identity,
+                                                    const std::string& sid) const {
+  const Room* room = findRoom(name);
+  if (!room) return nullptr;
+  const auto participant = room->findByIdentity(identity);
+  if (!participant || participant->sid() != sid) return nullptr;
+  return participant->sink();
+}
+
 void RoomManager::removeFromRoom(Room& room, const std::shared_ptr<Participant>& p, livekit::DisconnectReason reason) {
   room.remove(*p);
   p->update([&](livekit::ParticipantInfo& info) {

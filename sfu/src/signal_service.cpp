@@ -64,7 +64,11 @@ SignalService::Admission SignalService::authorise(const common::HttpRequest& req
   auto grants = common::verifyAccessToken(token, secrets_, common::unixSeconds());
   if (!grants) return {std::nullopt, 401, grants.error().message};
   if (auto denied = common::checkRoomJoin(*grants); !denied.empty()) return {std::nullopt, 401, denied};
-  if (auto refused = rooms_.admit(*grants)) return {std::nullopt, refused->httpStatus, refused->message};
+  // A resume is a participant already in the room: room limits were checked when it joined.
+  const bool resuming = truthy(common::queryParameter(req, "reconnect"));
+  if (auto refused = resuming ? std::nullopt : rooms_.admit(*grants)) {
+    return {std::nullopt, refused->httpStatus, refused->message};
+  }
   return {std::move(*grants), 200, {}};
 }
 
@@ -77,6 +81,14 @@ common::UpgradeDecision SignalService::onUpgrade(const common::HttpRequest& req)
   }
   JoinParameters join;
   join.resume = truthy(common::queryParameter(req, "reconnect"));
+  if (join.resume) {
+    // The same participant coming back on a new socket: its session, if it
+    // is still waiting, takes the socket over.
+    const auto sid = common::queryParameter(req, "sid").value_or("");
+    auto session = std::dynamic_pointer_cast<SignalSession>(
+        rooms_.sessionFor(admission.grants->video->room, admission.grants->identity, sid));
+    if (session && session->resumable(sid)) return {std::nullopt, session};
+  }
   const auto autoSubscribe = common::queryParameter(req, "auto_subscribe");
   join.autoSubscribe = !autoSubscribe || truthy(autoSubscribe);
   auto session = std::make_shared<SignalSession>(io_, rooms_, *media_, std::move(*admission.grants), options_, join,

@@ -7,6 +7,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 
+#include <utility>
+
 namespace convox::sfu {
 
 namespace {
@@ -23,19 +25,31 @@ SignalSession::SignalSession(boost::asio::io_context& io, RoomManager& rooms, Me
       connections_(connections),
       grants_(std::move(grants)),
       join_(join),
-      pingTimeout_(io) {}
+      pingTimeout_(io),
+      resumeTimer_(io) {}
+
+namespace {
+// Messages held for a suspended session; more means it missed too much to
+// resume cleanly, and it leaves instead (the client then rejoins).
+constexpr size_t kMaxHeldMessages = 1024;
+}  // namespace
+
+bool SignalSession::resumable(const std::string& sid) const {
+  return suspended_ && participant_ && participant_->sid() == sid;
+}
 
 void SignalSession::onOpen(std::shared_ptr<common::WebSocketConnection> connection) {
+  if (suspended_) return resume(std::move(connection));
   connection_ = std::move(connection);
   connections_.Increment();
   if (join_.resume) {
-    // We do not keep sessions for resumption: a leave asking for a full
-    // reconnect makes the SDK rejoin from scratch.
+    // Nothing to resume (the participant left, or the window closed): a
+    // leave asking for a full reconnect makes the SDK rejoin from scratch.
     livekit::SignalResponse leave;
     leave.mutable_leave()->set_reason(livekit::STATE_MISMATCH);
     leave.mutable_leave()->set_action(livekit::LeaveRequest::RECONNECT);
     send(leave);
-    close(common::close_code::kNormal, "resume is not supported; rejoin");
+    close(common::close_code::kNormal, "nothing to resume; rejoin");
     return;
   }
   auto joined = rooms_.join(grants_, shared_from_this());
@@ -72,7 +86,9 @@ void SignalSession::sendJoinResponse(const RoomManager::Joined& joined) {
   // Until the server offers a subscriber connection, the client's publisher
   // connection is the primary one (and carries data both ways).
   join.set_subscriber_primary(false);
-  join.mutable_client_configuration()->set_resume_connection(livekit::DISABLED);
+  if (options_.signal.resumeWindowSeconds == 0) {
+    join.mutable_client_configuration()->set_resume_connection(livekit::DISABLED);
+  }
   join.set_ping_interval(options_.signal.pingIntervalSeconds);
   join.set_ping_timeout(options_.signal.pingTimeoutSeconds);
   auto& info = *join.mutable_server_info();
@@ -93,7 +109,8 @@ void SignalSession::armPingTimeout() {
     common::logger("signal")->info("participant {}: no message for {} s, closing", self->grants_.identity,
                                    self->options_.signal.pingTimeoutSeconds);
     self->leaveReason_ = livekit::CONNECTION_TIMEOUT;
-    self->close(common::close_code::kPolicyViolation, "ping timeout");
+    // Not close(): a client that went quiet may come back and resume.
+    if (self->connection_) self->connection_->close(common::close_code::kPolicyViolation, "ping timeout");
   });
 }
 
@@ -203,6 +220,8 @@ void SignalSession::createPublisher() {
   callbacks.failed = [toSignal](std::string reason) {
     toSignal([reason = std::move(reason)](SignalSession& self) {
       if (!self.participant_) return;
+      // Gone on both paths: there is nothing left to resume.
+      if (self.suspended_) self.endSoon();
       common::logger("media")->warn("participant {} ({}): publisher transport: {}", self.participant_->identity(),
                                     self.participant_->sid(), reason);
     });
@@ -249,6 +268,8 @@ void SignalSession::createSubscriber() {
   callbacks.failed = [toSignal](std::string reason) {
     toSignal([reason = std::move(reason)](SignalSession& self) {
       if (!self.participant_) return;
+      // Gone on both paths: there is nothing left to resume.
+      if (self.suspended_) self.endSoon();
       common::logger("media")->warn("participant {} ({}): subscriber transport: {}", self.participant_->identity(),
                                     self.participant_->sid(), reason);
     });
@@ -372,6 +393,50 @@ void SignalSession::onTrickle(const livekit::SignalRequest& req) {
 
 void SignalSession::onClose(uint16_t code, std::string_view reason) {
   pingTimeout_.cancel();
+  connections_.Decrement();
+  connection_.reset();
+  if (!participant_) return;
+  common::logger("signal")->debug("participant {} ({}): signal closed ({} {})", participant_->identity(),
+                                  participant_->sid(), code, reason);
+  if (!endOnClose_ && options_.signal.resumeWindowSeconds > 0 && rooms_.inRoom(participant_)) return suspend();
+  end();
+}
+
+void SignalSession::suspend() {
+  suspended_ = true;
+  resumeTimer_.expires_after(std::chrono::seconds(options_.signal.resumeWindowSeconds));
+  resumeTimer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || !self->suspended_) return;
+    common::logger("signal")->info("participant {}: not back within {} s, leaving", self->grants_.identity,
+                                   self->options_.signal.resumeWindowSeconds);
+    self->end();
+  });
+}
+
+void SignalSession::resume(std::shared_ptr<common::WebSocketConnection> connection) {
+  suspended_ = false;
+  resumeTimer_.cancel();
+  connection_ = std::move(connection);
+  connections_.Increment();
+  common::logger("signal")->info("participant {} ({}): resumed", participant_->identity(), participant_->sid());
+  livekit::SignalResponse msg;
+  auto& reconnect = *msg.mutable_reconnect();
+  auto& info = *reconnect.mutable_server_info();
+  info.set_edition(livekit::ServerInfo::Standard);
+  info.set_version(options_.serverVersion);
+  info.set_protocol(kProtocolVersion);
+  info.set_node_id(options_.nodeId);
+  send(msg);
+  for (const auto& bytes : std::exchange(held_, {})) connection_->sendBinary(bytes);
+  armPingTimeout();
+}
+
+// The participant is done: transports closed on their thread, the room told.
+void SignalSession::end() {
+  suspended_ = false;
+  resumeTimer_.cancel();
+  held_.clear();
   if (publisher_) {
     // The transport lives and dies on its media thread.
     media_->loop().post([p = std::move(publisher_)] { p->close(); });
@@ -379,22 +444,30 @@ void SignalSession::onClose(uint16_t code, std::string_view reason) {
   if (subscriber_) media_->loop().post([s = std::move(subscriber_)] { s->close(); });
   // The room's media state is released on its own thread.
   if (mediaRoom_) media_->loop().post([m = std::move(mediaRoom_)] {});
-  connections_.Decrement();
-  if (participant_) {
-    common::logger("signal")->debug("participant {} ({}): signal closed ({} {})", participant_->identity(),
-                                    participant_->sid(), code, reason);
-    rooms_.leave(participant_, leaveReason_);
-  }
+  if (participant_) rooms_.leave(participant_, leaveReason_);
   participant_.reset();
-  connection_.reset();
 }
 
 void SignalSession::send(const livekit::SignalResponse& message) {
-  if (connection_) connection_->sendBinary(encodeSignalResponse(message));
+  if (connection_) return connection_->sendBinary(encodeSignalResponse(message));
+  if (!suspended_) return;
+  if (held_.size() < kMaxHeldMessages) return held_.push_back(encodeSignalResponse(message));
+  common::logger("signal")->info("participant {}: too much missed while disconnected, leaving", grants_.identity);
+  endSoon();
+}
+
+// Ends outside the caller, which may be the room walking its participants.
+void SignalSession::endSoon() {
+  suspended_ = false;
+  held_.clear();
+  boost::asio::post(io_, [self = shared_from_this()] { self->end(); });
 }
 
 void SignalSession::close(uint16_t code, std::string reason) {
-  if (connection_) connection_->close(code, std::move(reason));
+  endOnClose_ = true;
+  if (connection_) return connection_->close(code, std::move(reason));
+  // Closed (removed, say) while suspended: there is no socket to wait for.
+  if (suspended_) endSoon();
 }
 
 }  // namespace convox::sfu

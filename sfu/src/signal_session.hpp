@@ -19,13 +19,21 @@ struct JoinParameters {
   bool autoSubscribe = true;  // auto_subscribe (default on)
 };
 
-// One client's /rtc WebSocket: joins on open, answers requests, leaves on close.
+// One participant's signalling: joins on the first WebSocket's open, answers
+// requests, and leaves when the client leaves or is removed. When the socket
+// just drops, the participant and its transports stay for the resume window
+// (signal.resume_window): messages meant for it are held, and a reconnect
+// (`reconnect=1&sid=...`) attaches the new socket, gets a ReconnectResponse
+// and the held messages, and goes on where it was. After the window it leaves.
 class SignalSession final : public common::WebSocketHandler,
                             public SignalSink,
                             public std::enable_shared_from_this<SignalSession> {
  public:
   SignalSession(boost::asio::io_context& io, RoomManager& rooms, MediaWorkerPool& media, common::ClaimGrants grants,
                 const SignalServiceOptions& options, JoinParameters join, prometheus::Gauge& connections);
+
+  // Whether a reconnect for participant `sid` can attach to this session now.
+  bool resumable(const std::string& sid) const;
 
   // WebSocketHandler
   void onOpen(std::shared_ptr<common::WebSocketConnection> connection) override;
@@ -58,6 +66,10 @@ class SignalSession final : public common::WebSocketHandler,
   void onMute(const livekit::SignalRequest& req);
   void onSubscription(const livekit::SignalRequest& req);
   void onTrackSetting(const livekit::SignalRequest& req);
+  void resume(std::shared_ptr<common::WebSocketConnection> connection);
+  void suspend();
+  void end();
+  void endSoon();
   void createPublisher();
   void createSubscriber();
   // Runs `fn` on the signalling thread if this session still exists then.
@@ -79,6 +91,10 @@ class SignalSession final : public common::WebSocketHandler,
   std::shared_ptr<PublisherTransport> publisher_;    // used on the media thread only
   std::shared_ptr<SubscriberTransport> subscriber_;  // used on the media thread only
   boost::asio::steady_timer pingTimeout_;
+  boost::asio::steady_timer resumeTimer_;
+  bool suspended_ = false;         // the socket dropped; waiting for a reconnect
+  bool endOnClose_ = false;        // the close was ours (leave, removal, bad input): no resume
+  std::vector<std::string> held_;  // encoded messages sent while suspended
   livekit::DisconnectReason leaveReason_ = livekit::SIGNAL_CLOSE;
   bool warnedMediaUnsupported_ = false;
 };

@@ -24,6 +24,9 @@ struct SignalSettings {
   int32_t pingIntervalSeconds = 5;
   int32_t pingTimeoutSeconds = 15;
   uint32_t maxMessageBytes = 1 << 20;  // larger WebSocket messages close the connection
+  // How long a participant whose signal socket dropped stays in its room,
+  // transports and all, for the client to resume; 0 turns resuming off.
+  uint32_t resumeWindowSeconds = 10;
 };
 
 struct WebhookSettings {

@@ -69,6 +69,11 @@ class RoomManager {
   };
   std::variant<Joined, AdmitError> join(const common::ClaimGrants& grants, std::shared_ptr<SignalSink> sink);
   void leave(const std::shared_ptr<Participant>& participant, livekit::DisconnectReason reason);
+  // A signal resume (`reconnect=1&sid=...`): the session of that participant
+  // if it is still in the room, else null.
+  std::shared_ptr<SignalSink> sessionFor(const std::string& room, const std::string& identity,
+                                         const std::string& sid) const;
+  bool inRoom(const std::shared_ptr<Participant>& participant) const { return roomOf(participant) != nullptr; }
   // A participant's own metadata/name/attributes request; false if not allowed.
   bool updateOwnMetadata(const std::shared_ptr<Participant>& participant,
                          const livekit::UpdateParticipantMetadata& request);

@@ -1,0 +1,76 @@
+// Signal resume with unmodified livekit-client 2.23.0 in headless Chromium:
+// the SDK's own fault injection drops alice's signal socket mid-call; the SDK
+// resumes (reconnect=1&sid=..., ICE restart on its publisher connection), and
+// the call goes on without anyone leaving or rejoining. Run inside
+// tests/interop/lib/netns.sh.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchChromium, media } from '../lib/browser.mjs';
+import { RoomServiceClient } from 'livekit-server-sdk';
+import { startServer, API_KEY, API_SECRET } from '../lib/server.mjs';
+import { startRoomPages, joinRoom, waitFor } from '../lib/room_page.mjs';
+
+let server;
+let pages;
+const browsers = {};
+
+before(async () => {
+  server = await startServer({ config: 'rtc:\n  interfaces: [10.77.0.1]\n' });
+  pages = await startRoomPages();
+  browsers.tone440 = await launchChromium(media('tone_440hz_3s.wav'));
+  browsers.tone1000 = await launchChromium(media('tone_1000hz_3s.wav'));
+});
+
+after(async () => {
+  for (const b of Object.values(browsers)) await b?.close();
+  pages?.close();
+  await server?.stop();
+});
+
+const join = (browser, room, identity) => joinRoom(browser, pages.url, server.wsUrl, room, identity);
+
+async function hears(p, from, wantHz) {
+  await waitFor(p.page, (who) => window.convox.remoteTrack(who, 'audio') !== null, from);
+  let last;
+  for (let i = 0; i < 10; i++) {
+    last = await p.page.evaluate((who) => window.convox.hear(who), from);
+    if (last && last.rms > 0.01 && Math.abs(last.hz - wantHz) < 25) return last;
+  }
+  assert.fail(`${p.identity} does not hear ${from} at ${wantHz} Hz: ${JSON.stringify(last)}`);
+}
+
+test('a dropped signal connection resumes: same participant, media keeps flowing, signalling works after', async () => {
+  const a = await join(browsers.tone440, 'resume-room', 'alice');
+  const b = await join(browsers.tone1000, 'resume-room', 'bob');
+  await a.page.evaluate(() => window.convox.publishMicrophone());
+  await hears(b, 'alice', 440);
+  const sid = await a.page.evaluate(() => window.convox.localSid());
+
+  await a.page.evaluate(() => window.convox.simulate('signal-reconnect'));
+  await waitFor(a.page, () => window.convox.events.includes('reconnected'), undefined, 20000);
+  const aliceEvents = await a.page.evaluate(() => window.convox.events);
+  assert.ok(aliceEvents.includes('signal-reconnecting'), JSON.stringify(aliceEvents));
+  // A resume, not a full reconnect: no 'reconnecting' (that is the rejoin path), the same sid.
+  assert.ok(!aliceEvents.includes('reconnecting'), JSON.stringify(aliceEvents));
+  assert.equal(await a.page.evaluate(() => window.convox.localSid()), sid);
+
+  // Bob never saw alice leave or come back, and still hears her.
+  await hears(b, 'alice', 440);
+  const bobEvents = await b.page.evaluate(() => window.convox.events);
+  assert.ok(!bobEvents.includes('left alice'), JSON.stringify(bobEvents));
+  assert.equal(bobEvents.filter((e) => e === 'joined alice').length, 0, JSON.stringify(bobEvents));
+
+  // Signalling works on the new socket: a new track (bob's, to alice) and
+  // alice's mute reach the other side; data still flows.
+  await b.page.evaluate(() => window.convox.publishMicrophone());
+  await hears(a, 'bob', 1000);
+  await a.page.evaluate(() => window.convox.setMicrophoneMuted(true));
+  await waitFor(b.page, () => window.convox.remoteMuted('alice', 'audio') === true);
+  await a.page.evaluate(() => window.convox.send('after resume', true));
+  await waitFor(b.page, () => window.convox.received.some((m) => m.text === 'after resume' && m.from === 'alice'));
+
+  // The server agrees: alice once, with the same sid.
+  const rooms = new RoomServiceClient(server.httpUrl, API_KEY, API_SECRET);
+  const listed = await rooms.listParticipants('resume-room');
+  assert.deepEqual(listed.map((p) => [p.identity, p.sid]).sort(), [['alice', sid], ['bob', listed.find((p) => p.identity === 'bob').sid]]);
+});
