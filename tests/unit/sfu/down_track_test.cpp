@@ -6,6 +6,8 @@
 #include "down_track.hpp"
 #include "forwarding/dynacast_quality.hpp"
 #include "forwarding/keyframe.hpp"
+#include "rtc/rtcp_feedback.hpp"
+#include "rtc/rtcp_packet.hpp"
 #include "up_track.hpp"
 
 #include <gtest/gtest.h>
@@ -179,6 +181,40 @@ TEST_F(SimulcastDownTrackTest, SwitchingUpWaitsForTheKeyFrameAndStaysContinuous)
   ASSERT_EQ(sink.sent.size(), lowPackets + 4);
   EXPECT_TRUE(sink.sent[lowPackets + 2].keyFrame);
   expectContinuous(sink.sent);
+}
+
+TEST_F(SimulcastDownTrackTest, RetransmissionsCarryTheRewrittenPictureIds) {
+  RecordingSink sink;
+  frame();
+  auto down = subscribe(sink);
+  down->applySettings({false, 0, 0, 0}, now);
+  frame(0b111, 0b001);
+  for (int i = 0; i < 20; ++i) frame();
+  down->applySettings({false, 2, 0, 0}, now);
+  frame(0b111, 0b100);
+  frame();
+  frame();
+  ASSERT_EQ(down->currentLayer(), 2);
+  const size_t count = sink.sent.size();
+  // The subscriber lost the last HIGH packet and one LOW packet before the switch.
+  const Sent lostHigh = sink.sent[count - 1];
+  const Sent lostLow = sink.sent[count - 6];
+  std::vector<uint8_t> nack(64);
+  const std::array<uint16_t, 2> lost = {lostLow.sequenceNumber, lostHigh.sequenceNumber};
+  const auto size = rtc::buildNack(0x1, 0xabcdef, lost, nack);
+  ASSERT_TRUE(size);
+  auto rtcp = rtc::RtcpPacketView::parse(std::span<uint8_t>(nack.data(), *size));
+  ASSERT_TRUE(rtcp);
+  auto view = rtc::NackView::parse(*rtcp);
+  ASSERT_TRUE(view);
+  down->onNack(*view, now);
+  // Only HIGH's packet is resent (LOW's numbering is gone since the switch),
+  // with the picture id the subscriber saw the first time.
+  ASSERT_EQ(sink.sent.size(), count + 1);
+  EXPECT_EQ(down->retransmissions(), 1u);
+  EXPECT_EQ(sink.sent.back().sequenceNumber, lostHigh.sequenceNumber);
+  EXPECT_EQ(sink.sent.back().pictureId, lostHigh.pictureId);
+  EXPECT_EQ(sink.sent.back().tl0PicIdx, lostHigh.tl0PicIdx);
 }
 
 TEST_F(SimulcastDownTrackTest, RenderedSizePicksTheLayerThatCoversIt) {
