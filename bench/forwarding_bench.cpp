@@ -6,6 +6,7 @@
 // Reported, not asserted.
 // Run: build/bench/convox_bench_forwarding
 #include "allocation_counter.hpp"
+#include "down_track.hpp"
 #include "forwarding/active_speakers.hpp"
 #include "forwarding/keyframe.hpp"
 #include "forwarding/nack_responder.hpp"
@@ -13,14 +14,17 @@
 #include "forwarding/rtp_munger.hpp"
 #include "forwarding/rtx_packet.hpp"
 #include "forwarding/simulcast_selector.hpp"
+#include "forwarding/vp8_munger.hpp"
 #include "rtc/rtcp_feedback.hpp"
 #include "rtc/rtp_packet.hpp"
+#include "up_track.hpp"
 
 #include <benchmark/benchmark.h>
 
 #include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <vector>
 
 namespace {
@@ -248,5 +252,113 @@ void BM_SimulcastDecision(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SimulcastDecision);
+
+// A 1100-byte VP8 packet of simulcast layer `layer` (Chrome's descriptor:
+// 15-bit picture id, TL0PICIDX, TID).
+std::vector<uint8_t> vp8Packet(uint8_t layer, bool key) {
+  std::vector<uint8_t> packet(1100 + 12, 0x55);
+  convox::rtc::RtpHeader h;
+  h.payloadType = 96;
+  h.ssrc = 0x1000 + layer;
+  if (!convox::rtc::buildRtpHeader(h, {}, packet)) std::abort();
+  const std::array<uint8_t, 16> head = {0x90, 0xE0, 0x81, 0x23, 0x45, 0x60, 0x50, 0x2d,
+                                        0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01};
+  std::copy(head.begin(), head.end(), packet.begin() + 12);
+  if (!key) packet[12 + 6] = 0x31;  // an inter frame tag
+  return packet;
+}
+
+// The per-subscriber building blocks of a simulcast VP8 packet: the layer
+// decision, sequence/timestamp munging, the header rewrite and the VP8
+// picture id / TL0PICIDX rewrite. One layer of three is forwarded, switching
+// every 3000 packets.
+void BM_SimulcastVp8Rewrite(benchmark::State& state) {
+  const std::array<SimulcastLayer, 3> layers = {{{0, 320, 180, 0}, {1, 640, 360, 0}, {2, 1280, 720, 0}}};
+  std::array<std::vector<uint8_t>, 3> packets = {vp8Packet(0, true), vp8Packet(1, true), vp8Packet(2, true)};
+  SimulcastSelector selector(layers);
+  RtpMunger munger(90000, 100, 5000);
+  Vp8Munger vp8;
+  std::array<uint16_t, 3> seq{};
+  uint32_t n = 0;
+  int64_t now = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    const auto layer = static_cast<uint8_t>(n % 3);
+    if (n % 3000 == 0) {
+      selector.requestQuality(static_cast<uint8_t>((n / 3000) % 3));
+      selector.update(0b111);
+    }
+    ++n;
+    auto view = *RtpPacketView::parse(packets[layer]);
+    view.setSequenceNumber(seq[layer]++);
+    const bool key = seq[layer] % 100 == 0;
+    const bool switched = selector.shouldSwitch(layer, key);
+    if (switched) munger.rebaseAtNextPacket();
+    if (!selector.shouldForward(layer)) continue;
+    const auto out = munger.forward(view.ssrc(), view.sequenceNumber(), seq[layer] * 3000u, now += 1000,
+                                    static_cast<uint32_t>(view.payloadSize()));
+    if (!out) continue;
+    view.setSsrc(0xCAFEBABE);
+    view.setSequenceNumber(out->sequenceNumber);
+    view.setTimestamp(out->timestamp);
+    if (const auto descriptor = parseVp8(view.payload())) vp8.rewrite(view.payload(), *descriptor, switched);
+    view.setSsrc(0x1000 + layer);
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_SimulcastVp8Rewrite);
+
+class DiscardingSink : public DownTrackSink {
+ public:
+  void sendRtp(std::span<uint8_t> buffer, size_t length) override {
+    benchmark::DoNotOptimize(buffer.data());
+    bytes += length;
+  }
+  void onUpTrackClosed(DownTrack&) override {}
+  uint64_t bytes = 0;
+};
+
+// The wired path for one incoming simulcast VP8 packet: UpTrack (liveness,
+// retransmission store, key frame check) fanning out to state.range(0)
+// DownTracks (selector, RtpMunger, copy into the scratch buffer, header and
+// VP8 descriptor rewrite), subscribers spread over the three qualities. Time
+// is per incoming packet; divide by the subscriber count for per copy.
+void BM_SimulcastVp8DownTracks(benchmark::State& state) {
+  UpTrackParameters params;
+  params.sid = "TR_bench";
+  params.kind = TrackKind::Video;
+  params.codec.name = "VP8";
+  params.codec.clockRate = 90000;
+  params.simulcast = true;
+  params.layers = {{0, 320, 180, 0}, {1, 640, 360, 0}, {2, 1280, 720, 0}};
+  auto up = std::make_shared<UpTrack>(params, [](uint32_t) {});
+  std::array<std::vector<uint8_t>, 3> packets = {vp8Packet(0, true), vp8Packet(1, true), vp8Packet(2, true)};
+  int64_t now = 1'000'000;
+  for (uint8_t q = 0; q < 3; ++q) {
+    auto view = *RtpPacketView::parse(packets[q]);
+    up->onRtp(view, q, now);
+  }
+  DiscardingSink sink;
+  std::vector<std::unique_ptr<DownTrack>> downs;
+  for (int64_t i = 0; i < state.range(0); ++i) {
+    downs.push_back(
+        std::make_unique<DownTrack>(up, sink, DownTrackParameters{0x5000u + static_cast<uint32_t>(i), 96, 90000, "0"}));
+    downs.back()->applySettings({false, static_cast<uint8_t>(i % 3), 0, 0}, now);
+  }
+  std::array<uint16_t, 3> seq{};
+  uint32_t n = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    const auto layer = static_cast<uint8_t>(n++ % 3);
+    auto& packet = packets[layer];
+    packet[12 + 6] = seq[layer] % 100 == 0 ? 0x50 : 0x31;  // a key frame every 100 packets
+    auto view = *RtpPacketView::parse(packet);
+    view.setSequenceNumber(seq[layer]++);
+    view.setTimestamp(seq[layer] * 3000u);
+    up->onRtp(view, layer, now += 300);
+  }
+  benchmark::DoNotOptimize(sink.bytes);
+}
+BENCHMARK(BM_SimulcastVp8DownTracks)->Arg(1)->Arg(10);
 
 }  // namespace

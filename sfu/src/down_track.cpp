@@ -1,5 +1,6 @@
 #include "down_track.hpp"
 
+#include "forwarding/dynacast_quality.hpp"
 #include "forwarding/rtx_packet.hpp"
 #include "rtc/srtp_session.hpp"
 #include "up_track.hpp"
@@ -17,7 +18,13 @@ thread_local std::array<uint8_t, 1500 + rtc::kSrtpMaxTrailer> scratch;
 }  // namespace
 
 DownTrack::DownTrack(std::shared_ptr<UpTrack> upTrack, DownTrackSink& sink, DownTrackParameters parameters)
-    : upTrack_(std::move(upTrack)), sink_(sink), parameters_(std::move(parameters)), munger_(parameters_.clockRate) {
+    : upTrack_(std::move(upTrack)),
+      sink_(sink),
+      parameters_(std::move(parameters)),
+      simulcast_(upTrack_->kind() == TrackKind::Video && upTrack_->parameters().simulcast),
+      vp8_(upTrack_->kind() == TrackKind::Video && upTrack_->videoCodec() == VideoCodec::Vp8),
+      selector_(upTrack_->parameters().layers),
+      munger_(parameters_.clockRate) {
   upTrack_->addDownTrack(this);
 }
 
@@ -30,27 +37,43 @@ void DownTrack::onUpTrackClosed() {
   sink_.onUpTrackClosed(*this);
 }
 
-int DownTrack::targetLayer(int64_t nowMicros) const {
-  if (!upTrack_->parameters().simulcast) return 0;
-  for (int layer = std::min(maxLayer_, kMaxLayers - 1); layer >= 0; --layer) {
-    if (upTrack_->layerLive(layer, nowMicros)) return layer;
-  }
-  // Nothing at or below the cap is live: take the lowest that is.
-  for (int layer = maxLayer_ + 1; layer < kMaxLayers; ++layer) {
-    if (upTrack_->layerLive(layer, nowMicros)) return layer;
-  }
-  return -1;
+void DownTrack::applySettings(const DownTrackSettings& settings, int64_t nowMicros) {
+  // Back from a pause: what passed meanwhile must not look like loss.
+  if (disabled_ && !settings.disabled) munger_.rebaseAtNextPacket();
+  disabled_ = settings.disabled;
+  selector_.setDisabled(settings.disabled);
+  selector_.requestQuality(settings.quality);
+  selector_.requestDimensions(settings.width, settings.height);
+  updateTarget(nowMicros);
+}
+
+void DownTrack::updateTarget(int64_t nowMicros) {
+  if (!simulcast_ || !attached_) return;
+  selector_.update(upTrack_->liveMask(nowMicros));
+  if (selector_.needsKeyframe()) upTrack_->requestKeyframe(selector_.target(), nowMicros);
+}
+
+int DownTrack::wantedQuality() const {
+  if (!attached_ || disabled_) return DynacastQuality::kNone;
+  const uint8_t desired = selector_.desired();
+  return desired == kNoLayer ? DynacastQuality::kNone : desired;
 }
 
 void DownTrack::forward(const rtc::RtpPacketView& packet, int layer, bool keyframe, int64_t nowMicros) {
   if (disabled_) return;
-  if (layer != currentLayer_) {
-    if (layer != targetLayer(nowMicros)) return;
-    const bool video = upTrack_->kind() == TrackKind::Video;
-    // Simulcast layers are separate encodings: a subscriber can only start
-    // on one at its key frame. A single stream just asks for one.
-    if (video && !keyframe) upTrack_->requestKeyframe(layer, nowMicros);
-    if (video && upTrack_->parameters().simulcast && !keyframe) return;
+  if (simulcast_) {
+    // Simulcast layers are separate encodings: the selector moves to the
+    // target only at the target's key frame (updateTarget asked for one).
+    const auto quality = static_cast<uint8_t>(layer);
+    if (selector_.shouldSwitch(quality, keyframe)) {
+      munger_.rebaseAtNextPacket();
+      vp8SourceSwitched_ = true;  // also when resuming the same layer after a pause
+    }
+    if (!selector_.shouldForward(quality)) return;
+    currentLayer_ = layer;
+  } else if (layer != currentLayer_) {
+    // A single stream: start at once and ask for a key frame to decode from.
+    if (upTrack_->kind() == TrackKind::Video && !keyframe) upTrack_->requestKeyframe(layer, nowMicros);
     currentLayer_ = layer;
   }
   const size_t size = packet.size();
@@ -65,7 +88,34 @@ void DownTrack::forward(const rtc::RtpPacketView& packet, int layer, bool keyfra
   copy->setPayloadType(parameters_.payloadType);
   copy->setSequenceNumber(out->sequenceNumber);
   copy->setTimestamp(out->timestamp);
+  if (vp8_) rewriteVp8(*copy, packet.ssrc());
   sink_.sendRtp(scratch, size);
+}
+
+void DownTrack::rewriteVp8(const rtc::RtpPacketView& copy, uint32_t sourceSsrc) {
+  // Each layer (and a restarted publisher) numbers its pictures on its own;
+  // the subscriber's decoder sees one stream whose numbering runs on.
+  if (sourceSsrc != lastSourceSsrc_) {
+    lastSourceSsrc_ = sourceSsrc;
+    vp8SourceSwitched_ = true;
+  }
+  const auto payload = copy.payload();
+  const auto descriptor = parseVp8(payload);
+  if (!descriptor) return;
+  vp8Munger_.rewrite(payload, *descriptor, vp8SourceSwitched_);
+  vp8SourceSwitched_ = false;
+}
+
+bool DownTrack::rewriteRetransmittedVp8(std::span<uint8_t> packet, uint32_t sourceSsrc) {
+  // The stored packet has the publisher's picture ids; the subscriber knows
+  // ours. Only the current source's offsets are known: a packet of an
+  // earlier layer is not resent (the decoder restarted at the switch's key
+  // frame and no longer needs it).
+  if (sourceSsrc != lastSourceSsrc_) return false;
+  auto view = rtc::RtpPacketView::parse(packet);
+  if (!view) return false;
+  if (const auto descriptor = parseVp8(view->payload())) vp8Munger_.rewrite(view->payload(), *descriptor, false);
+  return true;
 }
 
 void DownTrack::onNack(const rtc::NackView& nack, int64_t nowMicros) {
@@ -84,6 +134,7 @@ void DownTrack::onNack(const rtc::NackView& nack, int64_t nowMicros) {
     RetransmissionFields fields{parameters_.ssrc, parameters_.payloadType, wanted[i], entry->timestamp};
     auto size = buildRetransmission(*original, fields, std::span<uint8_t>(scratch.data(), 1500));
     if (!size) continue;
+    if (vp8_ && !rewriteRetransmittedVp8(std::span<uint8_t>(scratch.data(), *size), entry->ssrc)) continue;
     sink_.sendRtp(scratch, *size);
     ++retransmissions_;
   }

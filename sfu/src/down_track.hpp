@@ -8,6 +8,8 @@
 
 #include "forwarding/nack_responder.hpp"
 #include "forwarding/rtp_munger.hpp"
+#include "forwarding/simulcast_selector.hpp"
+#include "forwarding/vp8_munger.hpp"
 #include "rtc/rtcp_feedback.hpp"
 #include "rtc/rtcp_packet.hpp"
 #include "rtc/rtp_packet.hpp"
@@ -33,6 +35,15 @@ class DownTrackSink {
   virtual void onUpTrackClosed(DownTrack& downTrack) = 0;
 };
 
+// UpdateTrackSettings for one track: disabled forwards nothing; otherwise a
+// width/height (when non-zero) or else the quality picks the simulcast layer.
+struct DownTrackSettings {
+  bool disabled = false;
+  uint8_t quality = 2;  // LiveKit VideoQuality, LOW 0 .. HIGH 2, OFF 3
+  uint32_t width = 0;
+  uint32_t height = 0;
+};
+
 struct DownTrackParameters {
   uint32_t ssrc = 0;
   uint8_t payloadType = 0;
@@ -42,6 +53,8 @@ struct DownTrackParameters {
 
 class DownTrack {
  public:
+  // Call updateTarget() once created: a simulcast down-track forwards nothing
+  // before it has a target.
   DownTrack(std::shared_ptr<UpTrack> upTrack, DownTrackSink& sink, DownTrackParameters parameters);
   ~DownTrack();
   DownTrack(const DownTrack&) = delete;
@@ -62,24 +75,27 @@ class DownTrack {
   // Our Sender Report for this stream; nullopt before the first packet.
   std::optional<rtc::SenderInfo> senderInfo(int64_t nowMicros) const;
 
-  // UpdateTrackSettings: a disabled track forwards nothing; the quality
-  // caps the simulcast layer (0 LOW .. 2 HIGH).
   // The next packet starts a new segment: sequence numbers continue without
   // a gap (after a pause nothing was lost).
   void restartSegment() { munger_.rebaseAtNextPacket(); }
-  void setDisabled(bool disabled) {
-    // Back from a pause: what passed meanwhile must not look like loss.
-    if (disabled_ && !disabled) munger_.rebaseAtNextPacket();
-    disabled_ = disabled;
-  }
-  void setMaxLayer(int layer) { maxLayer_ = layer; }
+  void applySettings(const DownTrackSettings& settings, int64_t nowMicros);
+  // Re-targets the simulcast layer from the up-track's live layers and asks
+  // for the target's key frame while waiting for one. Called on settings
+  // changes and on the room's layer timer, never per packet.
+  void updateTarget(int64_t nowMicros);
+  // The highest layer this subscriber wants (for dynacast):
+  // DynacastQuality::kNone when disabled or detached.
+  int wantedQuality() const;
   int currentLayer() const { return currentLayer_; }
+  // Simulcast only: the layer the subscriber should get (kNoLayer: none).
+  uint8_t targetLayer() const { return selector_.target(); }
 
   uint64_t packetsSent() const { return munger_.packetsSent(); }
   uint64_t retransmissions() const { return retransmissions_; }
 
  private:
-  int targetLayer(int64_t nowMicros) const;
+  void rewriteVp8(const rtc::RtpPacketView& copy, uint32_t sourceSsrc);
+  bool rewriteRetransmittedVp8(std::span<uint8_t> packet, uint32_t sourceSsrc);
 
   // Passed by argument.
   std::shared_ptr<UpTrack> upTrack_;
@@ -87,8 +103,15 @@ class DownTrack {
   const DownTrackParameters parameters_;
   // Others.
   int currentLayer_ = -1;
-  int maxLayer_ = 2;
   bool disabled_ = false;
+  bool simulcast_ = false;
+  bool vp8_ = false;
+  // The next VP8 packet forwarded comes from a new source (first packet, a
+  // layer switch or a publisher restart): its picture ids are re-based.
+  bool vp8SourceSwitched_ = true;
+  uint32_t lastSourceSsrc_ = 0;
+  SimulcastSelector selector_;
+  Vp8Munger vp8Munger_;
   bool attached_ = true;
   RtpMunger munger_;
   NackResponder nacks_;

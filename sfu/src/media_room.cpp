@@ -3,6 +3,7 @@
 #include "media_worker.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 
 namespace convox::sfu {
@@ -10,6 +11,28 @@ namespace convox::sfu {
 namespace {
 constexpr size_t kMaxSpeakers = 256;  // audio publishers per room tracked for speaking
 constexpr std::chrono::milliseconds kSpeakerPollInterval{400};
+// How often simulcast down-tracks re-target their layer and dynacast looks
+// at what subscribers want: quick enough to follow a layer that stops or a
+// quality request, slow enough to stay off the packet path.
+constexpr std::chrono::milliseconds kLayerPollInterval{200};
+
+livekit::SubscribedQualityUpdate subscribedQualities(const UpTrack& track) {
+  livekit::SubscribedQualityUpdate update;
+  update.set_track_sid(track.sid());
+  auto* codec = update.add_subscribed_codecs();
+  // livekit-client matches this against the codec it publishes ("vp8").
+  std::string name = track.codec().name;
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  codec->set_codec(name);
+  for (int q = livekit::LOW; q <= livekit::HIGH; ++q) {
+    livekit::SubscribedQuality quality;
+    quality.set_quality(static_cast<livekit::VideoQuality>(q));
+    quality.set_enabled(q <= track.dynacastQuality());
+    *update.add_subscribed_qualities() = quality;
+    *codec->add_qualities() = quality;
+  }
+  return update;
+}
 
 }  // namespace
 
@@ -24,6 +47,10 @@ uint32_t MediaRoom::speakerKey(const std::string& participantSid) {
 
 void MediaRoom::add(const std::shared_ptr<UpTrack>& track) {
   tracks_[track->sid()] = track;
+  if (track->kind() == TrackKind::Video && track->parameters().simulcast && !pollingLayers_ && worker) {
+    pollingLayers_ = true;
+    armLayerPoll();
+  }
   if (track->kind() != TrackKind::Audio || track->parameters().audioLevelId == 0) return;
   const uint32_t key = speakerKey(track->parameters().publisherSid);
   if (key >= kMaxSpeakers) return;
@@ -69,6 +96,23 @@ void MediaRoom::pollSpeakers() {
     out.push_back(std::move(info));
   }
   if (!out.empty()) onSpeakersChanged(std::move(out));
+}
+
+void MediaRoom::armLayerPoll() {
+  worker->loop().addTimer(kLayerPollInterval, [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (!self) return;
+    self->pollLayers();
+    self->armLayerPoll();
+  });
+}
+
+void MediaRoom::pollLayers() {
+  const int64_t now = steadyMicros();
+  for (const auto& [sid, track] : tracks_) {
+    if (!track->updateLayers(now) || !onSubscribedQualities) continue;
+    onSubscribedQualities(track->parameters().publisherSid, subscribedQualities(*track));
+  }
 }
 
 }  // namespace convox::sfu

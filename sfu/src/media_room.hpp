@@ -8,6 +8,7 @@
 
 #include "forwarding/active_speakers.hpp"
 #include "proto/livekit_models.pb.h"
+#include "proto/livekit_rtc.pb.h"
 #include "up_track.hpp"
 
 #include <functional>
@@ -30,6 +31,9 @@ class MediaRoom : public std::enable_shared_from_this<MediaRoom> {
   // Speakers that started, changed level or stopped (LiveKit SpeakersChanged),
   // called on the media thread.
   std::function<void(std::vector<livekit::SpeakerInfo>)> onSpeakersChanged;
+  // Dynacast: the layers a publisher should send of one of its simulcast
+  // tracks changed (LiveKit SubscribedQualityUpdate), on the media thread.
+  std::function<void(std::string publisherSid, livekit::SubscribedQualityUpdate)> onSubscribedQualities;
 
   void add(const std::shared_ptr<UpTrack>& track);
   void remove(const std::string& sid);
@@ -41,6 +45,8 @@ class MediaRoom : public std::enable_shared_from_this<MediaRoom> {
  private:
   void armSpeakerPoll();
   void pollSpeakers();
+  void armLayerPoll();
+  void pollLayers();
   uint32_t speakerKey(const std::string& participantSid);
 
   std::map<std::string, std::shared_ptr<UpTrack>> tracks_;
@@ -49,6 +55,7 @@ class MediaRoom : public std::enable_shared_from_this<MediaRoom> {
   std::vector<SpeakerLevel> current_;
   std::vector<SpeakerLevel> changes_;
   bool polling_ = false;
+  bool pollingLayers_ = false;
 };
 
 }  // namespace convox::sfu

@@ -83,6 +83,7 @@ void PublisherTransport::publishSection(const rtc::MediaSection& offered, Publis
   params.codec = *codec;
   params.audioLevelId = extensionId(offered, kAudioLevelExtension);
   params.simulcast = offered.simulcast && offered.simulcast->send.size() > 1;
+  params.layers = request.layers;
   std::weak_ptr<PublisherTransport> weak = weak_from_this();
   auto track = std::make_shared<UpTrack>(std::move(params), [weak](uint32_t ssrc) {
     if (auto self = weak.lock()) self->sendKeyframeRequest(ssrc);

@@ -236,6 +236,12 @@ std::variant<RoomManager::Joined, AdmitError> RoomManager::join(const common::Cl
     joined.media->onSpeakersChanged = [this, name](std::vector<livekit::SpeakerInfo> speakers) {
       boost::asio::post(io_, [this, name, speakers = std::move(speakers)] { broadcastSpeakers(name, speakers); });
     };
+    joined.media->onSubscribedQualities = [this, name](std::string publisherSid,
+                                                       livekit::SubscribedQualityUpdate update) {
+      boost::asio::post(io_, [this, name, publisherSid = std::move(publisherSid), update = std::move(update)] {
+        sendSubscribedQualities(name, publisherSid, update);
+      });
+    };
   }
   for (const auto& other : room->participants()) {
     if (!other->hidden()) joined.others.push_back(other->info());
@@ -315,6 +321,18 @@ void RoomManager::broadcastSpeakers(const std::string& name, const std::vector<l
     *msg.mutable_speakers_changed()->add_speakers() = s;
   }
   if (msg.has_speakers_changed()) room->broadcast(msg);
+}
+
+void RoomManager::sendSubscribedQualities(const std::string& name, const std::string& publisherSid,
+                                          const livekit::SubscribedQualityUpdate& update) {
+  Room* room = findRoom(name);
+  if (!room) return;
+  for (const auto& p : room->participants()) {
+    if (p->sid() != publisherSid || !p->findTrack(update.track_sid())) continue;
+    livekit::SignalResponse msg;
+    *msg.mutable_subscribed_quality_update() = update;
+    p->send(msg);
+  }
 }
 
 void RoomManager::broadcastParticipant(Room& room, const Participant& subject) {

@@ -322,7 +322,9 @@ void SignalSession::onAddTrack(const livekit::SignalRequest& req) {
     if (f == livekit::TF_STEREO) request.stereo = true;
   }
   for (const auto& layer : add.layers()) {
-    if (layer.rid().empty() || layer.quality() > livekit::HIGH) continue;
+    if (layer.quality() > livekit::HIGH) continue;
+    request.layers.push_back({static_cast<uint8_t>(layer.quality()), layer.width(), layer.height(), layer.bitrate()});
+    if (layer.rid().empty()) continue;
     const auto quality = static_cast<size_t>(layer.quality());
     if (request.ridsByQuality.size() <= quality) request.ridsByQuality.resize(quality + 1);
     request.ridsByQuality[quality] = layer.rid();
@@ -357,15 +359,15 @@ void SignalSession::onSubscription(const livekit::SignalRequest& req) {
 void SignalSession::onTrackSetting(const livekit::SignalRequest& req) {
   if (!subscriber_) return;
   const auto& setting = req.track_setting();
-  // Quality caps the simulcast layer; requested dimensions are mapped to a
-  // layer by the forwarding once layer sizes are tracked (HIGH until then).
-  int maxLayer = 2;
-  if (setting.quality() <= livekit::HIGH) maxLayer = static_cast<int>(setting.quality());
-  if (setting.width() > 0 && setting.quality() == livekit::LOW) maxLayer = 2;
+  // The down-track's simulcast selector maps these to a layer: the size,
+  // when given, by the publisher's layer dimensions, else the quality.
+  DownTrackSettings settings;
+  settings.disabled = setting.disabled();
+  settings.quality = static_cast<uint8_t>(setting.quality() <= livekit::OFF ? setting.quality() : livekit::HIGH);
+  settings.width = setting.width();
+  settings.height = setting.height();
   for (const auto& sid : setting.track_sids()) {
-    media_->loop().post([s = subscriber_, sid, disabled = setting.disabled(), maxLayer] {
-      s->updateSettings(sid, disabled, maxLayer);
-    });
+    media_->loop().post([s = subscriber_, sid, settings] { s->updateSettings(sid, settings); });
   }
 }
 

@@ -55,6 +55,13 @@ void SubscriberTransport::subscribe(const SubscribeRequest& request) {
   params.clockRate = section.codec.clockRate;
   params.mid = section.mid;
   section.downTrack = std::make_unique<DownTrack>(up, *this, params);
+  // Settings may come before the subscription (livekit-client sends them as
+  // soon as it knows the publication).
+  if (auto it = settings_.find(request.trackSid); it != settings_.end()) {
+    section.downTrack->applySettings(it->second, steadyMicros());
+  } else {
+    section.downTrack->updateTarget(steadyMicros());
+  }
   sections_.push_back(std::move(section));
   negotiateSoon();
 }
@@ -70,11 +77,13 @@ void SubscriberTransport::unsubscribe(const std::string& trackSid) {
   if (changed) negotiateSoon();
 }
 
-void SubscriberTransport::updateSettings(const std::string& trackSid, bool disabled, int maxLayer) {
+void SubscriberTransport::updateSettings(const std::string& trackSid, const DownTrackSettings& settings) {
+  // Kept only for tracks live in the room (so a client cannot grow the map
+  // with made-up sids); dropped when the track goes.
+  if (closed_ || !room_->find(trackSid)) return;
+  settings_[trackSid] = settings;
   for (auto& s : sections_) {
-    if (!s.downTrack || s.trackSid != trackSid) continue;
-    s.downTrack->setDisabled(disabled);
-    s.downTrack->setMaxLayer(maxLayer);
+    if (s.downTrack && s.trackSid == trackSid) s.downTrack->applySettings(settings, steadyMicros());
   }
 }
 
@@ -86,6 +95,7 @@ void SubscriberTransport::onUpTrackClosed(DownTrack& downTrack) {
     if (!self || self->closed_) return;
     for (auto& s : self->sections_) {
       if (s.mid == mid && s.downTrack) {
+        self->settings_.erase(s.trackSid);
         s.downTrack.reset();
         self->negotiateSoon();
       }

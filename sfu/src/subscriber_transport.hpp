@@ -43,7 +43,7 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
   void subscribe(const SubscribeRequest& request);
   void unsubscribe(const std::string& trackSid);
   // UpdateTrackSettings.
-  void updateSettings(const std::string& trackSid, bool disabled, int maxLayer);
+  void updateSettings(const std::string& trackSid, const DownTrackSettings& settings);
 
   void handleAnswer(const std::string& sdp, uint32_t id);
   // A trickled candidate line ("candidate:...").
@@ -86,6 +86,7 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
   std::unique_ptr<rtc::WebRtcTransport> transport_;
   // Others.
   std::vector<Section> sections_;
+  std::map<std::string, DownTrackSettings> settings_;  // the last UpdateTrackSettings by track sid
   uint32_t nextMid_ = 0;
   uint32_t offerId_ = 0;
   bool gathered_ = false;

@@ -4,6 +4,7 @@
 // codec choice, RTCP feedback, header extensions and simulcast, in one
 // place (LiveKit: participant_sdp.go, config.go).
 
+#include "forwarding/simulcast_selector.hpp"
 #include "rtc/sdp.hpp"
 
 #include <optional>
@@ -22,6 +23,7 @@ struct PublishRequest {
   bool disableDtx = false;
   bool stereo = false;
   std::vector<std::string> ridsByQuality;  // index = LiveKit quality (0 LOW..2 HIGH); empty = q, h, f
+  std::vector<SimulcastLayer> layers;      // AddTrackRequest.layers: quality and size of each
 };
 
 inline constexpr const char* kMidExtension = "urn:ietf:params:rtp-hdrext:sdes:mid";

@@ -10,7 +10,6 @@ namespace convox::sfu {
 
 namespace {
 
-constexpr int64_t kLayerLiveMicros = 1'000'000;
 constexpr int64_t kKeyframeRequestIntervalMicros = 500'000;
 // ~2.5 s of 30 fps video at a few packets per frame: enough for NACKs that
 // arrive within a round trip or two.
@@ -23,6 +22,10 @@ UpTrack::UpTrack(UpTrackParameters parameters, KeyframeRequester keyframes)
   if (parameters_.kind != TrackKind::Video) return;
   if (boost::algorithm::iequals(parameters_.codec.name, "vp8")) videoCodec_ = VideoCodec::Vp8;
   if (boost::algorithm::iequals(parameters_.codec.name, "h264")) videoCodec_ = VideoCodec::H264;
+  if (parameters_.simulcast && parameters_.layers.empty()) {
+    // No layer list in the AddTrackRequest: LOW, MEDIUM, HIGH of unknown size.
+    for (uint8_t q = 0; q < kMaxLayers; ++q) parameters_.layers.push_back({q, 0, 0, 0});
+  }
   const int layers = parameters_.simulcast ? kMaxLayers : 1;
   for (int layer = 0; layer < layers; ++layer) {
     retransmission_[layer] = std::make_unique<RetransmissionBuffer>(kRetransmissionPackets);
@@ -34,7 +37,7 @@ UpTrack::~UpTrack() { close(); }
 void UpTrack::onRtp(rtc::RtpPacketView& packet, int layer, int64_t nowMicros) {
   if (closed_ || layer < 0 || layer >= kMaxLayers) return;
   layerSsrc_[layer] = packet.ssrc();
-  lastPacketMicros_[layer] = nowMicros;
+  liveness_.observe(static_cast<uint8_t>(layer), nowMicros);
   if (parameters_.audioLevelId != 0 && audioLevels_) {
     if (auto level = packet.audioLevel(parameters_.audioLevelId)) {
       audioLevels_(level->level, level->voiceActivity, nowMicros);
@@ -57,8 +60,17 @@ void UpTrack::requestKeyframe(int layer, int64_t nowMicros) {
 }
 
 bool UpTrack::layerLive(int layer, int64_t nowMicros) const {
-  return layer >= 0 && layer < kMaxLayers && lastPacketMicros_[layer] != 0 &&
-         nowMicros - lastPacketMicros_[layer] < kLayerLiveMicros;
+  return layer >= 0 && layer < kMaxLayers && ((liveness_.liveMask(nowMicros) >> layer) & 1u) != 0;
+}
+
+bool UpTrack::updateLayers(int64_t nowMicros) {
+  if (closed_ || parameters_.kind != TrackKind::Video || !parameters_.simulcast) return false;
+  int wanted = DynacastQuality::kNone;
+  for (auto* d : downTracks_) {
+    d->updateTarget(nowMicros);
+    wanted = std::max(wanted, d->wantedQuality());
+  }
+  return dynacast_.update(wanted, nowMicros);
 }
 
 void UpTrack::setMuted(bool muted) {

@@ -4,8 +4,10 @@
 // decrypted RTP (one source per simulcast layer) and hands every packet to
 // its down-tracks, one per subscriber. Nothing here allocates per packet.
 
+#include "forwarding/dynacast_quality.hpp"
 #include "forwarding/keyframe.hpp"
 #include "forwarding/retransmission_buffer.hpp"
+#include "forwarding/simulcast_selector.hpp"
 #include "rtc/rtp_packet.hpp"
 #include "rtc/sdp.hpp"
 
@@ -31,6 +33,9 @@ struct UpTrackParameters {
   rtc::Codec codec;          // as negotiated with the publisher
   uint8_t audioLevelId = 0;  // ssrc-audio-level extension id; 0 = none
   bool simulcast = false;
+  // The publisher's simulcast layers (AddTrackRequest.layers), for choosing
+  // a layer by the size a subscriber renders at.
+  std::vector<SimulcastLayer> layers;
 };
 
 class UpTrack {
@@ -59,6 +64,16 @@ class UpTrack {
 
   // Whether `layer` delivered a packet within the last second.
   bool layerLive(int layer, int64_t nowMicros) const;
+  // Bit q set: layer q is live.
+  uint8_t liveMask(int64_t nowMicros) const { return liveness_.liveMask(nowMicros); }
+  VideoCodec videoCodec() const { return videoCodec_; }
+
+  // On the room's layer timer (simulcast video): re-targets every
+  // down-track's layer from the live layers and runs dynacast over what the
+  // subscribers want. True when the layers the publisher should send changed;
+  // then dynacastQuality() (DynacastQuality::kNone .. 2) is the new highest.
+  bool updateLayers(int64_t nowMicros);
+  int dynacastQuality() const { return dynacast_.published(); }
 
   // A packet this track received on `ssrc`, for a retransmission; empty
   // when it is no longer (or never was) in the buffer.
@@ -75,7 +90,7 @@ class UpTrack {
 
  private:
   // Passed by argument.
-  const UpTrackParameters parameters_;
+  UpTrackParameters parameters_;  // only the layer list is completed at construction
   KeyframeRequester keyframes_;
   AudioLevelObserver audioLevels_;
   // Others.
@@ -84,7 +99,8 @@ class UpTrack {
   // Video only: the last packets of each layer, to answer NACKs.
   std::array<std::unique_ptr<RetransmissionBuffer>, kMaxLayers> retransmission_;
   std::array<uint32_t, kMaxLayers> layerSsrc_{};
-  std::array<int64_t, kMaxLayers> lastPacketMicros_{};
+  SimulcastLiveness liveness_;
+  DynacastQuality dynacast_;
   std::array<int64_t, kMaxLayers> lastKeyframeRequestMicros_{};
   bool muted_ = false;
   bool closed_ = false;

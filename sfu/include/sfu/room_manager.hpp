@@ -106,6 +106,9 @@ class RoomManager {
   void updateGauges();
   Room* roomOf(const std::shared_ptr<Participant>& participant) const;
   void broadcastSpeakers(const std::string& name, const std::vector<livekit::SpeakerInfo>& speakers);
+  // Dynacast: tells a publisher which layers of its track are wanted.
+  void sendSubscribedQualities(const std::string& name, const std::string& publisherSid,
+                               const livekit::SubscribedQualityUpdate& update);
   void unpublishAll(Room& room, Participant& participant);
 
   // Passed by argument.

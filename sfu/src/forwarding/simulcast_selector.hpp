@@ -75,6 +75,9 @@ class SimulcastSelector {
   // Whether a packet of `quality` is forwarded (after shouldSwitch).
   bool shouldForward(uint8_t quality) const { return quality == current_ && current_ != kNoLayer; }
 
+  // The layer the request asks for, whether live or not (kNoLayer when
+  // disabled or OFF): what this subscriber wants the publisher to send.
+  uint8_t desired() const { return disabled_ ? kNoLayer : desiredQuality(); }
   uint8_t target() const { return target_; }
   uint8_t current() const { return current_; }
   // The target is waiting for a key frame: ask the publisher for one (PLI).
