@@ -101,6 +101,7 @@ class RoomManager {
   void updateGauges();
   Room* roomOf(const std::shared_ptr<Participant>& participant) const;
   void broadcastSpeakers(const std::string& name, const std::vector<livekit::SpeakerInfo>& speakers);
+  void broadcastQuality(const std::string& name, const std::vector<livekit::ConnectionQualityInfo>& measured);
   void unpublishAll(Room& room, Participant& participant);
 
   // Passed by argument.
