@@ -28,7 +28,8 @@ void QualityInputs::addReceiverReport(uint8_t fractionLost, double jitterMillis,
 }
 
 double QualityInputs::lossPercent() const {
-  const double published = expected_ == 0 ? 0.0 : static_cast<double>(expected_ - received_) / expected_;
+  const double published =
+      expected_ == 0 ? 0.0 : static_cast<double>(expected_ - received_) / static_cast<double>(expected_);
   return 100.0 * std::max(published, reportLoss_.value_or(0.0));
 }
 
