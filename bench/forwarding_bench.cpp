@@ -1,15 +1,15 @@
 // Per-packet costs of the SFU forwarding building blocks: sequence/timestamp
 // munging per down-track, the retransmission buffer, NACK selection and RTX
 // building, key-frame checks, audio-level observation and the simulcast
-// decision. Each reports ns per packet (Time column) and allocations per
-// packet (allocs/pkt, counted by allocation_counter.cpp's operator new; 0 expected).
-// Reported, not asserted.
-// Run: build/bench/convox_bench_forwarding
+// decision, and the receive statistics behind our Receiver Reports. Each reports ns per packet (Time column) and
+// allocations per packet (allocs/pkt, counted by allocation_counter.cpp's operator new; 0 expected). Reported, not
+// asserted. Run: build/bench/convox_bench_forwarding
 #include "allocation_counter.hpp"
 #include "down_track.hpp"
 #include "forwarding/active_speakers.hpp"
 #include "forwarding/keyframe.hpp"
 #include "forwarding/nack_responder.hpp"
+#include "forwarding/receive_stats.hpp"
 #include "forwarding/retransmission_buffer.hpp"
 #include "forwarding/rtp_munger.hpp"
 #include "forwarding/rtx_packet.hpp"
@@ -118,6 +118,39 @@ void BM_AudioForwardRewrite(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_AudioForwardRewrite);
+
+// The per-packet update of a publisher stream's receive statistics
+// (sequence tracking, duplicate window, jitter): in order, and with every
+// 8th pair swapped, a duplicate every 64 and a gap every 128.
+void BM_ReceiveStatsInOrder(benchmark::State& state) {
+  ReceiveStats stats;
+  stats.reset(0x11223344, 48000);
+  uint16_t seq = 0;
+  uint32_t ts = 0;
+  int64_t now = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) benchmark::DoNotOptimize(stats.onPacket(seq++, ts += 960, now += 20'000));
+}
+BENCHMARK(BM_ReceiveStatsInOrder);
+
+void BM_ReceiveStatsDisordered(benchmark::State& state) {
+  ReceiveStats stats;
+  stats.reset(0x11223344, 90000);
+  uint32_t n = 0;
+  int64_t now = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    uint32_t i = n++;
+    if (i % 8 == 3)
+      i += 1;
+    else if (i % 8 == 4)
+      i -= 1;
+    if (i % 64 == 10) i -= 2;    // a duplicate
+    if (i % 128 == 100) i += 1;  // a gap
+    benchmark::DoNotOptimize(stats.onPacket(static_cast<uint16_t>(i), (i / 4) * 3000, now += 1000 + (i % 7) * 50));
+  }
+}
+BENCHMARK(BM_ReceiveStatsDisordered);
 
 void BM_RetransmissionStore(benchmark::State& state) {
   const std::vector<uint8_t> packet(static_cast<size_t>(state.range(0)), 0xab);

@@ -22,7 +22,7 @@ test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   postgresql redis-server espeak-ng sox
-  chromium iproute2 util-linux
+  chromium iproute2 util-linux nftables
 )
 
 wanted=("${build_packages[@]}")

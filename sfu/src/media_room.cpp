@@ -33,6 +33,8 @@ livekit::SubscribedQualityUpdate subscribedQualities(const UpTrack& track) {
   }
   return update;
 }
+// LiveKit's cadence for ConnectionQualityUpdate.
+constexpr std::chrono::milliseconds kQualityPollInterval{2000};
 
 }  // namespace
 
@@ -51,6 +53,7 @@ void MediaRoom::add(const std::shared_ptr<UpTrack>& track) {
     pollingLayers_ = true;
     armLayerPoll();
   }
+  startQualityPoll();
   if (track->kind() != TrackKind::Audio || track->parameters().audioLevelId == 0) return;
   const uint32_t key = speakerKey(track->parameters().publisherSid);
   if (key >= kMaxSpeakers) return;
@@ -113,6 +116,53 @@ void MediaRoom::pollLayers() {
     if (!track->updateLayers(now) || !onSubscribedQualities) continue;
     onSubscribedQualities(track->parameters().publisherSid, subscribedQualities(*track));
   }
+}
+
+void MediaRoom::addQualitySource(SubscriberQualitySource* source) {
+  if (std::find(qualitySources_.begin(), qualitySources_.end(), source) == qualitySources_.end()) {
+    qualitySources_.push_back(source);
+  }
+  startQualityPoll();
+}
+
+void MediaRoom::startQualityPoll() {
+  if (pollingQuality_ || !worker) return;
+  pollingQuality_ = true;
+  armQualityPoll();
+}
+
+void MediaRoom::armQualityPoll() {
+  worker->loop().addTimer(kQualityPollInterval, [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (!self) return;
+    self->pollQuality();
+    self->armQualityPoll();
+  });
+}
+
+void MediaRoom::pollQuality() {
+  // Every 2 s for a room's few participants: a linear search by sid is fine.
+  std::vector<std::pair<std::string, QualityInputs>> participants;
+  const auto inputsOf = [&](const std::string& sid) -> QualityInputs& {
+    for (auto& [s, inputs] : participants) {
+      if (s == sid) return inputs;
+    }
+    return participants.emplace_back(sid, QualityInputs{}).second;
+  };
+  for (const auto& [sid, track] : tracks_) track->sampleQuality(inputsOf(track->parameters().publisherSid));
+  for (auto* source : qualitySources_) source->sampleQuality(inputsOf(source->participantSid()));
+  if (!onConnectionQuality || participants.empty()) return;
+  std::vector<livekit::ConnectionQualityInfo> out;
+  out.reserve(participants.size());
+  for (const auto& [sid, inputs] : participants) {
+    const auto rating = rateConnection(inputs);
+    livekit::ConnectionQualityInfo info;
+    info.set_participant_sid(sid);
+    info.set_quality(static_cast<livekit::ConnectionQuality>(rating.quality));
+    info.set_score(rating.score);
+    out.push_back(std::move(info));
+  }
+  onConnectionQuality(std::move(out));
 }
 
 }  // namespace convox::sfu

@@ -1,7 +1,9 @@
 #include "publisher_transport.hpp"
 
 #include "common/logging.hpp"
+#include "forwarding/receiver_report.hpp"
 #include "rtc/rtcp_feedback.hpp"
+#include "rtc/rtcp_packet.hpp"
 #include "rtc/srtp_session.hpp"
 
 #include <array>
@@ -27,8 +29,12 @@ std::string msidTrack(const rtc::MediaSection& m) {
   return {};
 }
 
-// Our SSRC as the sender of feedback on this transport.
+// Our SSRC as the sender of feedback and reports on this transport.
 constexpr uint32_t kFeedbackSsrc = 1;
+constexpr std::string_view kReportCname = "convox-sfu";
+constexpr std::chrono::milliseconds kReceiverReportInterval{1000};
+// Blocks per report: a publisher's layers fit many times over.
+constexpr size_t kMaxReportBlocksPerReport = 62;
 
 }  // namespace
 
@@ -170,8 +176,47 @@ void PublisherTransport::onRtp(std::span<uint8_t> bytes) {
   binding->track->onRtp(*packet, binding->layer, steadyMicros());
 }
 
-void PublisherTransport::onRtcp(std::span<uint8_t>) {
-  // Sender reports and the publisher's receiver reports are not used yet.
+void PublisherTransport::onRtcp(std::span<uint8_t> bytes) {
+  // The publisher's Sender Reports, echoed as LSR/DLSR in our Receiver
+  // Reports. Its receiver reports cover nothing (it receives no media here).
+  rtc::RtcpCompoundIterator it(bytes);
+  rtc::RtcpPacketView packet;
+  while (it.next(packet)) {
+    if (packet.type() != rtc::RtcpType::Sr) continue;
+    auto sr = rtc::SenderReportView::parse(packet);
+    if (!sr) continue;
+    const uint32_t ssrc = sr->senderSsrc();
+    for (const auto& b : bindings_) {
+      if (b.ssrc == ssrc) {
+        b.track->onSenderReport(ssrc, sr->senderInfo().ntpTimestamp, steadyMicros());
+        break;
+      }
+    }
+  }
+}
+
+void PublisherTransport::armReceiverReports() {
+  worker_.loop().addTimer(kReceiverReportInterval, [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (!self || self->closed_) return;
+    self->sendReceiverReports();
+    self->armReceiverReports();
+  });
+}
+
+void PublisherTransport::sendReceiverReports() {
+  if (!transport_ || transport_->state() != rtc::TransportState::Connected) return;
+  const auto now = steadyMicros();
+  std::array<rtc::ReportBlock, kMaxReportBlocksPerReport> blocks{};
+  size_t count = 0;
+  for (auto& [mid, section] : sections_) {
+    count += section.track->makeReportBlocks(now, std::span(blocks).subspan(count));
+  }
+  if (count == 0) return;
+  std::array<uint8_t, 1400 + rtc::kSrtpMaxTrailer> buffer{};
+  auto size = buildReceiverReportCompound(kFeedbackSsrc, kReportCname, std::span(blocks).first(count),
+                                          std::span<uint8_t>(buffer.data(), 1400));
+  if (size) transport_->sendRtcp(buffer, *size);
 }
 
 void PublisherTransport::sendKeyframeRequest(uint32_t ssrc) {
@@ -332,6 +377,10 @@ std::string PublisherTransport::buildAnswer() const {
 }
 
 void PublisherTransport::onTransportState(rtc::TransportState state, const std::string& reason) {
+  if (state == rtc::TransportState::Connected && !reportsArmed_) {
+    reportsArmed_ = true;
+    armReceiverReports();
+  }
   if (state == rtc::TransportState::Connected) callbacks_.connected();
   if (state == rtc::TransportState::Failed) callbacks_.failed(reason);
 }
@@ -362,6 +411,7 @@ void PublisherTransport::sendData(const std::string& bytes, bool reliable) {
 }
 
 void PublisherTransport::close() {
+  closed_ = true;
   // The publisher is gone: its tracks leave the room with it.
   for (auto& [mid, section] : sections_) {
     room_->remove(section.track->sid());

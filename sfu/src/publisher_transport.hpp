@@ -80,6 +80,8 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
   void unpublishSection(const std::string& mid);
   const SsrcBinding* bind(const rtc::RtpPacketView& packet);
   void sendKeyframeRequest(uint32_t ssrc);
+  void armReceiverReports();
+  void sendReceiverReports();
 
   std::string buildAnswer() const;
   void answerIfReady();
@@ -92,6 +94,8 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
   rtc::SessionDescription offer_;
   std::optional<uint32_t> pendingAnswerId_;
   bool gathered_ = false;
+  bool reportsArmed_ = false;
+  bool closed_ = false;
   std::map<uint16_t, std::string> channels_;          // stream id -> label
   std::map<std::string, PublishRequest> expected_;    // by cid, until its section arrives
   std::map<std::string, PublishedSection> sections_;  // by mid

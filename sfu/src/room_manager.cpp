@@ -243,6 +243,12 @@ std::variant<RoomManager::Joined, AdmitError> RoomManager::join(const common::Cl
       });
     };
   }
+  if (!joined.media->onConnectionQuality) {
+    // As for speakers: computed on the media thread, sent from here.
+    joined.media->onConnectionQuality = [this, name](std::vector<livekit::ConnectionQualityInfo> qualities) {
+      boost::asio::post(io_, [this, name, qualities = std::move(qualities)] { broadcastQuality(name, qualities); });
+    };
+  }
   for (const auto& other : room->participants()) {
     if (!other->hidden()) joined.others.push_back(other->info());
   }
@@ -333,6 +339,29 @@ void RoomManager::sendSubscribedQualities(const std::string& name, const std::st
     *msg.mutable_subscribed_quality_update() = update;
     p->send(msg);
   }
+}
+
+void RoomManager::broadcastQuality(const std::string& name,
+                                   const std::vector<livekit::ConnectionQualityInfo>& measured) {
+  Room* room = findRoom(name);
+  if (!room) return;
+  livekit::SignalResponse msg;
+  auto& update = *msg.mutable_connection_quality();
+  for (const auto& p : room->participants()) {
+    if (p->hidden()) continue;
+    auto it =
+        std::find_if(measured.begin(), measured.end(), [&](const auto& q) { return q.participant_sid() == p->sid(); });
+    if (it != measured.end()) {
+      *update.add_updates() = *it;
+      continue;
+    }
+    // Nothing to measure (no media yet): EXCELLENT, as LiveKit reports it.
+    auto& info = *update.add_updates();
+    info.set_participant_sid(p->sid());
+    info.set_quality(livekit::EXCELLENT);
+    info.set_score(5.0f);
+  }
+  if (update.updates_size() > 0) room->broadcast(msg);
 }
 
 void RoomManager::broadcastParticipant(Room& room, const Participant& subject) {

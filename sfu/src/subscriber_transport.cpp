@@ -1,6 +1,7 @@
 #include "subscriber_transport.hpp"
 
 #include "common/logging.hpp"
+#include "forwarding/receive_stats.hpp"
 #include "rtc/rtcp_feedback.hpp"
 #include "rtc/rtcp_packet.hpp"
 #include "rtc/srtp_session.hpp"
@@ -34,6 +35,11 @@ SubscriberTransport::~SubscriberTransport() { close(); }
 
 void SubscriberTransport::subscribe(const SubscribeRequest& request) {
   if (closed_) return;
+  if (!qualityRegistered_) {
+    // Here rather than in the constructor: this runs on the media thread.
+    qualityRegistered_ = true;
+    room_->addQualitySource(this);
+  }
   for (const auto& s : sections_) {
     if (s.downTrack && s.trackSid == request.trackSid) return;  // already subscribed
   }
@@ -233,16 +239,6 @@ void SubscriberTransport::addRemoteCandidate(const std::string& candidate) {
 
 namespace {
 
-// RFC 3550 NTP time: seconds since 1900 in the high 32 bits.
-uint64_t ntpNow() {
-  constexpr uint64_t kUnixToNtpSeconds = 2208988800ULL;
-  const auto since = std::chrono::system_clock::now().time_since_epoch();
-  const auto micros = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(since).count());
-  const uint64_t seconds = micros / 1'000'000 + kUnixToNtpSeconds;
-  const uint64_t fraction = ((micros % 1'000'000) << 32) / 1'000'000;
-  return (seconds << 32) | fraction;
-}
-
 constexpr std::chrono::milliseconds kSenderReportInterval{1000};
 
 }  // namespace
@@ -297,6 +293,18 @@ void SubscriberTransport::onRtcp(std::span<uint8_t> bytes) {
   rtc::RtcpPacketView packet;
   const auto now = steadyMicros();
   while (it.next(packet)) {
+    if (packet.type() == rtc::RtcpType::Rr) {
+      if (auto rr = rtc::ReceiverReportView::parse(packet)) {
+        for (size_t i = 0; i < rr->reportCount(); ++i) onReportBlock(rr->reportBlock(i));
+      }
+      continue;
+    }
+    if (packet.type() == rtc::RtcpType::Sr) {
+      if (auto sr = rtc::SenderReportView::parse(packet)) {
+        for (size_t i = 0; i < sr->reportCount(); ++i) onReportBlock(sr->reportBlock(i));
+      }
+      continue;
+    }
     if (packet.type() == rtc::RtcpType::Rtpfb && packet.format() == 1) {  // generic NACK
       if (auto nack = rtc::NackView::parse(packet)) {
         if (auto* d = findBySsrc(nack->mediaSsrc())) d->onNack(*nack, now);
@@ -318,9 +326,33 @@ void SubscriberTransport::onRtcp(std::span<uint8_t> bytes) {
   }
 }
 
+void SubscriberTransport::onReportBlock(const rtc::ReportBlock& block) {
+  for (auto& s : sections_) {
+    if (!s.downTrack || s.downTrack->parameters().ssrc != block.ssrc) continue;
+    s.report.fractionLost = block.fractionLost;
+    s.report.jitter = block.jitter;
+    s.report.roundTripMicros = roundTripMicros(block, ntpNow());
+    s.report.fresh = true;
+    return;
+  }
+}
+
+void SubscriberTransport::sampleQuality(QualityInputs& into) {
+  for (auto& s : sections_) {
+    if (!s.downTrack || !s.report.fresh) continue;
+    s.report.fresh = false;
+    const uint32_t rate = s.downTrack->parameters().clockRate;
+    const double jitterMillis = rate == 0 ? 0.0 : 1000.0 * s.report.jitter / rate;
+    std::optional<double> rtt;
+    if (s.report.roundTripMicros) rtt = static_cast<double>(*s.report.roundTripMicros) / 1000.0;
+    into.addReceiverReport(s.report.fractionLost, jitterMillis, rtt);
+  }
+}
+
 void SubscriberTransport::close() {
   if (closed_) return;
   closed_ = true;
+  if (qualityRegistered_) room_->removeQualitySource(this);
   sections_.clear();  // detaches every down-track from its up-track
   if (transport_) transport_->close();
 }

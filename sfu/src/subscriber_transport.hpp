@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct SubscribeRequest {
 
 class SubscriberTransport final : public rtc::WebRtcTransportListener,
                                   public DownTrackSink,
+                                  public SubscriberQualitySource,
                                   public std::enable_shared_from_this<SubscriberTransport> {
  public:
   SubscriberTransport(MediaWorker& worker, std::shared_ptr<MediaRoom> room, std::string participantSid,
@@ -50,6 +52,10 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
   void addRemoteCandidate(const std::string& candidate);
   void close();
 
+  // SubscriberQualitySource
+  const std::string& participantSid() const override { return participantSid_; }
+  void sampleQuality(QualityInputs& into) override;
+
  private:
   // DownTrackSink
   void sendRtp(std::span<uint8_t> buffer, size_t length) override;
@@ -60,6 +66,13 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
   void onTransportState(rtc::TransportState state, const std::string& reason) override;
   void onRtcp(std::span<uint8_t> packet) override;
 
+  // What the subscriber's last Receiver Report said about a section's stream.
+  struct RemoteReport {
+    uint8_t fractionLost = 0;
+    uint32_t jitter = 0;  // RTP units
+    std::optional<int64_t> roundTripMicros;
+    bool fresh = false;  // arrived since the last quality sample
+  };
   struct Section {
     std::string mid;
     rtc::MediaKind kind = rtc::MediaKind::Audio;
@@ -67,6 +80,7 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
     rtc::Codec codec;
     std::string trackSid;
     std::string publisherSid;
+    RemoteReport report;
   };
 
   bool startTransport();
@@ -76,6 +90,7 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
   DownTrack* findBySsrc(uint32_t ssrc);
   void armSenderReports();
   void sendSenderReports();
+  void onReportBlock(const rtc::ReportBlock& block);
 
   // Passed by argument.
   MediaWorker& worker_;
@@ -96,6 +111,7 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
   bool remoteSet_ = false;
   bool closed_ = false;
   bool reportsArmed_ = false;
+  bool qualityRegistered_ = false;
 };
 
 }  // namespace convox::sfu

@@ -36,6 +36,12 @@ UpTrack::~UpTrack() { close(); }
 
 void UpTrack::onRtp(rtc::RtpPacketView& packet, int layer, int64_t nowMicros) {
   if (closed_ || layer < 0 || layer >= kMaxLayers) return;
+  auto& stats = receiveStats_[layer];
+  if (stats.ssrc() != packet.ssrc() || !stats.started()) {
+    if (stats.started()) qualityIntervals_[layer] = IntervalCounter{};  // a new source for this layer
+    stats.reset(packet.ssrc(), parameters_.codec.clockRate);
+  }
+  stats.onPacket(packet.sequenceNumber(), packet.timestamp(), nowMicros);
   layerSsrc_[layer] = packet.ssrc();
   liveness_.observe(static_cast<uint8_t>(layer), nowMicros);
   if (parameters_.audioLevelId != 0 && audioLevels_) {
@@ -96,6 +102,35 @@ void UpTrack::close() {
   auto downTracks = std::move(downTracks_);
   downTracks_.clear();
   for (auto* d : downTracks) d->onUpTrackClosed();
+}
+
+void UpTrack::onSenderReport(uint32_t ssrc, uint64_t ntpTimestamp, int64_t nowMicros) {
+  for (auto& stats : receiveStats_) {
+    if (stats.started() && stats.ssrc() == ssrc) stats.onSenderReport(ntpTimestamp, nowMicros);
+  }
+}
+
+size_t UpTrack::makeReportBlocks(int64_t nowMicros, std::span<rtc::ReportBlock> out) {
+  size_t count = 0;
+  for (auto& stats : receiveStats_) {
+    if (!stats.started() || count == out.size()) continue;
+    out[count++] = stats.makeReportBlock(nowMicros);
+  }
+  return count;
+}
+
+void UpTrack::sampleQuality(QualityInputs& into) {
+  for (int layer = 0; layer < kMaxLayers; ++layer) {
+    const auto& stats = receiveStats_[layer];
+    if (!stats.started()) continue;
+    const auto interval = qualityIntervals_[layer].advance(stats.totalExpected(), stats.totalReceived());
+    if (interval.received > 0) {
+      into.addPublishedStream(interval.expected, interval.received, stats.jitterMillis());
+    } else if (parameters_.kind == TrackKind::Audio && !muted_ && !closed_) {
+      // Audio sends through silence (DTX too): nothing at all means the path is gone.
+      into.addSilentAudio();
+    }
+  }
 }
 
 std::span<const uint8_t> UpTrack::findPacket(uint32_t ssrc, uint16_t sequenceNumber) const {

@@ -5,7 +5,9 @@
 // its down-tracks, one per subscriber. Nothing here allocates per packet.
 
 #include "forwarding/dynacast_quality.hpp"
+#include "forwarding/connection_quality.hpp"
 #include "forwarding/keyframe.hpp"
+#include "forwarding/receive_stats.hpp"
 #include "forwarding/retransmission_buffer.hpp"
 #include "forwarding/simulcast_selector.hpp"
 #include "rtc/rtp_packet.hpp"
@@ -59,6 +61,15 @@ class UpTrack {
   // A packet of simulcast `layer` (0 without simulcast).
   void onRtp(rtc::RtpPacketView& packet, int layer, int64_t nowMicros);
 
+  // The publisher's Sender Report for `ssrc` (one of this track's layers).
+  void onSenderReport(uint32_t ssrc, uint64_t ntpTimestamp, int64_t nowMicros);
+  // A report block per layer that has received packets, for our Receiver
+  // Report to the publisher; returns how many were written into `out`.
+  size_t makeReportBlocks(int64_t nowMicros, std::span<rtc::ReportBlock> out);
+  // This track's loss and jitter since the previous call, for the
+  // publisher's connection quality.
+  void sampleQuality(QualityInputs& into);
+
   // A subscriber needs a key frame of `layer`; rate-limited per layer.
   void requestKeyframe(int layer, int64_t nowMicros);
 
@@ -102,6 +113,8 @@ class UpTrack {
   SimulcastLiveness liveness_;
   DynacastQuality dynacast_;
   std::array<int64_t, kMaxLayers> lastKeyframeRequestMicros_{};
+  std::array<ReceiveStats, kMaxLayers> receiveStats_{};
+  std::array<IntervalCounter, kMaxLayers> qualityIntervals_{};
   bool muted_ = false;
   bool closed_ = false;
 };

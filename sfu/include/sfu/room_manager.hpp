@@ -109,6 +109,7 @@ class RoomManager {
   // Dynacast: tells a publisher which layers of its track are wanted.
   void sendSubscribedQualities(const std::string& name, const std::string& publisherSid,
                                const livekit::SubscribedQualityUpdate& update);
+  void broadcastQuality(const std::string& name, const std::vector<livekit::ConnectionQualityInfo>& measured);
   void unpublishAll(Room& room, Participant& participant);
 
   // Passed by argument.
