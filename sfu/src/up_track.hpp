@@ -4,8 +4,8 @@
 // decrypted RTP (one source per simulcast layer) and hands every packet to
 // its down-tracks, one per subscriber. Nothing here allocates per packet.
 
-#include "forwarding/dynacast_quality.hpp"
 #include "forwarding/connection_quality.hpp"
+#include "forwarding/dynacast_quality.hpp"
 #include "forwarding/keyframe.hpp"
 #include "forwarding/receive_stats.hpp"
 #include "forwarding/retransmission_buffer.hpp"
