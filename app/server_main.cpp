@@ -17,11 +17,14 @@
 #include "sfu/webhook_notifier.hpp"
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <sstream>
 
@@ -75,33 +78,44 @@ std::optional<std::string> agentJobUrl(const common::ServerConfig& config, uint1
 }
 
 // The control API's store: PostgreSQL when a database URL is configured,
-// else SQLite in the data directory.
+// else SQLite in the data directory. One connection per store thread, and one
+// for the webhook sender's thread.
 std::unique_ptr<control_api::Repository> openStore(const common::ServerConfig& config) {
+  const size_t connections = size_t{config.storeThreads} + 1;
   if (!config.databaseUrl.empty()) {
-    return std::make_unique<control_api::Repository>(control_api::openPostgres(config.databaseUrl));
+    return std::make_unique<control_api::Repository>(control_api::openPostgres(config.databaseUrl, connections));
   }
   std::filesystem::create_directories(config.dataDir);
   return std::make_unique<control_api::Repository>(
-      control_api::openSqlite((std::filesystem::path(config.dataDir) / "convox.db").string()));
+      control_api::openSqlite((std::filesystem::path(config.dataDir) / "convox.db").string(), connections));
 }
 
 // /v1/calls dispatches the call's agent under its agent id as agent_name.
+// The control API calls from its store threads, and the dispatcher lives on the
+// io_context thread: the dispatch runs there while the store thread waits.
 control_api::CallSettings callSettings(const common::ServerConfig& config, const uint16_t& port,
-                                       dispatcher::Dispatcher& agents) {
+                                       boost::asio::io_context& io, dispatcher::Dispatcher& agents) {
   control_api::CallSettings calls;
   calls.apiKey = config.keys.begin()->first;
   calls.apiSecret = config.keys.begin()->second;
   calls.publicUrl = [&config, &port] {
     return agentJobUrl(config, port).value_or("ws://localhost:" + std::to_string(port));
   };
-  calls.dispatchAgent = [&agents](const control_api::AgentDispatchRequest& call) -> std::optional<std::string> {
-    livekit::CreateAgentDispatchRequest request;
-    request.set_room(call.room);
-    request.set_agent_name(call.agentName);
-    request.set_metadata(call.metadataJson);
-    auto result = agents.createDispatch(request);
-    if (!result) return result.error().message;
-    return std::nullopt;
+  calls.dispatchAgent = [&io, &agents](const control_api::AgentDispatchRequest& call) -> std::optional<std::string> {
+    auto answer = boost::asio::post(io, boost::asio::use_future([&agents, call]() -> std::optional<std::string> {
+                                      livekit::CreateAgentDispatchRequest request;
+                                      request.set_room(call.room);
+                                      request.set_agent_name(call.agentName);
+                                      request.set_metadata(call.metadataJson);
+                                      auto result = agents.createDispatch(request);
+                                      if (!result) return result.error().message;
+                                      return std::nullopt;
+                                    }));
+    // Only a stopping server leaves the io_context without an answer.
+    if (answer.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+      return std::string("the agent dispatcher did not answer");
+    }
+    return answer.get();
   };
   return calls;
 }
@@ -222,9 +236,11 @@ int main(int argc, char** argv) {
       agents, common::tokenAuthenticator(secrets, [] { return common::unixSeconds(); }));
 
   uint16_t listenPort = config.port;
+  control_api::ApiLimits apiLimits;
+  apiLimits.storeThreads = config.storeThreads;
   control_api::WebhookDeliverySettings agentWebhooks;
   agentWebhooks.allowPrivateNetworks = config.agentWebhooks.allowPrivateNetworks;
-  control_api::ControlApi controlApi(*store, callSettings(config, listenPort, agents), {}, agentWebhooks);
+  control_api::ControlApi controlApi(*store, callSettings(config, listenPort, io, agents), apiLimits, agentWebhooks);
 
   auto router = baseRoutes(metrics);
   controlApi.mount(router);

@@ -99,6 +99,7 @@ void applyYaml(ServerConfig& c, const std::string& text) {
     c.keys.clear();
     for (const auto& kv : keys) c.keys[kv.first.as<std::string>()] = kv.second.as<std::string>();
   }
+  if (const auto api = root["control_api"]) readScalar(api, "store_threads", c.storeThreads, where + " control_api");
   if (const auto rtc = root["rtc"]) {
     readScalar(rtc, "port_range_start", c.rtcPortRangeStart, where + " rtc");
     readScalar(rtc, "port_range_end", c.rtcPortRangeEnd, where + " rtc");
@@ -158,6 +159,11 @@ void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
     if (!n || *n > 256) throw Fail{"CONVOX_MEDIA_THREADS: '" + *v + "' is not a thread count (0-256)"};
     c.rtcMediaThreads = static_cast<unsigned>(*n);
   }
+  if (auto v = get("CONVOX_STORE_THREADS")) {
+    auto n = parseUnsigned(*v);
+    if (!n || *n < 1 || *n > 256) throw Fail{"CONVOX_STORE_THREADS: '" + *v + "' is not a thread count (1-256)"};
+    c.storeThreads = static_cast<unsigned>(*n);
+  }
   if (auto v = get("CONVOX_PUBLIC_URL")) c.publicUrl = *v;
   if (auto v = get("CONVOX_WEBHOOK_API_KEY")) c.webhook.apiKey = *v;
   if (auto v = get("CONVOX_WEBHOOK_URLS")) c.webhook.urls = splitList(*v);
@@ -197,6 +203,7 @@ void validate(const ServerConfig& c) {
       c.databaseUrl.rfind("postgresql://", 0) != 0) {
     throw Fail{"database URL must start with postgres:// or postgresql://"};
   }
+  if (c.storeThreads < 1 || c.storeThreads > 256) throw Fail{"control_api.store_threads must be 1-256"};
   if (c.logFormat != "text" && c.logFormat != "json") throw Fail{"log format must be text or json"};
   static const std::vector<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};
   if (std::find(kLevels.begin(), kLevels.end(), c.logLevel) == kLevels.end()) {

@@ -4,6 +4,7 @@
 #include "websocket_session.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -37,15 +38,19 @@ std::optional<std::string> queryParameter(const HttpRequest& req, std::string_vi
 }
 
 void HttpRouter::exact(std::string path, HttpHandler handler) {
-  routes_.push_back({std::move(path), false, std::move(handler), {}});
+  routes_.push_back({std::move(path), false, std::move(handler), {}, {}});
 }
 
 void HttpRouter::prefix(std::string pathPrefix, HttpHandler handler) {
-  routes_.push_back({std::move(pathPrefix), true, std::move(handler), {}});
+  routes_.push_back({std::move(pathPrefix), true, std::move(handler), {}, {}});
+}
+
+void HttpRouter::prefix(std::string pathPrefix, HttpHandler handler, asio::any_io_executor blockingExecutor) {
+  routes_.push_back({std::move(pathPrefix), true, std::move(handler), {}, std::move(blockingExecutor)});
 }
 
 void HttpRouter::upgrade(std::string path, UpgradeHandler handler) {
-  routes_.push_back({std::move(path), false, {}, std::move(handler)});
+  routes_.push_back({std::move(path), false, {}, std::move(handler), {}});
 }
 
 HttpRouter::Match HttpRouter::find(std::string_view path, bool isUpgrade) const {
@@ -61,7 +66,8 @@ HttpRouter::Match HttpRouter::find(std::string_view path, bool isUpgrade) const 
     }
   }
   if (!best) return {};
-  return {&best->pattern, best->http ? &best->http : nullptr, best->ws ? &best->ws : nullptr};
+  return {&best->pattern, best->http ? &best->http : nullptr, best->ws ? &best->ws : nullptr,
+          best->blocking ? &best->blocking : nullptr};
 }
 
 namespace {
@@ -132,16 +138,35 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (!match.http) {
       return reply(makeResponse(req, http::status::not_found, "not found\n"), "(unmatched)", req.keep_alive());
     }
+    if (match.blocking) {
+      // Nothing touches the stream until the response comes back to its
+      // strand: the next request is read only after this one is written.
+      asio::post(*match.blocking, [self = shared_from_this(), match, req = std::move(req)]() mutable {
+        auto res = respond(*match.http, *match.route, req);
+        asio::post(self->stream_.get_executor(), [self, route = match.route, res = std::move(res)]() mutable {
+          self->replyKeepingAlive(std::move(res), *route);
+        });
+      });
+      return;
+    }
+    replyKeepingAlive(respond(*match.http, *match.route, req), *match.route);
+  }
+
+  static HttpResponse respond(const HttpHandler& handler, const std::string& route, const HttpRequest& req) {
     HttpResponse res;
     try {
-      res = (*match.http)(req);
+      res = handler(req);
     } catch (const std::exception& e) {
-      logger("http")->error("handler for {} threw: {}", *match.route, e.what());
+      logger("http")->error("handler for {} threw: {}", route, e.what());
       res = makeResponse(req, http::status::internal_server_error, "internal error\n");
     }
     if (req.method() == http::verb::head) res.body().clear();
+    return res;
+  }
+
+  void replyKeepingAlive(HttpResponse res, const std::string& route) {
     const bool keepAlive = res.keep_alive();
-    reply(std::move(res), *match.route, keepAlive);
+    reply(std::move(res), route, keepAlive);
   }
 
   void reply(HttpResponse res, const std::string& route, bool keepAlive) {

@@ -4,6 +4,8 @@
 #include "common/logging.hpp"
 #include "routes.hpp"
 
+#include <algorithm>
+
 namespace convox::control_api {
 namespace {
 
@@ -49,12 +51,17 @@ ControlApi::ControlApi(Repository& repository, CallSettings calls, ApiLimits lim
     : repository_(repository),
       calls_(std::move(calls)),
       limits_(limits),
-      webhooks_(std::make_unique<WebhookSender>(repository, webhooks)) {}
+      webhooks_(std::make_unique<WebhookSender>(repository, webhooks)),
+      storeThreads_(std::max(limits.storeThreads, 1U)) {}
 
-ControlApi::~ControlApi() = default;
+ControlApi::~ControlApi() {
+  storeThreads_.stop();
+  storeThreads_.join();
+}
 
 void ControlApi::mount(common::HttpRouter& router) {
-  router.prefix("/v1/", [this](const HttpRequest& req) { return handle(req); });
+  router.prefix(
+      "/v1/", [this](const HttpRequest& req) { return handle(req); }, storeThreads_.get_executor());
 }
 
 HttpResponse ControlApi::handle(const HttpRequest& req) {

@@ -1,7 +1,9 @@
+#include "connection_pool.hpp"
 #include "control_api/sql_connection.hpp"
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
@@ -91,8 +93,11 @@ class PostgresConnection final : public SqlConnection {
 
 }  // namespace
 
-std::unique_ptr<SqlConnection> openPostgres(const std::string& url) {
-  return std::make_unique<PostgresConnection>(url);
+std::unique_ptr<SqlConnection> openPostgres(const std::string& url, size_t connections) {
+  std::vector<std::unique_ptr<SqlConnection>> pool;
+  for (size_t i = 0; i < std::max<size_t>(connections, 1); ++i)
+    pool.push_back(std::make_unique<PostgresConnection>(url));
+  return poolConnections(std::move(pool));
 }
 
 }  // namespace convox::control_api

@@ -1,7 +1,9 @@
+#include "connection_pool.hpp"
 #include "control_api/sql_connection.hpp"
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
@@ -10,7 +12,7 @@ namespace {
 
 class SqliteConnection final : public SqlConnection {
  public:
-  explicit SqliteConnection(const std::string& path) {
+  SqliteConnection(const std::string& path, std::shared_ptr<std::mutex> writeLock) : writeLock_(std::move(writeLock)) {
     const int rc = sqlite3_open_v2(path.c_str(), &db_,
                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
     if (rc != SQLITE_OK) {
@@ -32,6 +34,8 @@ class SqliteConnection final : public SqlConnection {
   std::vector<SqlRow> query(const std::string& sql, const std::vector<SqlValue>& params) override {
     std::lock_guard lock(mutex_);
     sqlite3_stmt* stmt = prepared(sql);
+    std::unique_lock<std::mutex> writing;
+    if (!sqlite3_stmt_readonly(stmt)) writing = std::unique_lock(*writeLock_);
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
     for (size_t i = 0; i < params.size(); ++i) {
@@ -71,6 +75,7 @@ class SqliteConnection final : public SqlConnection {
 
   void execScript(const std::string& sql) override {
     std::lock_guard lock(mutex_);
+    std::lock_guard writing(*writeLock_);
     char* error = nullptr;
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
       const std::string why = error ? error : "unknown error";
@@ -96,11 +101,19 @@ class SqliteConnection final : public SqlConnection {
 
   sqlite3* db_ = nullptr;
   std::mutex mutex_;
+  std::shared_ptr<std::mutex> writeLock_;  // shared by the pool's connections
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 
 }  // namespace
 
-std::unique_ptr<SqlConnection> openSqlite(const std::string& path) { return std::make_unique<SqliteConnection>(path); }
+std::unique_ptr<SqlConnection> openSqlite(const std::string& path, size_t connections) {
+  auto writeLock = std::make_shared<std::mutex>();
+  std::vector<std::unique_ptr<SqlConnection>> pool;
+  for (size_t i = 0; i < std::max<size_t>(connections, 1); ++i) {
+    pool.push_back(std::make_unique<SqliteConnection>(path, writeLock));
+  }
+  return poolConnections(std::move(pool));
+}
 
 }  // namespace convox::control_api

@@ -66,7 +66,8 @@ struct ServerConfig {
   std::string dataDir = "convox-data";
   // PostgreSQL connection URL for the control API's store; empty = SQLite in dataDir.
   std::string databaseUrl;
-  std::string publicUrl;  // ws(s):// URL clients and agents reach us at; derived if empty
+  unsigned storeThreads = 4;  // threads (and store connections) that serve /v1 requests
+  std::string publicUrl;      // ws(s):// URL clients and agents reach us at; derived if empty
   RoomDefaults room;
   SignalSettings signal;
   WebhookSettings webhook;

@@ -3,8 +3,11 @@
 // HTTP/1.1 and WebSocket server on Boost.Beast. Routes are exact paths or
 // prefixes; a WebSocket route decides, from the upgrade request, whether to
 // refuse with an HTTP response (401, 404, ...) or to accept with a handler.
-// All handlers run on the server's io_context thread.
+// Handlers run on the server's io_context thread, except those of routes
+// registered with a blocking executor: those run there (a thread pool), so a
+// slow database never stalls the other connections, WebSockets included.
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/http.hpp>
 
@@ -64,12 +67,17 @@ class HttpRouter {
  public:
   void exact(std::string path, HttpHandler handler);
   void prefix(std::string pathPrefix, HttpHandler handler);
+  // `handler` runs on `blockingExecutor`; the response is written from the
+  // connection's own strand. The executor's context must outlive the server's
+  // io_context run (join the pool after io_context::run returns).
+  void prefix(std::string pathPrefix, HttpHandler handler, boost::asio::any_io_executor blockingExecutor);
   void upgrade(std::string path, UpgradeHandler handler);
 
   struct Match {
     const std::string* route = nullptr;  // the pattern that matched, for metrics
     const HttpHandler* http = nullptr;
     const UpgradeHandler* ws = nullptr;
+    const boost::asio::any_io_executor* blocking = nullptr;  // null: run on the io_context thread
   };
   Match find(std::string_view path, bool isUpgrade) const;
 
@@ -79,6 +87,7 @@ class HttpRouter {
     bool isPrefix = false;
     HttpHandler http;
     UpgradeHandler ws;
+    boost::asio::any_io_executor blocking;
   };
   std::vector<Route> routes_;
 };

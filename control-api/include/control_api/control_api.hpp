@@ -1,12 +1,16 @@
 #pragma once
 
 // The /v1 REST API: API keys, agents, calls, conversations, turns and
-// transcripts, authenticated by team API keys. Handlers run synchronously on
-// the HTTP server's thread; the store calls they make are single statements.
+// transcripts, authenticated by team API keys. Handlers run on the API's own
+// store threads, never on the HTTP server's io_context thread, so a slow
+// database delays only /v1 requests; the store calls they make are single
+// statements.
 
 #include "common/http_server.hpp"
 #include "control_api/repository.hpp"
 #include "control_api/webhook_sender.hpp"
+
+#include <boost/asio/thread_pool.hpp>
 
 #include <functional>
 #include <optional>
@@ -30,21 +34,27 @@ struct CallSettings {
   // The ws(s):// URL a LiveKit client connects to.
   std::function<std::string()> publicUrl;
   // Starts the agent for a room; returns an error message on failure. Unset
-  // means no dispatcher: calls are created without an agent job.
+  // means no dispatcher: calls are created without an agent job. Called on a
+  // store thread.
   std::function<std::optional<std::string>(const AgentDispatchRequest&)> dispatchAgent;
 };
 
 struct ApiLimits {
   size_t maxBodyBytes = size_t{256} * 1024;
   int maxPageSize = 100;
+  unsigned storeThreads = 4;  // threads that run /v1 requests (and their blocking store calls)
 };
 
 class ControlApi {
  public:
   ControlApi(Repository& repository, CallSettings calls, ApiLimits limits = {}, WebhookDeliverySettings webhooks = {});
+  // Stops the store threads: queued requests are dropped, running ones finish.
+  // Destroy the ControlApi after the server's io_context stopped running.
   ~ControlApi();
+  ControlApi(const ControlApi&) = delete;
+  ControlApi& operator=(const ControlApi&) = delete;
 
-  // Serves everything under /v1/.
+  // Serves everything under /v1/ on the store threads.
   void mount(common::HttpRouter& router);
   common::HttpResponse handle(const common::HttpRequest& request);
 
@@ -53,6 +63,7 @@ class ControlApi {
   CallSettings calls_;
   ApiLimits limits_;
   std::unique_ptr<WebhookSender> webhooks_;
+  boost::asio::thread_pool storeThreads_;  // last: joined before the members its requests use go away
 };
 
 // The key `convox-server --dev` creates for its dev team, the same on every start.

@@ -33,9 +33,13 @@ class SqlConnection {
   virtual std::string backendName() const = 0;  // "sqlite" or "postgres"
 };
 
-// `path` is a file, created if missing; the database runs in WAL mode.
-std::unique_ptr<SqlConnection> openSqlite(const std::string& path);
+// Both open `connections` connections (at least 1) and run each call on a
+// free one, so that many threads may use the result at once.
+// `path` is a file, created if missing; the database runs in WAL mode, reads
+// run side by side and writes take turns (one writer lock per pool, which
+// saves SQLite's busy-wait sleeps).
+std::unique_ptr<SqlConnection> openSqlite(const std::string& path, size_t connections = 1);
 // `url` is a libpq connection string or postgres:// URL.
-std::unique_ptr<SqlConnection> openPostgres(const std::string& url);
+std::unique_ptr<SqlConnection> openPostgres(const std::string& url, size_t connections = 1);
 
 }  // namespace convox::control_api

@@ -112,6 +112,22 @@ TEST(Config, BadValuesNameTheirSource) {
   EXPECT_NE(error(y).find("config file"), std::string::npos);
 }
 
+TEST(Config, StoreThreadsDefaultLayerAndRange) {
+  ConfigSources s;
+  s.flags.dev = true;
+  EXPECT_EQ(ok(s).storeThreads, 4u);
+  s.yamlText = "control_api:\n  store_threads: 6\n";
+  EXPECT_EQ(ok(s).storeThreads, 6u);
+  s.env = env({{"CONVOX_STORE_THREADS", "2"}});
+  EXPECT_EQ(ok(s).storeThreads, 2u);
+  s.env = env({{"CONVOX_STORE_THREADS", "0"}});
+  EXPECT_NE(error(s).find("CONVOX_STORE_THREADS"), std::string::npos);
+  ConfigSources y;
+  y.flags.dev = true;
+  y.yamlText = "control_api:\n  store_threads: 0\n";
+  EXPECT_NE(error(y).find("store_threads"), std::string::npos);
+}
+
 TEST(Config, AgentTimeoutsDefaultAndLayer) {
   ConfigSources s;
   s.flags.dev = true;

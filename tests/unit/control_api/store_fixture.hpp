@@ -47,10 +47,12 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
-  std::unique_ptr<SqlConnection> connect() const {
-    return GetParam() == Backend::Postgres ? openPostgres(url_) : openSqlite(url_);
+  std::unique_ptr<SqlConnection> connect(size_t connections = 1) const {
+    return GetParam() == Backend::Postgres ? openPostgres(url_, connections) : openSqlite(url_, connections);
   }
-  std::unique_ptr<Repository> open() const { return std::make_unique<Repository>(connect()); }
+  std::unique_ptr<Repository> open(size_t connections = 1) const {
+    return std::make_unique<Repository>(connect(connections));
+  }
 
   Repository& repo() { return *repo_; }
   void reopen() {
