@@ -86,9 +86,8 @@ void SignalSession::sendJoinResponse(const RoomManager::Joined& joined) {
   // Until the server offers a subscriber connection, the client's publisher
   // connection is the primary one (and carries data both ways).
   join.set_subscriber_primary(false);
-  if (options_.signal.resumeWindowSeconds == 0) {
-    join.mutable_client_configuration()->set_resume_connection(livekit::DISABLED);
-  }
+  join.mutable_client_configuration()->set_resume_connection(
+      options_.signal.resumeWindowSeconds > 0 ? livekit::ENABLED : livekit::DISABLED);
   join.set_ping_interval(options_.signal.pingIntervalSeconds);
   join.set_ping_timeout(options_.signal.pingTimeoutSeconds);
   auto& info = *join.mutable_server_info();
@@ -229,6 +228,7 @@ void SignalSession::createPublisher() {
   callbacks.connected = [toSignal] {
     toSignal([](SignalSession& self) {
       if (!self.participant_) return;
+      self.mediaConnected_ = true;
       common::logger("media")->info("participant {} ({}): publisher transport connected", self.participant_->identity(),
                                     self.participant_->sid());
     });
@@ -277,6 +277,7 @@ void SignalSession::createSubscriber() {
   callbacks.connected = [toSignal] {
     toSignal([](SignalSession& self) {
       if (!self.participant_) return;
+      self.mediaConnected_ = true;
       common::logger("media")->info("participant {} ({}): subscriber transport connected",
                                     self.participant_->identity(), self.participant_->sid());
     });
@@ -400,7 +401,11 @@ void SignalSession::onClose(uint16_t code, std::string_view reason) {
   if (!participant_) return;
   common::logger("signal")->debug("participant {} ({}): signal closed ({} {})", participant_->identity(),
                                   participant_->sid(), code, reason);
-  if (!endOnClose_ && options_.signal.resumeWindowSeconds > 0 && rooms_.inRoom(participant_)) return suspend();
+  // As LiveKit does: only a participant whose media ever connected is kept
+  // for a resume; a signal-only one (or one still connecting) leaves now.
+  if (!endOnClose_ && mediaConnected_ && options_.signal.resumeWindowSeconds > 0 && rooms_.inRoom(participant_)) {
+    return suspend();
+  }
   end();
 }
 

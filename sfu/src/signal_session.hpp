@@ -94,6 +94,7 @@ class SignalSession final : public common::WebSocketHandler,
   boost::asio::steady_timer resumeTimer_;
   bool suspended_ = false;         // the socket dropped; waiting for a reconnect
   bool endOnClose_ = false;        // the close was ours (leave, removal, bad input): no resume
+  bool mediaConnected_ = false;    // a peer connection has connected at least once
   std::vector<std::string> held_;  // encoded messages sent while suspended
   livekit::DisconnectReason leaveReason_ = livekit::SIGNAL_CLOSE;
   bool warnedMediaUnsupported_ = false;
