@@ -79,13 +79,7 @@ bool IceAgent::start(std::string& error) {
   if (settings_.portMin || settings_.portMax) {
     nice_agent_set_port_range(agent_, streamId_, kComponent, settings_.portMin, settings_.portMax);
   }
-  gchar* ufrag = nullptr;
-  gchar* pwd = nullptr;
-  nice_agent_get_local_credentials(agent_, streamId_, &ufrag, &pwd);
-  localUfrag_ = ufrag ? ufrag : "";
-  localPassword_ = pwd ? pwd : "";
-  g_free(ufrag);
-  g_free(pwd);
+  readLocalCredentials();
   nice_agent_attach_recv(agent_, streamId_, kComponent, loop_.context(),
                          reinterpret_cast<NiceAgentRecvFunc>(&IceAgent::onReceiveThunk), this);
   state_ = IceState::Gathering;
@@ -122,8 +116,7 @@ std::vector<std::string> IceAgent::localCandidates() const {
   return out;
 }
 
-bool IceAgent::restart() {
-  if (!agent_ || !nice_agent_restart_stream(agent_, streamId_)) return false;
+void IceAgent::readLocalCredentials() {
   gchar* ufrag = nullptr;
   gchar* pwd = nullptr;
   nice_agent_get_local_credentials(agent_, streamId_, &ufrag, &pwd);
@@ -131,6 +124,11 @@ bool IceAgent::restart() {
   localPassword_ = pwd ? pwd : "";
   g_free(ufrag);
   g_free(pwd);
+}
+
+bool IceAgent::restart() {
+  if (!agent_ || !nice_agent_restart_stream(agent_, streamId_)) return false;
+  readLocalCredentials();
   return true;
 }
 

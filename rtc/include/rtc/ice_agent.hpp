@@ -81,6 +81,7 @@ class IceAgent {
   static void onStateThunk(NiceAgent*, unsigned stream, unsigned component, unsigned state, void* self);
   static void onReceiveThunk(NiceAgent*, unsigned stream, unsigned component, unsigned len, char* buf, void* self);
   std::string candidateLine(void* niceCandidate) const;
+  void readLocalCredentials();
 
   // Passed by argument.
   EventLoop& loop_;

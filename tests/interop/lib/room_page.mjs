@@ -4,6 +4,9 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { launchChromium, media } from './browser.mjs';
+import { startServer } from './server.mjs';
 import { joinToken } from './signal.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,3 +41,41 @@ export async function joinRoom(browser, pageUrl, wsUrl, room, identity, roomOpti
 }
 
 export const waitFor = (page, fn, arg, timeout = 15000) => page.waitForFunction(fn, arg, { timeout, polling: 100 });
+
+/**
+ * What a network-namespace media test file shares: convox-server on the
+ * namespace address (`config` replaces that YAML), the page host, and one
+ * Chromium per entry of `microphones` (name -> file in ../shared/media), each
+ * with that file as its fake microphone. Start it in before(), close() it in after().
+ */
+export async function startMediaTestbed(microphones, { config = 'rtc:\n  interfaces: [10.77.0.1]\n' } = {}) {
+  const server = await startServer({ config });
+  const pages = await startRoomPages();
+  const browsers = {};
+  for (const [name, file] of Object.entries(microphones)) browsers[name] = await launchChromium(media(file));
+  return {
+    server,
+    pages,
+    browsers,
+    join: (browser, room, identity, options) => joinRoom(browser, pages.url, server.wsUrl, room, identity, options),
+    async close() {
+      for (const b of Object.values(browsers)) await b?.close();
+      pages.close();
+      await server.stop();
+    },
+  };
+}
+
+export const nearHz = (hz, want) => Math.abs(hz - want) < 25;
+
+// Waits for `from`'s audio at `p` and returns what is heard: loud, and at
+// `wantHz` (±25 Hz) when given.
+export async function hears(p, from, wantHz) {
+  await waitFor(p.page, (who) => window.convox.remoteTrack(who, 'audio') !== null, from);
+  let last;
+  for (let i = 0; i < 10; i++) {
+    last = await p.page.evaluate((who) => window.convox.hear(who), from);
+    if (last && last.rms > 0.01 && (!wantHz || nearHz(last.hz, wantHz))) return last;
+  }
+  assert.fail(`${p.identity} does not hear ${from}${wantHz ? ` at ${wantHz} Hz` : ''}: ${JSON.stringify(last)}`);
+}

@@ -4,31 +4,23 @@
 // and a participant that vanishes mid-call. Run inside tests/interop/lib/netns.sh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, launchKillableChromium, media } from '../lib/browser.mjs';
+import { launchKillableChromium, media } from '../lib/browser.mjs';
 import { RoomServiceClient } from 'livekit-server-sdk';
-import { startServer, API_KEY, API_SECRET } from '../lib/server.mjs';
-import { startRoomPages, joinRoom, waitFor } from '../lib/room_page.mjs';
+import { API_KEY, API_SECRET } from '../lib/server.mjs';
+import { hears, nearHz as near, startMediaTestbed, waitFor } from '../lib/room_page.mjs';
 
 let server;
-let pages;
-const browsers = {};
+let browsers;
+let bed;
 
 before(async () => {
-  server = await startServer({ config: 'rtc:\n  interfaces: [10.77.0.1]\n' });
-  pages = await startRoomPages();
-  browsers.tone440 = await launchChromium(media('tone_440hz_3s.wav'));
-  browsers.tone1000 = await launchChromium(media('tone_1000hz_3s.wav'));
-  browsers.speech = await launchChromium(media('hello.wav'));
+  bed = await startMediaTestbed({ tone440: 'tone_440hz_3s.wav', tone1000: 'tone_1000hz_3s.wav', speech: 'hello.wav' });
+  ({ server, browsers } = bed);
 });
 
-after(async () => {
-  for (const b of Object.values(browsers)) await b?.close();
-  pages?.close();
-  await server?.stop();
-});
+after(() => bed?.close());
 
-const join = (browser, room, identity, options) => joinRoom(browser, pages.url, server.wsUrl, room, identity, options);
-const near = (hz, want) => Math.abs(hz - want) < 25;
+const join = (...args) => bed.join(...args);
 
 // Polls an evaluation in the page until `done(value)`; returns the value.
 async function pollPage(page, fn, arg, done, timeout = 20000) {
@@ -41,15 +33,6 @@ async function pollPage(page, fn, arg, done, timeout = 20000) {
   }
 }
 
-async function hears(p, from, wantHz) {
-  await waitFor(p.page, (who) => window.convox.remoteTrack(who, 'audio') !== null, from);
-  let last;
-  for (let i = 0; i < 10; i++) {
-    last = await p.page.evaluate((who) => window.convox.hear(who), from);
-    if (last && last.rms > 0.01 && (!wantHz || near(last.hz, wantHz))) return last;
-  }
-  assert.fail(`${p.identity} does not hear ${from}: ${JSON.stringify(last)}`);
-}
 
 test('two participants hear each other, audio keeps flowing, mute stops it and unmute resumes it', async () => {
   const a = await join(browsers.tone440, 'media-room', 'alice');

@@ -9,33 +9,23 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { launchChromium, media } from '../lib/browser.mjs';
-import { startServer } from '../lib/server.mjs';
-import { startRoomPages, joinRoom, waitFor } from '../lib/room_page.mjs';
+import { startMediaTestbed, waitFor } from '../lib/room_page.mjs';
 
 const SERVER_PORTS = [21000, 21999];
-let server;
-let pages;
-const browsers = {};
+let browsers;
+let bed;
 
 before(async () => {
   // The server's media ports lie below the kernel's ephemeral range, so a
   // rule on them drops only what the browsers send to the server.
-  server = await startServer({
-    config: `rtc:\n  interfaces: [10.77.0.1]\n  port_range_start: ${SERVER_PORTS[0]}\n  port_range_end: ${SERVER_PORTS[1]}\n`,
-  });
-  pages = await startRoomPages();
-  browsers.tone440 = await launchChromium(media('tone_440hz_3s.wav'));
-  browsers.tone1000 = await launchChromium(media('tone_1000hz_3s.wav'));
+  const config = `rtc:\n  interfaces: [10.77.0.1]\n  port_range_start: ${SERVER_PORTS[0]}\n  port_range_end: ${SERVER_PORTS[1]}\n`;
+  bed = await startMediaTestbed({ tone440: 'tone_440hz_3s.wav', tone1000: 'tone_1000hz_3s.wav' }, { config });
+  ({ browsers } = bed);
 });
 
-after(async () => {
-  for (const b of Object.values(browsers)) await b?.close();
-  pages?.close();
-  await server?.stop();
-});
+after(() => bed?.close());
 
-const join = (browser, room, identity) => joinRoom(browser, pages.url, server.wsUrl, room, identity);
+const join = (...args) => bed.join(...args);
 
 // Records every ConnectionQualityChanged as "identity quality" in the page.
 async function recordQuality(p) {

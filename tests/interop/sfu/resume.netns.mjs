@@ -5,39 +5,23 @@
 // tests/interop/lib/netns.sh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, media } from '../lib/browser.mjs';
 import { RoomServiceClient } from 'livekit-server-sdk';
-import { startServer, API_KEY, API_SECRET } from '../lib/server.mjs';
-import { startRoomPages, joinRoom, waitFor } from '../lib/room_page.mjs';
+import { API_KEY, API_SECRET } from '../lib/server.mjs';
+import { hears, startMediaTestbed, waitFor } from '../lib/room_page.mjs';
 
 let server;
-let pages;
-const browsers = {};
+let browsers;
+let bed;
 
 before(async () => {
-  server = await startServer({ config: 'rtc:\n  interfaces: [10.77.0.1]\n' });
-  pages = await startRoomPages();
-  browsers.tone440 = await launchChromium(media('tone_440hz_3s.wav'));
-  browsers.tone1000 = await launchChromium(media('tone_1000hz_3s.wav'));
+  bed = await startMediaTestbed({ tone440: 'tone_440hz_3s.wav', tone1000: 'tone_1000hz_3s.wav' });
+  ({ server, browsers } = bed);
 });
 
-after(async () => {
-  for (const b of Object.values(browsers)) await b?.close();
-  pages?.close();
-  await server?.stop();
-});
+after(() => bed?.close());
 
-const join = (browser, room, identity) => joinRoom(browser, pages.url, server.wsUrl, room, identity);
+const join = (...args) => bed.join(...args);
 
-async function hears(p, from, wantHz) {
-  await waitFor(p.page, (who) => window.convox.remoteTrack(who, 'audio') !== null, from);
-  let last;
-  for (let i = 0; i < 10; i++) {
-    last = await p.page.evaluate((who) => window.convox.hear(who), from);
-    if (last && last.rms > 0.01 && Math.abs(last.hz - wantHz) < 25) return last;
-  }
-  assert.fail(`${p.identity} does not hear ${from} at ${wantHz} Hz: ${JSON.stringify(last)}`);
-}
 
 test('a dropped signal connection resumes: same participant, media keeps flowing, signalling works after', async () => {
   const a = await join(browsers.tone440, 'resume-room', 'alice');

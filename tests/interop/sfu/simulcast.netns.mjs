@@ -6,28 +6,19 @@
 // SubscribedQualityUpdate). Run inside tests/interop/lib/netns.sh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, media } from '../lib/browser.mjs';
-import { startServer } from '../lib/server.mjs';
-import { startRoomPages, joinRoom, waitFor } from '../lib/room_page.mjs';
+import { startMediaTestbed, waitFor } from '../lib/room_page.mjs';
 
-let server;
-let pages;
-const browsers = {};
+let browsers;
+let bed;
 
 before(async () => {
-  server = await startServer({ config: 'rtc:\n  interfaces: [10.77.0.1]\n' });
-  pages = await startRoomPages();
-  browsers.alice = await launchChromium(media('tone_440hz_3s.wav'));
-  browsers.bob = await launchChromium(media('tone_1000hz_3s.wav'));
+  bed = await startMediaTestbed({ alice: 'tone_440hz_3s.wav', bob: 'tone_1000hz_3s.wav' });
+  ({ browsers } = bed);
 });
 
-after(async () => {
-  for (const b of Object.values(browsers)) await b?.close();
-  pages?.close();
-  await server?.stop();
-});
+after(() => bed?.close());
 
-const join = (browser, room, identity, options) => joinRoom(browser, pages.url, server.wsUrl, room, identity, options);
+const join = (...args) => bed.join(...args);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Polls `fn` until `done(value)`; returns the value or fails with the last one.
