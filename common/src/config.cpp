@@ -115,6 +115,7 @@ void applyYaml(ServerConfig& c, const std::string& text) {
     readScalar(room, "departure_timeout", c.room.departureTimeoutSeconds, where + " room");
     readScalar(room, "max_participants", c.room.maxParticipants, where + " room");
     readScalar(room, "auto_create", c.room.autoCreate, where + " room");
+    readScalar(room, "enable_remote_unmute", c.room.enableRemoteUnmute, where + " room");
   }
   if (const auto signal = root["signal"]) {
     readScalar(signal, "ping_interval", c.signal.pingIntervalSeconds, where + " signal");

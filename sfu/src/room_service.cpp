@@ -97,9 +97,14 @@ RoomService::RoomService(RoomManager& rooms, common::TwirpAuthenticator authenti
       [&rooms](const livekit::MuteRoomTrackRequest& req,
                const ClaimGrants& g) -> Result<livekit::MuteRoomTrackResponse> {
         if (auto err = requireAdmin(g, req.room())) return *err;
-        if (!rooms.getParticipant(req.room(), req.identity())) return participantNotFound(req.room(), req.identity());
-        // No participant publishes tracks until media arrives with the SFU.
-        return TwirpError::notFound("track " + req.track_sid() + " is not published by " + req.identity());
+        auto muted = rooms.mutePublishedTrack(req);
+        if (auto* refused = std::get_if<RoomManager::MuteRefusal>(&muted)) {
+          return refused->notFound ? TwirpError::notFound(refused->message)
+                                   : TwirpError::failedPrecondition(refused->message);
+        }
+        livekit::MuteRoomTrackResponse response;
+        *response.mutable_track() = std::get<livekit::TrackInfo>(muted);
+        return response;
       });
   twirp_.method<livekit::SendDataRequest, livekit::SendDataResponse>(
       "SendData",

@@ -143,6 +143,26 @@ bool RoomManager::setTrackMuted(const std::shared_ptr<Participant>& participant,
   return true;
 }
 
+std::variant<livekit::TrackInfo, RoomManager::MuteRefusal> RoomManager::mutePublishedTrack(
+    const livekit::MuteRoomTrackRequest& request) {
+  Room* room = findRoom(request.room());
+  if (!room) return MuteRefusal{true, "room " + request.room() + " not found"};
+  const auto participant = room->findByIdentity(request.identity());
+  if (!participant) return MuteRefusal{true, "participant " + request.identity() + " not found"};
+  if (!participant->findTrack(request.track_sid())) {
+    return MuteRefusal{true, "track " + request.track_sid() + " is not published by " + request.identity()};
+  }
+  if (!request.muted() && !defaults_.enableRemoteUnmute) {
+    return MuteRefusal{false, "remote unmute is not enabled (room.enable_remote_unmute)"};
+  }
+  livekit::SignalResponse msg;
+  msg.mutable_mute()->set_sid(request.track_sid());
+  msg.mutable_mute()->set_muted(request.muted());
+  participant->send(msg);
+  setTrackMuted(participant, request.track_sid(), request.muted());
+  return *participant->findTrack(request.track_sid());
+}
+
 void RoomManager::subscribeToExisting(const std::shared_ptr<Participant>& participant) {
   Room* room = roomOf(participant);
   if (!room || !participant->autoSubscribe() || !participant->info().permission().can_subscribe()) return;

@@ -18,6 +18,8 @@ struct RoomDefaults {
   uint32_t departureTimeoutSeconds = 20;  // a room closes this long after the last one left
   uint32_t maxParticipants = 0;           // 0 = unlimited
   bool autoCreate = true;
+  // RoomService MutePublishedTrack may unmute (off: only mute, as in LiveKit).
+  bool enableRemoteUnmute = false;
 };
 
 struct SignalSettings {

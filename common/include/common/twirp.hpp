@@ -26,6 +26,7 @@ struct TwirpError {
   static TwirpError notFound(std::string m) { return {"not_found", std::move(m), {}}; }
   static TwirpError invalidArgument(std::string m) { return {"invalid_argument", std::move(m), {}}; }
   static TwirpError alreadyExists(std::string m) { return {"already_exists", std::move(m), {}}; }
+  static TwirpError failedPrecondition(std::string m) { return {"failed_precondition", std::move(m), {}}; }
   static TwirpError unimplemented(std::string m) { return {"unimplemented", std::move(m), {}}; }
   static TwirpError resourceExhausted(std::string m) { return {"resource_exhausted", std::move(m), {}}; }
   static TwirpError internal(std::string m) { return {"internal", std::move(m), {}}; }

@@ -54,6 +54,14 @@ class RoomManager {
   bool removeParticipant(const std::string& room, const std::string& identity);
   std::optional<livekit::ParticipantInfo> updateParticipant(const livekit::UpdateParticipantRequest& request);
   std::optional<livekit::Room> updateRoomMetadata(const std::string& room, const std::string& metadata);
+  // RoomService MutePublishedTrack: the track with its new state, or the
+  // error (not_found, or failed_precondition for an unmute the room does not
+  // allow). The publisher is told to (un)mute; its SDK confirms as usual.
+  struct MuteRefusal {
+    bool notFound = true;
+    std::string message;
+  };
+  std::variant<livekit::TrackInfo, MuteRefusal> mutePublishedTrack(const livekit::MuteRoomTrackRequest& request);
   // RoomService SendData: delivers a server-made DataPacket; false if the room is unknown.
   bool sendData(const livekit::SendDataRequest& request);
 

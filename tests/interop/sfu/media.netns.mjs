@@ -81,6 +81,27 @@ test('two participants hear each other, audio keeps flowing, mute stops it and u
   }
 });
 
+test('RoomService MutePublishedTrack mutes the publisher\'s microphone at its SDK; unmuting it needs room.enable_remote_unmute', async () => {
+  const a = await join(browsers.tone440, 'remote-mute', 'alice');
+  const b = await join(browsers.tone1000, 'remote-mute', 'bob');
+  await a.page.evaluate(() => window.convox.publishMicrophone());
+  await hears(b, 'alice', 440);
+  const mic = () => window.convox.room.localParticipant.getTrackPublication(LivekitClient.Track.Source.Microphone);
+  const sid = await a.page.evaluate((f) => eval(f)().trackSid, `(${mic})`);
+  const svc = new RoomServiceClient(server.httpUrl, API_KEY, API_SECRET);
+  const res = await svc.mutePublishedTrack('remote-mute', 'alice', sid, true);
+  assert.equal(res.sid, sid);
+  assert.equal(res.muted, true);
+  // alice's SDK muted its own track; bob sees the mute and the sound stops.
+  await waitFor(a.page, (f) => eval(f)().isMuted === true, `(${mic})`);
+  await waitFor(b.page, () => window.convox.remoteMuted('alice', 'audio') === true);
+  const level = await b.page.evaluate(() => window.convox.hear('alice'));
+  assert.ok(!level || level.rms < 0.005, `still audible after the remote mute: ${JSON.stringify(level)}`);
+  await assert.rejects(svc.mutePublishedTrack('remote-mute', 'alice', sid, false), (e) => e.status === 412 && /remote unmute/.test(e.message));
+  await assert.rejects(svc.mutePublishedTrack('remote-mute', 'alice', 'TR_nope', true), (e) => e.status === 404);
+  for (const p of [a, b]) await p.page.close();
+});
+
 test('camera video reaches the subscriber and is decoded at the sent resolution', async () => {
   const a = await join(browsers.tone440, 'video-room', 'alice');
   const b = await join(browsers.tone1000, 'video-room', 'bob');

@@ -321,6 +321,44 @@ TEST_F(RoomManagerTest, MuteAndUnpublishAreBroadcast) {
   EXPECT_TRUE(has(listener_.events, "track_unpublished alice " + sid));
 }
 
+TEST_F(RoomManagerTest, MutePublishedTrackTellsThePublisherAndTheRoom) {
+  auto [alice, aliceSink] = join(grantsFor("r", "alice"));
+  auto [bob, bobSink] = join(grantsFor("r", "bob"));
+  const auto sid = std::get<livekit::TrackInfo>(rooms_.addTrack(alice, audioRequest("mic"))).sid();
+  rooms_.trackPublished(alice, "mic", "1");
+
+  livekit::MuteRoomTrackRequest request;
+  request.set_room("r");
+  request.set_identity("alice");
+  request.set_track_sid(sid);
+  request.set_muted(true);
+  const auto muted = rooms_.mutePublishedTrack(request);
+  ASSERT_TRUE(std::holds_alternative<livekit::TrackInfo>(muted));
+  EXPECT_TRUE(std::get<livekit::TrackInfo>(muted).muted());
+  const auto told = aliceSink->of(livekit::SignalResponse::kMute);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].mute().sid(), sid);
+  EXPECT_TRUE(told[0].mute().muted());
+  const auto last = bobSink->of(livekit::SignalResponse::kUpdate).back().update().participants(0);
+  ASSERT_NE(published(last, sid), nullptr);
+  EXPECT_TRUE(published(last, sid)->muted());
+
+  // Unmuting someone else's microphone needs room.enable_remote_unmute.
+  request.set_muted(false);
+  const auto unmute = rooms_.mutePublishedTrack(request);
+  ASSERT_TRUE(std::holds_alternative<convox::sfu::RoomManager::MuteRefusal>(unmute));
+  EXPECT_FALSE(std::get<convox::sfu::RoomManager::MuteRefusal>(unmute).notFound);
+  EXPECT_EQ(aliceSink->of(livekit::SignalResponse::kMute).size(), 1u);
+
+  request.set_track_sid("TR_nope");
+  request.set_muted(true);
+  const auto missing = rooms_.mutePublishedTrack(request);
+  ASSERT_TRUE(std::holds_alternative<convox::sfu::RoomManager::MuteRefusal>(missing));
+  EXPECT_TRUE(std::get<convox::sfu::RoomManager::MuteRefusal>(missing).notFound);
+  request.set_identity("carol");
+  EXPECT_TRUE(std::get<convox::sfu::RoomManager::MuteRefusal>(rooms_.mutePublishedTrack(request)).notFound);
+}
+
 TEST_F(RoomManagerTest, LeavingUnpublishesTracksForWebhooks) {
   auto [alice, aliceSink] = join(grantsFor("r", "alice"));
   const auto sid = std::get<livekit::TrackInfo>(rooms_.addTrack(alice, audioRequest("mic"))).sid();
