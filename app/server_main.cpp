@@ -278,5 +278,8 @@ int main(int argc, char** argv) {
   if (config.dev) printDevBanner(config, server.port());
 
   io.run();
+  // Requests still on the store threads use the server's routes: finish them
+  // before the server goes.
+  controlApi.stop();
   return 0;
 }

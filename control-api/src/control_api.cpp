@@ -54,7 +54,9 @@ ControlApi::ControlApi(Repository& repository, CallSettings calls, ApiLimits lim
       webhooks_(std::make_unique<WebhookSender>(repository, webhooks)),
       storeThreads_(std::max(limits.storeThreads, 1U)) {}
 
-ControlApi::~ControlApi() {
+ControlApi::~ControlApi() { stop(); }
+
+void ControlApi::stop() {
   storeThreads_.stop();
   storeThreads_.join();
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -31,6 +32,11 @@ std::string listed(const std::array<std::string_view, N>& allowed) {
 }
 
 int64_t toMicros(double value) { return std::llround(value * 1e6); }
+
+// Sums of many records saturate instead of wrapping around.
+void addSaturating(int64_t& total, int64_t amount) {
+  if (__builtin_add_overflow(total, amount, &total)) total = std::numeric_limits<int64_t>::max();
+}
 double fromMicros(int64_t micros) { return static_cast<double>(micros) / 1e6; }
 
 json::object usageJson(const UsageRecord& u) {
@@ -94,15 +100,15 @@ HttpResponse costSummary(const RequestContext& ctx, const ConversationRecord& c)
   size_t unpriced = 0;
   for (const auto& u : ctx.repository.listUsage(ctx.teamId, c.id)) {
     auto& p = byProvider[{u.stage, u.provider, u.model}];
-    p.quantityMicros[u.unit] += u.quantityMicros;
+    addSaturating(p.quantityMicros[u.unit], u.quantityMicros);
     if (!u.costMicroUsd) {
       ++p.unpriced;
       ++unpriced;
       continue;
     }
-    p.costMicros += *u.costMicroUsd;
-    byStage[u.stage] += *u.costMicroUsd;
-    total += *u.costMicroUsd;
+    addSaturating(p.costMicros, *u.costMicroUsd);
+    addSaturating(byStage[u.stage], *u.costMicroUsd);
+    addSaturating(total, *u.costMicroUsd);
   }
   json::object stages;
   for (const auto& [stage, micros] : byStage) stages[stage] = fromMicros(micros);

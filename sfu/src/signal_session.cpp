@@ -220,6 +220,7 @@ void SignalSession::createPublisher() {
     toSignal([reason = std::move(reason)](SignalSession& self) {
       if (!self.participant_) return;
       // Gone on both paths: there is nothing left to resume.
+      self.mediaFailed_ = true;
       if (self.suspended_) self.endSoon();
       common::logger("media")->warn("participant {} ({}): publisher transport: {}", self.participant_->identity(),
                                     self.participant_->sid(), reason);
@@ -269,6 +270,7 @@ void SignalSession::createSubscriber() {
     toSignal([reason = std::move(reason)](SignalSession& self) {
       if (!self.participant_) return;
       // Gone on both paths: there is nothing left to resume.
+      self.mediaFailed_ = true;
       if (self.suspended_) self.endSoon();
       common::logger("media")->warn("participant {} ({}): subscriber transport: {}", self.participant_->identity(),
                                     self.participant_->sid(), reason);
@@ -403,7 +405,8 @@ void SignalSession::onClose(uint16_t code, std::string_view reason) {
                                   participant_->sid(), code, reason);
   // As LiveKit does: only a participant whose media ever connected is kept
   // for a resume; a signal-only one (or one still connecting) leaves now.
-  if (!endOnClose_ && mediaConnected_ && options_.signal.resumeWindowSeconds > 0 && rooms_.inRoom(participant_)) {
+  if (!endOnClose_ && mediaConnected_ && !mediaFailed_ && options_.signal.resumeWindowSeconds > 0 &&
+      rooms_.inRoom(participant_)) {
     return suspend();
   }
   end();
@@ -423,6 +426,7 @@ void SignalSession::suspend() {
 
 void SignalSession::resume(std::shared_ptr<common::WebSocketConnection> connection) {
   suspended_ = false;
+  leaveReason_ = livekit::SIGNAL_CLOSE;
   resumeTimer_.cancel();
   connection_ = std::move(connection);
   connections_.Increment();

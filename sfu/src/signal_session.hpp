@@ -95,6 +95,7 @@ class SignalSession final : public common::WebSocketHandler,
   bool suspended_ = false;         // the socket dropped; waiting for a reconnect
   bool endOnClose_ = false;        // the close was ours (leave, removal, bad input): no resume
   bool mediaConnected_ = false;    // a peer connection has connected at least once
+  bool mediaFailed_ = false;       // a peer connection failed: a resume would find it dead
   std::vector<std::string> held_;  // encoded messages sent while suspended
   livekit::DisconnectReason leaveReason_ = livekit::SIGNAL_CLOSE;
   bool warnedMediaUnsupported_ = false;

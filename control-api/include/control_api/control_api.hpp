@@ -54,6 +54,11 @@ class ControlApi {
   ControlApi(const ControlApi&) = delete;
   ControlApi& operator=(const ControlApi&) = delete;
 
+  // Stops and joins the store threads (idempotent). Call it once the server's
+  // io_context has stopped and before the HttpServer (whose routes running
+  // requests still use) is destroyed.
+  void stop();
+
   // Serves everything under /v1/ on the store threads.
   void mount(common::HttpRouter& router);
   common::HttpResponse handle(const common::HttpRequest& request);

@@ -34,6 +34,10 @@ TEST(AddressPolicy, NonPublicAddressesAreNamed) {
   EXPECT_EQ(kindOf("fd00::1"), "private");
   EXPECT_EQ(kindOf("ff02::1"), "multicast");
   EXPECT_EQ(kindOf("2001:db8::1"), "documentation");
+  EXPECT_EQ(kindOf("192.88.99.1"), "reserved");
+  EXPECT_EQ(kindOf("64:ff9b:1::a00:1"), "private");
+  EXPECT_EQ(kindOf("100::1"), "reserved");
+  EXPECT_EQ(kindOf("2001:0:4136:e378::1"), "reserved");  // Teredo
 }
 
 TEST(AddressPolicy, EmbeddedIpv4IsJudgedByTheIpv4Address) {
