@@ -78,6 +78,13 @@ void BM_MungerForwardInOrder(benchmark::State& state) {
 }
 BENCHMARK(BM_MungerForwardInOrder);
 
+// The i-th arrival's sequence number when every 8 packets two arrive swapped.
+uint32_t swapEveryEighthPair(uint32_t i) {
+  if (i % 8 == 3) return i + 1;
+  if (i % 8 == 4) return i - 1;
+  return i;
+}
+
 // Every 8 packets two arrive swapped, and every 4096 the source switches
 // (simulcast layer change): the late-packet and re-base paths included.
 void BM_MungerForwardReorderedWithSwitches(benchmark::State& state) {
@@ -86,11 +93,7 @@ void BM_MungerForwardReorderedWithSwitches(benchmark::State& state) {
   int64_t now = 0;
   AllocationCounter counter(state);
   for (auto _ : state) {
-    uint32_t i = n++;
-    if (i % 8 == 3)
-      i += 1;
-    else if (i % 8 == 4)
-      i -= 1;
+    uint32_t i = swapEveryEighthPair(n++);
     const uint32_t ssrc = 0x1000 + (i >> 12);
     benchmark::DoNotOptimize(munger.forward(ssrc, static_cast<uint16_t>(i), i * 3000, now += 1000, 1100));
   }
@@ -140,11 +143,7 @@ void BM_ReceiveStatsDisordered(benchmark::State& state) {
   int64_t now = 0;
   AllocationCounter counter(state);
   for (auto _ : state) {
-    uint32_t i = n++;
-    if (i % 8 == 3)
-      i += 1;
-    else if (i % 8 == 4)
-      i -= 1;
+    uint32_t i = swapEveryEighthPair(n++);
     if (i % 64 == 10) i -= 2;    // a duplicate
     if (i % 128 == 100) i += 1;  // a gap
     benchmark::DoNotOptimize(stats.onPacket(static_cast<uint16_t>(i), (i / 4) * 3000, now += 1000 + (i % 7) * 50));

@@ -49,20 +49,16 @@ uint32_t MediaRoom::speakerKey(const std::string& participantSid) {
 
 void MediaRoom::add(const std::shared_ptr<UpTrack>& track) {
   tracks_[track->sid()] = track;
-  if (track->kind() == TrackKind::Video && track->parameters().simulcast && !pollingLayers_ && worker) {
-    pollingLayers_ = true;
-    armLayerPoll();
+  if (track->kind() == TrackKind::Video && track->parameters().simulcast) {
+    startPolling(pollingLayers_, kLayerPollInterval, &MediaRoom::pollLayers);
   }
-  startQualityPoll();
+  startPolling(pollingQuality_, kQualityPollInterval, &MediaRoom::pollQuality);
   if (track->kind() != TrackKind::Audio || track->parameters().audioLevelId == 0) return;
   const uint32_t key = speakerKey(track->parameters().publisherSid);
   if (key >= kMaxSpeakers) return;
   track->setAudioLevelObserver(
       [this, key](uint8_t level, bool voice, int64_t) { speakers_.observe(key, level, voice); });
-  if (!polling_ && worker) {
-    polling_ = true;
-    armSpeakerPoll();
-  }
+  startPolling(pollingSpeakers_, kSpeakerPollInterval, &MediaRoom::pollSpeakers);
 }
 
 void MediaRoom::remove(const std::string& sid) {
@@ -76,12 +72,19 @@ void MediaRoom::remove(const std::string& sid) {
   tracks_.erase(it);
 }
 
-void MediaRoom::armSpeakerPoll() {
-  worker->loop().addTimer(kSpeakerPollInterval, [weak = weak_from_this()] {
+void MediaRoom::startPolling(bool& running, std::chrono::milliseconds interval, Poll poll) {
+  if (running || !worker) return;
+  running = true;
+  armPoll(interval, poll);
+}
+
+// Re-armed after each run while the room lives; the timer holds no strong reference.
+void MediaRoom::armPoll(std::chrono::milliseconds interval, Poll poll) {
+  worker->loop().addTimer(interval, [weak = weak_from_this(), interval, poll] {
     auto self = weak.lock();
     if (!self) return;
-    self->pollSpeakers();
-    self->armSpeakerPoll();
+    ((*self).*poll)();
+    self->armPoll(interval, poll);
   });
 }
 
@@ -101,15 +104,6 @@ void MediaRoom::pollSpeakers() {
   if (!out.empty()) onSpeakersChanged(std::move(out));
 }
 
-void MediaRoom::armLayerPoll() {
-  worker->loop().addTimer(kLayerPollInterval, [weak = weak_from_this()] {
-    auto self = weak.lock();
-    if (!self) return;
-    self->pollLayers();
-    self->armLayerPoll();
-  });
-}
-
 void MediaRoom::pollLayers() {
   const int64_t now = steadyMicros();
   for (const auto& [sid, track] : tracks_) {
@@ -122,22 +116,7 @@ void MediaRoom::addQualitySource(SubscriberQualitySource* source) {
   if (std::find(qualitySources_.begin(), qualitySources_.end(), source) == qualitySources_.end()) {
     qualitySources_.push_back(source);
   }
-  startQualityPoll();
-}
-
-void MediaRoom::startQualityPoll() {
-  if (pollingQuality_ || !worker) return;
-  pollingQuality_ = true;
-  armQualityPoll();
-}
-
-void MediaRoom::armQualityPoll() {
-  worker->loop().addTimer(kQualityPollInterval, [weak = weak_from_this()] {
-    auto self = weak.lock();
-    if (!self) return;
-    self->pollQuality();
-    self->armQualityPoll();
-  });
+  startPolling(pollingQuality_, kQualityPollInterval, &MediaRoom::pollQuality);
 }
 
 void MediaRoom::pollQuality() {

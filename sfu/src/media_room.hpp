@@ -13,6 +13,7 @@
 #include "proto/livekit_rtc.pb.h"
 #include "up_track.hpp"
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -59,23 +60,23 @@ class MediaRoom : public std::enable_shared_from_this<MediaRoom> {
   }
 
  private:
-  void armSpeakerPoll();
+  using Poll = void (MediaRoom::*)();
+  // Runs `poll` every `interval` on the media thread from now on; once per `running` flag.
+  void startPolling(bool& running, std::chrono::milliseconds interval, Poll poll);
+  void armPoll(std::chrono::milliseconds interval, Poll poll);
   void pollSpeakers();
-  void armLayerPoll();
   void pollLayers();
-  uint32_t speakerKey(const std::string& participantSid);
-  void startQualityPoll();
-  void armQualityPoll();
   void pollQuality();
+  uint32_t speakerKey(const std::string& participantSid);
 
   std::map<std::string, std::shared_ptr<UpTrack>> tracks_;
   ActiveSpeakerDetector speakers_;
   std::vector<std::string> speakerSids_;  // key -> participant sid
   std::vector<SpeakerLevel> current_;
   std::vector<SpeakerLevel> changes_;
-  bool polling_ = false;
-  bool pollingLayers_ = false;
   std::vector<SubscriberQualitySource*> qualitySources_;
+  bool pollingSpeakers_ = false;
+  bool pollingLayers_ = false;
   bool pollingQuality_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include "forwarding/nack_responder.hpp"
 #include "forwarding/retransmission_buffer.hpp"
 #include "forwarding/rtp_munger.hpp"
+#include "fuzz_support.hpp"
 #include "rtc/rtcp_feedback.hpp"
 
 #include <algorithm>
@@ -20,23 +21,10 @@
 
 namespace {
 
+using convox::fuzzing::check;
+using convox::fuzzing::Reader;
+
 using namespace convox::sfu;
-
-void check(bool condition) {
-  if (!condition) __builtin_trap();
-}
-
-class Reader {
- public:
-  explicit Reader(std::span<const uint8_t> data) : data_(data) {}
-  bool empty() const { return offset_ >= data_.size(); }
-  uint8_t u8() { return offset_ < data_.size() ? data_[offset_++] : 0; }
-  uint16_t u16() { return static_cast<uint16_t>((u8() << 8) | u8()); }
-
- private:
-  std::span<const uint8_t> data_;
-  size_t offset_ = 0;
-};
 
 struct MungerModel {
   RtpMunger munger{90000, 65000, 0xfffff000};

@@ -3,6 +3,7 @@
 // picture id / TL0PICIDX in place must re-parse to the new values with every
 // other field unchanged.
 #include "forwarding/keyframe.hpp"
+#include "fuzz_support.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -10,11 +11,9 @@
 
 namespace {
 
-using namespace convox::sfu;
+using convox::fuzzing::check;
 
-void check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using namespace convox::sfu;
 
 void checkVp8(std::vector<uint8_t>& bytes) {
   const auto d = parseVp8(bytes);

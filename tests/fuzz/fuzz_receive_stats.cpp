@@ -5,6 +5,7 @@
 // the totals never shrink; a report block agrees with the counters and keeps
 // cumulative loss within 24 bits.
 #include "forwarding/receive_stats.hpp"
+#include "fuzz_support.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -12,24 +13,10 @@
 
 namespace {
 
+using convox::fuzzing::check;
+using convox::fuzzing::Reader;
+
 using convox::sfu::ReceiveStats;
-
-void check(bool condition) {
-  if (!condition) __builtin_trap();
-}
-
-class Reader {
- public:
-  explicit Reader(std::span<const uint8_t> data) : data_(data) {}
-  bool empty() const { return offset_ >= data_.size(); }
-  uint8_t u8() { return offset_ < data_.size() ? data_[offset_++] : 0; }
-  uint16_t u16() { return static_cast<uint16_t>((u8() << 8) | u8()); }
-  uint32_t u32() { return (uint32_t{u16()} << 16) | u16(); }
-
- private:
-  std::span<const uint8_t> data_;
-  size_t offset_ = 0;
-};
 
 }  // namespace
 

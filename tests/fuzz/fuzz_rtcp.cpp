@@ -1,6 +1,7 @@
 // libFuzzer target: RTCP compound iteration and every typed parser. Each
 // successful typed parse is rebuilt with its builder and must re-parse to the
 // same values.
+#include "fuzz_support.hpp"
 #include "rtc/rtcp_feedback.hpp"
 #include "rtc/rtcp_packet.hpp"
 #include "rtc/rtcp_twcc.hpp"
@@ -14,11 +15,9 @@
 
 namespace {
 
-using namespace convox::rtc;
+using convox::fuzzing::check;
 
-void check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using namespace convox::rtc;
 
 // Large enough for any single rebuilt packet (the length field caps at 256 KiB).
 std::array<uint8_t, 1 << 18> gOut;

@@ -1,6 +1,7 @@
 // libFuzzer target: RTP parsing, extension walking, in-place rewrites and the
 // header builder. A successful parse is rebuilt from its fields and must
 // re-parse to the same values.
+#include "fuzz_support.hpp"
 #include "rtc/rtp_packet.hpp"
 
 #include <algorithm>
@@ -11,13 +12,11 @@
 
 namespace {
 
+using convox::fuzzing::check;
+
 using namespace convox::rtc;
 
 constexpr size_t kMaxRebuiltExtensions = 64;
-
-void check(bool condition) {
-  if (!condition) __builtin_trap();
-}
 
 // Collects the elements; false when they cannot all be written in the
 // one-byte form (or there are too many to keep).
