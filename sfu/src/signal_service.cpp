@@ -5,6 +5,7 @@
 #include "common/logging.hpp"
 #include "media_worker.hpp"
 #include "signal_session.hpp"
+#include "signal_socket.hpp"
 
 namespace convox::sfu {
 
@@ -15,6 +16,21 @@ constexpr std::string_view kCors = "*";
 common::HttpResponse withCors(common::HttpResponse res) {
   res.set(common::http::field::access_control_allow_origin, kCors);
   return res;
+}
+
+std::unique_ptr<SignalSocketMetrics> makeSocketMetrics(prometheus::Registry& metrics) {
+  auto& open = prometheus::BuildGauge()
+                   .Name("convox_signal_connections")
+                   .Help("Open /rtc signal WebSocket connections")
+                   .Register(metrics)
+                   .Add({});
+  auto& resumes =
+      prometheus::BuildCounter()
+          .Name("convox_signal_resumes_total")
+          .Help("Sessions resumed on a new signal socket, by whether the old socket had closed or still looked open")
+          .Register(metrics);
+  return std::make_unique<SignalSocketMetrics>(
+      SignalSocketMetrics{open, resumes.Add({{"old_socket", "closed"}}), resumes.Add({{"old_socket", "open"}})});
 }
 
 bool truthy(const std::optional<std::string>& v) { return v && (*v == "1" || *v == "true"); }
@@ -33,11 +49,7 @@ SignalService::SignalService(boost::asio::io_context& io, RoomManager& rooms, co
       rooms_(rooms),
       secrets_(std::move(secrets)),
       options_(std::move(options)),
-      connectionsGauge_(&prometheus::BuildGauge()
-                             .Name("convox_signal_connections")
-                             .Help("Open /rtc signal WebSocket connections")
-                             .Register(metrics)
-                             .Add({})),
+      socketMetrics_(makeSocketMetrics(metrics)),
       media_(std::make_unique<MediaWorkerPool>(options_.media, options_.media.threads)) {}
 
 SignalService::~SignalService() = default;
@@ -79,21 +91,19 @@ common::UpgradeDecision SignalService::onUpgrade(const common::HttpRequest& req)
     auto res = common::makeResponse(req, static_cast<common::http::status>(admission.status), admission.message + "\n");
     return {withCors(std::move(res)), nullptr};
   }
-  JoinParameters join;
-  join.resume = truthy(common::queryParameter(req, "reconnect"));
-  if (join.resume) {
+  if (truthy(common::queryParameter(req, "reconnect"))) {
     // The same participant coming back on a new socket: its session, if it
-    // is still waiting, takes the socket over.
-    const auto sid = common::queryParameter(req, "sid").value_or("");
+    // can still be resumed when the socket opens, takes the socket over.
+    auto sid = common::queryParameter(req, "sid").value_or("");
     auto session = std::dynamic_pointer_cast<SignalSession>(
         rooms_.sessionFor(admission.grants->video->room, admission.grants->identity, sid));
-    if (session && session->resumable(sid)) return {std::nullopt, session};
+    return {std::nullopt, SignalSocket::resuming(std::move(session), std::move(sid), *socketMetrics_)};
   }
+  JoinParameters join;
   const auto autoSubscribe = common::queryParameter(req, "auto_subscribe");
   join.autoSubscribe = !autoSubscribe || truthy(autoSubscribe);
-  auto session = std::make_shared<SignalSession>(io_, rooms_, *media_, std::move(*admission.grants), options_, join,
-                                                 *connectionsGauge_);
-  return {std::nullopt, session};
+  auto session = std::make_shared<SignalSession>(io_, rooms_, *media_, std::move(*admission.grants), options_, join);
+  return {std::nullopt, SignalSocket::joining(std::move(session), *socketMetrics_)};
 }
 
 common::HttpResponse SignalService::onValidate(const common::HttpRequest& req) const {

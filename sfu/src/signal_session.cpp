@@ -16,13 +16,11 @@ constexpr int32_t kProtocolVersion = 17;
 }
 
 SignalSession::SignalSession(boost::asio::io_context& io, RoomManager& rooms, MediaWorkerPool& media,
-                             common::ClaimGrants grants, const SignalServiceOptions& options, JoinParameters join,
-                             prometheus::Gauge& connections)
+                             common::ClaimGrants grants, const SignalServiceOptions& options, JoinParameters join)
     : io_(io),
       rooms_(rooms),
       mediaPool_(media),
       options_(options),
-      connections_(connections),
       grants_(std::move(grants)),
       join_(join),
       pingTimeout_(io),
@@ -35,23 +33,19 @@ constexpr size_t kMaxHeldMessages = 1024;
 }  // namespace
 
 bool SignalSession::resumable(const std::string& sid) const {
-  return suspended_ && participant_ && participant_->sid() == sid;
+  if (!participant_ || participant_->sid() != sid) return false;
+  return suspended_ || (connection_ && keepsForResume());
 }
 
-void SignalSession::onOpen(std::shared_ptr<common::WebSocketConnection> connection) {
-  if (suspended_) return resume(std::move(connection));
+bool SignalSession::keepsForResume() const {
+  // As LiveKit does: only a participant whose media ever connected is kept
+  // for a resume; a signal-only one (or one still connecting) leaves.
+  return !endOnClose_ && mediaConnected_ && !mediaFailed_ && options_.signal.resumeWindowSeconds > 0 &&
+         rooms_.inRoom(participant_);
+}
+
+void SignalSession::join(std::shared_ptr<common::WebSocketConnection> connection) {
   connection_ = std::move(connection);
-  connections_.Increment();
-  if (join_.resume) {
-    // Nothing to resume (the participant left, or the window closed): a
-    // leave asking for a full reconnect makes the SDK rejoin from scratch.
-    livekit::SignalResponse leave;
-    leave.mutable_leave()->set_reason(livekit::STATE_MISMATCH);
-    leave.mutable_leave()->set_action(livekit::LeaveRequest::RECONNECT);
-    send(leave);
-    close(common::close_code::kNormal, "nothing to resume; rejoin");
-    return;
-  }
   auto joined = rooms_.join(grants_, shared_from_this());
   if (auto* refused = std::get_if<AdmitError>(&joined)) {
     livekit::SignalResponse leave;
@@ -396,19 +390,15 @@ void SignalSession::onTrickle(const livekit::SignalRequest& req) {
   if (publisher_) media_->loop().post([p = publisher_, candidate] { p->addRemoteCandidate(candidate); });
 }
 
-void SignalSession::onClose(uint16_t code, std::string_view reason) {
+void SignalSession::onConnectionClosed(const common::WebSocketConnection& connection, uint16_t code,
+                                       std::string_view reason) {
+  if (!usesConnection(connection)) return;  // a socket a resume replaced
   pingTimeout_.cancel();
-  connections_.Decrement();
   connection_.reset();
   if (!participant_) return;
   common::logger("signal")->debug("participant {} ({}): signal closed ({} {})", participant_->identity(),
                                   participant_->sid(), code, reason);
-  // As LiveKit does: only a participant whose media ever connected is kept
-  // for a resume; a signal-only one (or one still connecting) leaves now.
-  if (!endOnClose_ && mediaConnected_ && !mediaFailed_ && options_.signal.resumeWindowSeconds > 0 &&
-      rooms_.inRoom(participant_)) {
-    return suspend();
-  }
+  if (keepsForResume()) return suspend();
   end();
 }
 
@@ -425,11 +415,17 @@ void SignalSession::suspend() {
 }
 
 void SignalSession::resume(std::shared_ptr<common::WebSocketConnection> connection) {
+  if (connection_) {
+    // The client gave up on a socket we still had: what we sent on it since
+    // it died is lost, as the SDK's resume expects (it re-syncs its state).
+    common::logger("signal")->info("participant {} ({}): reconnect replaces a socket that still looked open",
+                                   participant_->identity(), participant_->sid());
+    std::exchange(connection_, nullptr)->close(common::close_code::kNormal, "replaced by a resumed connection");
+  }
   suspended_ = false;
   leaveReason_ = livekit::SIGNAL_CLOSE;
   resumeTimer_.cancel();
   connection_ = std::move(connection);
-  connections_.Increment();
   common::logger("signal")->info("participant {} ({}): resumed", participant_->identity(), participant_->sid());
   livekit::SignalResponse msg;
   auto& reconnect = *msg.mutable_reconnect();

@@ -8,37 +8,43 @@
 #include "sfu/signal_sink.hpp"
 #include "subscriber_transport.hpp"
 
-#include <prometheus/gauge.h>
 #include <boost/asio/steady_timer.hpp>
 
 namespace convox::sfu {
 
 // What the /rtc query asked for.
 struct JoinParameters {
-  bool resume = false;        // reconnect=1
   bool autoSubscribe = true;  // auto_subscribe (default on)
 };
 
-// One participant's signalling: joins on the first WebSocket's open, answers
+// One participant's signalling: joins on its first socket's open, answers
 // requests, and leaves when the client leaves or is removed. When the socket
 // just drops, the participant and its transports stay for the resume window
 // (signal.resume_window): messages meant for it are held, and a reconnect
 // (`reconnect=1&sid=...`) attaches the new socket, gets a ReconnectResponse
 // and the held messages, and goes on where it was. After the window it leaves.
-class SignalSession final : public common::WebSocketHandler,
-                            public SignalSink,
-                            public std::enable_shared_from_this<SignalSession> {
+// A reconnect may also arrive while the old socket still looks open (the
+// client saw it die first): the new socket takes over and the old is closed.
+// Sockets come and go through SignalSocket.
+class SignalSession final : public SignalSink, public std::enable_shared_from_this<SignalSession> {
  public:
   SignalSession(boost::asio::io_context& io, RoomManager& rooms, MediaWorkerPool& media, common::ClaimGrants grants,
-                const SignalServiceOptions& options, JoinParameters join, prometheus::Gauge& connections);
+                const SignalServiceOptions& options, JoinParameters join);
 
-  // Whether a reconnect for participant `sid` can attach to this session now.
+  // Whether a reconnect for participant `sid` can take this session over now.
   bool resumable(const std::string& sid) const;
 
-  // WebSocketHandler
-  void onOpen(std::shared_ptr<common::WebSocketConnection> connection) override;
-  void onMessage(std::string_view data, bool binary) override;
-  void onClose(uint16_t code, std::string_view reason) override;
+  // The first socket: the participant joins.
+  void join(std::shared_ptr<common::WebSocketConnection> connection);
+  // A reconnect's socket (resumable() was true): it replaces the current one.
+  void resume(std::shared_ptr<common::WebSocketConnection> connection);
+  // Whether a socket is attached (one that dropped is not).
+  bool connected() const { return connection_ != nullptr; }
+  bool usesConnection(const common::WebSocketConnection& connection) const { return connection_.get() == &connection; }
+  // From the socket in use; see usesConnection.
+  void onMessage(std::string_view data, bool binary);
+  // Any of this session's sockets closed; only the one in use matters.
+  void onConnectionClosed(const common::WebSocketConnection& connection, uint16_t code, std::string_view reason);
 
   // SignalSink
   void send(const livekit::SignalResponse& message) override;
@@ -66,7 +72,8 @@ class SignalSession final : public common::WebSocketHandler,
   void onMute(const livekit::SignalRequest& req);
   void onSubscription(const livekit::SignalRequest& req);
   void onTrackSetting(const livekit::SignalRequest& req);
-  void resume(std::shared_ptr<common::WebSocketConnection> connection);
+  // A dropped socket may be resumed: media connected and still healthy.
+  bool keepsForResume() const;
   void suspend();
   void end();
   void endSoon();
@@ -80,7 +87,6 @@ class SignalSession final : public common::WebSocketHandler,
   RoomManager& rooms_;
   MediaWorkerPool& mediaPool_;
   const SignalServiceOptions& options_;
-  prometheus::Gauge& connections_;
   // Others.
   common::ClaimGrants grants_;
   const JoinParameters join_;

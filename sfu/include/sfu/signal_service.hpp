@@ -29,6 +29,7 @@ struct MediaSettings {
 };
 
 class MediaWorkerPool;
+struct SignalSocketMetrics;
 
 struct SignalServiceOptions {
   common::SignalSettings signal;
@@ -57,7 +58,7 @@ class SignalService {
   // Others.
   common::SecretLookup secrets_;
   SignalServiceOptions options_;
-  prometheus::Gauge* connectionsGauge_;
+  std::unique_ptr<SignalSocketMetrics> socketMetrics_;
   std::unique_ptr<MediaWorkerPool> media_;
 };
 
