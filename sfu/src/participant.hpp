@@ -32,6 +32,9 @@ class Participant {
   void subscribeTrack(const livekit::TrackInfo& track, const std::string& publisherSid) {
     if (sink_) sink_->subscribeTrack(track, publisherSid);
   }
+  void setPublishedTrackMuted(const std::string& trackSid, bool muted) {
+    if (sink_) sink_->setPublishedTrackMuted(trackSid, muted);
+  }
   void unsubscribeTrack(const std::string& trackSid) {
     if (sink_) sink_->unsubscribeTrack(trackSid);
   }

@@ -139,6 +139,8 @@ bool RoomManager::setTrackMuted(const std::shared_ptr<Participant>& participant,
       if (t.sid() == sid) t.set_muted(muted);
     }
   });
+  // Also for RoomService's mute: forwarding stops now, not when the SDK confirms.
+  participant->setPublishedTrackMuted(sid, muted);
   broadcastParticipant(*room, *participant);
   return true;
 }

@@ -343,10 +343,11 @@ void SignalSession::onAnswer(const livekit::SignalRequest& req) {
 
 void SignalSession::onMute(const livekit::SignalRequest& req) {
   const auto& mute = req.mute();
-  if (!rooms_.setTrackMuted(participant_, mute.sid(), mute.muted())) return;
-  if (publisher_) {
-    media_->loop().post([p = publisher_, sid = mute.sid(), muted = mute.muted()] { p->setTrackMuted(sid, muted); });
-  }
+  rooms_.setTrackMuted(participant_, mute.sid(), mute.muted());
+}
+
+void SignalSession::setPublishedTrackMuted(const std::string& trackSid, bool muted) {
+  if (publisher_) media_->loop().post([p = publisher_, trackSid, muted] { p->setTrackMuted(trackSid, muted); });
 }
 
 void SignalSession::onSubscription(const livekit::SignalRequest& req) {

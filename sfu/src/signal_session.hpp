@@ -51,6 +51,7 @@ class SignalSession final : public SignalSink, public std::enable_shared_from_th
   void close(uint16_t code, std::string reason) override;
   void subscribeTrack(const livekit::TrackInfo& track, const std::string& publisherSid) override;
   void unsubscribeTrack(const std::string& trackSid) override;
+  void setPublishedTrackMuted(const std::string& trackSid, bool muted) override;
 
  private:
   using Handler = void (SignalSession::*)(const livekit::SignalRequest&);

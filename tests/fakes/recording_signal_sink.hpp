@@ -21,6 +21,9 @@ class RecordingSignalSink : public sfu::SignalSink {
     subscribed.push_back(publisherSid + "/" + track.sid());
   }
   void unsubscribeTrack(const std::string& trackSid) override { unsubscribed.push_back(trackSid); }
+  void setPublishedTrackMuted(const std::string& trackSid, bool muted) override {
+    mediaMuted.push_back((muted ? "muted " : "unmuted ") + trackSid);
+  }
 
   // Messages of one kind, in order.
   std::vector<livekit::SignalResponse> of(livekit::SignalResponse::MessageCase kind) const {
@@ -34,6 +37,7 @@ class RecordingSignalSink : public sfu::SignalSink {
   std::vector<livekit::SignalResponse> sent;
   std::vector<std::string> subscribed;  // "PA_publisher/TR_track"
   std::vector<std::string> unsubscribed;
+  std::vector<std::string> mediaMuted;  // "muted TR_track" / "unmuted TR_track"
   bool closed = false;
   uint16_t closeCode = 0;
   std::string closeReason;

@@ -96,7 +96,8 @@ class RoomManager {
   // The media thread negotiated the track's section: it is published.
   void trackPublished(const std::shared_ptr<Participant>& participant, const std::string& cid, const std::string& mid);
   void trackUnpublished(const std::shared_ptr<Participant>& participant, const std::string& sid);
-  // MuteTrackRequest; false if the participant has no such track.
+  // MuteTrackRequest (and RoomService mutes): the room is told and forwarding
+  // pauses or resumes; false if the participant has no such track.
   bool setTrackMuted(const std::shared_ptr<Participant>& participant, const std::string& sid, bool muted);
   // After the JoinResponse: subscribe the newcomer to what is already published.
   void subscribeToExisting(const std::shared_ptr<Participant>& participant);

@@ -18,6 +18,9 @@ class SignalSink {
   // ends that subscription; the participant's media transport carries it out.
   virtual void subscribeTrack(const livekit::TrackInfo& /*track*/, const std::string& /*publisherSid*/) {}
   virtual void unsubscribeTrack(const std::string& /*trackSid*/) {}
+  // One of this participant's published tracks was muted or unmuted (by the
+  // client or through RoomService): its forwarding pauses or resumes.
+  virtual void setPublishedTrackMuted(const std::string& /*trackSid*/, bool /*muted*/) {}
 };
 
 }  // namespace convox::sfu

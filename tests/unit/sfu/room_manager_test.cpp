@@ -339,6 +339,8 @@ TEST_F(RoomManagerTest, MutePublishedTrackTellsThePublisherAndTheRoom) {
   ASSERT_EQ(told.size(), 1u);
   EXPECT_EQ(told[0].mute().sid(), sid);
   EXPECT_TRUE(told[0].mute().muted());
+  // Forwarding stops at once, before the SDK confirms.
+  EXPECT_EQ(aliceSink->mediaMuted, std::vector<std::string>{"muted " + sid});
   const auto last = bobSink->of(livekit::SignalResponse::kUpdate).back().update().participants(0);
   ASSERT_NE(published(last, sid), nullptr);
   EXPECT_TRUE(published(last, sid)->muted());
@@ -349,6 +351,7 @@ TEST_F(RoomManagerTest, MutePublishedTrackTellsThePublisherAndTheRoom) {
   ASSERT_TRUE(std::holds_alternative<convox::sfu::RoomManager::MuteRefusal>(unmute));
   EXPECT_FALSE(std::get<convox::sfu::RoomManager::MuteRefusal>(unmute).notFound);
   EXPECT_EQ(aliceSink->of(livekit::SignalResponse::kMute).size(), 1u);
+  EXPECT_EQ(aliceSink->mediaMuted.size(), 1u);
 
   request.set_track_sid("TR_nope");
   request.set_muted(true);
