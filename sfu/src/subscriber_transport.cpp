@@ -85,8 +85,10 @@ void SubscriberTransport::unsubscribe(const std::string& trackSid) {
 
 void SubscriberTransport::updateSettings(const std::string& trackSid, const DownTrackSettings& settings) {
   // Kept only for tracks live in the room (so a client cannot grow the map
-  // with made-up sids); dropped when the track goes.
+  // with made-up sids); those of tracks gone since are dropped here, as a
+  // track never subscribed to leaves no section to clear its entry.
   if (closed_ || !room_->find(trackSid)) return;
+  std::erase_if(settings_, [this](const auto& entry) { return !room_->find(entry.first); });
   settings_[trackSid] = settings;
   for (auto& s : sections_) {
     if (s.downTrack && s.trackSid == trackSid) s.downTrack->applySettings(settings, steadyMicros());
