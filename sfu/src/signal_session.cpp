@@ -437,6 +437,9 @@ void SignalSession::resume(std::shared_ptr<common::WebSocketConnection> connecti
   info.set_node_id(options_.nodeId);
   send(msg);
   for (const auto& bytes : std::exchange(held_, {})) connection_->sendBinary(bytes);
+  // The client restarts its publisher connection's ICE itself; the
+  // subscriber connection is ours to restart (and the SDK expects us to).
+  if (subscriber_) media_->loop().post([s = subscriber_] { s->restartIce(); });
   armPingTimeout();
 }
 

@@ -207,16 +207,24 @@ void SubscriberTransport::handleAnswer(const std::string& sdp, uint32_t) {
     return callbacks_.failed("subscriber answer: " + rtc::describe(valid.error()));
   }
   awaitingAnswer_ = false;
-  if (!remoteSet_) {
-    const rtc::MediaSection* first = nullptr;
-    for (const auto& m : parsed->media) {
-      if (!m.isRejected()) {
-        first = &m;
-        break;
-      }
+  const rtc::MediaSection* first = nullptr;
+  for (const auto& m : parsed->media) {
+    if (!m.isRejected()) {
+      first = &m;
+      break;
     }
-    if (!first) return callbacks_.failed("subscriber answer rejects every section");
-    const auto remote = rtc::effectiveTransport(*parsed, *first);
+  }
+  if (!first) return callbacks_.failed("subscriber answer rejects every section");
+  const auto remote = rtc::effectiveTransport(*parsed, *first);
+  std::string error;
+  if (remoteSet_ && !remote.iceUfrag.empty() && remote.iceUfrag != transport_->remoteIceUfrag()) {
+    // The answer to our ICE-restart offer.
+    if (!transport_->setRemoteIceCredentials(remote.iceUfrag, remote.icePwd, error)) {
+      return callbacks_.failed("subscriber ICE restart: " + error);
+    }
+    common::logger("media")->debug("subscriber ICE restart");
+  }
+  if (!remoteSet_) {
     if (remote.fingerprints.empty()) return callbacks_.failed("subscriber answer has no fingerprint");
     rtc::RemoteTransportParameters params;
     params.iceUfrag = remote.iceUfrag;
@@ -225,14 +233,27 @@ void SubscriberTransport::handleAnswer(const std::string& sdp, uint32_t) {
     params.fingerprint = rtc::formatFingerprintHex(remote.fingerprints[0].digest);
     params.localDtlsRole = remote.setup == rtc::SetupRole::Passive ? rtc::DtlsRole::Client : rtc::DtlsRole::Server;
     params.dataChannels = false;
-    std::string error;
     if (!transport_->setRemoteParameters(params, error)) return callbacks_.failed(error);
     remoteSet_ = true;
   }
   for (const auto& m : parsed->media) {
     for (const auto& c : m.candidates) transport_->addRemoteCandidate(rtc::writeIceCandidate(c));
   }
+  if (std::exchange(restartIceAfterAnswer_, false)) return restartIce();
   if (renegotiate_) negotiate();
+}
+
+void SubscriberTransport::restartIce() {
+  if (closed_ || !transport_ || !remoteSet_) return;  // nothing negotiated yet: the first offer is fresh
+  if (awaitingAnswer_) {
+    restartIceAfterAnswer_ = true;
+    return;
+  }
+  std::string error;
+  if (!transport_->restartLocalIce(error)) return callbacks_.failed("subscriber ICE restart: " + error);
+  // The next offer carries the new credentials; it goes out at once even if
+  // no subscription changed.
+  negotiateSoon();
 }
 
 void SubscriberTransport::addRemoteCandidate(const std::string& candidate) {

@@ -48,6 +48,9 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
   void updateSettings(const std::string& trackSid, const DownTrackSettings& settings);
 
   void handleAnswer(const std::string& sdp, uint32_t id);
+  // The client resumed (its network may have changed): as LiveKit does, the
+  // server restarts this connection's ICE and offers again.
+  void restartIce();
   // A trickled candidate line ("candidate:...").
   void addRemoteCandidate(const std::string& candidate);
   void close();
@@ -109,6 +112,7 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
   bool renegotiate_ = false;
   bool negotiationScheduled_ = false;
   bool remoteSet_ = false;
+  bool restartIceAfterAnswer_ = false;  // asked while an offer was out
   bool closed_ = false;
   bool reportsArmed_ = false;
   bool qualityRegistered_ = false;

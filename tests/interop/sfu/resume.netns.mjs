@@ -33,8 +33,15 @@ async function resumes() {
 // The SDK's own fault injection closes the socket, so the server sees the
 // drop first. On a real network the client usually notices first (its ping
 // times out) and reconnects while the server still holds the old socket.
-async function expectResumed(a, b, sid) {
+async function expectResumed(a, b, sid, subscriberUfrag) {
   await waitFor(a.page, () => window.convox.events.includes('reconnected'), undefined, 30000);
+  if (subscriberUfrag) {
+    // The server restarted the subscriber connection's ICE, as the SDK expects.
+    await waitFor(a.page, (before) => {
+      const now = window.convox.subscriberRemoteUfrag();
+      return now !== null && now !== before;
+    }, subscriberUfrag, 10000);
+  }
   const aliceEvents = await a.page.evaluate(() => window.convox.events);
   assert.ok(aliceEvents.includes('signal-reconnecting'), JSON.stringify(aliceEvents));
   // A resume, not a full reconnect: no 'reconnecting' (that is the rejoin path), the same sid.
@@ -79,21 +86,27 @@ test('a reconnect takes over a signal socket the server still thinks is open', a
   const a = await join(browsers.tone440, 'takeover-room', 'alice');
   const b = await join(browsers.tone1000, 'takeover-room', 'bob');
   await a.page.evaluate(() => window.convox.publishMicrophone());
+  await b.page.evaluate(() => window.convox.publishMicrophone());
   await hears(b, 'alice', 440);
+  await hears(a, 'bob', 1000);
   const sid = await a.page.evaluate(() => window.convox.localSid());
+  const ufrag = await a.page.evaluate(() => window.convox.subscriberRemoteUfrag());
+  assert.ok(ufrag);
 
   const before = await resumes();
   await a.page.evaluate(() => window.convox.silenceSignal());
-  await expectResumed(a, b, sid);
+  await expectResumed(a, b, sid, ufrag);
   const after = await resumes();
   assert.equal(after.open - before.open, 1, JSON.stringify({ before, after }));
   assert.equal(after.closed, before.closed, JSON.stringify({ before, after }));
 
-  // The new socket carries signalling both ways.
-  await b.page.evaluate(() => window.convox.publishMicrophone());
+  // Alice still hears bob over her restarted subscriber connection, and the
+  // new socket carries signalling both ways.
   await hears(a, 'bob', 1000);
   await a.page.evaluate(() => window.convox.setMicrophoneMuted(true));
   await waitFor(b.page, () => window.convox.remoteMuted('alice', 'audio') === true);
+  await b.page.evaluate(() => window.convox.send('after takeover', true));
+  await waitFor(a.page, () => window.convox.received.some((m) => m.text === 'after takeover' && m.from === 'bob'));
 
   // The replaced socket's close (it goes when the server closes it) ends nothing.
   await new Promise((r) => setTimeout(r, 3000));
