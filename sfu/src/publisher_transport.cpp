@@ -94,6 +94,9 @@ void PublisherTransport::publishSection(const rtc::MediaSection& offered, Publis
   auto track = std::make_shared<UpTrack>(std::move(params), [weak](uint32_t ssrc) {
     if (auto self = weak.lock()) self->sendKeyframeRequest(ssrc);
   });
+  track->setNackSender([weak](uint32_t ssrc, std::span<const uint16_t> lost) {
+    if (auto self = weak.lock()) self->sendNack(ssrc, lost);
+  });
   PublishedSection section;
   section.track = track;
   section.codec = *codec;
@@ -223,6 +226,13 @@ void PublisherTransport::sendKeyframeRequest(uint32_t ssrc) {
   if (!transport_) return;
   std::array<uint8_t, 64 + rtc::kSrtpMaxTrailer> buffer{};
   auto size = rtc::buildPli(kFeedbackSsrc, ssrc, std::span<uint8_t>(buffer.data(), 64));
+  if (size) transport_->sendRtcp(buffer, *size);
+}
+
+void PublisherTransport::sendNack(uint32_t ssrc, std::span<const uint16_t> lost) {
+  if (!transport_) return;
+  std::array<uint8_t, 512 + rtc::kSrtpMaxTrailer> buffer{};
+  auto size = rtc::buildNack(kFeedbackSsrc, ssrc, lost, std::span<uint8_t>(buffer.data(), 512));
   if (size) transport_->sendRtcp(buffer, *size);
 }
 

@@ -80,6 +80,7 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
   void unpublishSection(const std::string& mid);
   const SsrcBinding* bind(const rtc::RtpPacketView& packet);
   void sendKeyframeRequest(uint32_t ssrc);
+  void sendNack(uint32_t ssrc, std::span<const uint16_t> lost);
   void armReceiverReports();
   void sendReceiverReports();
 

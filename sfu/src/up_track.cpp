@@ -40,6 +40,7 @@ void UpTrack::onRtp(rtc::RtpPacketView& packet, int layer, int64_t nowMicros) {
   if (stats.ssrc() != packet.ssrc() || !stats.started()) {
     if (stats.started()) qualityIntervals_[layer] = IntervalCounter{};  // a new source for this layer
     stats.reset(packet.ssrc(), parameters_.codec.clockRate);
+    nackGenerators_[layer].reset();
   }
   stats.onPacket(packet.sequenceNumber(), packet.timestamp(), nowMicros);
   layerSsrc_[layer] = packet.ssrc();
@@ -49,11 +50,23 @@ void UpTrack::onRtp(rtc::RtpPacketView& packet, int layer, int64_t nowMicros) {
       audioLevels_(level->level, level->voiceActivity, nowMicros);
     }
   }
-  if (retransmission_[layer]) retransmission_[layer]->store(packet.sequenceNumber(), packet.data());
+  if (retransmission_[layer]) {
+    retransmission_[layer]->store(packet.sequenceNumber(), packet.data());
+    askForLost(layer, packet.ssrc(), packet.sequenceNumber(), nowMicros);
+  }
   if (muted_ || downTracks_.empty()) return;
   const bool keyframe = parameters_.kind == TrackKind::Video && isKeyframe(videoCodec_, packet.payload());
   // Index loop: a down-track may detach itself while forwarding.
   for (size_t i = 0; i < downTracks_.size(); ++i) downTracks_[i]->forward(packet, layer, keyframe, nowMicros);
+}
+
+void UpTrack::askForLost(int layer, uint32_t ssrc, uint16_t sequenceNumber, int64_t nowMicros) {
+  if (!nackSender_) return;
+  auto& nacks = nackGenerators_[layer];
+  nacks.onPacket(sequenceNumber, nowMicros);
+  if (!nacks.due(nowMicros)) return;
+  std::array<uint16_t, 64> lost{};
+  if (const size_t count = nacks.collect(nowMicros, lost); count > 0) nackSender_(ssrc, std::span(lost).first(count));
 }
 
 void UpTrack::requestKeyframe(int layer, int64_t nowMicros) {

@@ -7,6 +7,7 @@
 #include "forwarding/connection_quality.hpp"
 #include "forwarding/dynacast_quality.hpp"
 #include "forwarding/keyframe.hpp"
+#include "forwarding/nack_generator.hpp"
 #include "forwarding/receive_stats.hpp"
 #include "forwarding/retransmission_buffer.hpp"
 #include "forwarding/simulcast_selector.hpp"
@@ -46,6 +47,8 @@ class UpTrack {
   using KeyframeRequester = std::function<void(uint32_t ssrc)>;
   // Reports the publisher's audio level (RFC 6464, 0 loud .. 127 silent).
   using AudioLevelObserver = std::function<void(uint8_t level, bool voice, int64_t nowMicros)>;
+  // Asks the publisher to resend `lost` of `ssrc` (a generic NACK on its transport).
+  using NackSender = std::function<void(uint32_t ssrc, std::span<const uint16_t> lost)>;
 
   UpTrack(UpTrackParameters parameters, KeyframeRequester keyframes);
   ~UpTrack();
@@ -57,6 +60,8 @@ class UpTrack {
   TrackKind kind() const { return parameters_.kind; }
   const rtc::Codec& codec() const { return parameters_.codec; }
   void setAudioLevelObserver(AudioLevelObserver observer) { audioLevels_ = std::move(observer); }
+  // Video only: upstream loss is asked for again through `sender`.
+  void setNackSender(NackSender sender) { nackSender_ = std::move(sender); }
 
   // A packet of simulcast `layer` (0 without simulcast).
   void onRtp(rtc::RtpPacketView& packet, int layer, int64_t nowMicros);
@@ -100,10 +105,13 @@ class UpTrack {
   bool closed() const { return closed_; }
 
  private:
+  void askForLost(int layer, uint32_t ssrc, uint16_t sequenceNumber, int64_t nowMicros);
+
   // Passed by argument.
   UpTrackParameters parameters_;  // only the layer list is completed at construction
   KeyframeRequester keyframes_;
   AudioLevelObserver audioLevels_;
+  NackSender nackSender_;
   // Others.
   std::vector<DownTrack*> downTracks_;
   VideoCodec videoCodec_ = VideoCodec::Other;
@@ -114,6 +122,7 @@ class UpTrack {
   DynacastQuality dynacast_;
   std::array<int64_t, kMaxLayers> lastKeyframeRequestMicros_{};
   std::array<ReceiveStats, kMaxLayers> receiveStats_{};
+  std::array<NackGenerator, kMaxLayers> nackGenerators_{};
   std::array<IntervalCounter, kMaxLayers> qualityIntervals_{};
   bool muted_ = false;
   bool closed_ = false;

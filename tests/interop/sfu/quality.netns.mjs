@@ -138,15 +138,33 @@ test('every participant hears its own and the other one\'s connection quality', 
   }
 });
 
-// Drops `percent`% of the UDP packets bound for the server, in this namespace only.
-function dropToServer(percent) {
+// Drops `percent`% of the UDP packets bound for the server (and, with
+// fromServer, of those it sends), in this namespace only.
+function dropToServer(percent, { fromServer = false } = {}) {
   const nft = (...args) => execFileSync('nft', args, { stdio: 'pipe' });
   nft('add', 'table', 'inet', 'convox_loss');
   // On input, not output: a drop on output fails the sender's send() instead.
   nft('add', 'chain', 'inet', 'convox_loss', 'in', '{ type filter hook input priority 0; }');
-  nft('add', 'rule', 'inet', 'convox_loss', 'in', 'udp', 'dport', `${SERVER_PORTS[0]}-${SERVER_PORTS[1]}`,
-    'numgen', 'random', 'mod', '100', '<', String(percent), 'drop');
+  const ports = `${SERVER_PORTS[0]}-${SERVER_PORTS[1]}`;
+  for (const direction of fromServer ? ['dport', 'sport'] : ['dport']) {
+    nft('add', 'rule', 'inet', 'convox_loss', 'in', 'udp', direction, ports,
+      'numgen', 'random', 'mod', '100', '<', String(percent), 'drop');
+  }
   return () => nft('delete', 'table', 'inet', 'convox_loss');
+}
+
+// The local camera's outbound-rtp: the NACKs it got and what it resent.
+function cameraSenderStats() {
+  const pub = window.convox.room.localParticipant.getTrackPublication(LivekitClient.Track.Source.Camera);
+  if (!pub?.track?.sender) return null;
+  return pub.track.sender.getStats().then((report) => {
+    for (const s of report.values()) {
+      if (s.type === 'outbound-rtp') {
+        return { packets: s.packetsSent, nacks: s.nackCount ?? 0, resent: s.retransmittedPacketsSent ?? 0 };
+      }
+    }
+    return null;
+  });
 }
 
 test('10% loss towards the server shows in our Receiver Reports and lowers the quality; it recovers after', async () => {
@@ -189,6 +207,44 @@ test('10% loss towards the server shows in our Receiver Reports and lowers the q
   const events = await a.page.evaluate(() => window.qualityEvents);
   console.log('# alice quality events:', events.join(', '));
   assert.ok(!events.some((e) => e.endsWith(' lost')), events.join(', '));
+
+  for (const p of [a, b]) {
+    await p.page.evaluate(() => window.convox.disconnect());
+    await p.page.close();
+  }
+});
+
+test('5% loss each way: NACKs recover the video (we ask the publisher, and answer the subscriber)', async () => {
+  const a = await join(browsers.tone440, 'nack-room', 'alice');
+  const b = await join(browsers.tone1000, 'nack-room', 'bob');
+  await a.page.evaluate(() => window.convox.publishCamera({ simulcast: false }));
+  const received = () => window.convox.inboundStats('alice', 'video');
+  await pollPage(b.page, received, (s) => s && s.framesDecoded > 30);
+  const bobBefore = await b.page.evaluate(received);
+  const aliceBefore = await a.page.evaluate(cameraSenderStats);
+
+  const restore = dropToServer(5, { fromServer: true });
+  try {
+    await new Promise((r) => setTimeout(r, 12000));
+  } finally {
+    restore();
+  }
+  await new Promise((r) => setTimeout(r, 2000));  // the last retransmissions
+  const bobAfter = await b.page.evaluate(received);
+  const aliceAfter = await a.page.evaluate(cameraSenderStats);
+  const bob = { packets: bobAfter.packets - bobBefore.packets, lost: bobAfter.lost - bobBefore.lost,
+    nacks: bobAfter.nacks - bobBefore.nacks, frames: bobAfter.framesDecoded - bobBefore.framesDecoded };
+  const alice = { packets: aliceAfter.packets - aliceBefore.packets, nacks: aliceAfter.nacks - aliceBefore.nacks,
+    resent: aliceAfter.resent - aliceBefore.resent };
+  console.log('# under 5% loss each way: bob', JSON.stringify(bob), 'alice', JSON.stringify(alice));
+  // Upstream: our NACKs reached alice and she resent.
+  assert.ok(alice.nacks >= 5 && alice.resent >= 5, JSON.stringify(alice));
+  // Downstream: bob asked, and what he finally lacks is far below the ~10%
+  // the two drops remove (unrecovered loss would leave about that).
+  assert.ok(bob.nacks >= 5, JSON.stringify(bob));
+  assert.ok(bob.packets > 300, JSON.stringify(bob));
+  assert.ok(bob.lost / (bob.packets + bob.lost) < 0.02, JSON.stringify(bob));
+  assert.ok(bob.frames > 100, JSON.stringify(bob));
 
   for (const p of [a, b]) {
     await p.page.evaluate(() => window.convox.disconnect());

@@ -10,6 +10,9 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -99,3 +102,46 @@ TEST(UpTrackReportsTest, SilentAudioIsLostUnlessMuted) {
 }
 
 }  // namespace
+
+namespace {
+
+UpTrackParameters videoParameters() {
+  UpTrackParameters p = audioParameters();
+  p.kind = TrackKind::Video;
+  p.codec.payloadType = 96;
+  p.codec.name = "VP8";
+  p.codec.clockRate = 90000;
+  return p;
+}
+
+}  // namespace
+
+// Upstream loss on video is asked for again (a generic NACK to the publisher)
+// once it has outlived reordering; audio is never NACKed.
+TEST(UpTrackReportsTest, VideoLossIsNackedToThePublisherAudioLossIsNot) {
+  std::vector<std::pair<uint32_t, std::vector<uint16_t>>> sent;
+  auto record = [&sent](uint32_t ssrc, std::span<const uint16_t> lost) {
+    sent.emplace_back(ssrc, std::vector<uint16_t>(lost.begin(), lost.end()));
+  };
+  UpTrack video(videoParameters(), nullptr);
+  video.setNackSender(record);
+  receive(video, 1, 0);
+  receive(video, 4, 1'000);  // 2 and 3 lost
+  receive(video, 5, 2'000);
+  EXPECT_TRUE(sent.empty());  // might still be reordering
+  receive(video, 6, 20'000);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].first, kSsrc);
+  EXPECT_EQ(sent[0].second, (std::vector<uint16_t>{2, 3}));
+  receive(video, 2, 25'000);   // the retransmission
+  receive(video, 7, 100'000);  // a retry asks only for what is still missing
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].second, (std::vector<uint16_t>{3}));
+
+  UpTrack audio(audioParameters(), nullptr);
+  audio.setNackSender(record);
+  receive(audio, 1, 0);
+  receive(audio, 4, 1'000);
+  receive(audio, 5, 50'000);
+  EXPECT_EQ(sent.size(), 2u);
+}
