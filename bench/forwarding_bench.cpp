@@ -8,6 +8,7 @@
 #include "down_track.hpp"
 #include "forwarding/active_speakers.hpp"
 #include "forwarding/keyframe.hpp"
+#include "forwarding/nack_generator.hpp"
 #include "forwarding/nack_responder.hpp"
 #include "forwarding/receive_stats.hpp"
 #include "forwarding/retransmission_buffer.hpp"
@@ -150,6 +151,26 @@ void BM_ReceiveStatsDisordered(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ReceiveStatsDisordered);
+
+// Upstream loss tracking per video packet: one packet in 100 lost, its hole
+// NACKed after the reorder wait and filled by the retransmission 30 packets
+// later (1 ms apart).
+void BM_NackGeneratorOnePercentLoss(benchmark::State& state) {
+  NackGenerator nacks;
+  std::array<uint16_t, 64> lost{};
+  uint32_t n = 0;
+  int64_t now = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    const auto seq = static_cast<uint16_t>(n++);
+    now += 1000;
+    if (seq % 100 == 50) continue;  // lost
+    nacks.onPacket(seq, now);
+    if (seq % 100 == 80) nacks.onPacket(static_cast<uint16_t>(seq - 30), now);  // the retransmission
+    if (nacks.due(now)) benchmark::DoNotOptimize(nacks.collect(now, lost));
+  }
+}
+BENCHMARK(BM_NackGeneratorOnePercentLoss);
 
 void BM_RetransmissionStore(benchmark::State& state) {
   const std::vector<uint8_t> packet(static_cast<size_t>(state.range(0)), 0xab);
