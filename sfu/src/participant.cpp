@@ -62,6 +62,20 @@ Participant::Participant(std::string sid, const common::ClaimGrants& grants, std
   for (const auto& [k, v] : grants.attributes) (*info_.mutable_attributes())[k] = v;
 }
 
+bool Participant::allowsSubscriber(const Participant& subscriber, const std::string& trackSid) const {
+  if (!subscriptionPermission_ || subscriptionPermission_->all_participants()) return true;
+  for (const auto& p : subscriptionPermission_->track_permissions()) {
+    const bool matches = (!p.participant_sid().empty() && p.participant_sid() == subscriber.sid()) ||
+                         (!p.participant_identity().empty() && p.participant_identity() == subscriber.identity());
+    if (!matches) continue;
+    if (p.all_tracks()) return true;
+    for (const auto& sid : p.track_sids()) {
+      if (sid == trackSid) return true;
+    }
+  }
+  return false;
+}
+
 void Participant::send(const livekit::SignalResponse& message) {
   if (sink_) sink_->send(message);
 }

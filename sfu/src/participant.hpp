@@ -7,6 +7,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 
 namespace convox::sfu {
 
@@ -29,15 +31,43 @@ class Participant {
   }
 
   void send(const livekit::SignalResponse& message);
+  // Subscriptions go through RoomManager, which checks the publisher's
+  // subscription permissions first.
   void subscribeTrack(const livekit::TrackInfo& track, const std::string& publisherSid) {
+    subscribed_.insert(track.sid());
+    refused_.erase(track.sid());
     if (sink_) sink_->subscribeTrack(track, publisherSid);
   }
   void setPublishedTrackMuted(const std::string& trackSid, bool muted) {
     if (sink_) sink_->setPublishedTrackMuted(trackSid, muted);
   }
   void unsubscribeTrack(const std::string& trackSid) {
+    subscribed_.erase(trackSid);
     if (sink_) sink_->unsubscribeTrack(trackSid);
   }
+  bool subscribedTo(const std::string& trackSid) const { return subscribed_.contains(trackSid); }
+  // Tracks this participant wanted but their publisher does not allow it:
+  // subscribed to as soon as it does.
+  bool refused(const std::string& trackSid) const { return refused_.contains(trackSid); }
+  void setRefused(const std::string& trackSid, bool refused) {
+    if (refused) {
+      refused_.insert(trackSid);
+    } else {
+      refused_.erase(trackSid);
+    }
+  }
+  // The track is gone from the room.
+  void forgetTrack(const std::string& trackSid) {
+    subscribed_.erase(trackSid);
+    refused_.erase(trackSid);
+  }
+
+  // UpdateSubscriptionPermissions: who may subscribe to this participant's
+  // tracks (everyone until the first one).
+  void setSubscriptionPermission(livekit::SubscriptionPermission permission) {
+    subscriptionPermission_ = std::move(permission);
+  }
+  bool allowsSubscriber(const Participant& subscriber, const std::string& trackSid) const;
 
   // The join's auto_subscribe: subscribe to every track published in the room.
   bool autoSubscribe() const { return autoSubscribe_; }
@@ -71,6 +101,9 @@ class Participant {
   // Others.
   livekit::ParticipantInfo info_;
   std::map<std::string, livekit::TrackInfo> pendingTracks_;
+  std::set<std::string> subscribed_;  // track sids
+  std::set<std::string> refused_;     // track sids
+  std::optional<livekit::SubscriptionPermission> subscriptionPermission_;
   bool autoSubscribe_ = true;
 };
 

@@ -101,7 +101,7 @@ void RoomManager::trackPublished(const std::shared_ptr<Participant>& participant
   for (const auto& other : room->participants()) {
     if (other == participant || !other->autoSubscribe()) continue;
     if (!other->info().permission().can_subscribe()) continue;
-    other->subscribeTrack(track, participant->sid());
+    subscribeIfAllowed(*other, *participant, track);
   }
 }
 
@@ -121,6 +121,7 @@ void RoomManager::trackUnpublished(const std::shared_ptr<Participant>& participa
     }
   });
   common::logger("room")->info("room {}: {} unpublished track {}", room->info().name(), participant->identity(), sid);
+  for (const auto& other : room->participants()) other->forgetTrack(sid);
   broadcastParticipant(*room, *participant);
   for (auto* l : listeners_) l->onTrackUnpublished(room->info(), participant->info(), track);
 }
@@ -170,7 +171,7 @@ void RoomManager::subscribeToExisting(const std::shared_ptr<Participant>& partic
   if (!room || !participant->autoSubscribe() || !participant->info().permission().can_subscribe()) return;
   for (const auto& other : room->participants()) {
     if (other == participant || other->hidden()) continue;
-    for (const auto& track : other->info().tracks()) participant->subscribeTrack(track, other->sid());
+    for (const auto& track : other->info().tracks()) subscribeIfAllowed(*participant, *other, track);
   }
 }
 
@@ -188,8 +189,9 @@ void RoomManager::updateSubscription(const std::shared_ptr<Participant>& partici
       const auto* track = other->findTrack(sid);
       if (!track) continue;
       if (request.subscribe()) {
-        participant->subscribeTrack(*track, other->sid());
+        subscribeIfAllowed(*participant, *other, *track);
       } else {
+        participant->setRefused(sid, false);
         participant->unsubscribeTrack(sid);
       }
     }

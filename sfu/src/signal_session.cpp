@@ -122,6 +122,7 @@ const std::array<SignalSession::Handler, 24>& SignalSession::handlers() {
     t[R::kAddTrack] = &SignalSession::onAddTrack;
     t[R::kMute] = &SignalSession::onMute;
     t[R::kSubscription] = &SignalSession::onSubscription;
+    t[R::kSubscriptionPermission] = &SignalSession::onSubscriptionPermission;
     t[R::kTrackSetting] = &SignalSession::onTrackSetting;
     for (auto media : {R::kUpdateLayers, R::kSyncState, R::kUpdateAudioTrack, R::kUpdateVideoTrack}) {
       t[media] = &SignalSession::onMediaRequest;
@@ -352,6 +353,10 @@ void SignalSession::setPublishedTrackMuted(const std::string& trackSid, bool mut
 
 void SignalSession::onSubscription(const livekit::SignalRequest& req) {
   rooms_.updateSubscription(participant_, req.subscription());
+}
+
+void SignalSession::onSubscriptionPermission(const livekit::SignalRequest& req) {
+  rooms_.updateSubscriptionPermission(participant_, req.subscription_permission());
 }
 
 void SignalSession::onTrackSetting(const livekit::SignalRequest& req) {

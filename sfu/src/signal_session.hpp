@@ -72,6 +72,7 @@ class SignalSession final : public SignalSink, public std::enable_shared_from_th
   void onAddTrack(const livekit::SignalRequest& req);
   void onMute(const livekit::SignalRequest& req);
   void onSubscription(const livekit::SignalRequest& req);
+  void onSubscriptionPermission(const livekit::SignalRequest& req);
   void onTrackSetting(const livekit::SignalRequest& req);
   // A dropped socket may be resumed: media connected and still healthy.
   bool keepsForResume() const;

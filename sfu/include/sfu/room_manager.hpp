@@ -103,6 +103,12 @@ class RoomManager {
   void subscribeToExisting(const std::shared_ptr<Participant>& participant);
   // UpdateSubscription: (un)subscribe to tracks by sid.
   void updateSubscription(const std::shared_ptr<Participant>& participant, const livekit::UpdateSubscription& request);
+  // UpdateSubscriptionPermissions from a publisher (room_permissions.cpp):
+  // subscribers it no longer allows lose those tracks, and those it now
+  // allows get what they had asked for; each is told by a
+  // SubscriptionPermissionUpdate.
+  void updateSubscriptionPermission(const std::shared_ptr<Participant>& publisher,
+                                    const livekit::SubscriptionPermission& permission);
 
  private:
   Room* findRoom(const std::string& name) const;
@@ -120,6 +126,9 @@ class RoomManager {
                                const livekit::SubscribedQualityUpdate& update);
   void broadcastQuality(const std::string& name, const std::vector<livekit::ConnectionQualityInfo>& measured);
   void unpublishAll(Room& room, Participant& participant);
+  // Subscribes `subscriber` to `track` if `publisher` allows it; otherwise
+  // tells the subscriber and remembers that it wanted the track.
+  void subscribeIfAllowed(Participant& subscriber, const Participant& publisher, const livekit::TrackInfo& track);
 
   // Passed by argument.
   boost::asio::io_context& io_;

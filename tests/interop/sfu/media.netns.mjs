@@ -146,6 +146,29 @@ test('three participants each hear the other two', async () => {
   }
 });
 
+test('subscription permissions: a publisher allowing only bob cuts carol off, and letting everyone in restores her', async () => {
+  const a = await join(browsers.tone440, 'permission-room', 'alice');
+  const b = await join(browsers.tone1000, 'permission-room', 'bob');
+  const c = await join(browsers.speech, 'permission-room', 'carol');
+  await a.page.evaluate(() => window.convox.publishMicrophone());
+  await hears(b, 'alice', 440);
+  await hears(c, 'alice', 440);
+
+  await a.page.evaluate(() => window.convox.setSubscribers(false, ['bob']));
+  await waitFor(c.page, () => window.convox.events.includes('permission alice audio not_allowed'));
+  await waitFor(c.page, () => window.convox.remoteTrack('alice', 'audio') === null);
+  await hears(b, 'alice', 440);
+  assert.ok(!(await b.page.evaluate(() => window.convox.events)).some((e) => e.startsWith('permission')));
+
+  await a.page.evaluate(() => window.convox.setSubscribers(true));
+  await waitFor(c.page, () => window.convox.events.includes('permission alice audio allowed'));
+  await hears(c, 'alice', 440);
+  for (const p of [a, b, c]) {
+    await p.page.evaluate(() => window.convox.disconnect());
+    await p.page.close();
+  }
+});
+
 test('a participant whose browser is killed mid-call leaves; the other keeps its call and the server is clean', async () => {
   const doomed = await launchKillableChromium(media('tone_440hz_3s.wav'));
   const a = await join(doomed.browser, 'crash-room', 'alice');

@@ -374,3 +374,62 @@ TEST_F(RoomManagerTest, LeavingUnpublishesTracksForWebhooks) {
   ASSERT_NE(left, ev.end());
   EXPECT_LT(unpublished, left) << "track_unpublished comes before participant_left";
 }
+
+TEST_F(RoomManagerTest, SubscriptionPermissionsDecideWhoGetsAPublishersTracks) {
+  auto [alice, aliceSink] = join(grantsFor("r", "alice"));
+  auto [bob, bobSink] = join(grantsFor("r", "bob"));
+  auto [carol, carolSink] = join(grantsFor("r", "carol"));
+  const auto mic = std::get<livekit::TrackInfo>(rooms_.addTrack(alice, audioRequest("mic"))).sid();
+  rooms_.trackPublished(alice, "mic", "1");
+  ASSERT_EQ(carolSink->subscribed.size(), 1u);  // everyone may, until alice says otherwise
+  auto permissionUpdates = [](const RecordingSignalSink& sink) {
+    std::vector<std::string> out;
+    for (const auto& m : sink.of(livekit::SignalResponse::kSubscriptionPermissionUpdate)) {
+      const auto& u = m.subscription_permission_update();
+      out.push_back(u.participant_sid() + " " + u.track_sid() + (u.allowed() ? " allowed" : " refused"));
+    }
+    return out;
+  };
+
+  // Only bob (by identity) from now on: carol loses the track and is told.
+  livekit::SubscriptionPermission onlyBob;
+  onlyBob.set_all_participants(false);
+  auto* forBob = onlyBob.add_track_permissions();
+  forBob->set_participant_identity("bob");
+  forBob->set_all_tracks(true);
+  rooms_.updateSubscriptionPermission(alice, onlyBob);
+  EXPECT_EQ(carolSink->unsubscribed, std::vector<std::string>{mic});
+  EXPECT_EQ(permissionUpdates(*carolSink), std::vector<std::string>{alice->sid() + " " + mic + " refused"});
+  EXPECT_TRUE(bobSink->unsubscribed.empty());
+  EXPECT_TRUE(permissionUpdates(*bobSink).empty());
+
+  // A new track: bob gets it, carol is refused once; asking again changes nothing.
+  const auto cam = std::get<livekit::TrackInfo>(rooms_.addTrack(alice, audioRequest("cam"))).sid();
+  rooms_.trackPublished(alice, "cam", "2");
+  EXPECT_EQ(bobSink->subscribed.back(), alice->sid() + "/" + cam);
+  EXPECT_EQ(carolSink->subscribed.size(), 1u);
+  livekit::UpdateSubscription again;
+  again.add_track_sids(cam);
+  again.set_subscribe(true);
+  rooms_.updateSubscription(carol, again);
+  EXPECT_EQ(carolSink->subscribed.size(), 1u);
+  EXPECT_EQ(permissionUpdates(*carolSink).size(), 2u);
+
+  // Carol's own sid may have the microphone only.
+  livekit::SubscriptionPermission carolMic = onlyBob;
+  auto* forCarol = carolMic.add_track_permissions();
+  forCarol->set_participant_sid(carol->sid());
+  forCarol->add_track_sids(mic);
+  rooms_.updateSubscriptionPermission(alice, carolMic);
+  EXPECT_EQ(carolSink->subscribed.back(), alice->sid() + "/" + mic);
+  EXPECT_EQ(permissionUpdates(*carolSink).back(), alice->sid() + " " + mic + " allowed");
+  EXPECT_EQ(carolSink->subscribed.size(), 2u);  // not the camera
+
+  // Everyone again: carol gets the camera she asked for.
+  livekit::SubscriptionPermission everyone;
+  everyone.set_all_participants(true);
+  rooms_.updateSubscriptionPermission(alice, everyone);
+  EXPECT_EQ(carolSink->subscribed.back(), alice->sid() + "/" + cam);
+  EXPECT_EQ(permissionUpdates(*carolSink).back(), alice->sid() + " " + cam + " allowed");
+  EXPECT_EQ(bobSink->subscribed.size(), 2u);  // nothing changed for bob
+}
