@@ -60,6 +60,7 @@ class Participant {
   void forgetTrack(const std::string& trackSid) {
     subscribed_.erase(trackSid);
     refused_.erase(trackSid);
+    everSubscribed_.erase(trackSid);
   }
 
   // UpdateSubscriptionPermissions: who may subscribe to this participant's
@@ -68,6 +69,8 @@ class Participant {
     subscriptionPermission_ = std::move(permission);
   }
   bool allowsSubscriber(const Participant& subscriber, const std::string& trackSid) const;
+  // One of this participant's tracks got a subscriber; true the first time.
+  bool markSubscribed(const std::string& ownTrackSid) { return everSubscribed_.insert(ownTrackSid).second; }
 
   // The join's auto_subscribe: subscribe to every track published in the room.
   bool autoSubscribe() const { return autoSubscribe_; }
@@ -101,8 +104,9 @@ class Participant {
   // Others.
   livekit::ParticipantInfo info_;
   std::map<std::string, livekit::TrackInfo> pendingTracks_;
-  std::set<std::string> subscribed_;  // track sids
-  std::set<std::string> refused_;     // track sids
+  std::set<std::string> subscribed_;      // track sids
+  std::set<std::string> refused_;         // track sids
+  std::set<std::string> everSubscribed_;  // own track sids that have had a subscriber
   std::optional<livekit::SubscriptionPermission> subscriptionPermission_;
   bool autoSubscribe_ = true;
 };

@@ -19,11 +19,20 @@ void tellSubscriber(Participant& subscriber, const Participant& publisher, const
   subscriber.send(msg);
 }
 
+void subscribe(Participant& subscriber, Participant& publisher, const livekit::TrackInfo& track) {
+  subscriber.subscribeTrack(track, publisher.sid());
+  // The publisher hears of its track's first subscriber (livekit-client's
+  // LocalTrackSubscribed), as from LiveKit.
+  if (!publisher.markSubscribed(track.sid())) return;
+  livekit::SignalResponse msg;
+  msg.mutable_track_subscribed()->set_track_sid(track.sid());
+  publisher.send(msg);
+}
+
 }  // namespace
 
-void RoomManager::subscribeIfAllowed(Participant& subscriber, const Participant& publisher,
-                                     const livekit::TrackInfo& track) {
-  if (publisher.allowsSubscriber(subscriber, track.sid())) return subscriber.subscribeTrack(track, publisher.sid());
+void RoomManager::subscribeIfAllowed(Participant& subscriber, Participant& publisher, const livekit::TrackInfo& track) {
+  if (publisher.allowsSubscriber(subscriber, track.sid())) return subscribe(subscriber, publisher, track);
   if (subscriber.refused(track.sid())) return;
   subscriber.setRefused(track.sid(), true);
   tellSubscriber(subscriber, publisher, track.sid(), false);
@@ -45,7 +54,7 @@ void RoomManager::updateSubscriptionPermission(const std::shared_ptr<Participant
         other->setRefused(track.sid(), true);
         tellSubscriber(*other, *publisher, track.sid(), false);
       } else if (allowed && other->refused(track.sid())) {
-        other->subscribeTrack(track, publisher->sid());
+        subscribe(*other, *publisher, track);
         tellSubscriber(*other, *publisher, track.sid(), true);
       }
     }

@@ -128,7 +128,7 @@ class RoomManager {
   void unpublishAll(Room& room, Participant& participant);
   // Subscribes `subscriber` to `track` if `publisher` allows it; otherwise
   // tells the subscriber and remembers that it wanted the track.
-  void subscribeIfAllowed(Participant& subscriber, const Participant& publisher, const livekit::TrackInfo& track);
+  void subscribeIfAllowed(Participant& subscriber, Participant& publisher, const livekit::TrackInfo& track);
 
   // Passed by argument.
   boost::asio::io_context& io_;

@@ -153,6 +153,8 @@ test('subscription permissions: a publisher allowing only bob cuts carol off, an
   await a.page.evaluate(() => window.convox.publishMicrophone());
   await hears(b, 'alice', 440);
   await hears(c, 'alice', 440);
+  // Alice's SDK heard that her microphone has a subscriber (TrackSubscribed).
+  await waitFor(a.page, () => window.convox.events.includes('local subscribed audio'));
 
   await a.page.evaluate(() => window.convox.setSubscribers(false, ['bob']));
   await waitFor(c.page, () => window.convox.events.includes('permission alice audio not_allowed'));

@@ -285,11 +285,16 @@ TEST_F(RoomManagerTest, PublishedTrackIsAnnouncedBeforeOthersSubscribe) {
   EXPECT_TRUE(carolSink->subscribed.empty()) << "auto_subscribe=0";
   EXPECT_TRUE(aliceSink->subscribed.empty()) << "never to one's own track";
   EXPECT_TRUE(has(listener_.events, "track_published alice " + sid));
+  // Alice hears of her track's first subscriber, once.
+  const auto subscribedTold = aliceSink->of(livekit::SignalResponse::kTrackSubscribed);
+  ASSERT_EQ(subscribedTold.size(), 1u);
+  EXPECT_EQ(subscribedTold[0].track_subscribed().track_sid(), sid);
 
   // A newcomer is subscribed to what is already there.
   auto [dave, daveSink] = join(grantsFor("r", "dave"));
   rooms_.subscribeToExisting(dave);
   EXPECT_EQ(daveSink->subscribed, std::vector<std::string>{alice->sid() + "/" + sid});
+  EXPECT_EQ(aliceSink->of(livekit::SignalResponse::kTrackSubscribed).size(), 1u);
 
   // Explicit (un)subscription.
   livekit::UpdateSubscription sub;
