@@ -15,6 +15,8 @@ namespace {
 // One scratch buffer per media thread: every subscriber's copy is rewritten
 // and protected here in turn, so forwarding allocates nothing.
 thread_local std::array<uint8_t, 1500 + rtc::kSrtpMaxTrailer> scratch;
+// An RTX resend is the original plus its 2-byte OSN.
+thread_local std::array<uint8_t, 1502 + rtc::kSrtpMaxTrailer> rtxScratch;
 }  // namespace
 
 DownTrack::DownTrack(std::shared_ptr<UpTrack> upTrack, DownTrackSink& sink, DownTrackParameters parameters)
@@ -135,7 +137,18 @@ void DownTrack::onNack(const rtc::NackView& nack, int64_t nowMicros) {
     auto size = buildRetransmission(*original, fields, std::span<uint8_t>(scratch.data(), 1500));
     if (!size) continue;
     if (vp8_ && !rewriteRetransmittedVp8(std::span<uint8_t>(scratch.data(), *size), entry->ssrc)) continue;
-    sink_.sendRtp(scratch, *size);
+    if (rtx_) {
+      auto resend = rtc::RtpPacketView::parse(std::span<uint8_t>(scratch.data(), *size));
+      if (!resend) continue;
+      const RtxFields rtx{parameters_.rtxSsrc, parameters_.rtxPayloadType, rtxSequenceNumber_, wanted[i],
+                          entry->timestamp};
+      auto rtxSize = buildRtxPacket(*resend, rtx, std::span<uint8_t>(rtxScratch.data(), 1502));
+      if (!rtxSize) continue;
+      ++rtxSequenceNumber_;
+      sink_.sendRtp(rtxScratch, *rtxSize);
+    } else {
+      sink_.sendRtp(scratch, *size);
+    }
     ++retransmissions_;
   }
 }

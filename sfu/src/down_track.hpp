@@ -49,6 +49,9 @@ struct DownTrackParameters {
   uint8_t payloadType = 0;
   uint32_t clockRate = 48000;
   std::string mid;
+  // RTX offered for this track (video); used once the answer keeps it.
+  uint32_t rtxSsrc = 0;
+  uint8_t rtxPayloadType = 0;
 };
 
 class DownTrack {
@@ -72,6 +75,9 @@ class DownTrack {
   // Resends what the NACK asks for from the up-track's retransmission
   // buffer, under the sequence numbers the subscriber knows.
   void onNack(const rtc::NackView& nack, int64_t nowMicros);
+  // The subscriber's answer kept the offered rtx codec: resends go as RTX.
+  void setRtxNegotiated(bool negotiated) { rtx_ = negotiated && parameters_.rtxSsrc != 0; }
+  bool rtxNegotiated() const { return rtx_; }
   // Our Sender Report for this stream; nullopt before the first packet.
   std::optional<rtc::SenderInfo> senderInfo(int64_t nowMicros) const;
 
@@ -116,6 +122,8 @@ class DownTrack {
   RtpMunger munger_;
   NackResponder nacks_;
   uint64_t retransmissions_ = 0;
+  bool rtx_ = false;
+  uint16_t rtxSequenceNumber_ = randomSequenceNumber();
 };
 
 }  // namespace convox::sfu

@@ -53,6 +53,7 @@ void SubscriberTransport::subscribe(const SubscribeRequest& request) {
   section.mid = std::to_string(nextMid_++);
   section.kind = up->kind() == TrackKind::Audio ? rtc::MediaKind::Audio : rtc::MediaKind::Video;
   section.codec = subscriberCodec(up->codec(), request.stereo);
+  section.rtx = subscriberRtxCodec(section.codec);
   section.trackSid = request.trackSid;
   section.publisherSid = request.publisherSid;
   DownTrackParameters params;
@@ -60,6 +61,10 @@ void SubscriberTransport::subscribe(const SubscribeRequest& request) {
   params.payloadType = section.codec.payloadType;
   params.clockRate = section.codec.clockRate;
   params.mid = section.mid;
+  if (section.rtx) {
+    params.rtxSsrc = randomSsrc();
+    params.rtxPayloadType = section.rtx->payloadType;
+  }
   section.downTrack = std::make_unique<DownTrack>(up, *this, params);
   // Settings may come before the subscription (livekit-client sends them as
   // soon as it knows the publication).
@@ -178,6 +183,7 @@ std::string SubscriberTransport::buildOffer() const {
     m.rtcpMux = true;
     m.rtcpReducedSize = true;
     m.codecs = {s.codec};
+    if (s.rtx) m.codecs.push_back(*s.rtx);
     if (s.downTrack) {
       m.direction = rtc::Direction::SendOnly;
       // Stream id "PA|TR", track id "TR": what both SDKs parse (PROTOCOL-livekit §2.6).
@@ -187,6 +193,12 @@ std::string SubscriberTransport::buildOffer() const {
       ssrc.ssrc = s.downTrack->parameters().ssrc;
       ssrc.attributes = {{"cname", s.publisherSid}, {"msid", streamId + " " + s.trackSid}};
       m.ssrcs = {ssrc};
+      if (const uint32_t rtxSsrc = s.downTrack->parameters().rtxSsrc; s.rtx && rtxSsrc != 0) {
+        rtc::Ssrc rtx = ssrc;
+        rtx.ssrc = rtxSsrc;
+        m.ssrcs.push_back(rtx);
+        m.ssrcGroups = {{"FID", {ssrc.ssrc, rtxSsrc}}};
+      }
     } else {
       m.direction = rtc::Direction::Inactive;
     }
@@ -238,6 +250,9 @@ void SubscriberTransport::handleAnswer(const std::string& sdp, uint32_t) {
   }
   for (const auto& m : parsed->media) {
     for (const auto& c : m.candidates) transport_->addRemoteCandidate(rtc::writeIceCandidate(c));
+    for (auto& s : sections_) {
+      if (s.mid == m.mid && s.downTrack && s.rtx) s.downTrack->setRtxNegotiated(answerKeepsRtx(m, *s.rtx));
+    }
   }
   if (std::exchange(restartIceAfterAnswer_, false)) return restartIce();
   if (renegotiate_) negotiate();

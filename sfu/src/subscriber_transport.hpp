@@ -81,6 +81,7 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
     rtc::MediaKind kind = rtc::MediaKind::Audio;
     std::unique_ptr<DownTrack> downTrack;  // null: inactive, free for reuse
     rtc::Codec codec;
+    std::optional<rtc::Codec> rtx;  // video: offered with the codec
     std::string trackSid;
     std::string publisherSid;
     RemoteReport report;

@@ -137,4 +137,19 @@ rtc::Codec subscriberCodec(const rtc::Codec& publisherCodec, bool stereo) {
   return c;
 }
 
+std::optional<rtc::Codec> subscriberRtxCodec(const rtc::Codec& subscriberVideoCodec) {
+  if (boost::algorithm::iequals(subscriberVideoCodec.name, "opus")) return std::nullopt;
+  rtc::Codec rtx;
+  rtx.name = "rtx";
+  rtx.clockRate = subscriberVideoCodec.clockRate;
+  rtx.payloadType = static_cast<uint8_t>(subscriberVideoCodec.payloadType + 1);  // 97 for VP8, 103 for H.264
+  rtx.fmtp = {{"apt", std::to_string(subscriberVideoCodec.payloadType)}};
+  return rtx;
+}
+
+bool answerKeepsRtx(const rtc::MediaSection& answered, const rtc::Codec& rtx) {
+  const auto* kept = rtc::findCodecByPayloadType(answered, rtx.payloadType);
+  return kept && boost::algorithm::iequals(kept->name, "rtx") && kept->rtxApt() == rtx.rtxApt();
+}
+
 }  // namespace convox::sfu

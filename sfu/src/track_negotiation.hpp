@@ -48,5 +48,10 @@ int layerForRid(const PublishRequest& request, const rtc::MediaSection& offered,
 // The codec we offer to subscribers for a publisher's codec: the same codec
 // under a fixed payload type, so bundled sections never disagree.
 rtc::Codec subscriberCodec(const rtc::Codec& publisherCodec, bool stereo);
+// The rtx codec (RFC 4588) offered with a subscriber's video codec, so NACKed
+// packets go back on a stream of their own; none for audio.
+std::optional<rtc::Codec> subscriberRtxCodec(const rtc::Codec& subscriberVideoCodec);
+// Whether a subscriber's answered section kept the rtx codec of `codec`.
+bool answerKeepsRtx(const rtc::MediaSection& answered, const rtc::Codec& rtx);
 
 }  // namespace convox::sfu

@@ -6,6 +6,7 @@
 #include "down_track.hpp"
 #include "forwarding/dynacast_quality.hpp"
 #include "forwarding/keyframe.hpp"
+#include "forwarding/rtx_packet.hpp"
 #include "rtc/rtcp_feedback.hpp"
 #include "rtc/rtcp_packet.hpp"
 #include "up_track.hpp"
@@ -15,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace {
@@ -29,12 +31,15 @@ constexpr std::array<uint32_t, 3> kLayerSsrc = {0x1000, 0x2000, 0x3000};
 constexpr int64_t kFrameMicros = 33'000;
 constexpr int64_t kDynacastDelay = DynacastQuality::kDefaultDowngradeDelayMicros;
 
+constexpr uint8_t kRtxPayloadType = 97;
+
 struct Sent {
   uint16_t sequenceNumber;
   uint32_t ssrc;
   uint16_t pictureId;
   uint8_t tl0PicIdx;
   bool keyFrame;
+  std::optional<uint16_t> originalSequenceNumber;  // RTX only
 };
 
 class RecordingSink : public sfu::DownTrackSink {
@@ -42,9 +47,16 @@ class RecordingSink : public sfu::DownTrackSink {
   void sendRtp(std::span<uint8_t> buffer, size_t length) override {
     auto packet = rtc::RtpPacketView::parse(buffer.first(length));
     ASSERT_TRUE(packet);
-    const auto vp8 = sfu::parseVp8(packet->payload());
+    std::span<const uint8_t> payload = packet->payload();
+    std::optional<uint16_t> osn;
+    if (packet->payloadType() == kRtxPayloadType) {
+      uint16_t original = 0;
+      ASSERT_TRUE(sfu::parseRtxPayload(packet->payload(), original, payload));
+      osn = original;
+    }
+    const auto vp8 = sfu::parseVp8(payload);
     ASSERT_TRUE(vp8);
-    sent.push_back({packet->sequenceNumber(), packet->ssrc(), vp8->pictureId, vp8->tl0PicIdx, vp8->keyFrame});
+    sent.push_back({packet->sequenceNumber(), packet->ssrc(), vp8->pictureId, vp8->tl0PicIdx, vp8->keyFrame, osn});
   }
   void onUpTrackClosed(DownTrack&) override { closed = true; }
 
@@ -80,8 +92,8 @@ class SimulcastDownTrackTest : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<DownTrack> subscribe(RecordingSink& sink) {
-    sfu::DownTrackParameters params{0xabcdef, 96, 90000, "0"};
+  std::unique_ptr<DownTrack> subscribe(RecordingSink& sink, uint32_t rtxSsrc = 0) {
+    sfu::DownTrackParameters params{0xabcdef, 96, 90000, "0", rtxSsrc, rtxSsrc != 0 ? kRtxPayloadType : uint8_t{0}};
     auto down = std::make_unique<DownTrack>(up, sink, params);
     down->updateTarget(now);
     return down;
@@ -303,3 +315,39 @@ TEST_F(SimulcastDownTrackTest, NoSubscribersPausesEveryLayerAfterTheDelay) {
 }
 
 }  // namespace
+
+TEST_F(SimulcastDownTrackTest, WithRtxNegotiatedResendsGoOnTheRtxStreamWithTheirOriginalNumber) {
+  RecordingSink sink;
+  frame();
+  auto down = subscribe(sink, 0x5151);
+  down->applySettings({false, 0, 0, 0}, now);
+  frame(0b111, 0b001);
+  for (int i = 0; i < 5; ++i) frame();
+  auto nackFor = [&](uint16_t sequence) {
+    std::vector<uint8_t> nack(64);
+    const std::array<uint16_t, 1> lost = {sequence};
+    const auto size = rtc::buildNack(0x1, 0xabcdef, lost, nack);
+    auto rtcp = rtc::RtcpPacketView::parse(std::span<uint8_t>(nack.data(), *size));
+    auto view = rtc::NackView::parse(*rtcp);
+    down->onNack(*view, now);
+  };
+  const Sent lost = sink.sent[2];
+  // Until the answer keeps rtx, a resend is the original packet again.
+  nackFor(lost.sequenceNumber);
+  ASSERT_FALSE(sink.sent.back().originalSequenceNumber);
+  EXPECT_EQ(sink.sent.back().ssrc, 0xabcdefu);
+
+  down->setRtxNegotiated(true);
+  now += 200'000;  // past the resend interval
+  nackFor(lost.sequenceNumber);
+  const Sent first = sink.sent.back();
+  EXPECT_EQ(first.ssrc, 0x5151u);
+  ASSERT_TRUE(first.originalSequenceNumber);
+  EXPECT_EQ(*first.originalSequenceNumber, lost.sequenceNumber);
+  EXPECT_EQ(first.pictureId, lost.pictureId);
+  now += 200'000;
+  nackFor(sink.sent[3].sequenceNumber);
+  // The RTX stream numbers its own packets.
+  EXPECT_EQ(static_cast<uint16_t>(sink.sent.back().sequenceNumber - first.sequenceNumber), 1);
+  EXPECT_EQ(*sink.sent.back().originalSequenceNumber, sink.sent[3].sequenceNumber);
+}
