@@ -43,7 +43,6 @@ void UpTrack::onRtp(rtc::RtpPacketView& packet, int layer, int64_t nowMicros) {
     nackGenerators_[layer].reset();
   }
   stats.onPacket(packet.sequenceNumber(), packet.timestamp(), nowMicros);
-  layerSsrc_[layer] = packet.ssrc();
   liveness_.observe(static_cast<uint8_t>(layer), nowMicros);
   if (parameters_.audioLevelId != 0 && audioLevels_) {
     if (auto level = packet.audioLevel(parameters_.audioLevelId)) {
@@ -71,8 +70,9 @@ void UpTrack::askForLost(int layer, uint32_t ssrc, uint16_t sequenceNumber, int6
 
 void UpTrack::requestKeyframe(int layer, int64_t nowMicros) {
   if (parameters_.kind != TrackKind::Video || layer < 0 || layer >= kMaxLayers || !keyframes_) return;
-  const uint32_t ssrc = layerSsrc_[layer];
-  if (ssrc == 0) return;
+  const auto& stats = receiveStats_[layer];
+  if (!stats.started()) return;
+  const uint32_t ssrc = stats.ssrc();
   if (nowMicros - lastKeyframeRequestMicros_[layer] < kKeyframeRequestIntervalMicros) return;
   lastKeyframeRequestMicros_[layer] = nowMicros;
   keyframes_(ssrc);
@@ -148,7 +148,9 @@ void UpTrack::sampleQuality(QualityInputs& into) {
 
 std::span<const uint8_t> UpTrack::findPacket(uint32_t ssrc, uint16_t sequenceNumber) const {
   for (int layer = 0; layer < kMaxLayers; ++layer) {
-    if (layerSsrc_[layer] == ssrc && retransmission_[layer]) return retransmission_[layer]->find(sequenceNumber);
+    const auto& stats = receiveStats_[layer];
+    if (stats.started() && stats.ssrc() == ssrc && retransmission_[layer])
+      return retransmission_[layer]->find(sequenceNumber);
   }
   return {};
 }

@@ -117,7 +117,6 @@ class UpTrack {
   VideoCodec videoCodec_ = VideoCodec::Other;
   // Video only: the last packets of each layer, to answer NACKs.
   std::array<std::unique_ptr<RetransmissionBuffer>, kMaxLayers> retransmission_;
-  std::array<uint32_t, kMaxLayers> layerSsrc_{};
   SimulcastLiveness liveness_;
   DynacastQuality dynacast_;
   std::array<int64_t, kMaxLayers> lastKeyframeRequestMicros_{};
