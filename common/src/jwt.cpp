@@ -1,25 +1,14 @@
 #include "common/jwt.hpp"
 
 #include "common/base64.hpp"
+#include "common/digest.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <array>
-
 namespace convox::common {
 namespace {
-
-std::string hmacSha256(std::string_view key, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), mac.data(), &len);
-  return {reinterpret_cast<const char*>(mac.data()), len};
-}
 
 std::optional<boost::json::object> decodeJsonPart(std::string_view part) {
   auto raw = base64UrlDecode(part);

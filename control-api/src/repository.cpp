@@ -1,32 +1,18 @@
 // Teams, API keys, agents and the migration runner.
 #include "control_api/repository.hpp"
 
+#include "common/digest.hpp"
 #include "common/ids.hpp"
 #include "migrations.hpp"
 #include "row_reader.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <array>
 
 namespace convox::control_api {
 
-std::string hashApiKey(const std::string& secret) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(secret.data(), secret.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    throw StoreError("SHA-256 failed");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size_t{length} * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xf]);
-  }
-  return out;
-}
+std::string hashApiKey(const std::string& secret) { return common::hexEncode(common::sha256(secret)); }
 
 namespace {
 

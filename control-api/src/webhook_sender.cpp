@@ -1,18 +1,17 @@
 #include "control_api/webhook_sender.hpp"
 
 #include "common/address_policy.hpp"
+#include "common/digest.hpp"
 #include "common/http_client.hpp"
 #include "common/ids.hpp"
 #include "common/logging.hpp"
 
-#include <openssl/hmac.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <array>
 #include <thread>
 
 namespace convox::control_api {
@@ -22,17 +21,7 @@ namespace json = boost::json;
 
 std::string webhookSignature(const std::string& secret, int64_t unixSeconds, const std::string& body) {
   const std::string signed_ = std::to_string(unixSeconds) + "." + body;
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(signed_.data()), signed_.size(), mac.data(), &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[mac[i] >> 4]);
-    hex.push_back(kHex[mac[i] & 0xf]);
-  }
-  return "t=" + std::to_string(unixSeconds) + ",v1=" + hex;
+  return "t=" + std::to_string(unixSeconds) + ",v1=" + common::hexEncode(common::hmacSha256(secret, signed_));
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #include "sfu/webhook_notifier.hpp"
 
 #include "common/base64.hpp"
+#include "common/digest.hpp"
 #include "common/http_client.hpp"
 #include "common/ids.hpp"
 #include "common/jwt.hpp"
@@ -8,7 +9,6 @@
 #include "proto/livekit_webhook.pb.h"
 
 #include <google/protobuf/util/json_util.h>
-#include <openssl/sha.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -61,14 +61,12 @@ class WebhookNotifier::Sender {
   };
 
   std::string authorization(const std::string& body) const {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
     const auto now = common::unixSeconds();
     boost::json::object claims{{"iss", settings_.apiKey},
                                {"nbf", now},
                                {"iat", now},
                                {"exp", now + 300},
-                               {"sha256", common::base64Encode({reinterpret_cast<char*>(digest), sizeof digest})}};
+                               {"sha256", common::base64Encode(common::sha256(body))}};
     return common::signJwt(claims, secret_);
   }
 
