@@ -199,6 +199,7 @@ std::string signAccessToken(const ClaimGrants& grants, std::string_view apiKey, 
   auto claims = toJsonClaims(grants);
   claims["iss"] = apiKey;
   claims["nbf"] = nowSeconds;
+  claims["iat"] = nowSeconds;
   claims["exp"] = nowSeconds + ttlSeconds;
   return signJwt(claims, secret);
 }

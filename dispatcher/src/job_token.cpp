@@ -25,12 +25,7 @@ std::string mintJobToken(const JobTokenInput& in) {
   video.canUpdateOwnMetadata = in.permissions.can_update_metadata();
   grants.video = std::move(video);
 
-  auto claims = common::toJsonClaims(grants);
-  claims["iss"] = in.apiKey;
-  claims["nbf"] = in.nowSeconds;
-  claims["iat"] = in.nowSeconds;
-  claims["exp"] = in.nowSeconds + kJobTokenTtlSeconds;
-  return common::signJwt(claims, in.secret);
+  return common::signAccessToken(grants, in.apiKey, in.secret, in.nowSeconds, kJobTokenTtlSeconds);
 }
 
 }  // namespace convox::dispatcher

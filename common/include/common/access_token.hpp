@@ -72,7 +72,7 @@ boost::system::result<ClaimGrants, TokenFailure> verifyAccessToken(std::string_v
 // Claims as livekit-server-sdk writes them (camelCase, false grants omitted).
 boost::json::object toJsonClaims(const ClaimGrants& grants);
 
-// Signs `grants` for `ttlSeconds` from `nowSeconds` (nbf = now, exp = now + ttl).
+// Signs `grants` for `ttlSeconds` from `nowSeconds` (nbf = iat = now, exp = now + ttl).
 std::string signAccessToken(const ClaimGrants& grants, std::string_view apiKey, std::string_view secret,
                             int64_t nowSeconds, int64_t ttlSeconds);
 
