@@ -4,6 +4,7 @@ import { WorkerMessage, ServerMessage, JobType } from '@livekit/protocol';
 import WebSocket from 'ws';
 import { AccessToken } from 'livekit-server-sdk';
 import { API_KEY, API_SECRET } from './server.mjs';
+import { MessageSocket, opened } from './message_socket.mjs';
 
 /** A worker token as the agents SDKs make it: the agent grant, no identity. */
 export async function agentToken(grant = { agent: true }, opts = {}) {
@@ -12,25 +13,10 @@ export async function agentToken(grant = { agent: true }, opts = {}) {
   return at.toJwt();
 }
 
-export class AgentWorker {
+export class AgentWorker extends MessageSocket {
   constructor(ws) {
-    this.ws = ws;
-    this.messages = [];
-    this.waiters = [];
-    this.closed = new Promise((resolve) => {
-      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
-    });
-    ws.on('message', (data, isBinary) => {
-      const msg = isBinary ? ServerMessage.fromBinary(new Uint8Array(data)) : ServerMessage.fromJsonString(data.toString());
-      this.messages.push(msg);
-      for (const w of [...this.waiters]) {
-        if (w.match(msg)) {
-          this.waiters.splice(this.waiters.indexOf(w), 1);
-          w.resolve(msg);
-          break;
-        }
-      }
-    });
+    super(ws, (data, isBinary) =>
+      isBinary ? ServerMessage.fromBinary(new Uint8Array(data)) : ServerMessage.fromJsonString(data.toString()));
   }
 
   /** Opens /agent; the token goes in a header (as both SDKs do) or the query. */
@@ -41,14 +27,7 @@ export class AgentWorker {
       query ? {} : { headers: { Authorization: `Bearer ${t}` } },
     );
     const worker = new AgentWorker(ws);
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('unexpected-response', (_req, res) => {
-        res.resume();
-        reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode }));
-      });
-      ws.once('error', reject);
-    });
+    await opened(ws);
     return worker;
   }
 
@@ -63,41 +42,6 @@ export class AgentWorker {
 
   send(kase, value) {
     this.ws.send(new WorkerMessage({ message: { case: kase, value } }).toBinary());
-  }
-
-  next(match, timeoutMs = 5000, what = 'message') {
-    const found = this.messages.find(match);
-    if (found) {
-      this.messages.splice(this.messages.indexOf(found), 1);
-      return Promise.resolve(found);
-    }
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        match,
-        resolve: (m) => {
-          clearTimeout(timer);
-          this.messages.splice(this.messages.indexOf(m), 1);
-          resolve(m);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
-  }
-
-  nextCase(kase, timeoutMs = 5000) {
-    return this.next((m) => m.message.case === kase, timeoutMs, kase).then((m) => m.message.value);
-  }
-
-  /** The first already-received message of `kase`, removed from the queue, or undefined. */
-  take(kase) {
-    const found = this.messages.find((m) => m.message.case === kase);
-    if (!found) return undefined;
-    this.messages.splice(this.messages.indexOf(found), 1);
-    return found.message.value;
   }
 
   /** True if no message of `kase` arrives within `ms` and the worker is still connected (a closed socket is not "quiet"). */
@@ -124,11 +68,6 @@ export class AgentWorker {
       participantAttributes: available ? { 'lk.agent.name': job.agentName } : {},
     });
     return job;
-  }
-
-  close() {
-    this.ws.close();
-    return this.closed;
   }
 }
 

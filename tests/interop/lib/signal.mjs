@@ -4,6 +4,7 @@ import { SignalRequest, SignalResponse } from '@livekit/protocol';
 import WebSocket from 'ws';
 import { AccessToken } from 'livekit-server-sdk';
 import { API_KEY, API_SECRET } from './server.mjs';
+import { MessageSocket, opened } from './message_socket.mjs';
 
 export async function joinToken(room, identity, grant = {}, opts = {}) {
   const at = new AccessToken(opts.key ?? API_KEY, opts.secret ?? API_SECRET, {
@@ -16,24 +17,10 @@ export async function joinToken(room, identity, grant = {}, opts = {}) {
   return at.toJwt();
 }
 
-export class SignalClient {
+export class SignalClient extends MessageSocket {
   constructor(ws) {
-    this.ws = ws;
-    this.messages = [];
-    this.waiters = [];
-    this.closed = new Promise((resolve) => {
-      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
-    });
-    ws.on('message', (data, isBinary) => {
-      const msg = isBinary ? SignalResponse.fromBinary(new Uint8Array(data)) : SignalResponse.fromJsonString(data.toString());
-      this.messages.push(msg);
-      for (const w of [...this.waiters]) {
-        if (w.match(msg)) {
-          this.waiters.splice(this.waiters.indexOf(w), 1);
-          w.resolve(msg);
-        }
-      }
-    });
+    super(ws, (data, isBinary) =>
+      isBinary ? SignalResponse.fromBinary(new Uint8Array(data)) : SignalResponse.fromJsonString(data.toString()));
   }
 
   /** Connects; token in the query (JS SDK style) or in a header (rtc-node style). */
@@ -43,44 +30,8 @@ export class SignalClient {
     // Listen before the upgrade completes: the JoinResponse can arrive in the
     // same read as the 101 response.
     const client = new SignalClient(ws);
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('unexpected-response', (_req, res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body })));
-      });
-      ws.once('error', reject);
-    });
+    await opened(ws);
     return client;
-  }
-
-  /** Waits for the first message (already received or future) for which `match` is true. */
-  next(match, timeoutMs = 5000, what = 'message') {
-    const found = this.messages.find(match);
-    if (found) {
-      this.messages.splice(this.messages.indexOf(found), 1);
-      return Promise.resolve(found);
-    }
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        match,
-        resolve: (m) => {
-          clearTimeout(timer);
-          this.messages.splice(this.messages.indexOf(m), 1);
-          resolve(m);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
-  }
-
-  nextCase(kase, timeoutMs = 5000) {
-    return this.next((m) => m.message.case === kase, timeoutMs, kase).then((m) => m.message.value);
   }
 
   send(message) {
@@ -89,11 +40,6 @@ export class SignalClient {
 
   sendRaw(bytes) {
     this.ws.send(bytes);
-  }
-
-  close() {
-    this.ws.close();
-    return this.closed;
   }
 }
 
