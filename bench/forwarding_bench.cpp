@@ -15,6 +15,7 @@
 #include "forwarding/rtp_munger.hpp"
 #include "forwarding/rtx_packet.hpp"
 #include "forwarding/simulcast_selector.hpp"
+#include "forwarding/twcc_recorder.hpp"
 #include "forwarding/vp8_munger.hpp"
 #include "rtc/rtcp_feedback.hpp"
 #include "rtc/rtp_packet.hpp"
@@ -136,6 +137,27 @@ void BM_ReceiveStatsInOrder(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(stats.onPacket(seq++, ts += 960, now += 20'000));
 }
 BENCHMARK(BM_ReceiveStatsInOrder);
+
+// Transport-wide feedback: record every packet (one lost in 50, pairs swapped
+// every 16) and build the feedback every 100 packets, as a busy publisher's
+// transport does; cost per packet.
+void BM_TwccRecordAndBuild(benchmark::State& state) {
+  auto recorder = std::make_unique<convox::sfu::TwccRecorder>();
+  std::array<uint8_t, convox::sfu::TwccRecorder::kMaxFeedbackBytes> out{};
+  uint32_t n = 0;
+  int64_t now = 0;
+  AllocationCounter counter(state);
+  for (auto _ : state) {
+    uint32_t seq = n;
+    if (n % 16 == 0) seq = n + 1;
+    if (n % 16 == 1) seq = n - 1;
+    if (n % 50 != 7) recorder->record(static_cast<uint16_t>(seq), now += 700);
+    if (++n % 100 == 0) {
+      while (const size_t size = recorder->buildFeedback(1, 2, out)) benchmark::DoNotOptimize(size);
+    }
+  }
+}
+BENCHMARK(BM_TwccRecordAndBuild);
 
 void BM_ReceiveStatsDisordered(benchmark::State& state) {
   ReceiveStats stats;

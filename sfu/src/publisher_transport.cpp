@@ -35,6 +35,10 @@ constexpr std::string_view kReportCname = "convox-sfu";
 constexpr std::chrono::milliseconds kReceiverReportInterval{1000};
 // Blocks per report: a publisher's layers fit many times over.
 constexpr size_t kMaxReportBlocksPerReport = 62;
+// Transport-wide feedback: periodically, and sooner when many packets wait
+// (a fast ramp-up needs feedback at a steady rate, as LiveKit sends it).
+constexpr std::chrono::milliseconds kTransportFeedbackInterval{50};
+constexpr size_t kTransportFeedbackBurst = 100;
 
 }  // namespace
 
@@ -102,6 +106,7 @@ void PublisherTransport::publishSection(const rtc::MediaSection& offered, Publis
   section.codec = *codec;
   section.midExtension = extensionId(offered, kMidExtension);
   section.ridExtension = extensionId(offered, kRidExtension);
+  if (const uint8_t id = extensionId(offered, kTransportWideCcExtension); id != 0) twccExtension_ = id;
   for (const auto& ssrc : offered.ssrcs) {
     // The first SSRC of an FID group is the media; the second is RTX, which we did not accept.
     bool repair = false;
@@ -167,6 +172,14 @@ void PublisherTransport::onRtp(std::span<uint8_t> bytes) {
   auto packet = rtc::RtpPacketView::parse(bytes);
   if (!packet) return;
   const uint32_t ssrc = packet->ssrc();
+  // Every packet counts for the sender's estimate, RTX and padding probes too.
+  if (twccExtension_ != 0) {
+    if (auto value = packet->findExtension(twccExtension_); value && value->size() >= 2) {
+      twcc_.record(static_cast<uint16_t>(((*value)[0] << 8) | (*value)[1]), steadyMicros());
+      twccMediaSsrc_ = ssrc;
+      if (twcc_.pending() >= kTransportFeedbackBurst) sendTransportFeedback();
+    }
+  }
   const SsrcBinding* binding = nullptr;
   for (const auto& b : bindings_) {
     if (b.ssrc == ssrc) {
@@ -220,6 +233,24 @@ void PublisherTransport::sendReceiverReports() {
   auto size = buildReceiverReportCompound(kFeedbackSsrc, kReportCname, std::span(blocks).first(count),
                                           std::span<uint8_t>(buffer.data(), 1400));
   if (size) transport_->sendRtcp(buffer, *size);
+}
+
+void PublisherTransport::armTransportFeedback() {
+  worker_.loop().addTimer(kTransportFeedbackInterval, [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (!self || self->closed_) return;
+    self->sendTransportFeedback();
+    self->armTransportFeedback();
+  });
+}
+
+void PublisherTransport::sendTransportFeedback() {
+  if (!transport_ || transport_->state() != rtc::TransportState::Connected) return;
+  std::array<uint8_t, TwccRecorder::kMaxFeedbackBytes + rtc::kSrtpMaxTrailer> buffer{};
+  const auto out = std::span<uint8_t>(buffer.data(), TwccRecorder::kMaxFeedbackBytes);
+  while (const size_t size = twcc_.buildFeedback(kFeedbackSsrc, twccMediaSsrc_, out)) {
+    transport_->sendRtcp(buffer, size);
+  }
 }
 
 void PublisherTransport::sendKeyframeRequest(uint32_t ssrc) {
@@ -390,6 +421,7 @@ void PublisherTransport::onTransportState(rtc::TransportState state, const std::
   if (state == rtc::TransportState::Connected && !reportsArmed_) {
     reportsArmed_ = true;
     armReceiverReports();
+    armTransportFeedback();
   }
   if (state == rtc::TransportState::Connected) callbacks_.connected();
   if (state == rtc::TransportState::Failed) callbacks_.failed(reason);

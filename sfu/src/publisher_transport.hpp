@@ -10,6 +10,7 @@
 // UpTrack in the room, and its RTP is demultiplexed to it by SSRC (learnt
 // from a=ssrc or the mid/rid header extensions).
 
+#include "forwarding/twcc_recorder.hpp"
 #include "media_room.hpp"
 #include "media_worker.hpp"
 #include "rtc/sdp.hpp"
@@ -83,6 +84,8 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
   void sendNack(uint32_t ssrc, std::span<const uint16_t> lost);
   void armReceiverReports();
   void sendReceiverReports();
+  void armTransportFeedback();
+  void sendTransportFeedback();
 
   std::string buildAnswer() const;
   void answerIfReady();
@@ -101,6 +104,9 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
   std::map<std::string, PublishRequest> expected_;    // by cid, until its section arrives
   std::map<std::string, PublishedSection> sections_;  // by mid
   std::vector<SsrcBinding> bindings_;                 // a handful per publisher: linear search
+  TwccRecorder twcc_;
+  uint8_t twccExtension_ = 0;  // one id for the whole bundle
+  uint32_t twccMediaSsrc_ = 0;
 };
 
 }  // namespace convox::sfu

@@ -14,7 +14,7 @@ namespace {
 std::vector<rtc::RtcpFeedback> videoFeedback() { return {{"nack", ""}, {"nack", "pli"}, {"ccm", "fir"}}; }
 
 bool acceptedExtension(rtc::MediaKind kind, std::string_view uri) {
-  if (uri == kMidExtension) return true;
+  if (uri == kMidExtension || uri == kTransportWideCcExtension) return true;
   if (kind == rtc::MediaKind::Audio) return uri == kAudioLevelExtension;
   return uri == kRidExtension;
 }
@@ -62,10 +62,11 @@ rtc::MediaSection answerPublisherSection(const rtc::MediaSection& offered, const
   if (offered.kind == rtc::MediaKind::Video) {
     std::erase_if(answered.feedback, [](const rtc::RtcpFeedback& fb) {
       const auto wanted = videoFeedback();
-      return std::find(wanted.begin(), wanted.end(), fb) == wanted.end();
+      return fb.type != "transport-cc" && std::find(wanted.begin(), wanted.end(), fb) == wanted.end();
     });
   } else {
-    answered.feedback.clear();
+    // Transport-wide feedback (we send it) drives the publisher's bandwidth estimate.
+    std::erase_if(answered.feedback, [](const rtc::RtcpFeedback& fb) { return fb.type != "transport-cc"; });
     answered.fmtpRaw.clear();
     answered.fmtp = {{"minptime", "10"}, {"useinbandfec", "1"}};
     if (!request.disableDtx) answered.fmtp.push_back({"usedtx", "1"});

@@ -29,6 +29,8 @@ struct PublishRequest {
 inline constexpr const char* kMidExtension = "urn:ietf:params:rtp-hdrext:sdes:mid";
 inline constexpr const char* kRidExtension = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
 inline constexpr const char* kAudioLevelExtension = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+inline constexpr const char* kTransportWideCcExtension =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
 // The codec to receive from an offered publisher section; nullopt when the
 // offer has none we forward.

@@ -58,6 +58,31 @@ async function decodesRid(alice, bob, rid, what) {
   }, (v) => v.encoded && v.encoded.sent > 0 && v.bob.width === v.encoded.width && v.decodedMeanwhile > 5, 25000);
 }
 
+// Transport-wide congestion feedback from the server lets Chrome's send-side
+// estimate ramp up, so the 1280x720 layer comes up on its own (it stays off at
+// ~1.5 Mbit/s without feedback, ~3-5 Mbit/s with it).
+test('with transport-cc feedback the publisher ramps up to the 1280x720 layer', async (t) => {
+  const alice = await join(browsers.alice, 'simulcast-ramp', 'alice', { dynacast: true });
+  const bob = await join(browsers.bob, 'simulcast-ramp', 'bob', { adaptiveStream: false });
+  const t0 = Date.now();
+  await alice.page.evaluate(() => window.convox.publishCamera({ simulcast: true }, { width: 1280, height: 720 }));
+  await waitFor(bob.page, () => window.convox.remoteTrack('alice', 'video') !== null, undefined, 20000);
+  await bob.page.evaluate(() => window.convox.setVideoQuality('alice', 'HIGH'));
+  const top = await poll('bob decodes 1280x720', async () => {
+    const enc = await outboundDeltas(alice.page, 1000);
+    return { bob: await inbound(bob), f: enc.f };
+  }, (v) => v.f?.sent > 0 && v.bob?.width === 1280 && v.bob?.height === 720, 20000);
+  const rampMs = Date.now() - t0;
+  const bitrate = await alice.page.evaluate(() => window.convox.availableOutgoingBitrate());
+  t.diagnostic(`1280x720 decoded ${rampMs} ms after publishing; f sent ${top.f.sent} B/s; ` +
+               `availableOutgoingBitrate ${bitrate}`);
+  assert.ok(bitrate > 2_500_000, `availableOutgoingBitrate ${bitrate}`);
+  for (const p of [alice, bob]) {
+    await p.page.evaluate(() => window.convox.disconnect());
+    await p.page.close();
+  }
+});
+
 test('the subscriber picks its simulcast layer; dynacast pauses the layers nobody wants', async (t) => {
   const alice = await join(browsers.alice, 'simulcast-dynacast', 'alice', { dynacast: true });
   const bob = await join(browsers.bob, 'simulcast-dynacast', 'bob', { adaptiveStream: false });
