@@ -106,7 +106,10 @@ void PublisherTransport::publishSection(const rtc::MediaSection& offered, Publis
   section.codec = *codec;
   section.midExtension = extensionId(offered, kMidExtension);
   section.ridExtension = extensionId(offered, kRidExtension);
-  if (const uint8_t id = extensionId(offered, kTransportWideCcExtension); id != 0) twccExtension_ = id;
+  if (const uint8_t id = extensionId(offered, kTransportWideCcExtension); id != 0) {
+    twccExtension_ = id;
+    armTransportFeedback();
+  }
   for (const auto& ssrc : offered.ssrcs) {
     // The first SSRC of an FID group is the media; the second is RTX, which we did not accept.
     bool repair = false;
@@ -236,11 +239,21 @@ void PublisherTransport::sendReceiverReports() {
 }
 
 void PublisherTransport::armTransportFeedback() {
+  // Only for a connected client that negotiated transport-cc: a timer on
+  // every transport would cost each media thread a wake-up per 50 ms apiece.
+  if (feedbackArmed_ || twccExtension_ == 0 || !transport_ || transport_->state() != rtc::TransportState::Connected) {
+    return;
+  }
+  feedbackArmed_ = true;
+  scheduleTransportFeedback();
+}
+
+void PublisherTransport::scheduleTransportFeedback() {
   worker_.loop().addTimer(kTransportFeedbackInterval, [weak = weak_from_this()] {
     auto self = weak.lock();
     if (!self || self->closed_) return;
     self->sendTransportFeedback();
-    self->armTransportFeedback();
+    self->scheduleTransportFeedback();
   });
 }
 

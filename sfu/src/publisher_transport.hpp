@@ -85,6 +85,7 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
   void armReceiverReports();
   void sendReceiverReports();
   void armTransportFeedback();
+  void scheduleTransportFeedback();
   void sendTransportFeedback();
 
   std::string buildAnswer() const;
@@ -99,6 +100,7 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
   std::optional<uint32_t> pendingAnswerId_;
   bool gathered_ = false;
   bool reportsArmed_ = false;
+  bool feedbackArmed_ = false;
   bool closed_ = false;
   std::map<uint16_t, std::string> channels_;          // stream id -> label
   std::map<std::string, PublishRequest> expected_;    // by cid, until its section arrives
