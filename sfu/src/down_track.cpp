@@ -1,6 +1,7 @@
 #include "down_track.hpp"
 
 #include "forwarding/dynacast_quality.hpp"
+#include "forwarding/red_payload.hpp"
 #include "forwarding/rtx_packet.hpp"
 #include "rtc/srtp_session.hpp"
 #include "up_track.hpp"
@@ -78,16 +79,42 @@ void DownTrack::forward(const rtc::RtpPacketView& packet, int layer, bool keyfra
     if (upTrack_->kind() == TrackKind::Video && !keyframe) upTrack_->requestKeyframe(layer, nowMicros);
     currentLayer_ = layer;
   }
-  const size_t size = packet.size();
+  size_t size = packet.size();
   if (size > scratch.size() - rtc::kSrtpMaxTrailer) return;
+  const uint8_t upRed = upTrack_->parameters().redPayloadType;
+  const bool isRed = upRed != 0 && packet.payloadType() == upRed;
+  std::optional<RedPrimary> primary;
+  if (isRed && !red_) {
+    // A subscriber without red gets the newest (primary) Opus frame alone.
+    primary = redPrimary(packet.payload());
+    if (!primary) return;
+  }
   auto out = munger_.forward(packet.ssrc(), packet.sequenceNumber(), packet.timestamp(), nowMicros,
-                             static_cast<uint32_t>(packet.payloadSize()));
+                             static_cast<uint32_t>(primary ? primary->data.size() : packet.payloadSize()));
   if (!out) return;  // a duplicate or a straggler of an earlier source
-  std::memcpy(scratch.data(), packet.data().data(), size);
+  if (primary) {
+    const size_t headerSize = packet.size() - packet.payload().size() - packet.paddingSize();
+    std::memcpy(scratch.data(), packet.data().data(), headerSize);
+    std::memcpy(scratch.data() + headerSize, primary->data.data(), primary->data.size());
+    scratch[0] &= 0xDF;  // no padding follows the primary
+    size = headerSize + primary->data.size();
+  } else {
+    std::memcpy(scratch.data(), packet.data().data(), size);
+  }
   auto copy = rtc::RtpPacketView::parse(std::span<uint8_t>(scratch.data(), size));
   if (!copy) return;
   copy->setSsrc(parameters_.ssrc);
-  copy->setPayloadType(parameters_.payloadType);
+  if (isRed && red_) {
+    copy->setPayloadType(parameters_.redPayloadType);
+    // The blocks name the publisher's Opus payload type; ours may differ.
+    const uint8_t upOpus = upTrack_->codec().payloadType;
+    if (upOpus != parameters_.payloadType &&
+        !rewriteRedBlockPayloadTypes(copy->payload(), upOpus, parameters_.payloadType)) {
+      return;
+    }
+  } else {
+    copy->setPayloadType(parameters_.payloadType);
+  }
   copy->setSequenceNumber(out->sequenceNumber);
   copy->setTimestamp(out->timestamp);
   if (vp8_) rewriteVp8(*copy, packet.ssrc());

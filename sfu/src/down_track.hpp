@@ -52,6 +52,8 @@ struct DownTrackParameters {
   // RTX offered for this track (video); used once the answer keeps it.
   uint32_t rtxSsrc = 0;
   uint8_t rtxPayloadType = 0;
+  // RED offered for a RED up-track (audio); used once the answer keeps it.
+  uint8_t redPayloadType = 0;
 };
 
 class DownTrack {
@@ -78,6 +80,9 @@ class DownTrack {
   // The subscriber's answer kept the offered rtx codec: resends go as RTX.
   void setRtxNegotiated(bool negotiated) { rtx_ = negotiated && parameters_.rtxSsrc != 0; }
   bool rtxNegotiated() const { return rtx_; }
+  // The subscriber's answer kept the offered red: RED packets go as they
+  // are; otherwise only their primary Opus block is sent.
+  void setRedNegotiated(bool negotiated) { red_ = negotiated && parameters_.redPayloadType != 0; }
   // Our Sender Report for this stream; nullopt before the first packet.
   std::optional<rtc::SenderInfo> senderInfo(int64_t nowMicros) const;
 
@@ -123,6 +128,7 @@ class DownTrack {
   NackResponder nacks_;
   uint64_t retransmissions_ = 0;
   bool rtx_ = false;
+  bool red_ = false;
   uint16_t rtxSequenceNumber_ = randomSequenceNumber();
 };
 

@@ -91,6 +91,8 @@ void PublisherTransport::publishSection(const rtc::MediaSection& offered, Publis
   params.publisherSid = request.publisherSid;
   params.kind = offered.kind == rtc::MediaKind::Audio ? TrackKind::Audio : TrackKind::Video;
   params.codec = *codec;
+  const auto red = choosePublisherRed(offered, *codec, request);
+  if (red) params.redPayloadType = red->payloadType;
   params.audioLevelId = extensionId(offered, kAudioLevelExtension);
   params.simulcast = offered.simulcast && offered.simulcast->send.size() > 1;
   params.layers = request.layers;
@@ -104,6 +106,7 @@ void PublisherTransport::publishSection(const rtc::MediaSection& offered, Publis
   PublishedSection section;
   section.track = track;
   section.codec = *codec;
+  section.red = red;
   section.midExtension = extensionId(offered, kMidExtension);
   section.ridExtension = extensionId(offered, kRidExtension);
   if (const uint8_t id = extensionId(offered, kTransportWideCcExtension); id != 0) {
@@ -163,7 +166,8 @@ const PublisherTransport::SsrcBinding* PublisherTransport::bind(const rtc::RtpPa
       layer = layerForRid(section.request, *rtc::findMediaByMid(offer_, mid), rid);
       if (layer < 0) return nullptr;
     }
-    bindings_.push_back({ssrc, section.track.get(), section.codec.payloadType, layer});
+    bindings_.push_back({ssrc, section.track.get(), section.codec.payloadType,
+                         section.red ? section.red->payloadType : uint8_t{0}, layer});
     common::logger("media")->debug("track {}: ssrc {} is layer {}{}", section.track->sid(), ssrc, layer,
                                    rid.empty() ? "" : " (rid " + std::string(rid) + ")");
     return &bindings_.back();
@@ -191,7 +195,11 @@ void PublisherTransport::onRtp(std::span<uint8_t> bytes) {
     }
   }
   if (!binding && bindings_.size() < 16) binding = bind(*packet);
-  if (!binding || packet->payloadType() != binding->payloadType) return;  // RTX, RED, padding streams
+  if (!binding) return;
+  const uint8_t payloadType = packet->payloadType();
+  if (payloadType != binding->payloadType && (binding->redPayloadType == 0 || payloadType != binding->redPayloadType)) {
+    return;  // RTX, padding streams
+  }
   binding->track->onRtp(*packet, binding->layer, steadyMicros());
 }
 
@@ -398,7 +406,7 @@ std::string PublisherTransport::buildAnswer() const {
       m.sctpPort = 5000;
       m.maxMessageSize = 262144;
     } else if (published != sections_.end() && accepted) {
-      m = answerPublisherSection(offered, published->second.codec, published->second.request);
+      m = answerPublisherSection(offered, published->second.codec, published->second.request, published->second.red);
     } else if (accepted) {
       m = answerPublisherSection(offered, *idleCodec, PublishRequest{});
       m.direction = rtc::Direction::Inactive;

@@ -66,6 +66,7 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
     std::shared_ptr<UpTrack> track;
     PublishRequest request;
     rtc::Codec codec;
+    std::optional<rtc::Codec> red;  // audio sent as RFC 2198 RED over `codec`
     uint8_t midExtension = 0;
     uint8_t ridExtension = 0;
     std::vector<uint32_t> ssrcs;  // from a=ssrc, when the offer lists them
@@ -74,6 +75,7 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
     uint32_t ssrc = 0;
     UpTrack* track = nullptr;
     uint8_t payloadType = 0;
+    uint8_t redPayloadType = 0;  // 0: none
     int layer = 0;
   };
   void reconcileTracks();

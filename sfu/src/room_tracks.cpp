@@ -61,7 +61,7 @@ std::variant<livekit::TrackInfo, std::string> RoomManager::addTrack(const std::s
   track.set_disable_dtx(request.disable_dtx());
   track.set_source(request.source());
   track.set_stereo(request.stereo());
-  track.set_disable_red(true);  // RED is not forwarded yet; Opus alone is answered
+  track.set_disable_red(request.disable_red());
   track.set_stream(request.stream());
   *track.mutable_layers() = request.layers();
   *track.mutable_audio_features() = request.audio_features();

@@ -314,6 +314,7 @@ void SignalSession::onAddTrack(const livekit::SignalRequest& req) {
   request.kind = add.type() == livekit::AUDIO ? rtc::MediaKind::Audio : rtc::MediaKind::Video;
   if (add.simulcast_codecs_size() > 0) request.videoCodec = add.simulcast_codecs(0).codec();
   request.disableDtx = add.disable_dtx();
+  request.disableRed = add.disable_red();
   request.stereo = add.stereo();
   for (const auto& f : add.audio_features()) {
     if (f == livekit::TF_NO_DTX) request.disableDtx = true;

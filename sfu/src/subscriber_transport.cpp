@@ -54,6 +54,7 @@ void SubscriberTransport::subscribe(const SubscribeRequest& request) {
   section.kind = up->kind() == TrackKind::Audio ? rtc::MediaKind::Audio : rtc::MediaKind::Video;
   section.codec = subscriberCodec(up->codec(), request.stereo);
   section.rtx = subscriberRtxCodec(section.codec);
+  if (up->parameters().redPayloadType != 0) section.red = subscriberRedCodec(section.codec);
   section.trackSid = request.trackSid;
   section.publisherSid = request.publisherSid;
   DownTrackParameters params;
@@ -61,6 +62,7 @@ void SubscriberTransport::subscribe(const SubscribeRequest& request) {
   params.payloadType = section.codec.payloadType;
   params.clockRate = section.codec.clockRate;
   params.mid = section.mid;
+  if (section.red) params.redPayloadType = section.red->payloadType;
   if (section.rtx) {
     params.rtxSsrc = randomSsrc();
     params.rtxPayloadType = section.rtx->payloadType;
@@ -151,7 +153,9 @@ void SubscriberTransport::negotiate() {
   for (const auto& s : sections_) {
     if (s.downTrack) midToTrack[s.mid] = s.trackSid;
   }
-  callbacks_.offer(buildOffer(), ++offerId_, std::move(midToTrack));
+  auto offer = buildOffer();
+  common::logger("media")->trace("subscriber offer:\n{}", offer);
+  callbacks_.offer(std::move(offer), ++offerId_, std::move(midToTrack));
 }
 
 void SubscriberTransport::onGatheringDone() {
@@ -183,6 +187,7 @@ std::string SubscriberTransport::buildOffer() const {
     m.rtcpMux = true;
     m.rtcpReducedSize = true;
     m.codecs = {s.codec};
+    if (s.red) m.codecs.insert(m.codecs.begin(), *s.red);
     if (s.rtx) m.codecs.push_back(*s.rtx);
     if (s.downTrack) {
       m.direction = rtc::Direction::SendOnly;
@@ -213,6 +218,7 @@ std::string SubscriberTransport::buildOffer() const {
 
 void SubscriberTransport::handleAnswer(const std::string& sdp, uint32_t) {
   if (closed_ || !transport_) return;
+  common::logger("media")->trace("subscriber answer:\n{}", sdp);
   auto parsed = rtc::parseSdp(sdp);
   if (!parsed) return callbacks_.failed("subscriber answer: " + rtc::describe(parsed.error()));
   if (auto valid = rtc::validateForWebRtc(*parsed, rtc::SdpType::Answer); !valid) {
@@ -251,7 +257,9 @@ void SubscriberTransport::handleAnswer(const std::string& sdp, uint32_t) {
   for (const auto& m : parsed->media) {
     for (const auto& c : m.candidates) transport_->addRemoteCandidate(rtc::writeIceCandidate(c));
     for (auto& s : sections_) {
-      if (s.mid == m.mid && s.downTrack && s.rtx) s.downTrack->setRtxNegotiated(answerKeepsRtx(m, *s.rtx));
+      if (s.mid != m.mid || !s.downTrack) continue;
+      if (s.rtx) s.downTrack->setRtxNegotiated(answerKeepsRtx(m, *s.rtx));
+      if (s.red) s.downTrack->setRedNegotiated(answerKeeps(m, *s.red));
     }
   }
   if (std::exchange(restartIceAfterAnswer_, false)) return restartIce();

@@ -82,6 +82,7 @@ class SubscriberTransport final : public rtc::WebRtcTransportListener,
     std::unique_ptr<DownTrack> downTrack;  // null: inactive, free for reuse
     rtc::Codec codec;
     std::optional<rtc::Codec> rtx;  // video: offered with the codec
+    std::optional<rtc::Codec> red;  // audio of a RED up-track: offered before the codec
     std::string trackSid;
     std::string publisherSid;
     RemoteReport report;

@@ -48,7 +48,7 @@ std::optional<rtc::Codec> choosePublisherCodec(const rtc::MediaSection& offered,
 }
 
 rtc::MediaSection answerPublisherSection(const rtc::MediaSection& offered, const rtc::Codec& codec,
-                                         const PublishRequest& request) {
+                                         const PublishRequest& request, const std::optional<rtc::Codec>& red) {
   rtc::MediaSection m;
   m.kind = offered.kind;
   m.protocol = offered.protocol;
@@ -76,6 +76,11 @@ rtc::MediaSection answerPublisherSection(const rtc::MediaSection& offered, const
     }
   }
   m.codecs = {answered};
+  if (red) {
+    rtc::Codec redAnswered = *red;
+    redAnswered.feedback.clear();
+    m.codecs.insert(m.codecs.begin(), redAnswered);
+  }
   for (const auto& e : offered.extmaps) {
     if (acceptedExtension(offered.kind, e.uri)) m.extmaps.push_back(e);
   }
@@ -136,6 +141,36 @@ rtc::Codec subscriberCodec(const rtc::Codec& publisherCodec, bool stereo) {
     c.feedback = videoFeedback();
   }
   return c;
+}
+
+std::optional<rtc::Codec> choosePublisherRed(const rtc::MediaSection& offered, const rtc::Codec& opus,
+                                             const PublishRequest& request) {
+  if (request.disableRed || offered.kind != rtc::MediaKind::Audio) return std::nullopt;
+  for (const auto& c : offered.codecs) {
+    if (!boost::algorithm::iequals(c.name, "red") || c.clockRate != 48000) continue;
+    const auto blocks = c.redPayloadTypes();
+    if (!blocks.empty() &&
+        std::all_of(blocks.begin(), blocks.end(), [&](uint8_t pt) { return pt == opus.payloadType; })) {
+      return c;
+    }
+  }
+  return std::nullopt;
+}
+
+rtc::Codec subscriberRedCodec(const rtc::Codec& subscriberOpus) {
+  rtc::Codec red;
+  red.name = "red";
+  red.clockRate = 48000;
+  red.channels = 2;
+  red.payloadType = 63;  // what Chrome uses
+  const auto opus = std::to_string(subscriberOpus.payloadType);
+  red.fmtp = {{opus + "/" + opus, ""}};
+  return red;
+}
+
+bool answerKeeps(const rtc::MediaSection& answered, const rtc::Codec& codec) {
+  const auto* kept = rtc::findCodecByPayloadType(answered, codec.payloadType);
+  return kept && boost::algorithm::iequals(kept->name, codec.name);
 }
 
 std::optional<rtc::Codec> subscriberRtxCodec(const rtc::Codec& subscriberVideoCodec) {

@@ -21,6 +21,7 @@ struct PublishRequest {
   rtc::MediaKind kind = rtc::MediaKind::Audio;
   std::string videoCodec = "vp8";  // requested codec, lower case
   bool disableDtx = false;
+  bool disableRed = false;
   bool stereo = false;
   std::vector<std::string> ridsByQuality;  // index = LiveKit quality (0 LOW..2 HIGH); empty = q, h, f
   std::vector<SimulcastLayer> layers;      // AddTrackRequest.layers: quality and size of each
@@ -38,8 +39,19 @@ std::optional<rtc::Codec> choosePublisherCodec(const rtc::MediaSection& offered,
 
 // The media part of our answer to a publisher section (transport attributes
 // and candidates are added by the caller).
+// With `red`, it is answered before the codec, so the client sends RED.
 rtc::MediaSection answerPublisherSection(const rtc::MediaSection& offered, const rtc::Codec& codec,
-                                         const PublishRequest& request);
+                                         const PublishRequest& request,
+                                         const std::optional<rtc::Codec>& red = std::nullopt);
+
+// The offered RFC 2198 red codec carrying the offered Opus (a=fmtp:63 111/111),
+// unless the track disabled RED.
+std::optional<rtc::Codec> choosePublisherRed(const rtc::MediaSection& offered, const rtc::Codec& opus,
+                                             const PublishRequest& request);
+// The red codec offered to subscribers of a RED track, over our Opus.
+rtc::Codec subscriberRedCodec(const rtc::Codec& subscriberOpus);
+// Whether an answered section kept `codec` (same payload type and name).
+bool answerKeeps(const rtc::MediaSection& answered, const rtc::Codec& codec);
 
 // The extension id the offer uses for `uri`, 0 when absent.
 uint8_t extensionId(const rtc::MediaSection& section, std::string_view uri);

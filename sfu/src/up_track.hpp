@@ -33,8 +33,9 @@ struct UpTrackParameters {
   std::string sid;           // TR_...
   std::string publisherSid;  // PA_...
   TrackKind kind = TrackKind::Audio;
-  rtc::Codec codec;          // as negotiated with the publisher
-  uint8_t audioLevelId = 0;  // ssrc-audio-level extension id; 0 = none
+  rtc::Codec codec;            // as negotiated with the publisher
+  uint8_t audioLevelId = 0;    // ssrc-audio-level extension id; 0 = none
+  uint8_t redPayloadType = 0;  // audio: packets of this type are RFC 2198 RED over `codec`; 0 = none
   bool simulcast = false;
   // The publisher's simulcast layers (AddTrackRequest.layers), for choosing
   // a layer by the size a subscriber renders at.

@@ -146,6 +146,34 @@ test('three participants each hear the other two', async () => {
   }
 });
 
+test('Opus RED: the publisher sends RED; a subscriber that takes red gets it, one that does not gets plain Opus', async () => {
+  const a = await join(browsers.tone440, 'red-room', 'alice');
+  const b = await join(browsers.tone1000, 'red-room', 'bob');
+  const c = await join(browsers.speech, 'red-room', 'carol');
+  await c.page.evaluate(() => { window.convox.refuseRed = true; });
+  await a.page.evaluate(() => window.convox.publishMicrophone());
+  await hears(b, 'alice', 440);
+  await hears(c, 'alice', 440);
+  // Chrome reports the Opus inside RED as the inbound codec, so the check is
+  // the size: bob's packets carry the redundant frames, carol's only the primary.
+  const perPacket = async (p) => {
+    const s = await p.page.evaluate(() => window.convox.inboundStats('alice', 'audio'));
+    return { ...s, bytesPerPacket: (s.bytes + s.headerBytes) / s.packets };
+  };
+  const bob = await perPacket(b);
+  const carol = await perPacket(c);
+  console.log('# RED to bob:', JSON.stringify(bob), 'primary only to carol:', JSON.stringify(carol));
+  assert.ok(bob.bytesPerPacket > 1.4 * carol.bytesPerPacket, JSON.stringify({ bob, carol }));
+  assert.equal(await c.page.evaluate(() => window.convox.inboundCodec('alice', 'audio')), 'audio/opus');
+  // Both keep hearing it (carol's frames are the primary blocks we cut out).
+  await hears(b, 'alice', 440);
+  await hears(c, 'alice', 440);
+  for (const p of [a, b, c]) {
+    await p.page.evaluate(() => window.convox.disconnect());
+    await p.page.close();
+  }
+});
+
 test('subscription permissions: a publisher allowing only bob cuts carol off, and letting everyone in restores her', async () => {
   const a = await join(browsers.tone440, 'permission-room', 'alice');
   const b = await join(browsers.tone1000, 'permission-room', 'bob');

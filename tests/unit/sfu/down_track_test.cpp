@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -350,4 +351,80 @@ TEST_F(SimulcastDownTrackTest, WithRtxNegotiatedResendsGoOnTheRtxStreamWithTheir
   // The RTX stream numbers its own packets.
   EXPECT_EQ(static_cast<uint16_t>(sink.sent.back().sequenceNumber - first.sequenceNumber), 1);
   EXPECT_EQ(*sink.sent.back().originalSequenceNumber, sink.sent[3].sequenceNumber);
+}
+
+namespace {
+
+// What an audio subscriber received: payload type and payload bytes.
+class AudioSink : public sfu::DownTrackSink {
+ public:
+  void sendRtp(std::span<uint8_t> buffer, size_t length) override {
+    auto packet = rtc::RtpPacketView::parse(buffer.first(length));
+    ASSERT_TRUE(packet);
+    const auto payload = packet->payload();
+    sent.emplace_back(packet->payloadType(), std::vector<uint8_t>(payload.begin(), payload.end()));
+  }
+  void onUpTrackClosed(DownTrack&) override {}
+  std::vector<std::pair<uint8_t, std::vector<uint8_t>>> sent;
+};
+
+// A RED packet as Chrome sends it for Opus 111 in RED 63: one redundant
+// block (the previous frame), then the primary.
+std::vector<uint8_t> redPacket(uint16_t sequence, const std::vector<uint8_t>& previous,
+                               const std::vector<uint8_t>& primary) {
+  std::vector<uint8_t> packet(12);
+  rtc::RtpHeader header;
+  header.payloadType = 63;
+  header.sequenceNumber = sequence;
+  header.timestamp = sequence * 960u;
+  header.ssrc = 0xfeed;
+  EXPECT_TRUE(rtc::buildRtpHeader(header, {}, packet));
+  // F=1, PT 111, timestamp offset 960, length of `previous`.
+  packet.insert(packet.end(), {static_cast<uint8_t>(0x80 | 111), static_cast<uint8_t>(960 >> 6),
+                               static_cast<uint8_t>(((960 & 0x3f) << 2) | (previous.size() >> 8)),
+                               static_cast<uint8_t>(previous.size())});
+  packet.push_back(111);  // the primary's header: F=0, PT 111
+  packet.insert(packet.end(), previous.begin(), previous.end());
+  packet.insert(packet.end(), primary.begin(), primary.end());
+  return packet;
+}
+
+}  // namespace
+
+TEST(RedDownTrackTest, RedGoesAsItIsToRedSubscribersAndAsItsPrimaryToOthers) {
+  sfu::UpTrackParameters params;
+  params.sid = "TR_mic";
+  params.kind = sfu::TrackKind::Audio;
+  params.codec.name = "opus";
+  params.codec.payloadType = 111;
+  params.codec.clockRate = 48000;
+  params.redPayloadType = 63;
+  auto up = std::make_shared<UpTrack>(params, nullptr);
+  AudioSink redSink;
+  AudioSink opusSink;
+  // Our Opus is 111 as well; the red subscriber took red 63, the other did not.
+  DownTrack red(up, redSink, {0x1, 111, 48000, "0", 0, 0, 63});
+  DownTrack opus(up, opusSink, {0x2, 111, 48000, "1", 0, 0, 63});
+  red.setRedNegotiated(true);
+  opus.setRedNegotiated(false);
+
+  auto bytes = redPacket(7, {0xA1, 0xA2}, {0xB1, 0xB2, 0xB3});
+  auto packet = rtc::RtpPacketView::parse(bytes);
+  ASSERT_TRUE(packet);
+  up->onRtp(*packet, 0, 1'000'000);
+  ASSERT_EQ(redSink.sent.size(), 1u);
+  EXPECT_EQ(redSink.sent[0].first, 63);
+  EXPECT_EQ(redSink.sent[0].second.size(), 5u + 2u + 3u);  // headers, redundant and primary
+  ASSERT_EQ(opusSink.sent.size(), 1u);
+  EXPECT_EQ(opusSink.sent[0].first, 111);
+  EXPECT_EQ(opusSink.sent[0].second, (std::vector<uint8_t>{0xB1, 0xB2, 0xB3}));
+
+  // A malformed RED payload (a block longer than the packet) is dropped for
+  // the Opus subscriber, which would otherwise get garbage.
+  bytes = redPacket(8, {0xA1, 0xA2}, {});
+  bytes[12 + 3] = 0xff;
+  packet = rtc::RtpPacketView::parse(bytes);
+  ASSERT_TRUE(packet);
+  up->onRtp(*packet, 0, 1'020'000);
+  EXPECT_EQ(opusSink.sent.size(), 1u);
 }
