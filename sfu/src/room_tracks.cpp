@@ -129,6 +129,7 @@ void RoomManager::trackUnpublished(const std::shared_ptr<Participant>& participa
 void RoomManager::unpublishAll(Room& room, Participant& participant) {
   for (const auto& track : participant.info().tracks()) {
     for (auto* l : listeners_) l->onTrackUnpublished(room.info(), participant.info(), track);
+    for (const auto& other : room.participants()) other->forgetTrack(track.sid());
   }
 }
 
