@@ -59,8 +59,8 @@ async function decodesRid(alice, bob, rid, what) {
 }
 
 // Transport-wide congestion feedback from the server lets Chrome's send-side
-// estimate ramp up, so the 1280x720 layer comes up on its own (it stays off at
-// ~1.5 Mbit/s without feedback, ~3-5 Mbit/s with it).
+// estimate ramp up, so the 1280x720 layer comes up on its own (it comes later,
+// with the estimate near 1.5 Mbit/s, without feedback).
 test('with transport-cc feedback the publisher ramps up to the 1280x720 layer', async (t) => {
   const alice = await join(browsers.alice, 'simulcast-ramp', 'alice', { dynacast: true });
   const bob = await join(browsers.bob, 'simulcast-ramp', 'bob', { adaptiveStream: false });
@@ -73,10 +73,13 @@ test('with transport-cc feedback the publisher ramps up to the 1280x720 layer', 
     return { bob: await inbound(bob), f: enc.f };
   }, (v) => v.f?.sent > 0 && v.bob?.width === 1280 && v.bob?.height === 720, 20000);
   const rampMs = Date.now() - t0;
-  const bitrate = await alice.page.evaluate(() => window.convox.availableOutgoingBitrate());
+  // Without our feedback the estimate plateaus near 1.5 Mbit/s; with it, it
+  // has settled at 2.1-2.2 or 4.5-5.1 Mbit/s in our runs. Waited for, not
+  // sampled once, as it may still be rising when the top layer starts.
+  const bitrate = await poll('the send-side estimate passes 1.8 Mbit/s',
+    () => alice.page.evaluate(() => window.convox.availableOutgoingBitrate()), (b) => b > 1_800_000, 15000);
   t.diagnostic(`1280x720 decoded ${rampMs} ms after publishing; f sent ${top.f.sent} B/s; ` +
-               `availableOutgoingBitrate ${bitrate}`);
-  assert.ok(bitrate > 2_500_000, `availableOutgoingBitrate ${bitrate}`);
+               `availableOutgoingBitrate ${bitrate} after ${Date.now() - t0} ms`);
   for (const p of [alice, bob]) {
     await p.page.evaluate(() => window.convox.disconnect());
     await p.page.close();
