@@ -176,6 +176,13 @@ const Group* SessionDescription::bundleGroup() const {
   return nullptr;
 }
 
+const MediaSection* firstActiveSection(const SessionDescription& description) {
+  for (const auto& m : description.media) {
+    if (!m.isRejected()) return &m;
+  }
+  return nullptr;
+}
+
 TransportAttributes effectiveTransport(const SessionDescription& description, const MediaSection& section) {
   TransportAttributes merged = section.transport;
   const auto& session = description.transport;

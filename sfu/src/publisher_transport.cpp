@@ -179,10 +179,11 @@ void PublisherTransport::onRtp(std::span<uint8_t> bytes) {
   auto packet = rtc::RtpPacketView::parse(bytes);
   if (!packet) return;
   const uint32_t ssrc = packet->ssrc();
+  const int64_t now = steadyMicros();
   // Every packet counts for the sender's estimate, RTX and padding probes too.
   if (twccExtension_ != 0) {
     if (auto value = packet->findExtension(twccExtension_); value && value->size() >= 2) {
-      twcc_.record(static_cast<uint16_t>(((*value)[0] << 8) | (*value)[1]), steadyMicros());
+      twcc_.record(static_cast<uint16_t>(((*value)[0] << 8) | (*value)[1]), now);
       twccMediaSsrc_ = ssrc;
       if (twcc_.pending() >= kTransportFeedbackBurst) sendTransportFeedback();
     }
@@ -200,7 +201,7 @@ void PublisherTransport::onRtp(std::span<uint8_t> bytes) {
   if (payloadType != binding->payloadType && (binding->redPayloadType == 0 || payloadType != binding->redPayloadType)) {
     return;  // RTX, padding streams
   }
-  binding->track->onRtp(*packet, binding->layer, steadyMicros());
+  binding->track->onRtp(*packet, binding->layer, now);
 }
 
 void PublisherTransport::onRtcp(std::span<uint8_t> bytes) {
@@ -222,12 +223,12 @@ void PublisherTransport::onRtcp(std::span<uint8_t> bytes) {
   }
 }
 
-void PublisherTransport::armReceiverReports() {
-  worker_.loop().addTimer(kReceiverReportInterval, [weak = weak_from_this()] {
+void PublisherTransport::repeat(std::chrono::milliseconds interval, void (PublisherTransport::*task)()) {
+  worker_.loop().addTimer(interval, [weak = weak_from_this(), interval, task] {
     auto self = weak.lock();
     if (!self || self->closed_) return;
-    self->sendReceiverReports();
-    self->armReceiverReports();
+    (self.get()->*task)();
+    self->repeat(interval, task);
   });
 }
 
@@ -253,16 +254,7 @@ void PublisherTransport::armTransportFeedback() {
     return;
   }
   feedbackArmed_ = true;
-  scheduleTransportFeedback();
-}
-
-void PublisherTransport::scheduleTransportFeedback() {
-  worker_.loop().addTimer(kTransportFeedbackInterval, [weak = weak_from_this()] {
-    auto self = weak.lock();
-    if (!self || self->closed_) return;
-    self->sendTransportFeedback();
-    self->scheduleTransportFeedback();
-  });
+  repeat(kTransportFeedbackInterval, &PublisherTransport::sendTransportFeedback);
 }
 
 void PublisherTransport::sendTransportFeedback() {
@@ -331,14 +323,7 @@ void PublisherTransport::handleOffer(const std::string& sdp, uint32_t id) {
 // restarted ICE (it does on resume, or when its network changed): restart
 // ours so the answer carries new credentials, and take its candidates again.
 void PublisherTransport::renegotiate() {
-  const rtc::MediaSection* first = nullptr;
-  for (const auto& m : offer_.media) {
-    if (!m.isRejected()) {
-      first = &m;
-      break;
-    }
-  }
-  if (first) {
+  if (const auto* first = rtc::firstActiveSection(offer_)) {
     const auto remote = rtc::effectiveTransport(offer_, *first);
     if (!remote.iceUfrag.empty() && remote.iceUfrag != transport_->remoteIceUfrag()) {
       std::string error;
@@ -441,7 +426,7 @@ std::string PublisherTransport::buildAnswer() const {
 void PublisherTransport::onTransportState(rtc::TransportState state, const std::string& reason) {
   if (state == rtc::TransportState::Connected && !reportsArmed_) {
     reportsArmed_ = true;
-    armReceiverReports();
+    repeat(kReceiverReportInterval, &PublisherTransport::sendReceiverReports);
     armTransportFeedback();
   }
   if (state == rtc::TransportState::Connected) callbacks_.connected();

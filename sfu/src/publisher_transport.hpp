@@ -84,10 +84,10 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
   const SsrcBinding* bind(const rtc::RtpPacketView& packet);
   void sendKeyframeRequest(uint32_t ssrc);
   void sendNack(uint32_t ssrc, std::span<const uint16_t> lost);
-  void armReceiverReports();
+  // Runs `task` every `interval` until the transport closes.
+  void repeat(std::chrono::milliseconds interval, void (PublisherTransport::*task)());
   void sendReceiverReports();
   void armTransportFeedback();
-  void scheduleTransportFeedback();
   void sendTransportFeedback();
 
   std::string buildAnswer() const;

@@ -225,13 +225,7 @@ void SubscriberTransport::handleAnswer(const std::string& sdp, uint32_t) {
     return callbacks_.failed("subscriber answer: " + rtc::describe(valid.error()));
   }
   awaitingAnswer_ = false;
-  const rtc::MediaSection* first = nullptr;
-  for (const auto& m : parsed->media) {
-    if (!m.isRejected()) {
-      first = &m;
-      break;
-    }
-  }
+  const auto* first = rtc::firstActiveSection(*parsed);
   if (!first) return callbacks_.failed("subscriber answer rejects every section");
   const auto remote = rtc::effectiveTransport(*parsed, *first);
   std::string error;
@@ -258,7 +252,7 @@ void SubscriberTransport::handleAnswer(const std::string& sdp, uint32_t) {
     for (const auto& c : m.candidates) transport_->addRemoteCandidate(rtc::writeIceCandidate(c));
     for (auto& s : sections_) {
       if (s.mid != m.mid || !s.downTrack) continue;
-      if (s.rtx) s.downTrack->setRtxNegotiated(answerKeepsRtx(m, *s.rtx));
+      if (s.rtx) s.downTrack->setRtxNegotiated(answerKeeps(m, *s.rtx));
       if (s.red) s.downTrack->setRedNegotiated(answerKeeps(m, *s.red));
     }
   }

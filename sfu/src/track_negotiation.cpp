@@ -170,7 +170,7 @@ rtc::Codec subscriberRedCodec(const rtc::Codec& subscriberOpus) {
 
 bool answerKeeps(const rtc::MediaSection& answered, const rtc::Codec& codec) {
   const auto* kept = rtc::findCodecByPayloadType(answered, codec.payloadType);
-  return kept && boost::algorithm::iequals(kept->name, codec.name);
+  return kept && boost::algorithm::iequals(kept->name, codec.name) && kept->rtxApt() == codec.rtxApt();
 }
 
 std::optional<rtc::Codec> subscriberRtxCodec(const rtc::Codec& subscriberVideoCodec) {
@@ -181,11 +181,6 @@ std::optional<rtc::Codec> subscriberRtxCodec(const rtc::Codec& subscriberVideoCo
   rtx.payloadType = static_cast<uint8_t>(subscriberVideoCodec.payloadType + 1);  // 97 for VP8, 103 for H.264
   rtx.fmtp = {{"apt", std::to_string(subscriberVideoCodec.payloadType)}};
   return rtx;
-}
-
-bool answerKeepsRtx(const rtc::MediaSection& answered, const rtc::Codec& rtx) {
-  const auto* kept = rtc::findCodecByPayloadType(answered, rtx.payloadType);
-  return kept && boost::algorithm::iequals(kept->name, "rtx") && kept->rtxApt() == rtx.rtxApt();
 }
 
 }  // namespace convox::sfu

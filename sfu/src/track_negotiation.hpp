@@ -50,7 +50,8 @@ std::optional<rtc::Codec> choosePublisherRed(const rtc::MediaSection& offered, c
                                              const PublishRequest& request);
 // The red codec offered to subscribers of a RED track, over our Opus.
 rtc::Codec subscriberRedCodec(const rtc::Codec& subscriberOpus);
-// Whether an answered section kept `codec` (same payload type and name).
+// Whether an answered section kept `codec` (same payload type and name, and
+// for rtx the same apt).
 bool answerKeeps(const rtc::MediaSection& answered, const rtc::Codec& codec);
 
 // The extension id the offer uses for `uri`, 0 when absent.
@@ -65,7 +66,5 @@ rtc::Codec subscriberCodec(const rtc::Codec& publisherCodec, bool stereo);
 // The rtx codec (RFC 4588) offered with a subscriber's video codec, so NACKed
 // packets go back on a stream of their own; none for audio.
 std::optional<rtc::Codec> subscriberRtxCodec(const rtc::Codec& subscriberVideoCodec);
-// Whether a subscriber's answered section kept the rtx codec of `codec`.
-bool answerKeepsRtx(const rtc::MediaSection& answered, const rtc::Codec& rtx);
 
 }  // namespace convox::sfu

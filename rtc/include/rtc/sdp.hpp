@@ -313,6 +313,8 @@ boost::system::result<void, SdpError> validateForWebRtc(const SessionDescription
 TransportAttributes effectiveTransport(const SessionDescription& description, const MediaSection& section);
 
 const MediaSection* findMediaByMid(const SessionDescription& description, std::string_view mid);
+// The first section not rejected (port 0), whose transport a bundle uses; null if none.
+const MediaSection* firstActiveSection(const SessionDescription& description);
 
 // The first codec (in preference order) with this encoding name, compared
 // case-insensitively ("vp8" finds "VP8"); nullptr if there is none.
