@@ -137,12 +137,8 @@ boost::system::result<ClaimGrants, TokenFailure> verifyAccessToken(std::string_v
   }
   if (const auto* roomConfig = r.object("roomConfig")) g.roomConfigJson = boost::json::serialize(*roomConfig);
   if (!r.error.empty()) return TokenFailure{JwtError::Malformed, "malformed token: " + r.error};
-  if (auto it = claims.find("exp"); it != claims.end() && it->value().is_number()) {
-    g.expiresAt = it->value().to_number<int64_t>();
-  }
-  if (auto it = claims.find("nbf"); it != claims.end() && it->value().is_number()) {
-    g.notBefore = it->value().to_number<int64_t>();
-  }
+  g.expiresAt = verified->expiresAt;
+  g.notBefore = verified->notBefore;
   return g;
 }
 

@@ -7,6 +7,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cmath>
+#include <limits>
+
 namespace convox::common {
 namespace {
 
@@ -21,16 +24,38 @@ std::optional<boost::json::object> decodeJsonPart(std::string_view part) {
 
 JwtFailure fail(JwtError e, std::string detail) { return {e, std::move(detail)}; }
 
-std::optional<int64_t> numericClaim(const boost::json::object& claims, std::string_view name) {
-  auto it = claims.find(name);
-  if (it == claims.end()) return std::nullopt;
-  if (it->value().is_int64()) return it->value().as_int64();
-  if (it->value().is_uint64()) return static_cast<int64_t>(it->value().as_uint64());
-  if (it->value().is_double()) return static_cast<int64_t>(it->value().as_double());
-  return std::nullopt;
+// a - b, saturated at the ends of int64 instead of overflowing (exp may be
+// anything a signer wrote, 2^63-1 included).
+int64_t saturatingSub(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_sub_overflow(a, b, &r))
+    return b < 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  return r;
 }
 
 }  // namespace
+
+boost::system::result<std::optional<int64_t>, std::string> numericDateClaim(const boost::json::object& claims,
+                                                                            std::string_view name) {
+  const auto* v = claims.if_contains(name);
+  if (!v || v->is_null()) return std::optional<int64_t>{};
+  if (v->is_int64()) return std::optional<int64_t>{v->as_int64()};
+  if (v->is_uint64()) {
+    if (v->as_uint64() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return "the " + std::string(name) + " claim is out of range";
+    }
+    return std::optional<int64_t>{static_cast<int64_t>(v->as_uint64())};
+  }
+  if (v->is_double()) {
+    // 2^63 as a double; every double strictly inside (-2^63, 2^63) truncates
+    // to a valid int64. JSON has no NaN or infinity.
+    constexpr double kLimit = 9223372036854775808.0;
+    const double d = v->as_double();
+    if (!(d > -kLimit && d < kLimit)) return "the " + std::string(name) + " claim is out of range";
+    return std::optional<int64_t>{static_cast<int64_t>(std::trunc(d))};
+  }
+  return "the " + std::string(name) + " claim must be a number (NumericDate)";
+}
 
 std::string_view describe(JwtError error) {
   switch (error) {
@@ -91,15 +116,21 @@ boost::system::result<VerifiedJwt, JwtFailure> verifyJwt(std::string_view token,
     return fail(JwtError::BadSignature, "signature does not match API key '" + issuer + "'");
   }
 
-  auto exp = numericClaim(*claims, "exp");
-  if (!exp) return fail(JwtError::MissingExpiry, "the exp claim is required");
-  if (nowSeconds > *exp + leewaySeconds) {
-    return fail(JwtError::Expired, "expired " + std::to_string(nowSeconds - *exp) + " s ago");
+  const auto exp = numericDateClaim(*claims, "exp");
+  if (!exp) return fail(JwtError::Malformed, exp.error());
+  if (!*exp) return fail(JwtError::MissingExpiry, "the exp claim is required");
+  const auto nbf = numericDateClaim(*claims, "nbf");
+  if (!nbf) return fail(JwtError::Malformed, nbf.error());
+  if (const auto iat = numericDateClaim(*claims, "iat"); !iat) return fail(JwtError::Malformed, iat.error());
+  if (const auto late = saturatingSub(nowSeconds, **exp); late > leewaySeconds) {
+    return fail(JwtError::Expired, "expired " + std::to_string(late) + " s ago");
   }
-  if (auto nbf = numericClaim(*claims, "nbf"); nbf && nowSeconds + leewaySeconds < *nbf) {
-    return fail(JwtError::NotYetValid, "valid in " + std::to_string(*nbf - nowSeconds) + " s");
+  if (*nbf) {
+    if (const auto early = saturatingSub(**nbf, nowSeconds); early > leewaySeconds) {
+      return fail(JwtError::NotYetValid, "valid in " + std::to_string(early) + " s");
+    }
   }
-  return VerifiedJwt{std::move(issuer), std::move(*claims)};
+  return VerifiedJwt{std::move(issuer), std::move(*claims), **exp, nbf->value_or(0)};
 }
 
 std::string signJwt(const boost::json::object& claims, std::string_view secret) {

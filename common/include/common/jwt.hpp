@@ -39,7 +39,16 @@ using SecretLookup = std::function<std::optional<std::string>(std::string_view a
 struct VerifiedJwt {
   std::string issuer;
   boost::json::object claims;
+  int64_t expiresAt = 0;  // exp, whole seconds
+  int64_t notBefore = 0;  // nbf, whole seconds; 0 when absent
 };
+
+// An RFC 7519 NumericDate claim (`exp`, `nbf`, `iat`): a JSON number of
+// seconds, possibly fractional (PyJWT writes time.time() + ttl), truncated to
+// whole seconds. nullopt when absent or null; an error message when present
+// but not a number or beyond the range of int64 seconds.
+boost::system::result<std::optional<int64_t>, std::string> numericDateClaim(const boost::json::object& claims,
+                                                                            std::string_view name);
 
 // Verifies signature and time claims. `nowSeconds` is unix time.
 boost::system::result<VerifiedJwt, JwtFailure> verifyJwt(std::string_view token, const SecretLookup& secrets,
