@@ -3,6 +3,7 @@
 #include "common/config.hpp"
 #include "common/http_server.hpp"
 #include "common/ids.hpp"
+#include "common/io_runner.hpp"
 #include "common/logging.hpp"
 #include "common/metrics.hpp"
 #include "common/twirp.hpp"
@@ -46,14 +47,16 @@ std::optional<std::string> readFile(const std::string& path) {
 
 common::HttpRouter baseRoutes(common::Metrics& metrics) {
   common::HttpRouter router;
-  router.exact(
-      "/", [](const common::HttpRequest& req) { return common::makeResponse(req, common::http::status::ok, "OK"); });
-  router.exact("/healthz", [](const common::HttpRequest& req) {
-    return common::makeResponse(req, common::http::status::ok, "ok\n");
-  });
-  router.exact("/metrics", [&metrics](const common::HttpRequest& req) {
-    return common::makeResponse(req, common::http::status::ok, metrics.render(), "text/plain; version=0.0.4");
-  });
+  router.exact("/", common::getOnly([](const common::HttpRequest& req) {
+                 return common::makeResponse(req, common::http::status::ok, "OK");
+               }));
+  router.exact("/healthz", common::getOnly([](const common::HttpRequest& req) {
+                 return common::makeResponse(req, common::http::status::ok, "ok\n");
+               }));
+  router.exact("/metrics", common::getOnly([&metrics](const common::HttpRequest& req) {
+                 return common::makeResponse(req, common::http::status::ok, metrics.render(),
+                                             "text/plain; version=0.0.4");
+               }));
   return router;
 }
 
@@ -277,7 +280,7 @@ int main(int argc, char** argv) {
   std::cout << "convox-server listening on " << config.bind << ":" << server.port() << std::endl;
   if (config.dev) printDevBanner(config, server.port());
 
-  io.run();
+  common::runCatchingExceptions(io, "signal");
   // Requests still on the store threads use the server's routes: finish them
   // before the server goes.
   controlApi.stop();

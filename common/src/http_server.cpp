@@ -37,6 +37,15 @@ std::optional<std::string> queryParameter(const HttpRequest& req, std::string_vi
   return std::string((*it).value);
 }
 
+HttpHandler getOnly(HttpHandler handler) {
+  return [handler = std::move(handler)](const HttpRequest& req) {
+    if (req.method() == http::verb::get || req.method() == http::verb::head) return handler(req);
+    auto res = makeResponse(req, http::status::method_not_allowed, "method not allowed\n");
+    res.set(http::field::allow, "GET, HEAD");
+    return res;
+  };
+}
+
 void HttpRouter::exact(std::string path, HttpHandler handler) {
   routes_.push_back({std::move(path), false, std::move(handler), {}, {}});
 }
@@ -106,23 +115,36 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void onRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout) return shutdown();
-    if (ec == http::error::body_limit) {
+    if (ec) {
+      // Answer what the client can act on before closing: a connection
+      // closed without a word looks like a network fault.
       HttpRequest head;
       head.version(11);
-      return reply(makeResponse(head, http::status::payload_too_large, "request body too large\n"), "(too large)",
-                   false);
+      if (ec == http::error::body_limit) {
+        return reply(makeResponse(head, http::status::payload_too_large, "request body too large\n"), "(too large)",
+                     false);
+      }
+      if (ec == http::error::header_limit) {
+        return reply(makeResponse(head, http::status::request_header_fields_too_large, "request headers too large\n"),
+                     "(headers too large)", false);
+      }
+      if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+          ec != http::error::partial_message && ec != http::error::short_read) {
+        return reply(makeResponse(head, http::status::bad_request, "malformed request: " + ec.message() + "\n"),
+                     "(malformed)", false);
+      }
+      return shutdown();
     }
-    if (ec) return shutdown();
     HttpRequest req = parser_->release();
     const auto path = pathOf(req);
     const bool isUpgrade = beast::websocket::is_upgrade(req);
     auto match = state_->router.find(path, isUpgrade);
     if (isUpgrade && match.ws) {
-      UpgradeDecision decision = (*match.ws)(req);
+      UpgradeDecision decision = decideUpgrade(*match.ws, *match.route, req);
       if (decision.accept) {
         observe(*match.route, 101);
         auto session = std::make_shared<detail::WebSocketSession>(std::move(stream_), std::move(decision.accept),
-                                                                  state_->limits, remote_);
+                                                                  state_->limits, remote_, *match.route);
         session->run(std::move(req));
         return;
       }
@@ -152,12 +174,27 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     replyKeepingAlive(respond(*match.http, *match.route, req), *match.route);
   }
 
+  static UpgradeDecision decideUpgrade(const UpgradeHandler& handler, const std::string& route,
+                                       const HttpRequest& req) {
+    try {
+      return handler(req);
+    } catch (const std::exception& e) {
+      logger("http")->error("upgrade handler for {} threw: {}", route, e.what());
+    } catch (...) {
+      logger("http")->error("upgrade handler for {} threw a non-exception", route);
+    }
+    return {makeResponse(req, http::status::internal_server_error, "internal error\n"), nullptr};
+  }
+
   static HttpResponse respond(const HttpHandler& handler, const std::string& route, const HttpRequest& req) {
     HttpResponse res;
     try {
       res = handler(req);
     } catch (const std::exception& e) {
       logger("http")->error("handler for {} threw: {}", route, e.what());
+      res = makeResponse(req, http::status::internal_server_error, "internal error\n");
+    } catch (...) {
+      logger("http")->error("handler for {} threw a non-exception", route);
       res = makeResponse(req, http::status::internal_server_error, "internal error\n");
     }
     if (req.method() == http::verb::head) res.body().clear();

@@ -9,11 +9,12 @@ namespace convox::common::detail {
 namespace websocket = boost::beast::websocket;
 
 WebSocketSession::WebSocketSession(boost::beast::tcp_stream stream, std::shared_ptr<WebSocketHandler> handler,
-                                   const HttpServerLimits& limits, std::string remoteAddress)
+                                   const HttpServerLimits& limits, std::string remoteAddress, std::string route)
     : ws_(std::move(stream)),
       handler_(std::move(handler)),
       maxQueueBytes_(limits.maxWebSocketSendQueueBytes),
-      remoteAddress_(std::move(remoteAddress)) {
+      remoteAddress_(std::move(remoteAddress)),
+      route_(std::move(route)) {
   ws_.read_message_max(limits.maxWebSocketMessageBytes);
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = std::chrono::seconds(10);
@@ -22,6 +23,19 @@ WebSocketSession::WebSocketSession(boost::beast::tcp_stream stream, std::shared_
   ws_.set_option(timeouts);
   ws_.set_option(
       websocket::stream_base::decorator([](websocket::response_type& res) { res.set(http::field::server, "convox"); }));
+}
+
+template <typename Call>
+bool WebSocketSession::guarded(const char* what, Call&& call) noexcept {
+  try {
+    call();
+    return true;
+  } catch (const std::exception& e) {
+    logger("http")->error("websocket {} {}: {} handler threw: {}", route_, remoteAddress_, what, e.what());
+  } catch (...) {
+    logger("http")->error("websocket {} {}: {} handler threw a non-exception", route_, remoteAddress_, what);
+  }
+  return false;
 }
 
 void WebSocketSession::run(HttpRequest upgradeRequest) {
@@ -33,7 +47,8 @@ void WebSocketSession::run(HttpRequest upgradeRequest) {
       return;
     }
     self->open_ = true;
-    self->handler_->onOpen(self);
+    if (!self->guarded("open", [&] { self->handler_->onOpen(self); }))
+      self->close(close_code::kInternalError, "internal error");
     self->readNext();
   });
 }
@@ -56,8 +71,11 @@ void WebSocketSession::readNext() {
     }
     if (self->handler_ && !self->closeRequested_) {
       const auto data = self->readBuffer_.cdata();
-      self->handler_->onMessage(std::string_view(static_cast<const char*>(data.data()), data.size()),
-                                self->ws_.got_binary());
+      const bool handled = self->guarded("message", [&] {
+        self->handler_->onMessage(std::string_view(static_cast<const char*>(data.data()), data.size()),
+                                  self->ws_.got_binary());
+      });
+      if (!handled) self->close(close_code::kInternalError, "internal error");
     }
     self->readBuffer_.clear();
     self->readNext();
@@ -135,7 +153,7 @@ void WebSocketSession::startClose() {
 void WebSocketSession::finish(uint16_t code, std::string_view reason) {
   if (auto handler = std::move(handler_)) {
     // Dropping our reference breaks the handler <-> connection cycle.
-    if (open_) handler->onClose(code, reason);
+    if (open_) guarded("close", [&] { handler->onClose(code, reason); });
   }
   open_ = false;
 }

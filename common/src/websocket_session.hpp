@@ -14,7 +14,7 @@ namespace convox::common::detail {
 class WebSocketSession final : public WebSocketConnection, public std::enable_shared_from_this<WebSocketSession> {
  public:
   WebSocketSession(boost::beast::tcp_stream stream, std::shared_ptr<WebSocketHandler> handler,
-                   const HttpServerLimits& limits, std::string remoteAddress);
+                   const HttpServerLimits& limits, std::string remoteAddress, std::string route);
 
   void run(HttpRequest upgradeRequest);
 
@@ -29,11 +29,16 @@ class WebSocketSession final : public WebSocketConnection, public std::enable_sh
   void writeNext();
   void startClose();
   void finish(uint16_t code, std::string_view reason);
+  // Runs a handler callback; an exception closes this connection (1011) and
+  // is logged with the route, instead of unwinding into the io_context.
+  template <typename Call>
+  bool guarded(const char* what, Call&& call) noexcept;
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   std::shared_ptr<WebSocketHandler> handler_;
   const size_t maxQueueBytes_;
   const std::string remoteAddress_;
+  const std::string route_;
   boost::beast::flat_buffer readBuffer_;
   std::deque<std::pair<std::string, bool>> queue_;
   size_t queuedBytes_ = 0;

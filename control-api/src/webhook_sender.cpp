@@ -4,6 +4,7 @@
 #include "common/digest.hpp"
 #include "common/http_client.hpp"
 #include "common/ids.hpp"
+#include "common/io_runner.hpp"
 #include "common/logging.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -48,7 +49,7 @@ class WebhookSender::Impl {
  public:
   Impl(Repository& repository, WebhookDeliverySettings settings)
       : repository_(repository), settings_(settings), work_(asio::make_work_guard(io_)) {
-    thread_ = std::thread([this] { io_.run(); });
+    thread_ = std::thread([this] { common::runCatchingExceptions(io_, "agent webhooks"); });
   }
   ~Impl() {
     work_.reset();

@@ -3,6 +3,7 @@
 #include <glib.h>
 
 #include <atomic>
+#include <cstdio>
 #include <map>
 
 namespace convox::rtc {
@@ -10,16 +11,33 @@ namespace convox::rtc {
 struct EventLoop::State {
   std::atomic<bool> stopping{false};
   std::map<uint32_t, GSource*> timers;  // loop thread only
+  std::function<void(std::string_view)> onException;
 };
 
 namespace {
 
 struct PostedTask {
   std::function<void()> fn;
+  std::weak_ptr<EventLoop::State> state;
 };
 
+void reportException(const PostedTask& task, std::string_view what) noexcept {
+  try {
+    if (auto state = task.state.lock(); state && state->onException) return state->onException(what);
+  } catch (...) {
+  }
+  std::fprintf(stderr, "convox: a task on an event loop threw: %.*s\n", static_cast<int>(what.size()), what.data());
+}
+
 gboolean runPosted(gpointer data) {
-  static_cast<PostedTask*>(data)->fn();
+  auto* task = static_cast<PostedTask*>(data);
+  try {
+    task->fn();
+  } catch (const std::exception& e) {
+    reportException(*task, e.what());
+  } catch (...) {
+    reportException(*task, "a non-exception");
+  }
   return G_SOURCE_REMOVE;
 }
 
@@ -46,7 +64,7 @@ void EventLoop::post(std::function<void()> task) {
   // the current call stack (e.g. a usrsctp callback).
   GSource* source = g_idle_source_new();
   g_source_set_priority(source, G_PRIORITY_DEFAULT);
-  g_source_set_callback(source, runPosted, new PostedTask{std::move(task)}, deletePosted);
+  g_source_set_callback(source, runPosted, new PostedTask{std::move(task), state_}, deletePosted);
   g_source_attach(source, context_);
   g_source_unref(source);
 }
@@ -54,6 +72,7 @@ void EventLoop::post(std::function<void()> task) {
 uint32_t EventLoop::addTimer(std::chrono::milliseconds delay, std::function<void()> task) {
   GSource* source = g_timeout_source_new(static_cast<guint>(std::max<int64_t>(0, delay.count())));
   auto* posted = new PostedTask{};
+  posted->state = state_;
   std::weak_ptr<State> weak = state_;
   static std::atomic<uint32_t> nextId{1};
   const uint32_t id = nextId++;
@@ -71,6 +90,10 @@ uint32_t EventLoop::addTimer(std::chrono::milliseconds delay, std::function<void
   g_source_attach(source, context_);
   state_->timers.emplace(id, source);
   return id;
+}
+
+void EventLoop::setExceptionHandler(std::function<void(std::string_view what)> handler) {
+  state_->onException = std::move(handler);
 }
 
 void EventLoop::cancelTimer(uint32_t id) {

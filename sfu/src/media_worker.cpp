@@ -10,6 +10,8 @@ MediaWorker::MediaWorker(MediaSettings settings) : settings_(std::move(settings)
   std::string error;
   certificate_ = rtc::DtlsCertificate::generate(error);
   if (!certificate_) common::logger("media")->error("cannot create the DTLS certificate: {}", error);
+  loop_.setExceptionHandler(
+      [](std::string_view what) { common::logger("media")->error("a task on a media thread threw: {}", what); });
   thread_ = std::thread([this] { loop_.run(); });
 }
 

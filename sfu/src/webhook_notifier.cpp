@@ -4,6 +4,7 @@
 #include "common/digest.hpp"
 #include "common/http_client.hpp"
 #include "common/ids.hpp"
+#include "common/io_runner.hpp"
 #include "common/jwt.hpp"
 #include "common/logging.hpp"
 #include "proto/livekit_webhook.pb.h"
@@ -32,7 +33,7 @@ class WebhookNotifier::Sender {
                          .Help("Webhook delivery attempts by result")
                          .Register(metrics)) {
     for (const auto& url : settings_.urls) targets_.push_back(std::make_unique<Target>(io_, url));
-    thread_ = std::thread([this] { io_.run(); });
+    thread_ = std::thread([this] { common::runCatchingExceptions(io_, "webhooks"); });
   }
 
   ~Sender() {

@@ -195,6 +195,39 @@ test('tokens are rejected with distinct reasons', async () => {
   assert.equal(seen.size, cases.length, 'each failure has its own message');
 });
 
+test('NumericDate claims as PyJWT writes them (fractional exp) join; non-numbers are refused with 401, and the server stays up', async () => {
+  const { SignJWT } = await import('jose');
+  const sign = (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(API_SECRET));
+  const now = Date.now() / 1000;
+  // The issue's reproduction: a correctly signed token whose exp has a fractional part.
+  const fractional = await sign({ iss: API_KEY, sub: 'py', exp: now + 600.5, nbf: now - 0.25, video: { room: 'numeric-room', roomJoin: true } });
+  const c = await SignalClient.connect(server.wsUrl, fractional);
+  assert.equal((await c.nextCase('join')).participant.identity, 'py');
+  await c.close();
+  const ok = await fetch(`${server.httpUrl}/rtc/validate?access_token=${fractional}`);
+  assert.equal(ok.status, 200);
+
+  const admin = await sign({ iss: API_KEY, exp: now + 600.5, video: { roomList: true } });
+  const listed = await fetch(`${server.httpUrl}/twirp/livekit.RoomService/ListRooms`, {
+    method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(listed.status, 200, 'Twirp reads a fractional exp too');
+
+  const stringExp = await sign({ iss: API_KEY, sub: 'py', exp: String(Math.floor(now) + 600), video: { room: 'numeric-room', roomJoin: true } });
+  const hugeExp = await sign({ iss: API_KEY, sub: 'py', exp: 1e300, video: { room: 'numeric-room', roomJoin: true } });
+  for (const [token, pattern] of [[stringExp, /the exp claim must be a number/], [hugeExp, /the exp claim is out of range/]]) {
+    const res = await fetch(`${server.httpUrl}/rtc/validate?access_token=${token}`);
+    assert.equal(res.status, 401);
+    assert.match(await res.text(), pattern);
+    await assert.rejects(SignalClient.connect(server.wsUrl, token), (e) => e.status === 401 && pattern.test(e.body));
+    const twirp = await fetch(`${server.httpUrl}/twirp/livekit.RoomService/ListRooms`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(twirp.status, 401);
+  }
+  const alive = await fetch(`${server.httpUrl}/healthz`);
+  assert.equal(alive.status, 200, 'the server is still up');
+  assert.equal((await fetch(`${server.httpUrl}/healthz`, { method: 'POST' })).status, 405);
+});
+
 test('/rtc/validate says success for a good token; /rtc/v1 is refused with 404 and CORS', async () => {
   const token = await joinToken('validate-room', 'v');
   const ok = await fetch(`${server.httpUrl}/rtc/validate?access_token=${token}`);

@@ -63,6 +63,10 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 using UpgradeHandler = std::function<UpgradeDecision(const HttpRequest&)>;
 using RequestObserver = std::function<void(const std::string& route, unsigned status)>;
 
+// `handler` for GET and HEAD; any other method is answered 405 with
+// `Allow: GET, HEAD`.
+HttpHandler getOnly(HttpHandler handler);
+
 class HttpRouter {
  public:
   void exact(std::string path, HttpHandler handler);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <thread>
 
 typedef struct _GMainContext GMainContext;  // NOLINT(bugprone-reserved-identifier): GLib's name
@@ -30,6 +31,11 @@ class EventLoop {
   uint32_t addTimer(std::chrono::milliseconds delay, std::function<void()> task);
   void cancelTimer(uint32_t id);
 
+  // Told what a posted task or timer threw; the loop then carries on (an
+  // exception must not unwind through GLib's C frames). Set it before run();
+  // unset, the message goes to stderr.
+  void setExceptionHandler(std::function<void(std::string_view what)> handler);
+
   // Dispatches until stop() (from any thread). The calling thread becomes
   // the loop's thread.
   void run();
@@ -42,12 +48,13 @@ class EventLoop {
   bool isLoopThread() const { return std::this_thread::get_id() == owner_; }
   GMainContext* context() const { return context_; }
 
+  struct State;  // opaque; shared with queued tasks so they outlive nothing
+
  private:
   void claimThread() { owner_ = std::this_thread::get_id(); }
 
   GMainContext* context_;
   std::thread::id owner_;
-  struct State;
   std::shared_ptr<State> state_;
 };
 
