@@ -1,13 +1,28 @@
 // Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core,
 // with a WAV file as its microphone. Must run inside lib/netns.sh.
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '../../..');
-export const sharedDir = process.env.CONVOX_SHARED_DIR ?? path.resolve(repoRoot, '../shared');
-export const media = (name) => path.join(sharedDir, 'media', name);
+
+// Test media is made from text by tests/media/make_media.sh (espeak-ng, sox)
+// on first use, so a clone needs nothing beside it.
+const mediaDir = process.env.CONVOX_TEST_MEDIA_DIR ?? path.join(tmpdir(), 'convox-test-media');
+let mediaMade = false;
+export function media(name) {
+  if (!mediaMade) {
+    execFileSync(path.join(repoRoot, 'tests/media/make_media.sh'), [mediaDir], { stdio: 'inherit' });
+    mediaMade = true;
+  }
+  const file = path.join(mediaDir, name);
+  if (!existsSync(file)) throw new Error(`no test media named ${name} (see tests/media/make_media.sh)`);
+  return file;
+}
 
 function chromiumOptions(wavFile) {
   return {

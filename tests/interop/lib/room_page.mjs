@@ -45,7 +45,7 @@ export const waitFor = (page, fn, arg, timeout = 15000) => page.waitForFunction(
 /**
  * What a network-namespace media test file shares: convox-server on the
  * namespace address (`config` replaces that YAML), the page host, and one
- * Chromium per entry of `microphones` (name -> file in ../shared/media), each
+ * Chromium per entry of `microphones` (name -> a file of tests/media/make_media.sh), each
  * with that file as its fake microphone. Start it in before(), close() it in after().
  */
 export async function startMediaTestbed(microphones, { config = 'rtc:\n  interfaces: [10.77.0.1]\n' } = {}) {
