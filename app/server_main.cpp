@@ -93,7 +93,8 @@ std::unique_ptr<control_api::Repository> openStore(const common::ServerConfig& c
       control_api::openSqlite((std::filesystem::path(config.dataDir) / "convox.db").string(), connections));
 }
 
-// /v1/calls dispatches the call's agent under its agent id as agent_name.
+// /v1/calls dispatches the call's agent under its agent id as agent_name, for
+// the call's team only (platform workers and that team's workers).
 // The control API calls from its store threads, and the dispatcher lives on the
 // io_context thread: the dispatch runs there while the store thread waits.
 control_api::CallSettings callSettings(const common::ServerConfig& config, const uint16_t& port,
@@ -110,7 +111,7 @@ control_api::CallSettings callSettings(const common::ServerConfig& config, const
                                       request.set_room(call.room);
                                       request.set_agent_name(call.agentName);
                                       request.set_metadata(call.metadataJson);
-                                      auto result = agents.createDispatch(request);
+                                      auto result = agents.createDispatch(request, call.teamId);
                                       if (!result) return result.error().message;
                                       return std::nullopt;
                                     }));
@@ -235,6 +236,14 @@ int main(int argc, char** argv) {
   app::DispatcherRoomEvents agentRoomEvents(agents);
   rooms.addListener(&agentRoomEvents);
   dispatcher::AgentService agentService(io, agents, secrets);
+  // A team's /v1 API key registers a worker that is offered that team's jobs only.
+  agentService.setTeamKeys(
+      [&store](std::string_view apiKey) -> std::optional<std::string> {
+        auto key = store->authenticate(std::string(apiKey));
+        if (!key) return std::nullopt;
+        return key->teamId;
+      },
+      config.keys.begin()->first);
   dispatcher::AgentDispatchService agentDispatchService(
       agents, common::tokenAuthenticator(secrets, [] { return common::unixSeconds(); }));
 

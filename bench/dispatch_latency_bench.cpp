@@ -127,7 +127,7 @@ Result run(int workerCount) {
     livekit::RegisterWorkerRequest request;
     request.set_type(livekit::JT_ROOM);
     request.set_version("bench");
-    auto id = dispatcher.registerWorker(worker, kKey, request);
+    auto id = dispatcher.registerWorker(worker, {kKey, {}}, request);
     if (!id) {
       std::fprintf(stderr, "register failed: %s\n", id.error().reason.c_str());
       std::exit(1);

@@ -117,6 +117,11 @@ void applyYaml(ServerConfig& c, const std::string& text) {
     readScalar(room, "auto_create", c.room.autoCreate, where + " room");
     readScalar(room, "enable_remote_unmute", c.room.enableRemoteUnmute, where + " room");
   }
+  if (const auto limit = root["limit"]) {
+    readScalar(limit, "max_metadata_size", c.room.maxMetadataBytes, where + " limit");
+    readScalar(limit, "max_attributes_size", c.room.maxAttributesBytes, where + " limit");
+    readScalar(limit, "max_participant_name_length", c.room.maxParticipantNameBytes, where + " limit");
+  }
   if (const auto signal = root["signal"]) {
     readScalar(signal, "ping_interval", c.signal.pingIntervalSeconds, where + " signal");
     readScalar(signal, "ping_timeout", c.signal.pingTimeoutSeconds, where + " signal");

@@ -89,13 +89,15 @@ HttpResponse handleCalls(const RequestContext& ctx) {
 
   bool dispatched = false;
   if (ctx.calls.dispatchAgent) {
-    json::object metadata{{"conversation_id", conversation.id},
+    json::object metadata{{"team_id", ctx.teamId},
+                          {"conversation_id", conversation.id},
                           {"trace_id", conversation.traceId},
                           {"agent", json::parse(agent->configJson)},
                           {"parameters", json::parse(conversation.parametersJson)}};
     metadata["agent"].as_object()["id"] = agent->id;
     metadata["agent"].as_object().erase("webhooks");  // the worker has no use for the signing secrets
-    if (const auto failure = ctx.calls.dispatchAgent({conversation.room, agent->id, json::serialize(metadata)})) {
+    if (const auto failure =
+            ctx.calls.dispatchAgent({conversation.room, agent->id, json::serialize(metadata), ctx.teamId})) {
       ctx.repository.changeStatus(ctx.teamId, conversation.id, {"failed", "dispatch failed: " + *failure, std::nullopt},
                                   common::unixMillis());
       return errorResponse(req, status::bad_gateway, "dispatch_failed",

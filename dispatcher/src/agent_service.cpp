@@ -40,10 +40,32 @@ common::UpgradeDecision AgentService::onUpgrade(const common::HttpRequest& req) 
   std::string token(common::bearerToken(req[common::http::field::authorization]));
   if (token.empty()) token = common::queryParameter(req, "access_token").value_or("");
   if (token.empty()) return unauthorized(req, "no access token: pass Authorization: Bearer or access_token");
+  // A JWT has three dot-separated parts; team API keys contain no dot.
+  if (teamKeys_ && token.find('.') == std::string::npos) return onTeamKey(req, token);
   auto grants = common::verifyAccessToken(token, secrets_, common::unixSeconds());
   if (!grants) return unauthorized(req, grants.error().message);
   if (!grants->video || !grants->video->agent) return unauthorized(req, "token lacks the agent grant");
-  auto session = std::make_shared<WorkerSession>(io_, dispatcher_, grants->apiKey, options_.registerTimeout);
+  auto session =
+      std::make_shared<WorkerSession>(io_, dispatcher_, WorkerCredential{grants->apiKey, {}}, options_.registerTimeout);
+  return {std::nullopt, session};
+}
+
+common::UpgradeDecision AgentService::onTeamKey(const common::HttpRequest& req, const std::string& key) {
+  // One indexed lookup per worker connection, on this thread: workers connect
+  // rarely, and the upgrade decision is synchronous.
+  std::optional<std::string> teamId;
+  try {
+    teamId = teamKeys_(key);
+  } catch (const std::exception& e) {
+    common::logger("dispatch")->error("refused /agent upgrade: cannot check a team API key: {}", e.what());
+    return {common::makeResponse(req, common::http::status::service_unavailable,
+                                 "cannot check the API key now; retry later\n"),
+            nullptr};
+  }
+  if (!teamId) return unauthorized(req, "unknown or revoked API key");
+  common::logger("dispatch")->info("/agent: a worker of team {} is connecting", *teamId);
+  auto session = std::make_shared<WorkerSession>(io_, dispatcher_, WorkerCredential{teamSigningKey_, *teamId},
+                                                 options_.registerTimeout);
   return {std::nullopt, session};
 }
 

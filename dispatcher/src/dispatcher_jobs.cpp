@@ -35,7 +35,7 @@ void Dispatcher::place(JobRecord& job) {
     }
     return;
   }
-  candidates = workers_->candidates(job.key, job.tried);
+  candidates = workers_->candidates(job.key, job.teamId, job.tried);
   std::vector<float> loads;
   loads.reserve(candidates.size());
   for (const Worker* w : candidates) loads.push_back(w->load);

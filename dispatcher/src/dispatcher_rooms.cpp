@@ -30,8 +30,10 @@ DispatchError notFound(std::string message) { return {DispatchError::Code::NotFo
 
 }  // namespace
 
-DispatchRecord& Dispatcher::addDispatch(RoomState& room, const livekit::RoomAgentDispatch& config) {
+DispatchRecord& Dispatcher::addDispatch(RoomState& room, const livekit::RoomAgentDispatch& config,
+                                        const std::string& teamId) {
   DispatchRecord record;
+  record.teamId = teamId;
   auto& d = record.dispatch;
   d.set_id(common::newId("AD_"));
   d.set_agent_name(config.agent_name());
@@ -41,8 +43,8 @@ DispatchRecord& Dispatcher::addDispatch(RoomState& room, const livekit::RoomAgen
   d.set_deployment(config.deployment());
   *d.mutable_attributes() = config.attributes();
   d.mutable_state()->set_created_at(clock_.unixNanos());
-  log()->info("room {}: dispatch {} for agent '{}'{}", room.info.name(), d.id(), d.agent_name(),
-              d.agent_name().empty() ? " (automatic dispatch)" : "");
+  log()->info("room {}: dispatch {} for agent '{}'{}{}", room.info.name(), d.id(), d.agent_name(),
+              d.agent_name().empty() ? " (automatic dispatch)" : "", teamId.empty() ? "" : ", team " + teamId);
   room.dispatches.push_back(std::move(record));
   return room.dispatches.back();
 }
@@ -64,6 +66,7 @@ void Dispatcher::launchJob(RoomState& room, DispatchRecord& record, livekit::Job
   j.mutable_state()->set_status(livekit::JS_PENDING);
   j.mutable_state()->set_updated_at(clock_.unixNanos());
   job.key = {dispatch.agent_name(), "", type, dispatch.deployment()};
+  job.teamId = record.teamId;
   job.queuedAt = clock_.now();
   auto& inserted = jobs_->insert(std::move(job));
   record.jobIds.push_back(inserted.id());
@@ -176,14 +179,14 @@ livekit::AgentDispatch Dispatcher::withJobs(const DispatchRecord& record) const 
 }
 
 boost::system::result<livekit::AgentDispatch, DispatchError> Dispatcher::createDispatch(
-    const livekit::CreateAgentDispatchRequest& req) {
+    const livekit::CreateAgentDispatchRequest& req, const std::string& teamId) {
   if (req.room().empty()) return invalid("room is required");
   if (auto bad = validateDeployment(req.deployment()); !bad.empty()) return invalid(bad);
   if (auto bad = checkDispatch(req); !bad.empty()) return invalid(bad);
   if (!rooms_->find(req.room()) && createRoom_) createRoom_(req.room());
   RoomState* room = rooms_->find(req.room());
   if (!room) return notFound("room " + req.room() + " does not exist");
-  auto& record = addDispatch(*room, configFrom(req));
+  auto& record = addDispatch(*room, configFrom(req), teamId);
   // As LiveKit: the answer comes before the jobs, with state.jobs empty.
   const auto created = record.dispatch;
   const auto& dispatchId = created.id();

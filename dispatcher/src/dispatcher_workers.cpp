@@ -80,7 +80,8 @@ Dispatcher::~Dispatcher() = default;
 size_t Dispatcher::workerCount() const { return workers_->size(); }
 
 boost::system::result<std::string, ProtocolError> Dispatcher::registerWorker(
-    std::shared_ptr<WorkerConnection> connection, std::string apiKey, const livekit::RegisterWorkerRequest& request) {
+    std::shared_ptr<WorkerConnection> connection, WorkerCredential credential,
+    const livekit::RegisterWorkerRequest& request) {
   if (!livekit::JobType_IsValid(request.type())) {
     return ProtocolError{"register: unknown job type " + std::to_string(request.type())};
   }
@@ -89,7 +90,8 @@ boost::system::result<std::string, ProtocolError> Dispatcher::registerWorker(
   Worker w;
   w.id = common::newId("AW_");
   w.key = {request.agent_name(), request.namespace_(), request.type(), request.deployment()};
-  w.apiKey = std::move(apiKey);
+  w.apiKey = std::move(credential.apiKey);
+  w.teamId = std::move(credential.teamId);
   w.version = request.version();
   w.permissions = request.has_allowed_permissions() ? request.allowed_permissions() : defaultAgentPermissions();
   w.connection = std::move(connection);
@@ -106,7 +108,8 @@ boost::system::result<std::string, ProtocolError> Dispatcher::registerWorker(
   info.set_debug_info("convox");
   info.set_agent_protocol(kAgentProtocolVersion);
   worker.connection->send(msg);
-  log()->info("worker {} registered: {}, version '{}'", worker.id, describe(worker.key), worker.version);
+  log()->info("worker {} registered: {}, version '{}', {}", worker.id, describe(worker.key), worker.version,
+              worker.teamId.empty() ? std::string("platform worker") : "team " + worker.teamId);
   std::string id = worker.id;
   updateGauges();
   placeWaitingJobs();
@@ -262,6 +265,7 @@ void Dispatcher::onSimulateJob(Worker& worker, const livekit::SimulateJobRequest
   job.set_agent_name(worker.key.agentName);
   job.mutable_state()->set_status(livekit::JS_PENDING);
   record.key = worker.key;
+  record.teamId = worker.teamId;  // a team worker simulates jobs of its own team
   record.pinnedWorkerId = worker.id;
   record.queuedAt = clock_.now();
   auto& inserted = jobs_->insert(std::move(record));

@@ -18,6 +18,7 @@ struct JobRecord {
   livekit::Job job;  // what workers see; job.state is kept current
   JobPhase phase = JobPhase::Waiting;
   WorkerKey key;
+  std::string teamId;           // only platform workers and this team's serve it
   std::string workerId;         // asked (Offered) or running on (Running)
   Clock::TimePoint deadline{};  // of the offer (Offered) or of the wait (Waiting)
   Clock::TimePoint queuedAt{};  // when placement started, for the latency histogram
@@ -31,7 +32,7 @@ struct JobRecord {
 
   const std::string& id() const { return job.id(); }
   const std::string& roomName() const { return job.room().name(); }
-  JobSnapshot snapshot() const { return {job, phase, attempts}; }
+  JobSnapshot snapshot() const { return {job, phase, attempts, teamId}; }
 };
 
 class JobTable {

@@ -15,6 +15,7 @@ namespace convox::dispatcher {
 struct DispatchRecord {
   livekit::AgentDispatch dispatch;  // state.jobs is filled in when read
   std::vector<std::string> jobIds;
+  std::string teamId;  // passed on to its jobs; empty: no team
 };
 
 struct RoomState {

@@ -30,10 +30,11 @@ const Worker* WorkerPool::find(const std::string& id) const {
   return it == workers_.end() ? nullptr : it->get();
 }
 
-std::vector<Worker*> WorkerPool::candidates(const WorkerKey& key, const std::set<std::string>& tried) {
+std::vector<Worker*> WorkerPool::candidates(const WorkerKey& key, const std::string& teamId,
+                                            const std::set<std::string>& tried) {
   std::vector<Worker*> out;
   for (const auto& w : workers_) {
-    if (w->key == key && w->available() && !tried.contains(w->id)) out.push_back(w.get());
+    if (w->key == key && w->serves(teamId) && w->available() && !tried.contains(w->id)) out.push_back(w.get());
   }
   return out;
 }

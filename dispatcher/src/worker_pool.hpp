@@ -33,7 +33,8 @@ std::string validateDeployment(const std::string& deployment);
 struct Worker {
   std::string id;
   WorkerKey key;
-  std::string apiKey;  // the key it authenticated with; signs its job tokens
+  std::string apiKey;  // the server key that signs its job tokens
+  std::string teamId;  // empty: a platform worker, which serves every team
   std::string version;
   livekit::ParticipantPermission permissions;
   livekit::WorkerStatus status = livekit::WS_AVAILABLE;
@@ -42,6 +43,7 @@ struct Worker {
   std::set<std::string> runningJobs;
 
   bool available() const { return status == livekit::WS_AVAILABLE; }
+  bool serves(const std::string& jobTeamId) const { return teamId.empty() || teamId == jobTeamId; }
 };
 
 class WorkerPool {
@@ -51,8 +53,9 @@ class WorkerPool {
   Worker* find(const std::string& id);
   const Worker* find(const std::string& id) const;
 
-  // Available workers under `key` that are not in `tried`, in registration order.
-  std::vector<Worker*> candidates(const WorkerKey& key, const std::set<std::string>& tried);
+  // Available workers under `key` allowed to serve a job of `teamId` and not
+  // in `tried`, in registration order.
+  std::vector<Worker*> candidates(const WorkerKey& key, const std::string& teamId, const std::set<std::string>& tried);
 
   // Ids in registration order.
   std::vector<std::string> ids() const;

@@ -9,9 +9,12 @@ namespace {
 auto log() { return common::logger("dispatch"); }
 }  // namespace
 
-WorkerSession::WorkerSession(boost::asio::io_context& io, Dispatcher& dispatcher, std::string apiKey,
+WorkerSession::WorkerSession(boost::asio::io_context& io, Dispatcher& dispatcher, WorkerCredential credential,
                              std::chrono::seconds registerTimeout)
-    : dispatcher_(dispatcher), apiKey_(std::move(apiKey)), registerTimeout_(registerTimeout), registerTimer_(io) {}
+    : dispatcher_(dispatcher),
+      credential_(std::move(credential)),
+      registerTimeout_(registerTimeout),
+      registerTimer_(io) {}
 
 void WorkerSession::onOpen(std::shared_ptr<common::WebSocketConnection> connection) {
   connection_ = std::move(connection);
@@ -57,7 +60,7 @@ void WorkerSession::onFirstMessage(const livekit::WorkerMessage& message) {
     close(common::close_code::kPolicyViolation, "the first message must be register");
     return;
   }
-  auto registered = dispatcher_.registerWorker(shared_from_this(), apiKey_, message.register_());
+  auto registered = dispatcher_.registerWorker(shared_from_this(), credential_, message.register_());
   if (!registered) {
     log()->info("worker at {} refused: {}", connection_->remoteAddress(), registered.error().reason);
     close(common::close_code::kPolicyViolation, registered.error().reason);

@@ -18,7 +18,7 @@ class WorkerSession final : public common::WebSocketHandler,
                             public WorkerConnection,
                             public std::enable_shared_from_this<WorkerSession> {
  public:
-  WorkerSession(boost::asio::io_context& io, Dispatcher& dispatcher, std::string apiKey,
+  WorkerSession(boost::asio::io_context& io, Dispatcher& dispatcher, WorkerCredential credential,
                 std::chrono::seconds registerTimeout);
 
   // WebSocketHandler
@@ -36,7 +36,7 @@ class WorkerSession final : public common::WebSocketHandler,
   // Passed by argument.
   Dispatcher& dispatcher_;
   // Others.
-  const std::string apiKey_;
+  const WorkerCredential credential_;
   const std::chrono::seconds registerTimeout_;
   std::shared_ptr<common::WebSocketConnection> connection_;
   boost::asio::steady_timer registerTimer_;

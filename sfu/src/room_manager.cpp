@@ -2,6 +2,7 @@
 
 #include "common/ids.hpp"
 #include "common/logging.hpp"
+#include "participant_limits.hpp"
 #include "room.hpp"
 
 #include <google/protobuf/util/json_util.h>
@@ -182,11 +183,17 @@ bool RoomManager::removeParticipant(const std::string& room, const std::string& 
   return true;
 }
 
-std::optional<livekit::ParticipantInfo> RoomManager::updateParticipant(const livekit::UpdateParticipantRequest& req) {
+std::variant<livekit::ParticipantInfo, RoomManager::UpdateRefusal> RoomManager::updateParticipant(
+    const livekit::UpdateParticipantRequest& req) {
+  using Reason = UpdateRefusal::Reason;
   Room* r = findRoom(req.room());
-  if (!r) return std::nullopt;
+  if (!r) return UpdateRefusal{Reason::NotFound, "room " + req.room() + " does not exist"};
   auto p = r->findByIdentity(req.identity());
-  if (!p) return std::nullopt;
+  if (!p) return UpdateRefusal{Reason::NotFound, "participant " + req.identity() + " is not in room " + req.room()};
+  if (auto over = checkParticipantUpdate(defaults_, p->info(), req.name(), req.metadata(), req.attributes())) {
+    common::logger("room")->info("room {}: UpdateParticipant for {} refused: {}", req.room(), req.identity(), *over);
+    return UpdateRefusal{Reason::LimitExceeded, *over};
+  }
   p->update([&](livekit::ParticipantInfo& info) {
     if (!req.metadata().empty()) info.set_metadata(req.metadata());
     if (!req.name().empty()) info.set_name(req.name());
@@ -296,11 +303,20 @@ void RoomManager::removeFromRoom(Room& room, const std::shared_ptr<Participant>&
   }
 }
 
-bool RoomManager::updateOwnMetadata(const std::shared_ptr<Participant>& p,
-                                    const livekit::UpdateParticipantMetadata& request) {
-  if (!p->info().permission().can_update_metadata()) return false;
+std::optional<RoomManager::UpdateRefusal> RoomManager::updateOwnMetadata(
+    const std::shared_ptr<Participant>& p, const livekit::UpdateParticipantMetadata& request) {
+  using Reason = UpdateRefusal::Reason;
+  if (!p->info().permission().can_update_metadata()) {
+    return UpdateRefusal{Reason::NotAllowed, "does not have permission to update own metadata"};
+  }
   Room* room = findRoom(p->grants().video->room);
-  if (!room) return false;
+  if (!room) return UpdateRefusal{Reason::NotFound, "not in a room"};
+  if (auto over =
+          checkParticipantUpdate(defaults_, p->info(), request.name(), request.metadata(), request.attributes())) {
+    common::logger("room")->info("room {}: metadata update of {} refused: {}", room->info().name(),
+                                 p->info().identity(), *over);
+    return UpdateRefusal{Reason::LimitExceeded, *over};
+  }
   p->update([&](livekit::ParticipantInfo& info) {
     if (!request.metadata().empty()) info.set_metadata(request.metadata());
     if (!request.name().empty()) info.set_name(request.name());
@@ -312,7 +328,7 @@ bool RoomManager::updateOwnMetadata(const std::shared_ptr<Participant>& p,
     }
   });
   broadcastParticipant(*room, *p);
-  return true;
+  return std::nullopt;
 }
 
 void RoomManager::broadcastSpeakers(const std::string& name, const std::vector<livekit::SpeakerInfo>& speakers) {

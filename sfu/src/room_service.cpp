@@ -81,8 +81,13 @@ RoomService::RoomService(RoomManager& rooms, common::TwirpAuthenticator authenti
       [&rooms](const livekit::UpdateParticipantRequest& req, const ClaimGrants& g) -> Result<livekit::ParticipantInfo> {
         if (auto err = requireAdmin(g, req.room())) return *err;
         auto p = rooms.updateParticipant(req);
-        if (!p) return participantNotFound(req.room(), req.identity());
-        return *p;
+        if (auto* info = std::get_if<livekit::ParticipantInfo>(&p)) return *info;
+        const auto& refused = std::get<RoomManager::UpdateRefusal>(p);
+        // LiveKit: invalid_argument for an update over a limit.
+        if (refused.reason == RoomManager::UpdateRefusal::Reason::LimitExceeded) {
+          return TwirpError::invalidArgument(refused.message);
+        }
+        return participantNotFound(req.room(), req.identity());
       });
   twirp_.method<livekit::UpdateRoomMetadataRequest, livekit::Room>(
       "UpdateRoomMetadata",

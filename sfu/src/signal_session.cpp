@@ -168,12 +168,17 @@ void SignalSession::onLeave(const livekit::SignalRequest&) {
 
 void SignalSession::onUpdateMetadata(const livekit::SignalRequest& req) {
   const auto& update = req.update_metadata();
-  if (rooms_.updateOwnMetadata(participant_, update)) return;  // the echoed ParticipantUpdate answers it
+  const auto refused = rooms_.updateOwnMetadata(participant_, update);
+  if (!refused) return;  // the echoed ParticipantUpdate answers it
+  // LiveKit's answer: a RequestResponse with the request id, a reason and why.
+  using Reason = RoomManager::UpdateRefusal::Reason;
   livekit::SignalResponse msg;
   auto& response = *msg.mutable_request_response();
   response.set_request_id(update.request_id());
-  response.set_reason(livekit::RequestResponse::NOT_ALLOWED);
-  response.set_message("token does not grant canUpdateOwnMetadata");
+  response.set_reason(refused->reason == Reason::LimitExceeded ? livekit::RequestResponse::LIMIT_EXCEEDED
+                      : refused->reason == Reason::NotAllowed  ? livekit::RequestResponse::NOT_ALLOWED
+                                                               : livekit::RequestResponse::NOT_FOUND);
+  response.set_message(refused->message);
   send(msg);
 }
 

@@ -51,10 +51,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto conn = std::make_shared<NullConnection>();
   livekit::RegisterWorkerRequest reg;
-  auto id = dispatcher.registerWorker(conn, "devkey", reg);
+  auto id = dispatcher.registerWorker(conn, {"devkey", {}}, reg);
   if (!id) __builtin_trap();
   if (msg.has_register_()) {
-    auto second = dispatcher.registerWorker(conn, "devkey", msg.register_());
+    auto second = dispatcher.registerWorker(conn, {"devkey", {}}, msg.register_());
     if (second) dispatcher.onWorkerClosed(*second);
   } else {
     (void)dispatcher.onWorkerMessage(*id, msg);

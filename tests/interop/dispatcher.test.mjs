@@ -5,7 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JobType, JobStatus, WorkerStatus, AgentDispatch, CreateAgentDispatchRequest } from '@livekit/protocol';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
-import { startServer, API_KEY, API_SECRET } from './lib/server.mjs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { run, startServer, API_KEY, API_SECRET } from './lib/server.mjs';
 import { SignalClient, joinToken, upgradeStatus } from './lib/signal.mjs';
 import { AgentWorker, agentToken, jwtClaims, firstAsked } from './lib/agent_worker.mjs';
 
@@ -269,3 +272,82 @@ test('configured availability and queue timeouts apply; an oversized agent parti
     },
     { args: ['--agent-availability-timeout-ms', '600', '--log-level', 'warn'], env: { CONVOX_AGENT_QUEUE_TIMEOUT_MS: '1000' } },
   ));
+
+// Two teams whose agents share an id ("support"), so both calls dispatch under
+// the same agent name: a worker registered with team B's API key must never be
+// offered team A's job (its system prompt and call parameters); platform
+// workers (a LiveKit token with the agent grant) serve every team.
+test('team-scoped workers: a team key worker gets only its team\'s jobs, a platform worker all', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'convox-teams-'));
+  const createTeam = async (name) => {
+    const r = await run('convox-server', ['--dev', '--data-dir', dataDir, '--create-team', name]);
+    assert.equal(r.code, 0, r.stderr);
+    return { id: r.stdout.match(/team: (\S+)/)[1], key: r.stdout.match(/api key: (\S+)/)[1] };
+  };
+  const teamA = await createTeam('A');
+  const teamB = await createTeam('B');
+  await withServer(
+    async (server) => {
+      const api = async (key, method, pathname, body) => {
+        const res = await fetch(server.httpUrl + pathname, {
+          method,
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        const text = await res.text();
+        assert.ok(res.ok, `${method} ${pathname}: ${res.status} ${text}`);
+        return JSON.parse(text);
+      };
+      for (const team of [teamA, teamB]) {
+        await api(team.key, 'POST', '/v1/agents', { id: 'support', name: 'Support', system_prompt: `secret prompt of ${team.id}` });
+      }
+      const call = (team) => api(team.key, 'POST', '/v1/calls', { agent_id: 'support', parameters: { customer: `customer of ${team.id}` } });
+
+      // A wrong team key is refused at the upgrade, with a reason.
+      assert.equal(await upgradeStatus(`${server.wsUrl}/agent?access_token=cvx_not_a_key`), 401);
+
+      const workerB = await AgentWorker.register(server.wsUrl, { agentName: 'support', token: teamB.key });
+      const callA = await call(teamA);
+      assert.equal(callA.agent_dispatched, true);
+      assert.ok(await workerB.quiet('availability', 1500), "team B's worker was offered team A's job");
+
+      // Team A's own worker (the key in the query this time) takes it, with team A's metadata.
+      const workerA = await AgentWorker.register(server.wsUrl, { agentName: 'support', token: teamA.key, query: true });
+      const jobA = await workerA.answerNext();
+      assert.equal(jobA.room.name, callA.room);
+      const metaA = JSON.parse(jobA.metadata);
+      assert.equal(metaA.team_id, teamA.id);
+      assert.equal(metaA.agent.system_prompt, `secret prompt of ${teamA.id}`);
+      const assignment = await workerA.nextCase('assignment');
+      assert.equal(jwtClaims(assignment.token).iss, API_KEY); // the server's key signs the job token
+      assert.equal(jwtClaims(assignment.token).video.room, callA.room);
+
+      // Team B's call reaches B's worker, never A's.
+      const callB = await call(teamB);
+      const jobB = await workerB.answerNext();
+      assert.equal(jobB.room.name, callB.room);
+      assert.equal(JSON.parse(jobB.metadata).team_id, teamB.id);
+      assert.ok(await workerA.quiet('availability', 500), "team A's worker was offered team B's job");
+
+      // Nothing B's worker ever received names team A or carries its prompt.
+      const seenByB = workerB.history.map((m) => m.toJsonString()).join('\n');
+      assert.ok(!seenByB.includes(teamA.id) && !seenByB.includes('customer of'.concat(' ', teamA.id)), seenByB);
+
+      // A platform worker serves both teams. (The jobs of the two closed team
+      // workers, whose agents never joined, are dispatched again and reach it too.)
+      await workerA.close();
+      await workerB.close();
+      const platform = await AgentWorker.register(server.wsUrl, { agentName: 'support' });
+      const teamOfRoom = new Map([[callA.room, teamA.id], [callB.room, teamB.id]]);
+      for (const team of [teamA, teamB]) teamOfRoom.set((await call(team)).room, team.id);
+      const offered = new Set();
+      while (offered.size < teamOfRoom.size) {
+        const job = await platform.answerNext();
+        assert.equal(JSON.parse(job.metadata).team_id, teamOfRoom.get(job.room.name), job.room.name);
+        offered.add(job.room.name);
+      }
+      await platform.close();
+    },
+    { args: ['--data-dir', dataDir] },
+  );
+});

@@ -119,6 +119,39 @@ test('metadata updates need canUpdateOwnMetadata and are echoed to everyone', as
   await allowed.close();
 });
 
+test('metadata, name and attribute updates over LiveKit\'s limits are refused with a reason, on the signal path and UpdateParticipant', async () => {
+  const watcher = await SignalClient.connect(server.wsUrl, await joinToken('limit-room', 'watcher'));
+  await watcher.nextCase('join');
+  const editor = await SignalClient.connect(server.wsUrl, await joinToken('limit-room', 'big', { canUpdateOwnMetadata: true }));
+  await editor.nextCase('join');
+
+  const refused = async (update, requestId, message) => {
+    editor.send({ case: 'updateMetadata', value: new UpdateParticipantMetadata({ ...update, requestId }) });
+    const r = await editor.nextCase('requestResponse');
+    assert.equal(r.requestId, requestId);
+    assert.equal(r.reason, RequestResponse_Reason.LIMIT_EXCEEDED);
+    assert.match(r.message, message);
+  };
+  await refused({ metadata: 'm'.repeat(64001) }, 21, /^exceeds metadata size limit/);
+  await refused({ name: 'n'.repeat(257) }, 22, /^exceeds name length limit/);
+  await refused({ attributes: { a: 'v'.repeat(64000) } }, 23, /^exceeds attributes size limit \(64001 bytes, at most 64000\)/);
+
+  // At the limit it goes through, and the room sees only that.
+  editor.send({ case: 'updateMetadata', value: new UpdateParticipantMetadata({ metadata: 'm'.repeat(64000), requestId: 24 }) });
+  const seen = await participantUpdate(watcher, (p) => p.identity === 'big' && p.metadata.length > 0, 'accepted update');
+  assert.equal(seen.metadata.length, 64000);
+
+  const svc = new RoomServiceClient(server.httpUrl, API_KEY, API_SECRET);
+  await assert.rejects(
+    svc.updateParticipant('limit-room', 'big', { metadata: 'x'.repeat(64001) }),
+    (e) => e.status === 400 && e.code === 'invalid_argument' && /exceeds metadata size limit/.test(e.message),
+  );
+  const info = await svc.getParticipant('limit-room', 'big');
+  assert.equal(info.metadata.length, 64000);
+  await watcher.close();
+  await editor.close();
+});
+
 test('the same identity joining again replaces the old session', async () => {
   const first = await SignalClient.connect(server.wsUrl, await joinToken('dup-room', 'twin'));
   await first.nextCase('join');

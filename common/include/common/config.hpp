@@ -20,6 +20,11 @@ struct RoomDefaults {
   bool autoCreate = true;
   // RoomService MutePublishedTrack may unmute (off: only mute, as in LiveKit).
   bool enableRemoteUnmute = false;
+  // What a participant may carry (YAML `limit:`, LiveKit's names and
+  // defaults; 0 = no limit). Larger updates are refused with a reason.
+  uint32_t maxMetadataBytes = 64000;       // limit.max_metadata_size
+  uint32_t maxAttributesBytes = 64000;     // limit.max_attributes_size: keys + values, all attributes
+  uint32_t maxParticipantNameBytes = 256;  // limit.max_participant_name_length
 };
 
 struct SignalSettings {

@@ -19,12 +19,14 @@
 namespace convox::control_api {
 
 // What a call hands the agent dispatcher: the room to join and, as job
-// metadata, the conversation, its trace id, the agent's config and the call
-// parameters (JSON).
+// metadata, the team, the conversation, its trace id, the agent's config and
+// the call parameters (JSON). `teamId` limits the job to platform workers and
+// workers registered with that team's API key.
 struct AgentDispatchRequest {
   std::string room;
   std::string agentName;
   std::string metadataJson;
+  std::string teamId;
 };
 
 struct CallSettings {

@@ -42,6 +42,15 @@ struct DispatcherOptions {
   std::string nodeId;
 };
 
+// Who a worker authenticated as. A platform worker (a LiveKit token with the
+// agent grant, signed by one of the server's keys) may serve every job; a team
+// worker (a team's own API key) only jobs of that team, so one team's prompts
+// and call parameters never reach another team's process.
+struct WorkerCredential {
+  std::string apiKey;  // one of the server's keys: signs the worker's job tokens
+  std::string teamId;  // empty: a platform worker
+};
+
 // Why a worker's registration or message was refused; the caller closes the
 // connection with this reason.
 struct ProtocolError {
@@ -69,6 +78,7 @@ struct JobSnapshot {
   livekit::Job job;
   JobPhase phase = JobPhase::Waiting;
   std::vector<JobAttempt> attempts;
+  std::string teamId;  // the team the job belongs to; empty: no team (LiveKit's own APIs)
 };
 
 // Creates a room that does not exist yet (CreateDispatch with auto-create);
@@ -103,10 +113,10 @@ class Dispatcher {
   void setPublicUrl(std::optional<std::string> url) { options_.publicUrl = std::move(url); }
 
   // Workers. registerWorker sends the RegisterWorkerResponse (always the
-  // first message) and returns the worker id; `apiKey` is the key the worker
-  // authenticated with, which signs its job tokens.
+  // first message) and returns the worker id; `credential` says which jobs
+  // the worker may be offered and which key signs its job tokens.
   boost::system::result<std::string, ProtocolError> registerWorker(std::shared_ptr<WorkerConnection> connection,
-                                                                   std::string apiKey,
+                                                                   WorkerCredential credential,
                                                                    const livekit::RegisterWorkerRequest& request);
   // A message after registration; an error means: close this worker.
   std::optional<ProtocolError> onWorkerMessage(const std::string& workerId, const livekit::WorkerMessage& message);
@@ -124,9 +134,11 @@ class Dispatcher {
   // A participant published a track; only the first one launches publisher jobs.
   void onTrackPublished(const livekit::Room& room, const livekit::ParticipantInfo& participant);
 
-  // AgentDispatchService.
+  // AgentDispatchService. `teamId` (the control API's calls) limits the
+  // dispatch's jobs to platform workers and that team's workers; without one
+  // (LiveKit's Twirp API) only platform workers serve them.
   boost::system::result<livekit::AgentDispatch, DispatchError> createDispatch(
-      const livekit::CreateAgentDispatchRequest& request);
+      const livekit::CreateAgentDispatchRequest& request, const std::string& teamId = {});
   boost::system::result<livekit::AgentDispatch, DispatchError> deleteDispatch(const std::string& room,
                                                                               const std::string& dispatchId);
   boost::system::result<std::vector<livekit::AgentDispatch>, DispatchError> listDispatches(
@@ -148,7 +160,8 @@ class Dispatcher {
   void onSimulateJob(Worker& worker, const livekit::SimulateJobRequest& request);
 
   // Dispatch records and triggers (dispatcher_rooms.cpp).
-  DispatchRecord& addDispatch(RoomState& room, const livekit::RoomAgentDispatch& config);
+  DispatchRecord& addDispatch(RoomState& room, const livekit::RoomAgentDispatch& config,
+                              const std::string& teamId = {});
   void launchJob(RoomState& room, DispatchRecord& record, livekit::JobType type,
                  const livekit::ParticipantInfo* participant);
   livekit::AgentDispatch withJobs(const DispatchRecord& record) const;

@@ -52,7 +52,14 @@ class RoomManager {
   std::optional<std::vector<livekit::ParticipantInfo>> listParticipants(const std::string& room) const;
   std::optional<livekit::ParticipantInfo> getParticipant(const std::string& room, const std::string& identity) const;
   bool removeParticipant(const std::string& room, const std::string& identity);
-  std::optional<livekit::ParticipantInfo> updateParticipant(const livekit::UpdateParticipantRequest& request);
+  // Why a name/metadata/attributes update was refused, as LiveKit answers it.
+  struct UpdateRefusal {
+    enum class Reason { NotFound, NotAllowed, LimitExceeded };
+    Reason reason;
+    std::string message;
+  };
+  std::variant<livekit::ParticipantInfo, UpdateRefusal> updateParticipant(
+      const livekit::UpdateParticipantRequest& request);
   std::optional<livekit::Room> updateRoomMetadata(const std::string& room, const std::string& metadata);
   // RoomService MutePublishedTrack: the track with its new state, or the
   // error (not_found, or failed_precondition for an unmute the room does not
@@ -82,9 +89,10 @@ class RoomManager {
   std::shared_ptr<SignalSink> sessionFor(const std::string& room, const std::string& identity,
                                          const std::string& sid) const;
   bool inRoom(const std::shared_ptr<Participant>& participant) const { return roomOf(participant) != nullptr; }
-  // A participant's own metadata/name/attributes request; false if not allowed.
-  bool updateOwnMetadata(const std::shared_ptr<Participant>& participant,
-                         const livekit::UpdateParticipantMetadata& request);
+  // A participant's own metadata/name/attributes request: nullopt once applied
+  // (and echoed), else why not (no canUpdateOwnMetadata, or over a limit).
+  std::optional<UpdateRefusal> updateOwnMetadata(const std::shared_ptr<Participant>& participant,
+                                                 const livekit::UpdateParticipantMetadata& request);
   // A DataPacket a participant sent on _reliable/_lossy: stamped with the
   // sender and delivered to its destinations (everyone else if none).
   void forwardData(const std::shared_ptr<Participant>& sender, const std::string& bytes, bool reliable);

@@ -15,8 +15,14 @@ export async function agentToken(grant = { agent: true }, opts = {}) {
 
 export class AgentWorker extends MessageSocket {
   constructor(ws) {
-    super(ws, (data, isBinary) =>
-      isBinary ? ServerMessage.fromBinary(new Uint8Array(data)) : ServerMessage.fromJsonString(data.toString()));
+    const history = [];
+    super(ws, (data, isBinary) => {
+      const msg = isBinary ? ServerMessage.fromBinary(new Uint8Array(data)) : ServerMessage.fromJsonString(data.toString());
+      history.push(msg);
+      return msg;
+    });
+    /** Every ServerMessage received, in order, taken or not. */
+    this.history = history;
   }
 
   /** Opens /agent; the token goes in a header (as both SDKs do) or the query. */

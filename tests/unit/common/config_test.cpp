@@ -86,6 +86,23 @@ TEST(Config, NestedSectionsAreRead) {
   EXPECT_EQ(c.webhook.urls.size(), 1u);
 }
 
+TEST(Config, ParticipantLimitsHaveLiveKitsNamesAndDefaults) {
+  ConfigSources d;
+  d.flags.dev = true;
+  const auto defaults = ok(d);
+  EXPECT_EQ(defaults.room.maxMetadataBytes, 64000u);
+  EXPECT_EQ(defaults.room.maxAttributesBytes, 64000u);
+  EXPECT_EQ(defaults.room.maxParticipantNameBytes, 256u);
+
+  ConfigSources s;
+  s.flags.dev = true;
+  s.yamlText = "limit:\n  max_metadata_size: 100\n  max_attributes_size: 0\n  max_participant_name_length: 32\n";
+  const auto c = ok(s);
+  EXPECT_EQ(c.room.maxMetadataBytes, 100u);
+  EXPECT_EQ(c.room.maxAttributesBytes, 0u);  // 0: no limit, as in LiveKit
+  EXPECT_EQ(c.room.maxParticipantNameBytes, 32u);
+}
+
 TEST(Config, BadValuesNameTheirSource) {
   ConfigSources s;
   s.flags.dev = true;

@@ -41,13 +41,15 @@ class DispatcherTest : public ::testing::Test {
     std::string id;
   };
 
-  FakeWorker registerWorker(const std::string& agentName = "", livekit::JobType type = livekit::JT_ROOM) {
+  // `teamId` empty: a platform worker; else a worker of that team only.
+  FakeWorker registerWorker(const std::string& agentName = "", livekit::JobType type = livekit::JT_ROOM,
+                            const std::string& teamId = {}) {
     livekit::RegisterWorkerRequest req;
     req.set_agent_name(agentName);
     req.set_type(type);
     req.set_version("test");
     auto conn = std::make_shared<RecordingWorkerConnection>();
-    auto id = dispatcher_.registerWorker(conn, kKey, req);
+    auto id = dispatcher_.registerWorker(conn, {kKey, teamId}, req);
     EXPECT_TRUE(id.has_value());
     return {conn, id ? *id : std::string()};
   }

@@ -15,19 +15,19 @@ TEST_F(DispatcherTest, RegisterRefusesOversizedNames) {
   req.set_type(livekit::JT_ROOM);
   req.set_agent_name(std::string(257, 'a'));
   auto conn = std::make_shared<RecordingWorkerConnection>();
-  auto r = dispatcher_.registerWorker(conn, kKey, req);
+  auto r = dispatcher_.registerWorker(conn, {kKey, {}}, req);
   ASSERT_FALSE(r.has_value());
   EXPECT_TRUE(mentions(r.error().reason, "agent_name is 257 bytes, more than the limit of 256")) << r.error().reason;
 
   req.set_agent_name(std::string(256, 'a'));
   req.set_version(std::string(1000, 'v'));
-  r = dispatcher_.registerWorker(conn, kKey, req);
+  r = dispatcher_.registerWorker(conn, {kKey, {}}, req);
   ASSERT_FALSE(r.has_value());
   EXPECT_TRUE(mentions(r.error().reason, "version")) << r.error().reason;
   EXPECT_TRUE(conn->sent.empty());
 
   req.set_version("1.9.0");
-  EXPECT_TRUE(dispatcher_.registerWorker(conn, kKey, req).has_value());
+  EXPECT_TRUE(dispatcher_.registerWorker(conn, {kKey, {}}, req).has_value());
 }
 
 class AgentParticipantLimitTest : public DispatcherTest {

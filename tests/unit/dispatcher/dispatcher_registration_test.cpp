@@ -24,13 +24,13 @@ TEST_F(DispatcherTest, RegisterRefusesUnknownJobTypeAndBadDeployment) {
   livekit::RegisterWorkerRequest req;
   req.set_type(static_cast<livekit::JobType>(7));
   auto conn = std::make_shared<RecordingWorkerConnection>();
-  auto r = dispatcher_.registerWorker(conn, kKey, req);
+  auto r = dispatcher_.registerWorker(conn, {kKey, {}}, req);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().reason.find("job type"), std::string::npos);
 
   req.set_type(livekit::JT_ROOM);
   req.set_deployment("has_underscore");
-  r = dispatcher_.registerWorker(conn, kKey, req);
+  r = dispatcher_.registerWorker(conn, {kKey, {}}, req);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().reason.find("deployment"), std::string::npos);
   EXPECT_TRUE(conn->sent.empty());
@@ -85,7 +85,7 @@ TEST_F(DispatcherTest, AcceptedJobGetsAssignmentWithAgentToken) {
   req.mutable_allowed_permissions()->set_can_subscribe(true);
   req.mutable_allowed_permissions()->set_hidden(true);
   auto conn = std::make_shared<RecordingWorkerConnection>();
-  FakeWorker w{conn, *dispatcher_.registerWorker(conn, kKey, req)};
+  FakeWorker w{conn, *dispatcher_.registerWorker(conn, {kKey, {}}, req)};
 
   startRoom("r1");
   const auto jobId = onlyJob("r1");

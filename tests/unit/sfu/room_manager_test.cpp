@@ -143,16 +143,89 @@ TEST_F(RoomManagerTest, OwnMetadataNeedsTheGrantAndIsEchoedToAll) {
   auto [plain, plainSink] = join(grantsFor("r", "plain"));
   livekit::UpdateParticipantMetadata req;
   req.set_metadata("x");
-  EXPECT_FALSE(rooms_.updateOwnMetadata(plain, req));
+  auto refused = rooms_.updateOwnMetadata(plain, req);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->reason, sfu::RoomManager::UpdateRefusal::Reason::NotAllowed);
 
   auto g = grantsFor("r", "editor");
   g.video->canUpdateOwnMetadata = true;
   auto [editor, editorSink] = join(g);
-  EXPECT_TRUE(rooms_.updateOwnMetadata(editor, req));
+  EXPECT_FALSE(rooms_.updateOwnMetadata(editor, req).has_value());
   auto echoed = editorSink->of(livekit::SignalResponse::kUpdate);
   ASSERT_FALSE(echoed.empty());
   EXPECT_EQ(echoed.back().update().participants(0).metadata(), "x");
   EXPECT_EQ(plainSink->of(livekit::SignalResponse::kUpdate).back().update().participants(0).metadata(), "x");
+}
+
+TEST_F(RoomManagerTest, OwnUpdatesOverLiveKitsLimitsAreRefusedAndNotFannedOut) {
+  auto [watcher, watcherSink] = join(grantsFor("r", "watcher"));
+  auto g = grantsFor("r", "editor");
+  g.video->canUpdateOwnMetadata = true;
+  auto [editor, editorSink] = join(g);
+  const auto updatesBefore = watcherSink->of(livekit::SignalResponse::kUpdate).size();
+  using Reason = sfu::RoomManager::UpdateRefusal::Reason;
+
+  livekit::UpdateParticipantMetadata req;
+  req.set_metadata(std::string(64001, 'm'));  // LiveKit's default limit is 64000 bytes
+  auto refused = rooms_.updateOwnMetadata(editor, req);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->reason, Reason::LimitExceeded);
+  EXPECT_NE(refused->message.find("exceeds metadata size limit"), std::string::npos) << refused->message;
+
+  req.set_metadata(std::string(64000, 'm'));  // exactly the limit is fine
+  EXPECT_FALSE(rooms_.updateOwnMetadata(editor, req).has_value());
+
+  livekit::UpdateParticipantMetadata name;
+  name.set_name(std::string(257, 'n'));
+  refused = rooms_.updateOwnMetadata(editor, name);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_NE(refused->message.find("exceeds name length limit"), std::string::npos) << refused->message;
+
+  // Attributes count keys and values once merged: small updates cannot add up past the limit.
+  livekit::UpdateParticipantMetadata a;
+  (*a.mutable_attributes())["a"] = std::string(40000, 'x');
+  EXPECT_FALSE(rooms_.updateOwnMetadata(editor, a).has_value());
+  livekit::UpdateParticipantMetadata b;
+  (*b.mutable_attributes())["b"] = std::string(30000, 'x');
+  refused = rooms_.updateOwnMetadata(editor, b);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_NE(refused->message.find("exceeds attributes size limit"), std::string::npos) << refused->message;
+  // Deleting "a" in the same update makes room for "b".
+  (*b.mutable_attributes())["a"] = "";
+  EXPECT_FALSE(rooms_.updateOwnMetadata(editor, b).has_value());
+
+  // Only the accepted updates reached the room; the stored state has no oversized value.
+  EXPECT_EQ(watcherSink->of(livekit::SignalResponse::kUpdate).size(), updatesBefore + 3);
+  auto info = rooms_.getParticipant("r", "editor");
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->metadata().size(), 64000U);
+  EXPECT_LE(info->name().size(), 256U);
+  EXPECT_FALSE(info->attributes().contains("a"));
+  EXPECT_EQ(info->attributes().at("b").size(), 30000U);
+}
+
+TEST_F(RoomManagerTest, RoomServiceUpdateParticipantHasTheSameLimits) {
+  auto [editor, editorSink] = join(grantsFor("r", "editor"));
+  livekit::UpdateParticipantRequest req;
+  req.set_room("r");
+  req.set_identity("editor");
+  (*req.mutable_attributes())["k"] = std::string(64000, 'v');  // 1 + 64000 bytes
+  auto result = rooms_.updateParticipant(req);
+  auto* refused = std::get_if<sfu::RoomManager::UpdateRefusal>(&result);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->reason, sfu::RoomManager::UpdateRefusal::Reason::LimitExceeded);
+  EXPECT_NE(refused->message.find("exceeds attributes size limit (64001 bytes, at most 64000)"), std::string::npos)
+      << refused->message;
+  EXPECT_TRUE(rooms_.getParticipant("r", "editor")->attributes().empty());
+
+  req.clear_attributes();
+  req.set_metadata("fine");
+  EXPECT_TRUE(std::holds_alternative<livekit::ParticipantInfo>(rooms_.updateParticipant(req)));
+  req.set_identity("nobody");
+  result = rooms_.updateParticipant(req);
+  ASSERT_TRUE(std::holds_alternative<sfu::RoomManager::UpdateRefusal>(result));
+  EXPECT_EQ(std::get<sfu::RoomManager::UpdateRefusal>(result).reason,
+            sfu::RoomManager::UpdateRefusal::Reason::NotFound);
 }
 
 TEST_F(RoomManagerTest, HiddenParticipantsAreNotAnnounced) {
