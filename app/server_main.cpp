@@ -89,8 +89,10 @@ std::unique_ptr<control_api::Repository> openStore(const common::ServerConfig& c
     return std::make_unique<control_api::Repository>(control_api::openPostgres(config.databaseUrl, connections));
   }
   std::filesystem::create_directories(config.dataDir);
-  return std::make_unique<control_api::Repository>(
-      control_api::openSqlite((std::filesystem::path(config.dataDir) / "convox.db").string(), connections));
+  const auto synchronous = config.sqliteSynchronous == "normal" ? control_api::SqliteSynchronous::Normal
+                                                                : control_api::SqliteSynchronous::Full;
+  return std::make_unique<control_api::Repository>(control_api::openSqlite(
+      (std::filesystem::path(config.dataDir) / "convox.db").string(), connections, synchronous));
 }
 
 // /v1/calls dispatches the call's agent under its agent id as agent_name, for
@@ -191,7 +193,12 @@ int main(int argc, char** argv) {
       std::cout << "team: " << teamId << "\napi key: " << key.secret << "\n";
       return 0;
     }
-    if (config.dev) control_api::ensureDevTeam(*store);
+    if (config.dev) {
+      control_api::ensureDevTeam(*store);
+    } else if (control_api::devKeyStored(*store)) {
+      log->warn("this store holds data written with --dev; its key {} is refused without --dev",
+                control_api::kDevApiKey);
+    }
   } catch (const std::exception& e) {
     std::cerr << "convox-server: cannot open the store: " << e.what() << "\n";
     return 1;
@@ -252,7 +259,8 @@ int main(int argc, char** argv) {
   apiLimits.storeThreads = config.storeThreads;
   control_api::WebhookDeliverySettings agentWebhooks;
   agentWebhooks.allowPrivateNetworks = config.agentWebhooks.allowPrivateNetworks;
-  control_api::ControlApi controlApi(*store, callSettings(config, listenPort, io, agents), apiLimits, agentWebhooks);
+  control_api::ControlApi controlApi(*store, callSettings(config, listenPort, io, agents), apiLimits, agentWebhooks,
+                                     config.dev ? control_api::DevKey::Accepted : control_api::DevKey::Refused);
 
   auto router = baseRoutes(metrics);
   controlApi.mount(router);

@@ -1,7 +1,10 @@
 #include "common/address_policy.hpp"
 
+#include <boost/url/parse.hpp>
+
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 
 namespace convox::common {
@@ -75,6 +78,77 @@ std::optional<std::string_view> v6Kind(const boost::asio::ip::address_v6& a) {
 
 std::optional<std::string_view> nonPublicAddressKind(const boost::asio::ip::address& address) {
   return address.is_v4() ? v4Kind(address.to_v4()) : v6Kind(address.to_v6());
+}
+
+namespace {
+
+// The URL's authority as written: after "://", before the path.
+std::string_view authorityOf(std::string_view url) {
+  const auto start = url.find("://");
+  if (start == std::string_view::npos) return {};
+  auto authority = url.substr(start + 3);
+  return authority.substr(0, authority.find_first_of("/?#"));
+}
+
+// The host as written: the authority without user info and port.
+std::string_view writtenHost(std::string_view url) {
+  auto authority = authorityOf(url);
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  if (!authority.empty() && authority.front() == '[') return authority.substr(0, authority.find(']') + 1);
+  return authority.substr(0, authority.find(':'));
+}
+
+// The text between "[" and "]" of the URL's authority, if it has one.
+std::optional<std::string_view> bracketedHost(std::string_view url) {
+  const auto authority = authorityOf(url);
+  const auto open = authority.find('[');
+  if (open == std::string_view::npos) return std::nullopt;
+  const auto close = authority.find(']', open);
+  return authority.substr(open + 1, close == std::string_view::npos ? std::string_view::npos : close - open - 1);
+}
+
+// WHATWG URL's "ends in a number": a last label of decimal digits or 0x-hex.
+bool endsInNumber(std::string_view host) {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  const auto dot = host.rfind('.');
+  auto label = dot == std::string_view::npos ? host : host.substr(dot + 1);
+  if (label.empty()) return false;
+  const auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
+  if (std::all_of(label.begin(), label.end(), isDigit)) return true;
+  if (label.size() < 2 || label[0] != '0' || (label[1] != 'x' && label[1] != 'X')) return false;
+  label.remove_prefix(2);
+  return std::all_of(label.begin(), label.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
+
+}  // namespace
+
+std::optional<std::string> urlHostProblem(std::string_view url) {
+  // Looked at before parsing: Boost.URL refuses zone ids, and "not a valid
+  // URL" would hide the real reason.
+  if (const auto literal = bracketedHost(url); literal && literal->find('%') != std::string_view::npos) {
+    return "the host is a scoped IPv6 literal: a zone id names an interface of this machine, not a remote host";
+  }
+  const auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) return "is not a valid URL";
+  // Boost.URL 1.81 reads "1.2.3.4.5" as the address 1.2.3.4: the client
+  // would connect to a host the URL does not name.
+  if (parsed->encoded_host() != writtenHost(url)) return "the host is neither a valid address nor a valid name";
+  switch (parsed->host_type()) {
+    case boost::urls::host_type::none:
+      return "has no host";
+    case boost::urls::host_type::ipvfuture:
+      return "the host is an IPvFuture literal, which cannot be connected to";
+    case boost::urls::host_type::ipv4:
+    case boost::urls::host_type::ipv6:
+      return std::nullopt;
+    case boost::urls::host_type::name:
+      break;
+  }
+  const std::string_view host = parsed->encoded_host();
+  if (host.empty()) return "has no host";
+  if (host.find('%') != std::string_view::npos) return "the host name has percent-encoded characters";
+  if (endsInNumber(host)) return "the host ends in a number but is not a dotted-quad IPv4 address";
+  return std::nullopt;
 }
 
 }  // namespace convox::common

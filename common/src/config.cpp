@@ -99,7 +99,10 @@ void applyYaml(ServerConfig& c, const std::string& text) {
     c.keys.clear();
     for (const auto& kv : keys) c.keys[kv.first.as<std::string>()] = kv.second.as<std::string>();
   }
-  if (const auto api = root["control_api"]) readScalar(api, "store_threads", c.storeThreads, where + " control_api");
+  if (const auto api = root["control_api"]) {
+    readScalar(api, "store_threads", c.storeThreads, where + " control_api");
+    readScalar(api, "sqlite_synchronous", c.sqliteSynchronous, where + " control_api");
+  }
   if (const auto rtc = root["rtc"]) {
     readScalar(rtc, "port_range_start", c.rtcPortRangeStart, where + " rtc");
     readScalar(rtc, "port_range_end", c.rtcPortRangeEnd, where + " rtc");
@@ -170,6 +173,13 @@ void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
     if (!n || *n < 1 || *n > 256) throw Fail{"CONVOX_STORE_THREADS: '" + *v + "' is not a thread count (1-256)"};
     c.storeThreads = static_cast<unsigned>(*n);
   }
+  if (auto v = get("CONVOX_SQLITE_SYNCHRONOUS")) {
+    if (*v != "full" && *v != "normal") {
+      throw Fail{"CONVOX_SQLITE_SYNCHRONOUS: '" + *v +
+                 "' is not a control_api.sqlite_synchronous value (full or normal)"};
+    }
+    c.sqliteSynchronous = *v;
+  }
   if (auto v = get("CONVOX_PUBLIC_URL")) c.publicUrl = *v;
   if (auto v = get("CONVOX_WEBHOOK_API_KEY")) c.webhook.apiKey = *v;
   if (auto v = get("CONVOX_WEBHOOK_URLS")) c.webhook.urls = splitList(*v);
@@ -210,6 +220,9 @@ void validate(const ServerConfig& c) {
     throw Fail{"database URL must start with postgres:// or postgresql://"};
   }
   if (c.storeThreads < 1 || c.storeThreads > 256) throw Fail{"control_api.store_threads must be 1-256"};
+  if (c.sqliteSynchronous != "full" && c.sqliteSynchronous != "normal") {
+    throw Fail{"control_api.sqlite_synchronous must be full or normal, not '" + c.sqliteSynchronous + "'"};
+  }
   if (c.logFormat != "text" && c.logFormat != "json") throw Fail{"log format must be text or json"};
   static const std::vector<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};
   if (std::find(kLevels.begin(), kLevels.end(), c.logLevel) == kLevels.end()) {
@@ -259,6 +272,8 @@ std::variant<ServerConfig, ConfigError> resolveConfig(const ConfigSources& sourc
     if (c.dev) {
       c.bind = "127.0.0.1";
       c.keys = {{"devkey", "secret"}};
+      // Dev data (with its public dev key) stays out of a production store.
+      c.dataDir = "convox-dev-data";
       c.logLevel = "debug";
       c.agentWebhooks.allowPrivateNetworks = true;  // a developer's receiver runs on localhost
     }

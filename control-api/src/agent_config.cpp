@@ -1,5 +1,7 @@
 #include "control_api/agent_config.hpp"
 
+#include "common/address_policy.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -99,7 +101,8 @@ const Spec& documentSpec() {
                                   {"type", oneOf({"string", "number", "boolean"}, true)},
                                   {"description", str(2000)}}),
                           100)},
-        {"webhooks", array(object({{"url", str(2000, true)},
+        {"webhooks", array(object({{"id", id},
+                                   {"url", str(2000, true)},
                                    {"events", array(oneOf(webhookEventNames()), 16)},
                                    {"include_transcript", boolean()},
                                    {"secret", str(200, true)}}),
@@ -225,6 +228,32 @@ class Validator {
   }
 };
 
+// Webhook URLs must be http(s) (anything else could reach local files or odd
+// schemes) with a host that can be reached as written; target ids are unique
+// within the agent, since updates match stored secrets by them.
+void checkWebhookTargets(const json::object& document, std::vector<FieldError>& errors) {
+  const auto* hooks = document.if_contains("webhooks");
+  if (!hooks) return;
+  const auto& arr = hooks->as_array();
+  std::vector<std::string_view> ids;
+  for (size_t i = 0; i < arr.size(); ++i) {
+    const auto& hook = arr[i].as_object();
+    const std::string path = "webhooks[" + std::to_string(i) + "]";
+    const auto url = std::string(hook.at("url").as_string());
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      errors.push_back({path + ".url", "invalid_value", "must be an http:// or https:// URL"});
+    } else if (const auto problem = common::urlHostProblem(url)) {
+      errors.push_back({path + ".url", "invalid_value", *problem});
+    }
+    if (const auto* id = hook.if_contains("id")) {
+      if (std::find(ids.begin(), ids.end(), std::string_view(id->get_string())) != ids.end()) {
+        errors.push_back({path + ".id", "duplicate", "is the id of another webhook of this agent"});
+      }
+      ids.push_back(id->get_string());
+    }
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& webhookEventNames() {
@@ -235,19 +264,7 @@ const std::vector<std::string>& webhookEventNames() {
 std::vector<FieldError> validateAgentDocument(const boost::json::value& document) {
   Validator validator;
   validator.check(document, documentSpec(), "");
-  // Webhook URLs must be http(s); anything else could reach local files or odd schemes.
-  if (validator.errors.empty()) {
-    if (const auto* hooks = document.as_object().if_contains("webhooks")) {
-      const auto& arr = hooks->as_array();
-      for (size_t i = 0; i < arr.size(); ++i) {
-        const auto url = std::string(arr[i].as_object().at("url").as_string());
-        if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-          validator.errors.push_back(
-              {"webhooks[" + std::to_string(i) + "].url", "invalid_value", "must be an http:// or https:// URL"});
-        }
-      }
-    }
-  }
+  if (validator.errors.empty()) checkWebhookTargets(document.as_object(), validator.errors);
   return validator.errors;
 }
 

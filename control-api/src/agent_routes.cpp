@@ -2,18 +2,37 @@
 #include "common/ids.hpp"
 #include "routes.hpp"
 
+#include <map>
+
 namespace convox::control_api {
 namespace {
 
-// Webhook secrets are write-only: responses carry this in their place, and an
-// update that sends it back keeps the stored secret of that webhook URL.
+// Webhook secrets are write-only: responses carry this in their place. Each
+// target has an id (the client's, or one made here), and an update that sends
+// the mask back for an id keeps the secret stored under that id, whatever else
+// changed, its URL included.
 constexpr std::string_view kMaskedSecret = "********";
+
+// The document's webhook targets. Today the array form only; a form keyed by
+// event would give its targets their identity here too.
+json::array* webhookTargets(json::object& document) {
+  auto* hooks = document.if_contains("webhooks");
+  return hooks && hooks->is_array() ? &hooks->as_array() : nullptr;
+}
+
+// Targets stored before targets had ids are known by their position.
+std::string storedTargetId(const json::object& hook, size_t index) {
+  if (const auto* id = hook.if_contains("id"); id && id->is_string()) return std::string(id->get_string());
+  return "wh_" + std::to_string(index);
+}
 
 json::object agentJson(const AgentRecord& agent) {
   json::object out = json::parse(agent.configJson).as_object();
-  if (auto* hooks = out.if_contains("webhooks"); hooks && hooks->is_array()) {
-    for (auto& hook : hooks->as_array()) {
-      if (hook.is_object() && hook.as_object().contains("secret")) hook.as_object()["secret"] = kMaskedSecret;
+  if (auto* hooks = webhookTargets(out)) {
+    for (size_t i = 0; i < hooks->size(); ++i) {
+      auto& hook = (*hooks)[i].as_object();
+      hook["id"] = storedTargetId(hook, i);
+      if (hook.contains("secret")) hook["secret"] = kMaskedSecret;
     }
   }
   out["id"] = agent.id;
@@ -46,6 +65,57 @@ AgentInput readAgent(const RequestContext& ctx) {
   return in;
 }
 
+// Gives every target without an id a new one.
+void assignWebhookIds(json::object& document) {
+  if (auto* hooks = webhookTargets(document)) {
+    for (auto& hook : *hooks) {
+      if (!hook.as_object().contains("id")) hook.as_object()["id"] = common::newId("wh_");
+    }
+  }
+}
+
+// Replaces each masked secret by the one stored for the target's id; a mask
+// that matches no stored target is an error (storing it would sign with a key
+// anyone can read). `stored` is null on create.
+std::vector<FieldError> resolveMaskedSecrets(json::object& document, const json::object* stored) {
+  std::vector<FieldError> errors;
+  auto* hooks = webhookTargets(document);
+  if (!hooks) return errors;
+  std::map<std::string, json::value> secrets;
+  if (const auto* old = stored ? stored->if_contains("webhooks") : nullptr; old && old->is_array()) {
+    const auto& list = old->as_array();
+    for (size_t i = 0; i < list.size(); ++i) {
+      const auto& hook = list[i].as_object();
+      if (const auto* secret = hook.if_contains("secret")) secrets[storedTargetId(hook, i)] = *secret;
+    }
+  }
+  for (size_t i = 0; i < hooks->size(); ++i) {
+    auto& hook = (*hooks)[i].as_object();
+    if (hook.at("secret").as_string() != kMaskedSecret) continue;
+    const std::string field = "webhooks[" + std::to_string(i) + "].secret";
+    const auto* id = hook.if_contains("id");
+    const auto found = id ? secrets.find(std::string(id->as_string())) : secrets.end();
+    if (found != secrets.end()) {
+      hook["secret"] = found->second;
+    } else if (!stored) {
+      errors.push_back({field, "invalid_value", "is the mask shown in place of a secret; send the secret itself"});
+    } else if (!id) {
+      errors.push_back({field, "invalid_value",
+                        "is the mask of a stored secret, but this webhook has no id to find it by; send the id it "
+                        "was shown with, or the secret itself"});
+    } else {
+      errors.push_back({field, "invalid_value",
+                        "is the mask of a stored secret, but this agent has no webhook with id '" +
+                            std::string(id->as_string()) + "'; send the secret itself"});
+    }
+  }
+  return errors;
+}
+
+HttpResponse invalidAgent(const RequestContext& ctx, const std::vector<FieldError>& errors) {
+  return errorResponse(ctx.req, status::bad_request, "invalid_agent", "the agent document is invalid", errors);
+}
+
 // What is stored as config: the document without the fields the server owns.
 std::string configOf(json::object document) {
   document.erase("id");
@@ -60,6 +130,8 @@ HttpResponse createAgent(const RequestContext& ctx) {
     return errorResponse(ctx.req, status::bad_request, "invalid_agent", "the agent document is invalid",
                          {{"version", "invalid_value", "is set by the server; omit it when creating"}});
   }
+  if (const auto errors = resolveMaskedSecrets(in.document, nullptr); !errors.empty()) return invalidAgent(ctx, errors);
+  assignWebhookIds(in.document);
   AgentRecord agent;
   const auto* id = in.document.if_contains("id");
   agent.id = id ? std::string(id->as_string()) : common::newId("agt_");
@@ -73,24 +145,6 @@ HttpResponse createAgent(const RequestContext& ctx) {
   return jsonResponse(ctx.req, status::created, agentJson(agent));
 }
 
-// A GET-edit-PUT round trip sends the masked secrets back; they mean "unchanged".
-void restoreMaskedSecrets(const RequestContext& ctx, const std::string& agentId, json::object& document) {
-  auto* hooks = document.if_contains("webhooks");
-  if (!hooks || !hooks->is_array()) return;
-  const auto stored = ctx.repository.getAgent(ctx.teamId, agentId);
-  if (!stored) return;
-  const auto storedConfig = json::parse(stored->configJson).as_object();
-  const auto* storedHooks = storedConfig.if_contains("webhooks");
-  if (!storedHooks || !storedHooks->is_array()) return;
-  for (auto& hook : hooks->as_array()) {
-    auto& h = hook.as_object();
-    if (h.at("secret").as_string() != kMaskedSecret) continue;
-    for (const auto& old : storedHooks->as_array()) {
-      if (old.as_object().at("url") == h.at("url")) h["secret"] = old.as_object().at("secret");
-    }
-  }
-}
-
 HttpResponse updateAgent(const RequestContext& ctx, const std::string& agentId) {
   auto in = readAgent(ctx);
   if (in.error) return *in.error;
@@ -98,9 +152,22 @@ HttpResponse updateAgent(const RequestContext& ctx, const std::string& agentId) 
     return errorResponse(ctx.req, status::bad_request, "invalid_agent", "the agent document is invalid",
                          {{"id", "invalid_value", "does not match the agent in the URL"}});
   }
-  restoreMaskedSecrets(ctx, agentId, in.document);
   std::optional<int64_t> expected;
-  if (const auto* v = in.document.if_contains("version")) expected = v->to_number<int64_t>();
+  if (const auto* v = in.document.if_contains("version")) {
+    // The validator lets only integers through; read it without a conversion that could throw.
+    if (!v->is_int64()) return invalidAgent(ctx, {{"version", "wrong_type", "must be an integer"}});
+    expected = v->get_int64();
+  }
+  if (webhookTargets(in.document)) {
+    // A GET-edit-PUT round trip sends the masks back; they mean "unchanged".
+    const auto stored = ctx.repository.getAgent(ctx.teamId, agentId);
+    if (!stored) return notFound(ctx.req, "agent");
+    const auto storedConfig = json::parse(stored->configJson).as_object();
+    if (const auto errors = resolveMaskedSecrets(in.document, &storedConfig); !errors.empty()) {
+      return invalidAgent(ctx, errors);
+    }
+    assignWebhookIds(in.document);
+  }
   auto result = ctx.repository.updateAgent(ctx.teamId, agentId, std::string(in.document.at("name").as_string()),
                                            configOf(in.document), expected, common::unixMillis());
   if (const auto* agent = std::get_if<AgentRecord>(&result))

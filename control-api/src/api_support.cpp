@@ -1,6 +1,11 @@
 #include "api_support.hpp"
 
+#include "duplicate_keys.hpp"
+
+#include <boost/url/parse.hpp>
+
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 
 namespace convox::control_api {
@@ -34,6 +39,11 @@ ParsedBody parseJsonObject(const HttpRequest& req, size_t maxBytes) {
                       {{"", "invalid_json", ec.message()}});
     return out;
   }
+  if (const auto key = firstDuplicateKey(body)) {
+    out.error = errorResponse(req, status::bad_request, "invalid_json", "request body has a duplicate key: " + *key,
+                              {{*key, "duplicate_key", "appears more than once in its object"}});
+    return out;
+  }
   if (!parsed.is_object()) {
     out.error = errorResponse(req, status::bad_request, "invalid_json", "request body must be a JSON object",
                               {{"", "wrong_type", "must be an object"}});
@@ -41,6 +51,74 @@ ParsedBody parseJsonObject(const HttpRequest& req, size_t maxBytes) {
   }
   out.object = std::move(parsed.as_object());
   return out;
+}
+
+namespace {
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Why `value` (a Content-Type) is not JSON in UTF-8, or nullopt when it is.
+std::optional<std::string> notJson(std::string_view value) {
+  const auto semicolon = value.find(';');
+  const auto type = lowercase(trimmed(value.substr(0, semicolon)));
+  if (type != "application/json") return "the body must be sent as Content-Type: application/json";
+  // JSON is UTF-8 (RFC 8259); a charset parameter, if any, must say so.
+  for (auto rest = semicolon == std::string_view::npos ? std::string_view() : value.substr(semicolon + 1);
+       !rest.empty();) {
+    const auto next = rest.find(';');
+    const auto parameter = trimmed(rest.substr(0, next));
+    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
+    const auto eq = parameter.find('=');
+    if (eq == std::string_view::npos || lowercase(trimmed(parameter.substr(0, eq))) != "charset") continue;
+    auto charset = lowercase(trimmed(parameter.substr(eq + 1)));
+    if (charset.size() >= 2 && charset.front() == '"' && charset.back() == '"')
+      charset = charset.substr(1, charset.size() - 2);
+    if (charset != "utf-8") return "JSON bodies are UTF-8; charset=" + charset + " is not accepted";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<HttpResponse> checkContentType(const HttpRequest& req) {
+  if (req.body().empty()) return std::nullopt;
+  const auto it = req.find(common::http::field::content_type);
+  const auto problem =
+      it == req.end()
+          ? std::optional<std::string>("the body must be sent as Content-Type: application/json (none was given)")
+          : notJson(it->value());
+  if (!problem) return std::nullopt;
+  return errorResponse(req, status::unsupported_media_type, "unsupported_media_type", *problem);
+}
+
+std::optional<HttpResponse> checkQuery(const HttpRequest& req, const std::vector<std::string_view>& allowed) {
+  const auto target = req.target();
+  if (target.find('?') == std::string_view::npos) return std::nullopt;
+  const auto url = boost::urls::parse_origin_form(target);
+  if (!url) return errorResponse(req, status::bad_request, "invalid_request", "the request target is not a valid URL");
+  std::vector<FieldError> errors;
+  std::vector<std::string> seen;
+  for (const auto& param : url->params()) {
+    const std::string& key = param.key;
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      errors.push_back({key, "unknown_field", "is not a known query parameter"});
+    } else if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      errors.push_back({key, "repeated", "may be given only once"});
+    }
+    seen.push_back(key);
+  }
+  if (errors.empty()) return std::nullopt;
+  return errorResponse(req, status::bad_request, "invalid_request", "invalid query", errors);
 }
 
 const json::value* FieldReader::take(std::string_view name, bool required) {

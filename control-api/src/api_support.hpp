@@ -30,7 +30,14 @@ struct ParsedBody {
   json::object object;
   std::optional<HttpResponse> error;
 };
+// Refuses duplicate keys too (400, naming the key's path).
 ParsedBody parseJsonObject(const HttpRequest& req, size_t maxBytes);
+
+// 415 unless a request with a body declares it application/json (any
+// parameters, but a charset must be utf-8); nullopt when it is fine.
+std::optional<HttpResponse> checkContentType(const HttpRequest& req);
+// 400 for query parameters not in `allowed` and for any given twice.
+std::optional<HttpResponse> checkQuery(const HttpRequest& req, const std::vector<std::string_view>& allowed);
 
 // Reads fields of a request object; anything not read is reported as unknown
 // by finish().

@@ -6,6 +6,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 
 namespace convox::control_api {
@@ -41,6 +42,21 @@ std::vector<FieldError> checkParameters(const json::object& parameters) {
   return errors;
 }
 
+// A caller's participant identity: shown to the agent and in room events, so
+// plain and bounded. Letters, digits and _ - . @ : + cover user ids, e-mail
+// addresses and "tenant:user" forms.
+std::optional<FieldError> checkIdentity(const std::string& identity) {
+  if (identity.empty()) return FieldError{"identity", "invalid_value", "must not be empty when given"};
+  const bool plain = std::all_of(identity.begin(), identity.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.' || c == '@' || c == ':' || c == '+';
+  });
+  if (!plain) {
+    return FieldError{"identity", "invalid_value", "may contain only letters, digits and _ - . @ : +"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 HttpResponse handleCalls(const RequestContext& ctx) {
@@ -54,6 +70,9 @@ HttpResponse handleCalls(const RequestContext& ctx) {
   const auto identity = fields.string("identity", false, 128);
   const auto* parameters = fields.object("parameters");
   auto errors = fields.finish();
+  if (identity) {
+    if (auto problem = checkIdentity(*identity)) errors.push_back(std::move(*problem));
+  }
   if (parameters) {
     auto more = checkParameters(*parameters);
     errors.insert(errors.end(), more.begin(), more.end());

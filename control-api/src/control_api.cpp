@@ -1,5 +1,6 @@
 #include "control_api/control_api.hpp"
 
+#include "common/access_token.hpp"
 #include "common/ids.hpp"
 #include "common/logging.hpp"
 #include "routes.hpp"
@@ -22,17 +23,22 @@ std::vector<std::string> splitPath(std::string_view target) {
   return out;
 }
 
-// The key from `Authorization: Bearer <key>` or `x-api-key: <key>`.
+// The key from `Authorization: Bearer <key>` (the scheme in any case, as
+// RFC 9110 says and as the LiveKit routes read it) or `x-api-key: <key>`.
 std::string presentedKey(const HttpRequest& req) {
   if (const auto it = req.find(common::http::field::authorization); it != req.end()) {
-    const std::string_view value = it->value();
-    constexpr std::string_view kBearer = "Bearer ";
-    if (value.size() > kBearer.size() && value.substr(0, kBearer.size()) == kBearer) {
-      return std::string(value.substr(kBearer.size()));
-    }
-    return {};
+    return std::string(common::bearerToken(it->value()));
   }
   if (const auto it = req.find("x-api-key"); it != req.end()) return std::string(it->value());
+  return {};
+}
+
+// The query parameters each route takes; every other route takes none.
+std::vector<std::string_view> queryParametersOf(const std::vector<std::string>& segments) {
+  if (segments.size() == 1 && segments[0] == "conversations") {
+    return {"agent_id", "status", "created_from", "created_until", "limit", "cursor"};
+  }
+  if (segments.size() == 3 && segments[0] == "conversations" && segments[2] == "transcript") return {"format"};
   return {};
 }
 
@@ -47,11 +53,13 @@ HttpResponse methodNotAllowed(const HttpRequest& req) {
                        std::string(req.method_string()) + " is not allowed here");
 }
 
-ControlApi::ControlApi(Repository& repository, CallSettings calls, ApiLimits limits, WebhookDeliverySettings webhooks)
+ControlApi::ControlApi(Repository& repository, CallSettings calls, ApiLimits limits, WebhookDeliverySettings webhooks,
+                       DevKey devKey)
     : repository_(repository),
       calls_(std::move(calls)),
       limits_(limits),
       webhooks_(std::make_unique<WebhookSender>(repository, webhooks)),
+      devKey_(devKey),
       storeThreads_(std::max(limits.storeThreads, 1U)) {}
 
 ControlApi::~ControlApi() { stop(); }
@@ -79,10 +87,19 @@ HttpResponse ControlApi::handle(const HttpRequest& req) {
     return errorResponse(req, status::unauthorized, "unauthenticated",
                          "an API key is required (Authorization: Bearer <key> or x-api-key)");
   }
+  // The dev key is public: a store that once ran with --dev must not let it in
+  // on a server started without it.
+  if (devKey_ == DevKey::Refused && key == kDevApiKey) {
+    return errorResponse(
+        req, status::unauthorized, "unauthenticated",
+        std::string("the development key ") + kDevApiKey + " is accepted only by a server started with --dev");
+  }
   try {
     const auto identity = repository_.authenticate(key);
     if (!identity) return errorResponse(req, status::unauthorized, "unauthenticated", "the API key is not valid");
     if (segments.empty()) return notFound(req, "route");
+    if (auto refused = checkContentType(req)) return std::move(*refused);
+    if (auto refused = checkQuery(req, queryParametersOf(segments))) return std::move(*refused);
     const RequestContext ctx{req, identity->teamId, segments, repository_, calls_, limits_, webhooks_.get()};
     const auto& resource = segments[0];
     if (resource == "api-keys") return handleApiKeys(ctx);
@@ -138,8 +155,17 @@ HttpResponse handleApiKeys(const RequestContext& ctx) {
   return notFound(req, "route");
 }
 
+namespace {
+constexpr const char* kDevKeyId = "key_dev";
+}
+
 void ensureDevTeam(Repository& repository) {
-  repository.ensureTeamWithKey(kDevTeamId, "Development", "key_dev", kDevApiKey);
+  repository.ensureTeamWithKey(kDevTeamId, "Development", kDevKeyId, kDevApiKey);
+}
+
+bool devKeyStored(Repository& repository) {
+  const auto keys = repository.listApiKeys(kDevTeamId);
+  return std::any_of(keys.begin(), keys.end(), [](const ApiKeyInfo& k) { return k.id == kDevKeyId; });
 }
 
 }  // namespace convox::control_api

@@ -101,7 +101,7 @@ void Repository::ensureTeamWithKey(const std::string& teamId, const std::string&
               {teamId, teamName, now});
   sql_->query(
       "INSERT INTO api_keys (id, team_id, name, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
-      "ON CONFLICT (id) DO UPDATE SET revoked_at = NULL, key_hash = excluded.key_hash",
+      "ON CONFLICT (id) DO NOTHING",
       {keyId, teamId, "dev", secret.substr(0, 8), hashApiKey(secret), now});
 }
 

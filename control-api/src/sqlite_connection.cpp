@@ -12,7 +12,8 @@ namespace {
 
 class SqliteConnection final : public SqlConnection {
  public:
-  SqliteConnection(const std::string& path, std::shared_ptr<std::mutex> writeLock) : writeLock_(std::move(writeLock)) {
+  SqliteConnection(const std::string& path, std::shared_ptr<std::mutex> writeLock, SqliteSynchronous synchronous)
+      : writeLock_(std::move(writeLock)) {
     const int rc = sqlite3_open_v2(path.c_str(), &db_,
                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
     if (rc != SQLITE_OK) {
@@ -22,7 +23,11 @@ class SqliteConnection final : public SqlConnection {
     }
     // Another process (an admin command) may hold the write lock briefly.
     sqlite3_busy_timeout(db_, 5000);
-    execScript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    // In WAL mode NORMAL syncs only at checkpoints: a power loss can undo the
+    // last commits, turns the API already acknowledged. FULL syncs the WAL on
+    // every commit.
+    const char* sync = synchronous == SqliteSynchronous::Full ? "FULL" : "NORMAL";
+    execScript(std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") + sync + "; PRAGMA foreign_keys=ON;");
   }
   ~SqliteConnection() override {
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
@@ -107,11 +112,11 @@ class SqliteConnection final : public SqlConnection {
 
 }  // namespace
 
-std::unique_ptr<SqlConnection> openSqlite(const std::string& path, size_t connections) {
+std::unique_ptr<SqlConnection> openSqlite(const std::string& path, size_t connections, SqliteSynchronous synchronous) {
   auto writeLock = std::make_shared<std::mutex>();
   std::vector<std::unique_ptr<SqlConnection>> pool;
   for (size_t i = 0; i < std::max<size_t>(connections, 1); ++i) {
-    pool.push_back(std::make_unique<SqliteConnection>(path, writeLock));
+    pool.push_back(std::make_unique<SqliteConnection>(path, writeLock, synchronous));
   }
   return poolConnections(std::move(pool));
 }

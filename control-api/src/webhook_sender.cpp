@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <thread>
@@ -40,6 +41,14 @@ json::array transcriptJson(const std::vector<TurnRecord>& turns) {
   for (const auto& t : turns) {
     out.push_back({{"role", t.role}, {"text", t.text}, {"started_at", t.startedAt}, {"interrupted", t.interrupted}});
   }
+  return out;
+}
+
+// "scheme://host[:port]" of a URL, without user info, path or query.
+std::string originOf(const std::string& url) {
+  const auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) return "(an invalid URL)";
+  std::string out = std::string(parsed->scheme()) + "://" + std::string(parsed->encoded_host_and_port());
   return out;
 }
 
@@ -145,6 +154,14 @@ class WebhookSender::Impl {
       repository_.recordDelivery(d->teamId, record);
     } catch (const std::exception& e) {
       common::logger("webhooks")->error("cannot log webhook delivery {}: {}", record.id, e.what());
+    }
+    if (result.refused) {
+      // Once per delivery (a refusal is not retried). The reason names the
+      // host and the address; the URL is reduced to its origin so no
+      // credentials or query tokens reach the log.
+      common::logger("webhooks")
+          ->warn("webhook {} for conversation {} to {} not sent: {}", record.event, record.conversationId,
+                 originOf(record.url), result.error);
     }
     if (ok || result.refused || d->attempt >= settings_.maxAttempts) return;
     auto timer =

@@ -159,6 +159,24 @@ for (const backend of backends) {
       assertError(await api('GET', '/v1/conversations?statsu=ended', k), 400, 'invalid_request', 'statsu');
       assertError(await api('GET', '/v1/conversations?created_from=yesterday', k), 400, 'invalid_request', 'created_from');
       assertError(await api('PATCH', '/v1/agents/support', { ...k, body: {} }), 405, 'method_not_allowed');
+      // Strict requests: a declared JSON type, no duplicate keys, only known and single query parameters.
+      const typed = (type) =>
+        fetch(server.httpUrl + '/v1/agents', { method: 'POST', headers: { authorization: `Bearer ${teamA.key}`, 'content-type': type }, body: '{"name": "typed"}' });
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1']) {
+        const refused = await typed(type);
+        assert.equal(refused.status, 415, type);
+        assert.equal((await refused.json()).error.code, 'unsupported_media_type');
+      }
+      assert.equal((await typed('application/json; charset=utf-8')).status, 201);
+      const dup = await api('POST', '/v1/agents', { ...k, raw: '{"name": "a", "llm": {"provider": "x", "provider": "y"}}' });
+      assertError(dup, 400, 'invalid_json', 'llm.provider');
+      assertError(await api('GET', '/v1/agents?expand=all', k), 400, 'invalid_request', 'expand');
+      assertError(await api('GET', '/v1/conversations?limit=1&limit=2', k), 400, 'invalid_request', 'limit');
+      const lower = await api('GET', '/v1/agents', { headers: { authorization: `bearer ${teamA.key}` } });
+      assert.equal(lower.status, 200, lower.text);
+      assertError(await api('POST', '/v1/calls', { ...k, body: { agent_id: 'support', identity: '' } }), 400, 'invalid_request', 'identity');
+      const scoped = { name: 'scoped', webhooks: [{ url: 'http://[fe80::1%25lo]/', secret: 's' }] };
+      assertError(await api('POST', '/v1/agents', { ...k, body: scoped }), 400, 'invalid_agent', 'webhooks[0].url');
       // The server is still fine after all that.
       assert.equal((await api('GET', '/v1/agents/support', k)).status, 200);
     });
@@ -350,9 +368,15 @@ for (const backend of backends) {
         const shown = (await api('GET', '/v1/agents/hooked', k)).json;
         assert.notEqual(shown.webhooks[0].secret, secret);
         assert.ok(!JSON.stringify(shown).includes(secret), 'no secret in the agent response');
-        const put = await api('PUT', '/v1/agents/hooked', { ...k, body: { name: 'Hooked', version: shown.version, webhooks: shown.webhooks } });
+        assert.match(shown.webhooks[0].id, /^wh_/);
+        // Edit the URL (same receiver) and send the mask back: the secret stays, matched by the target's id.
+        const edited = shown.webhooks.map((h) => ({ ...h, url: `${url}?edited=1` }));
+        const put = await api('PUT', '/v1/agents/hooked', { ...k, body: { name: 'Hooked', version: shown.version, webhooks: edited } });
         assert.equal(put.status, 200, JSON.stringify(put.json));
         assert.ok(!JSON.stringify(put.json).includes(secret));
+        assert.equal(put.json.webhooks[0].id, shown.webhooks[0].id);
+        const unmatched = { name: 'Hooked', webhooks: [{ ...edited[0], id: 'wh_nobody' }] };
+        assertError(await api('PUT', '/v1/agents/hooked', { ...k, body: unmatched }), 400, 'invalid_agent', 'webhooks[0].secret');
         const c = (await api('POST', '/v1/calls', { ...k, body: { agent_id: 'hooked' } })).json;
         const base = `/v1/conversations/${c.conversation_id}`;
         await api('POST', `${base}/status`, { ...k, body: { status: 'in_progress' } });
@@ -403,6 +427,46 @@ for (const backend of backends) {
     });
   });
 }
+
+// The dev key is public: data written by a --dev server must not let it in
+// on a server started without --dev, and revoking it sticks.
+describe('the dev key outside --dev', () => {
+  test('is refused without --dev, and a revoked dev key stays revoked', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'convox-devkey-'));
+    const get = (server, headers) => fetch(server.httpUrl + '/v1/api-keys', { headers });
+    let server = await startServer({ args: ['--data-dir', dataDir] });
+    assert.equal((await get(server, { 'x-api-key': DEV_KEY })).status, 200);
+    await server.stop();
+
+    server = await startServer({ noDev: true, args: ['--data-dir', dataDir, '--keys', `${API_KEY}: ${API_SECRET}`, '--bind', '127.0.0.1'] });
+    try {
+      for (const headers of [{ 'x-api-key': DEV_KEY }, { authorization: `Bearer ${DEV_KEY}` }]) {
+        const r = await get(server, headers);
+        assert.equal(r.status, 401);
+        assert.match((await r.json()).error.message, /--dev/);
+      }
+      assert.match(server.stderr, /holds data written with --dev/);
+    } finally {
+      await server.stop();
+    }
+
+    server = await startServer({ args: ['--data-dir', dataDir] });
+    try {
+      const keys = await (await get(server, { 'x-api-key': DEV_KEY })).json();
+      const dev = keys.api_keys.find((key) => key.prefix === DEV_KEY.slice(0, 8));
+      const revoked = await fetch(`${server.httpUrl}/v1/api-keys/${dev.id}`, { method: 'DELETE', headers: { 'x-api-key': DEV_KEY } });
+      assert.equal(revoked.status, 204);
+    } finally {
+      await server.stop();
+    }
+    server = await startServer({ args: ['--data-dir', dataDir] });
+    try {
+      assert.equal((await get(server, { 'x-api-key': DEV_KEY })).status, 401);
+    } finally {
+      await server.stop();
+    }
+  });
+});
 
 // Without --dev's allowance, agent webhooks may not reach the server's own
 // network: a team's URL pointing at loopback is refused once, not retried,

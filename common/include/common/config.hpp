@@ -73,6 +73,9 @@ struct ServerConfig {
   std::string dataDir = "convox-data";
   // PostgreSQL connection URL for the control API's store; empty = SQLite in dataDir.
   std::string databaseUrl;
+  // SQLite's PRAGMA synchronous for the store: "full" (every commit durable)
+  // or "normal" (faster; a power loss can lose the last commits).
+  std::string sqliteSynchronous = "full";
   unsigned storeThreads = 4;  // threads (and store connections) that serve /v1 requests
   std::string publicUrl;      // ws(s):// URL clients and agents reach us at; derived if empty
   RoomDefaults room;

@@ -47,9 +47,15 @@ struct ApiLimits {
   unsigned storeThreads = 4;  // threads that run /v1 requests (and their blocking store calls)
 };
 
+// Whether the fixed dev key (kDevApiKey) authenticates: only for a server
+// started with --dev. Refused, it gets a 401 saying so, even when a store
+// written in dev mode still holds it.
+enum class DevKey { Refused, Accepted };
+
 class ControlApi {
  public:
-  ControlApi(Repository& repository, CallSettings calls, ApiLimits limits = {}, WebhookDeliverySettings webhooks = {});
+  ControlApi(Repository& repository, CallSettings calls, ApiLimits limits = {}, WebhookDeliverySettings webhooks = {},
+             DevKey devKey = DevKey::Refused);
   // Stops the store threads: queued requests are dropped, running ones finish.
   // Destroy the ControlApi after the server's io_context stopped running.
   ~ControlApi();
@@ -70,12 +76,16 @@ class ControlApi {
   CallSettings calls_;
   ApiLimits limits_;
   std::unique_ptr<WebhookSender> webhooks_;
+  DevKey devKey_;
   boost::asio::thread_pool storeThreads_;  // last: joined before the members its requests use go away
 };
 
 // The key `convox-server --dev` creates for its dev team, the same on every start.
 inline constexpr const char* kDevApiKey = "convox-dev-key";
 inline constexpr const char* kDevTeamId = "team_dev";
+// Creates the dev team and its key if missing. A revoked dev key stays revoked.
 void ensureDevTeam(Repository& repository);
+// Whether the store holds the dev team's key (live or revoked): data written by a --dev server.
+bool devKeyStored(Repository& repository);
 
 }  // namespace convox::control_api

@@ -121,7 +121,8 @@ class Repository {
 
   // Teams and keys.
   std::string createTeam(const std::string& name);
-  // Creates the team and the key if missing; a no-op when they exist.
+  // Creates the team and the key if missing; a no-op when they exist (a
+  // revoked key stays revoked).
   void ensureTeamWithKey(const std::string& teamId, const std::string& teamName, const std::string& keyId,
                          const std::string& secret);
   CreatedApiKey createApiKey(const std::string& teamId, const std::string& name);

@@ -38,7 +38,12 @@ class SqlConnection {
 // `path` is a file, created if missing; the database runs in WAL mode, reads
 // run side by side and writes take turns (one writer lock per pool, which
 // saves SQLite's busy-wait sleeps).
-std::unique_ptr<SqlConnection> openSqlite(const std::string& path, size_t connections = 1);
+// SQLite's `synchronous`: Full makes every commit durable (an fsync of the
+// WAL per commit); Normal can lose the last commits on power loss (not on a
+// process crash) and writes faster.
+enum class SqliteSynchronous { Full, Normal };
+std::unique_ptr<SqlConnection> openSqlite(const std::string& path, size_t connections = 1,
+                                          SqliteSynchronous synchronous = SqliteSynchronous::Full);
 // `url` is a libpq connection string or postgres:// URL.
 std::unique_ptr<SqlConnection> openPostgres(const std::string& url, size_t connections = 1);
 

@@ -48,5 +48,27 @@ TEST(AddressPolicy, EmbeddedIpv4IsJudgedByTheIpv4Address) {
   EXPECT_FALSE(kindOf("64:ff9b::8.8.8.8"));
 }
 
+TEST(AddressPolicy, UrlHostsThatCanBeReachedPass) {
+  for (const char* url : {"https://example.com/hook", "http://example.com:8080/a?b=c", "http://93.184.216.34/",
+                          "http://[2001:db8::1]:8443/x", "https://user@hooks.example.org/", "http://127.0.0.1:9/",
+                          "http://localhost/", "http://a-b.c_d.example./"}) {
+    EXPECT_FALSE(urlHostProblem(url)) << url << ": " << urlHostProblem(url).value_or("");
+  }
+}
+
+TEST(AddressPolicy, ScopedAndUnparsableHostLiteralsAreRefused) {
+  for (const char* url : {"http://[fe80::1%25lo]/", "http://[fe80::1%lo]/", "http://[fe80::1%25eth0]:80/",
+                          "http://[::1/", "http://[v1.x]/", "http://[1.2.3.4]/", "http:///nohost", "http://256.1.1.1/",
+                          "http://0x7f.1/", "http://127.1/", "http://2130706433/", "http://1.2.3.4.5/",
+                          "http://1.2.3.4.5:80/", "http://u@1.2.3.4.5/", "not a url", "http://exa mple.com/"}) {
+    const auto problem = urlHostProblem(url);
+    EXPECT_TRUE(problem) << url;
+    if (problem) {
+      EXPECT_FALSE(problem->empty()) << url;
+    }
+  }
+  EXPECT_NE(urlHostProblem("http://[fe80::1%25lo]/").value_or("").find("zone"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace convox::common

@@ -145,6 +145,33 @@ TEST(Config, StoreThreadsDefaultLayerAndRange) {
   EXPECT_NE(error(y).find("store_threads"), std::string::npos);
 }
 
+TEST(Config, SqliteSynchronousDefaultsToFullAndLayers) {
+  ConfigSources s;
+  s.flags.dev = true;
+  EXPECT_EQ(ok(s).sqliteSynchronous, "full");
+  s.yamlText = "control_api:\n  sqlite_synchronous: normal\n";
+  EXPECT_EQ(ok(s).sqliteSynchronous, "normal");
+  s.env = env({{"CONVOX_SQLITE_SYNCHRONOUS", "full"}});
+  EXPECT_EQ(ok(s).sqliteSynchronous, "full");
+  s.env = env({{"CONVOX_SQLITE_SYNCHRONOUS", "off"}});
+  EXPECT_NE(error(s).find("sqlite_synchronous"), std::string::npos) << error(s);
+  ConfigSources y;
+  y.flags.dev = true;
+  y.yamlText = "control_api:\n  sqlite_synchronous: fast\n";
+  EXPECT_NE(error(y).find("full or normal"), std::string::npos) << error(y);
+}
+
+TEST(Config, DevModeKeepsItsDataApart) {
+  ConfigSources dev;
+  dev.flags.dev = true;
+  EXPECT_EQ(ok(dev).dataDir, "convox-dev-data");
+  dev.flags.dataDir = "mine";
+  EXPECT_EQ(ok(dev).dataDir, "mine");
+  ConfigSources prod;
+  prod.flags.keys = "k: s";
+  EXPECT_EQ(ok(prod).dataDir, "convox-data");
+}
+
 TEST(Config, AgentTimeoutsDefaultAndLayer) {
   ConfigSources s;
   s.flags.dev = true;

@@ -65,6 +65,27 @@ TEST(AgentConfig, WebhookUrlsMustBeHttp) {
                        "webhooks[0].url", "invalid_value"));
 }
 
+TEST(AgentConfig, WebhookHostsMustBeReachableAsWritten) {
+  // A scoped IPv6 literal would only fail later, at every delivery attempt.
+  const auto scoped = check(R"({"name": "a", "webhooks": [{"url": "https://ok.example/", "secret": "s"},
+                                                          {"url": "http://[fe80::1%25lo]/", "secret": "s"}]})");
+  EXPECT_TRUE(hasError(scoped, "webhooks[1].url", "invalid_value"));
+  EXPECT_EQ(scoped.size(), 1u);
+  EXPECT_TRUE(hasError(check(R"({"name": "a", "webhooks": [{"url": "http://0x7f.1/", "secret": "s"}]})"),
+                       "webhooks[0].url", "invalid_value"));
+}
+
+TEST(AgentConfig, WebhookIdsAreIdentifiersAndUnique) {
+  EXPECT_TRUE(check(R"({"name": "a", "webhooks": [{"id": "wh_1", "url": "https://h/", "secret": "s"},
+                                                   {"id": "wh_2", "url": "https://h/", "secret": "s"}]})")
+                  .empty());
+  EXPECT_TRUE(hasError(check(R"({"name": "a", "webhooks": [{"id": "no spaces", "url": "https://h/", "secret": "s"}]})"),
+                       "webhooks[0].id", "invalid_value"));
+  EXPECT_TRUE(hasError(check(R"({"name": "a", "webhooks": [{"id": "same", "url": "https://h/", "secret": "s"},
+                                                            {"id": "same", "url": "https://i/", "secret": "s"}]})"),
+                       "webhooks[1].id", "duplicate"));
+}
+
 TEST(AgentConfig, NonObjectsAreRejected) {
   EXPECT_TRUE(hasError(check("[]"), "", "wrong_type"));
   EXPECT_TRUE(hasError(check(R"({"name": ""})"), "name", "required"));

@@ -83,6 +83,32 @@ TEST_P(StoreTest, DevTeamIsIdempotent) {
   EXPECT_EQ(repo().listApiKeys(kDevTeamId).size(), 1u);
 }
 
+TEST_P(StoreTest, ARevokedDevKeyStaysRevokedAcrossDevStarts) {
+  ensureDevTeam(repo());
+  // The PostgreSQL database outlives this test (the interop suite's --dev
+  // servers use it next): live again afterwards, whatever happens here.
+  struct Unrevoke {
+    SqlConnection& sql;
+    ~Unrevoke() { sql.query("UPDATE api_keys SET revoked_at = NULL WHERE team_id = $1", {kDevTeamId}); }
+  };
+  const auto raw = connect();
+  const Unrevoke unrevoke{*raw};
+  ASSERT_TRUE(repo().revokeApiKey(kDevTeamId, repo().listApiKeys(kDevTeamId).at(0).id, 42));
+  ensureDevTeam(repo());
+  reopen();
+  ensureDevTeam(repo());
+  EXPECT_FALSE(repo().authenticate(kDevApiKey));
+  EXPECT_TRUE(devKeyStored(repo()));
+}
+
+TEST_P(StoreTest, DevKeyStoredTellsWhetherDevDataExists) {
+  if (GetParam() == Backend::Sqlite) {
+    EXPECT_FALSE(devKeyStored(repo()));  // a new file; the PostgreSQL database is shared
+  }
+  ensureDevTeam(repo());
+  EXPECT_TRUE(devKeyStored(repo()));
+}
+
 TEST_P(StoreTest, AgentsAreTeamScopedAndVersioned) {
   const auto team = repo().createTeam("a");
   const auto other = repo().createTeam("b");
