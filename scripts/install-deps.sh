@@ -21,7 +21,7 @@ build_packages=(
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
-  postgresql redis-server espeak-ng sox
+  postgresql redis-server espeak-ng sox ccache
   chromium iproute2 util-linux nftables
 )
 
