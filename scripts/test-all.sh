@@ -136,23 +136,85 @@ else
   record postgres 0 1
 fi
 
-step "release build (gcc, -Werror)"
-if build build-release build; then
-  step "lint (clang-format, clang-tidy) beside the unit tests"
-  scripts/lint.sh build >"$logs/lint.log" 2>&1 &
-  lint_pid=$!
-  run_ctest unit build
-  if wait "$lint_pid"; then echo "lint: clean"; record lint 1 0; else tail -40 "$logs/lint.log"; record lint 0 1; fi
-  step "browser and peer tests in a network namespace (release build)"
-  run_netns rtc-peers "$root/build"
-fi
+# The network-namespace tests mostly wait on the browser and the network
+# (about a third of one core): CPU-bound work runs beside them at nice 19, so
+# it takes what they leave and does not disturb their timing.
+background_results="$logs/background.results"
+: >"$background_results"
+later() {  # later NAME PASSED FAILED: a verdict from a background job
+  echo "$1 $2 $3" >>"$background_results"
+}
+collect_background() {
+  local name p f
+  while read -r name p f; do record "$name" "$p" "$f"; done <"$background_results"
+  : >"$background_results"
+}
 
-step "sanitizer build (clang, ASan + UBSan, libFuzzer)"
+lint_then_sanitizer_build() {
+  if scripts/lint.sh build >"$logs/lint.log" 2>&1; then
+    echo "lint: clean"
+    record lint 1 0
+  else
+    tail -40 "$logs/lint.log"
+    record lint 0 1
+  fi
+  # -O1 and line tables: what ASan reports need, at a fraction of -O2 -g's build time.
+  if CC=clang-14 CXX=clang++-14 build build-asan build-asan -DCONVOX_SANITIZE=ON -DCONVOX_FUZZ=ON -DCONVOX_BUILD_BENCH=OFF \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG"; then
+    touch "$logs/asan.built"
+  fi
+}
+
+# Runs FUNCTION at nice 19 in the background, its verdicts kept for
+# collect_background and its output in $logs/FUNCTION.out.
+in_background() {
+  nice -n 19 bash -c "$(declare -f later build fuzz_one fuzz_all lint_then_sanitizer_build)
+    record() { later \"\$@\"; }
+    $(declare -p logs jobs launcher fuzz_seconds fuzz_jobs background_results)
+    $1" >"$logs/$1.out" 2>&1 &
+}
+
+fuzz_all() {  # every fuzz target, $fuzz_jobs at a time, verdicts via later()
+  local running=0 target done_pid
+  declare -A names=()
+  for target in build-asan/tests/fuzz_*; do
+    fuzz_one "$target" &
+    names[$!]="$(basename "$target")"
+    running=$((running + 1))
+    if [ "$running" -ge "$fuzz_jobs" ]; then
+      if wait -n -p done_pid; then later "${names[$done_pid]}" 1 0; else later "${names[$done_pid]}" 0 1; fi
+      unset "names[$done_pid]"
+      running=$((running - 1))
+    fi
+  done
+  for done_pid in "${!names[@]}"; do
+    if wait "$done_pid"; then later "${names[$done_pid]}" 1 0; else later "${names[$done_pid]}" 0 1; fi
+  done
+}
+
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-# -O1 and line tables: what ASan reports need, at a fraction of -O2 -g's build time.
-if CC=clang-14 CXX=clang++-14 build build-asan build-asan -DCONVOX_SANITIZE=ON -DCONVOX_FUZZ=ON -DCONVOX_BUILD_BENCH=OFF \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG"; then
+
+step "release build (gcc, -Werror; line tables only, for build time)"
+if build build-release build -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"; then
+  step "unit tests"
+  run_ctest unit build
+  step "browser and peer tests in a network namespace (release build); lint, then the sanitizer build beside them"
+  in_background lint_then_sanitizer_build
+  background_pid=$!
+  run_netns rtc-peers "$root/build"
+  step "waiting for lint and the sanitizer build"
+  wait "$background_pid"
+  cat "$logs/lint_then_sanitizer_build.out"
+  collect_background
+else
+  step "lint, sanitizer build (clang, ASan + UBSan, libFuzzer)"
+  lint_then_sanitizer_build
+fi
+
+if [ -f "$logs/asan.built" ]; then
   step "interop tests (sanitizer build) beside the unit tests under ASan + UBSan"
   # The interop tests mostly wait on sockets; the unit tests use the cores meanwhile.
   run_interop interop-asan "$root/build-asan/app" &
@@ -161,26 +223,13 @@ if CC=clang-14 CXX=clang++-14 build build-asan build-asan -DCONVOX_SANITIZE=ON -
   wait "$interop_pid"
   cat "$logs/interop-asan.log"
   record_node_log interop-asan
-  step "fuzzing (${fuzz_seconds} s per target, ${fuzz_jobs} at a time)"
-  running=0
-  declare -A fuzz_pids=()
-  for target in build-asan/tests/fuzz_*; do
-    fuzz_one "$target" &
-    fuzz_pids[$!]="$(basename "$target")"
-    running=$((running + 1))
-    if [ "$running" -ge "$fuzz_jobs" ]; then
-      wait -n -p done_pid
-      status=$?
-      if [ "$status" -eq 0 ]; then record "${fuzz_pids[$done_pid]}" 1 0; else record "${fuzz_pids[$done_pid]}" 0 1; fi
-      unset "fuzz_pids[$done_pid]"
-      running=$((running - 1))
-    fi
-  done
-  for pid in "${!fuzz_pids[@]}"; do
-    if wait "$pid"; then record "${fuzz_pids[$pid]}" 1 0; else record "${fuzz_pids[$pid]}" 0 1; fi
-  done
-  step "browser and peer tests in a network namespace (sanitizer build)"
+  step "browser and peer tests in a network namespace (sanitizer build); fuzzing beside them (${fuzz_seconds} s per target, ${fuzz_jobs} at a time)"
+  in_background fuzz_all
+  fuzz_pid=$!
   run_netns rtc-peers-asan "$root/build-asan"
+  wait "$fuzz_pid"
+  cat "$logs/fuzz_all.out"
+  collect_background
 fi
 
 step "summary"
