@@ -245,8 +245,9 @@ int main(int argc, char** argv) {
   dispatcher::AgentService agentService(io, agents, secrets);
   // A team's /v1 API key registers a worker that is offered that team's jobs only.
   agentService.setTeamKeys(
-      [&store](std::string_view apiKey) -> std::optional<std::string> {
-        auto key = store->authenticate(std::string(apiKey));
+      [&store, devKey = config.dev ? control_api::DevKey::Accepted : control_api::DevKey::Refused](
+          std::string_view apiKey) -> std::optional<std::string> {
+        auto key = control_api::authenticateTeamKey(*store, std::string(apiKey), devKey);
         if (!key) return std::nullopt;
         return key->teamId;
       },

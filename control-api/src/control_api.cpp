@@ -87,16 +87,9 @@ HttpResponse ControlApi::handle(const HttpRequest& req) {
     return errorResponse(req, status::unauthorized, "unauthenticated",
                          "an API key is required (Authorization: Bearer <key> or x-api-key)");
   }
-  // The dev key is public: a store that once ran with --dev must not let it in
-  // on a server started without it.
-  if (devKey_ == DevKey::Refused && key == kDevApiKey) {
-    return errorResponse(
-        req, status::unauthorized, "unauthenticated",
-        std::string("the development key ") + kDevApiKey + " is accepted only by a server started with --dev");
-  }
   try {
-    const auto identity = repository_.authenticate(key);
-    if (!identity) return errorResponse(req, status::unauthorized, "unauthenticated", "the API key is not valid");
+    const auto identity = authenticateTeamKey(repository_, key, devKey_);
+    if (!identity) return errorResponse(req, status::unauthorized, "unauthenticated", identity.error());
     if (segments.empty()) return notFound(req, "route");
     if (auto refused = checkContentType(req)) return std::move(*refused);
     if (auto refused = checkQuery(req, queryParametersOf(segments))) return std::move(*refused);
@@ -157,6 +150,25 @@ HttpResponse handleApiKeys(const RequestContext& ctx) {
 
 namespace {
 constexpr const char* kDevKeyId = "key_dev";
+}
+
+boost::system::result<ApiKeyInfo, std::string> authenticateTeamKey(Repository& repository, const std::string& key,
+                                                                   DevKey devKey) {
+  using Result = boost::system::result<ApiKeyInfo, std::string>;
+  const auto refused = [](std::string why) { return Result(boost::system::in_place_error, std::move(why)); };
+  if (key == kDevApiKey) {
+    // The dev key is public: a store that once ran with --dev must not let it
+    // in on a server started without it.
+    if (devKey == DevKey::Refused) {
+      return refused(std::string("the development key ") + kDevApiKey +
+                     " is accepted only by a server started with --dev");
+    }
+  } else if (!looksLikeApiKey(key)) {
+    return refused("the API key is not valid");
+  }
+  auto found = repository.authenticate(key);
+  if (!found) return refused("the API key is not valid");
+  return Result(boost::system::in_place_value, std::move(*found));
 }
 
 void ensureDevTeam(Repository& repository) {

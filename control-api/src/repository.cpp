@@ -8,7 +8,9 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 namespace convox::control_api {
 
@@ -16,12 +18,15 @@ std::string hashApiKey(const std::string& secret) { return common::hexEncode(com
 
 namespace {
 
+constexpr std::string_view kKeyPrefix = "cvx_";
+constexpr size_t kKeyCharacters = 48;
+
 std::string randomKeySecret() {
-  std::array<unsigned char, 24> bytes{};
+  std::array<unsigned char, kKeyCharacters / 2> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) throw StoreError("no randomness for an API key");
   static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  std::string out = "cvx_";
-  // 24 bytes -> 32 base62-ish characters; the modulo bias is irrelevant at 190 bits.
+  std::string out(kKeyPrefix);
+  // 24 bytes -> 48 base62-ish characters; the modulo bias is irrelevant at 190 bits.
   for (size_t i = 0; i < bytes.size(); ++i) {
     out.push_back(kAlphabet[bytes[i] % 62]);
     out.push_back(kAlphabet[(bytes[i] / 62 + bytes[(i + 1) % bytes.size()]) % 62]);
@@ -57,6 +62,12 @@ constexpr const char* kKeyColumns = "id, team_id, name, prefix, created_at, revo
 constexpr const char* kAgentColumns = "id, name, version, config, created_at, updated_at";
 
 }  // namespace
+
+bool looksLikeApiKey(std::string_view key) {
+  if (key.size() != kKeyPrefix.size() + kKeyCharacters || !key.starts_with(kKeyPrefix)) return false;
+  return std::all_of(key.begin() + static_cast<std::ptrdiff_t>(kKeyPrefix.size()), key.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
+}
 
 Repository::Repository(std::unique_ptr<SqlConnection> connection) : sql_(std::move(connection)) { migrate(); }
 

@@ -58,7 +58,7 @@ class WebhookSender::Impl {
  public:
   Impl(Repository& repository, WebhookDeliverySettings settings)
       : repository_(repository), settings_(settings), work_(asio::make_work_guard(io_)) {
-    thread_ = std::thread([this] { common::runCatchingExceptions(io_, "agent webhooks"); });
+    thread_ = std::thread([this] { common::runCatchingExceptions(io_, "webhooks"); });
   }
   ~Impl() {
     work_.reset();

@@ -141,6 +141,12 @@ std::optional<ProtocolError> Dispatcher::onWorkerMessage(const std::string& work
       break;
     }
     case M::kSimulateJob:
+      // The worker names the room: a team worker could get a join token for
+      // another team's room. Only platform workers may simulate jobs.
+      if (!worker->teamId.empty()) {
+        log()->warn("worker {}: simulate_job refused: the worker is scoped to team {}", workerId, worker->teamId);
+        break;
+      }
       onSimulateJob(*worker, message.simulate_job());
       break;
     case M::kMigrateJob:  // as in LiveKit's OSS server: accepted, not acted on
@@ -265,7 +271,6 @@ void Dispatcher::onSimulateJob(Worker& worker, const livekit::SimulateJobRequest
   job.set_agent_name(worker.key.agentName);
   job.mutable_state()->set_status(livekit::JS_PENDING);
   record.key = worker.key;
-  record.teamId = worker.teamId;  // a team worker simulates jobs of its own team
   record.pinnedWorkerId = worker.id;
   record.queuedAt = clock_.now();
   auto& inserted = jobs_->insert(std::move(record));

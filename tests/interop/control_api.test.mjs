@@ -12,6 +12,7 @@ import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { AgentDispatchClient } from 'livekit-server-sdk';
 import { API_KEY, API_SECRET, run, startServer } from './lib/server.mjs';
+import { upgradeStatus } from './lib/signal.mjs';
 import { responseProblems } from './lib/openapi_check.mjs';
 
 const DEV_KEY = 'convox-dev-key';
@@ -436,6 +437,9 @@ describe('the dev key outside --dev', () => {
     const get = (server, headers) => fetch(server.httpUrl + '/v1/api-keys', { headers });
     let server = await startServer({ args: ['--data-dir', dataDir] });
     assert.equal((await get(server, { 'x-api-key': DEV_KEY })).status, 200);
+    const bearer = { authorization: `Bearer ${DEV_KEY}` };
+    assert.equal(await upgradeStatus(`${server.wsUrl}/agent`, bearer), 101, 'with --dev it registers a dev-team worker');
+    assert.equal(await upgradeStatus(`${server.wsUrl}/agent?access_token=${DEV_KEY}`), 401, 'a team key is taken from the header only');
     await server.stop();
 
     server = await startServer({ noDev: true, args: ['--data-dir', dataDir, '--keys', `${API_KEY}: ${API_SECRET}`, '--bind', '127.0.0.1'] });
@@ -445,6 +449,8 @@ describe('the dev key outside --dev', () => {
         assert.equal(r.status, 401);
         assert.match((await r.json()).error.message, /--dev/);
       }
+      assert.equal(await upgradeStatus(`${server.wsUrl}/agent`, { authorization: `Bearer ${DEV_KEY}` }), 401,
+        'nor does it register a worker that would be offered the dev team\'s jobs');
       assert.match(server.stderr, /holds data written with --dev/);
     } finally {
       await server.stop();

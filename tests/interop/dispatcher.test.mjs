@@ -99,6 +99,9 @@ test('automatic dispatch: room job offered, accepted, assigned with a job token;
     );
     assert.equal(claims.attributes['lk.agent_name'], '');
 
+    // A job token has the agent grant too, but with roomJoin it must not
+    // register a worker (a team worker's job would become a platform credential).
+    assert.equal(await upgradeStatus(`${server.wsUrl}/agent?access_token=${assignment.token}`), 401);
     // The job token joins the room as an agent; when that agent leaves, the job ends.
     const agent = await SignalClient.connect(server.wsUrl, assignment.token, { header: true });
     const agentJoin = await agent.nextCase('join');
@@ -304,7 +307,8 @@ test('team-scoped workers: a team key worker gets only its team\'s jobs, a platf
       const call = (team) => api(team.key, 'POST', '/v1/calls', { agent_id: 'support', parameters: { customer: `customer of ${team.id}` } });
 
       // A wrong team key is refused at the upgrade, with a reason.
-      assert.equal(await upgradeStatus(`${server.wsUrl}/agent?access_token=cvx_not_a_key`), 401);
+      assert.equal(await upgradeStatus(`${server.wsUrl}/agent`, { authorization: 'Bearer cvx_not_a_key' }), 401);
+      assert.equal(await upgradeStatus(`${server.wsUrl}/agent?access_token=${teamB.key}`), 401, 'a team key goes in the header, not the URL');
 
       const workerB = await AgentWorker.register(server.wsUrl, { agentName: 'support', token: teamB.key });
       const callA = await call(teamA);
@@ -312,7 +316,7 @@ test('team-scoped workers: a team key worker gets only its team\'s jobs, a platf
       assert.ok(await workerB.quiet('availability', 1500), "team B's worker was offered team A's job");
 
       // Team A's own worker (the key in the query this time) takes it, with team A's metadata.
-      const workerA = await AgentWorker.register(server.wsUrl, { agentName: 'support', token: teamA.key, query: true });
+      const workerA = await AgentWorker.register(server.wsUrl, { agentName: 'support', token: teamA.key });
       const jobA = await workerA.answerNext();
       assert.equal(jobA.room.name, callA.room);
       const metaA = JSON.parse(jobA.metadata);

@@ -11,6 +11,7 @@
 #include "control_api/webhook_sender.hpp"
 
 #include <boost/asio/thread_pool.hpp>
+#include <boost/system/result.hpp>
 
 #include <functional>
 #include <optional>
@@ -51,6 +52,13 @@ struct ApiLimits {
 // started with --dev. Refused, it gets a 401 saying so, even when a store
 // written in dev mode still holds it.
 enum class DevKey { Refused, Accepted };
+
+// The live key a presented team API key is, under that rule, or why it
+// authenticates nothing. A string that cannot be a key is refused without
+// asking the store. Every place that takes team keys (/v1, /agent) asks
+// here. Throws StoreError when the store cannot answer.
+boost::system::result<ApiKeyInfo, std::string> authenticateTeamKey(Repository& repository, const std::string& key,
+                                                                   DevKey devKey);
 
 class ControlApi {
  public:

@@ -166,5 +166,8 @@ class Repository {
 
 // SHA-256 of the key, hex: what the store keeps instead of the key.
 std::string hashApiKey(const std::string& secret);
+// Whether `key` has the shape of the keys this store issues ("cvx_" and 48
+// letters or digits); anything else is refused without a look-up.
+bool looksLikeApiKey(std::string_view key);
 
 }  // namespace convox::control_api

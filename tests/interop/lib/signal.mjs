@@ -43,10 +43,10 @@ export class SignalClient extends MessageSocket {
   }
 }
 
-/** The HTTP status a WebSocket upgrade to `url` was answered with (101 if accepted). */
-export function upgradeStatus(url) {
+/** The HTTP status a WebSocket upgrade to `url` (with `headers`) was answered with (101 if accepted). */
+export function upgradeStatus(url, headers = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, { headers });
     ws.once('unexpected-response', (_req, res) => {
       res.resume();
       resolve(res.statusCode);

@@ -96,6 +96,30 @@ TEST_P(ControlApiTest, TheDevKeyWorksInDevMode) {
   EXPECT_EQ(dev.handle(req).result(), status::ok);
 }
 
+// /v1 and /agent take team keys through one rule.
+TEST_P(ControlApiTest, TeamKeysAuthenticateThroughOneRule) {
+  ensureDevTeam(repo());
+  const auto team = repo().createTeam("workers");
+  const auto created = repo().createApiKey(team, "worker");
+  EXPECT_TRUE(looksLikeApiKey(created.secret));
+  const auto found = authenticateTeamKey(repo(), created.secret, DevKey::Refused);
+  ASSERT_TRUE(found.has_value()) << found.error();
+  EXPECT_EQ(found->teamId, team);
+
+  for (const std::string& junk : {std::string(""), std::string("cvx_"), created.secret + "x", created.secret.substr(1),
+                                  "cvx_" + std::string(48, '-'), std::string(52, 'a')}) {
+    EXPECT_FALSE(looksLikeApiKey(junk)) << junk;
+    EXPECT_FALSE(authenticateTeamKey(repo(), junk, DevKey::Accepted).has_value()) << junk;
+  }
+  const auto dev = authenticateTeamKey(repo(), kDevApiKey, DevKey::Refused);
+  ASSERT_FALSE(dev.has_value());
+  EXPECT_NE(dev.error().find("--dev"), std::string::npos);
+  EXPECT_TRUE(authenticateTeamKey(repo(), kDevApiKey, DevKey::Accepted).has_value());
+
+  ASSERT_TRUE(repo().revokeApiKey(team, created.info.id, 1));
+  EXPECT_FALSE(authenticateTeamKey(repo(), created.secret, DevKey::Refused).has_value());
+}
+
 // --- Authorization, Content-Type, JSON and query strictness ----------------
 
 TEST_P(ControlApiTest, TheBearerSchemeIsCaseInsensitive) {

@@ -106,6 +106,23 @@ TEST_F(DispatcherTeamTest, AWorkerLostMidJobIsReplacedOnlyWithinTheTeam) {
   dispatcher_.onWorkerClosed(teamA.id);  // the agent never joined: dispatched again
   EXPECT_EQ(phase(jobId), JobPhase::Waiting);
   EXPECT_TRUE(teamB.conn->availabilityRequests().empty());
+  // The job kept its team: team A's next worker is offered it, B's still not.
+  auto teamA2 = registerWorker("support", livekit::JT_ROOM, "team_a");
+  const auto offers = teamA2.conn->availabilityRequests();
+  ASSERT_EQ(offers.size(), 1U);
+  EXPECT_EQ(offers[0].job().id(), jobId);
+  EXPECT_TRUE(teamB.conn->availabilityRequests().empty());
+}
+
+TEST_F(DispatcherTeamTest, ATeamWorkerCannotSimulateJobs) {
+  // simulate_job names its room: a team worker could mint itself a join token
+  // for another team's call room.
+  auto teamWorker = registerWorker("support", livekit::JT_ROOM, "team_b");
+  livekit::WorkerMessage msg;
+  msg.mutable_simulate_job()->mutable_room()->set_name("call_of_team_a");
+  send(teamWorker, msg);
+  EXPECT_TRUE(teamWorker.conn->availabilityRequests().empty());
+  EXPECT_TRUE(dispatcher_.jobsInRoom("call_of_team_a").empty());
 }
 
 }  // namespace
