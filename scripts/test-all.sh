@@ -50,30 +50,37 @@ run_ctest() {
   record "$name" $((total - bad)) "$bad"
 }
 
-# node --test summary in $logs/NAME.log: "# pass N" / "# fail N"
+# node --test summary in $logs/NAME.log ("# pass N", "# fail N", "# cancelled N")
+# and node's exit status: a cancelled (timed-out) test is a failure, and so
+# is a non-zero exit with nothing counted as failed.
 record_node_log() {
-  local name="$1" p f
+  local name="$1" status="$2" p f c
   p="$(grep -E '^# pass [0-9]+' "$logs/$name.log" | tail -1 | awk '{print $3}')"
   f="$(grep -E '^# fail [0-9]+' "$logs/$name.log" | tail -1 | awk '{print $3}')"
-  if [ -z "$p" ]; then record "$name" 0 1; return; fi
-  record "$name" "$p" "${f:-0}"
+  c="$(grep -E '^# cancelled [0-9]+' "$logs/$name.log" | tail -1 | awk '{print $3}')"
+  f=$(( ${f:-0} + ${c:-0} ))
+  if [ -z "$p" ] || { [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; }; then f=$((f + 1)); fi
+  record "$name" "${p:-0}" "$f"
 }
 
-# Interop tests against the server binaries in BINDIR (output to $logs/NAME.log).
+# Interop tests against the server binaries in BINDIR.
 run_interop() {
-  local name="$1" bindir="$2"
+  local name="$1" bindir="$2" status
   # The sanitizer build has no bench/: the load tool's smoke test drives the
   # server under test with the release build's tool.
   (cd tests/interop && CONVOX_BIN_DIR="$bindir" CONVOX_SFU_LOAD_BIN="$root/build/bench/convox-sfu-load" node --test --test-concurrency=1 --test-reporter=tap ./*.test.mjs) \
-    >"$logs/$name.log" 2>&1
+    2>&1 | tee "$logs/$name.log"
+  status=${PIPESTATUS[0]}
+  record_node_log "$name" "$status"
 }
 
 # Browser and peer tests that need a network namespace (root, iproute2).
 run_netns() {  # run_netns NAME BUILD-DIR
-  local name="$1" dir="$2"
+  local name="$1" dir="$2" status
   (cd tests/interop && CONVOX_BIN_DIR="$dir/app" CONVOX_TEST_TOOLS_DIR="$dir/tests" lib/netns.sh node --test --test-concurrency=1 --test-reporter=tap rtc/*.netns.mjs sfu/*.netns.mjs agents/*.netns.mjs) \
     2>&1 | tee "$logs/$name.log"
-  record_node_log "$name"
+  status=${PIPESTATUS[0]}
+  record_node_log "$name" "$status"
 }
 
 launcher=()
@@ -123,7 +130,7 @@ fi
 use_ccache
 # Media the browser tests play, made once from text (tests/media/make_media.sh).
 export CONVOX_TEST_MEDIA_DIR="$logs/media"
-tests/media/make_media.sh "$CONVOX_TEST_MEDIA_DIR"
+if tests/media/make_media.sh "$CONVOX_TEST_MEDIA_DIR"; then record media 1 0; else record media 0 1; fi
 
 step "throwaway PostgreSQL cluster (control-api store tests)"
 if pg_env="$(scripts/pg-test-cluster.sh start)"; then
@@ -144,9 +151,14 @@ background_results="$logs/background.results"
 later() {  # later NAME PASSED FAILED: a verdict from a background job
   echo "$1 $2 $3" >>"$background_results"
 }
-collect_background() {
+# Records the verdicts a background job left; EXPECTED names the ones it
+# must have left (a job that died leaves some out: each missing one fails).
+collect_background() {  # collect_background EXPECTED...
   local name p f
   while read -r name p f; do record "$name" "$p" "$f"; done <"$background_results"
+  for name in "$@"; do
+    grep -q "^$name " "$background_results" || record "$name (no verdict: its background job died)" 0 1
+  done
   : >"$background_results"
 }
 
@@ -208,28 +220,26 @@ if build build-release build -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
   step "waiting for lint and the sanitizer build"
   wait "$background_pid"
   cat "$logs/lint_then_sanitizer_build.out"
-  collect_background
+  collect_background lint build-asan
 else
   step "lint, sanitizer build (clang, ASan + UBSan, libFuzzer)"
   lint_then_sanitizer_build
 fi
 
 if [ -f "$logs/asan.built" ]; then
-  step "interop tests (sanitizer build) beside the unit tests under ASan + UBSan"
-  # The interop tests mostly wait on sockets; the unit tests use the cores meanwhile.
-  run_interop interop-asan "$root/build-asan/app" &
-  interop_pid=$!
+  # One after the other: both suites use the one PostgreSQL database.
+  step "unit tests under ASan + UBSan"
   run_ctest unit-asan build-asan
-  wait "$interop_pid"
-  cat "$logs/interop-asan.log"
-  record_node_log interop-asan
+  step "interop tests (sanitizer build)"
+  run_interop interop-asan "$root/build-asan/app"
   step "browser and peer tests in a network namespace (sanitizer build); fuzzing beside them (${fuzz_seconds} s per target, ${fuzz_jobs} at a time)"
   in_background fuzz_all
   fuzz_pid=$!
   run_netns rtc-peers-asan "$root/build-asan"
   wait "$fuzz_pid"
   cat "$logs/fuzz_all.out"
-  collect_background
+  mapfile -t fuzz_targets < <(for t in build-asan/tests/fuzz_*; do basename "$t"; done)
+  collect_background "${fuzz_targets[@]}"
 fi
 
 step "summary"

@@ -6,15 +6,15 @@
 
 namespace convox::common {
 
-void runCatchingExceptions(boost::asio::io_context& io, std::string_view name) {
+void runCatchingExceptions(boost::asio::io_context& io, std::string_view logTag) {
   for (;;) {
     try {
       io.run();
       return;
     } catch (const std::exception& e) {
-      logger("http")->error("{} loop: a handler threw, carrying on: {}", name, e.what());
+      logger(logTag)->error("a handler on this loop threw, carrying on: {}", e.what());
     } catch (...) {
-      logger("http")->error("{} loop: a handler threw a non-exception, carrying on", name);
+      logger(logTag)->error("a handler on this loop threw a non-exception, carrying on");
     }
   }
 }

@@ -11,7 +11,8 @@
 
 namespace convox::common {
 
-// Returns when `io` runs out of work or is stopped. `name` tags the log line.
-void runCatchingExceptions(boost::asio::io_context& io, std::string_view name);
+// Returns when `io` runs out of work or is stopped. What a handler threw is
+// logged under `logTag` (the component whose loop it is).
+void runCatchingExceptions(boost::asio::io_context& io, std::string_view logTag);
 
 }  // namespace convox::common

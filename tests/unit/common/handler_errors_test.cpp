@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -153,8 +154,11 @@ TEST_F(HandlerErrorsTest, ThrowingWebSocketHandlersCloseOnlyTheirConnection) {
 
 TEST_F(HandlerErrorsTest, ThrowingTaskOnTheLoopIsLoggedAndTheLoopGoesOn) {
   std::promise<void> ranAfter;
-  asio::post(io_, [] { throw std::runtime_error("timer exploded"); });
-  asio::post(io_, [&] { ranAfter.set_value(); });
+  asio::steady_timer timer(io_, std::chrono::milliseconds(1));
+  timer.async_wait([](const boost::system::error_code&) { throw std::runtime_error("timer exploded"); });
+  asio::post(io_, [] { throw std::runtime_error("posted task exploded"); });
+  asio::steady_timer later(io_, std::chrono::milliseconds(20));
+  later.async_wait([&](const boost::system::error_code&) { ranAfter.set_value(); });
   EXPECT_EQ(ranAfter.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_TRUE(get("/fine").starts_with("HTTP/1.1 200"));
 }
