@@ -6,7 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/install-deps.sh --runtime-only
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVOX_BUILD_TESTS=OFF -DCONVOX_BUILD_BENCH=OFF >/dev/null
+launcher=()
+command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVOX_BUILD_TESTS=OFF -DCONVOX_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
 ninja -C build convox-server convox
 echo "convox CLI: $root/build/app/convox"
 exec "$root/build/app/convox-server" --dev "$@"

@@ -5,6 +5,7 @@
 // connection closes.
 #include "common/http_server.hpp"
 #include "common/io_runner.hpp"
+#include "echo_socket.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
@@ -17,6 +18,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <atomic>
 #include <future>
 #include <optional>
 #include <stdexcept>
@@ -68,19 +70,20 @@ std::string rawExchange(uint16_t port, const std::string& bytes) {
   return answer;
 }
 
-class Echo : public WebSocketHandler {
- public:
-  void onOpen(std::shared_ptr<WebSocketConnection> connection) override { connection_ = std::move(connection); }
-  void onMessage(std::string_view data, bool) override { connection_->sendText(std::string(data)); }
-  void onClose(uint16_t, std::string_view) override { connection_.reset(); }
+using Echo = convox::testing::EchoSocket;
 
- private:
-  std::shared_ptr<WebSocketConnection> connection_;
-};
+// Counts the connections the server has finished, so a test ends only after
+// the server side let go of them (a session and its handler hold each other
+// until then).
+std::atomic<int> finishedConnections{0};
 
 class ThrowsOnMessage : public Echo {
  public:
   void onMessage(std::string_view, bool) override { throw std::runtime_error("bad frame handling"); }
+  void onClose(uint16_t code, std::string_view reason) override {
+    Echo::onClose(code, reason);
+    ++finishedConnections;
+  }
 };
 
 class ThrowsOnOpen : public Echo {
@@ -147,7 +150,12 @@ TEST_F(HandlerErrorsTest, ThrowingUpgradeHandlerAnswers500AndTheServerGoesOn) {
 }
 
 TEST_F(HandlerErrorsTest, ThrowingWebSocketHandlersCloseOnlyTheirConnection) {
+  const int finishedBefore = finishedConnections;
   EXPECT_EQ(talk(port_, "/message-throws", "boom").closeCode, uint16_t{1011});
+  for (int i = 0; i < 1000 && finishedConnections == finishedBefore; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(finishedConnections, finishedBefore + 1) << "the server never finished the connection it closed";
   EXPECT_EQ(talk(port_, "/open-throws", "boom").closeCode, uint16_t{1011});
   EXPECT_EQ(talk(port_, "/echo", "others unaffected").echoed, "others unaffected");
 }

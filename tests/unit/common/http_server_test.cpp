@@ -3,6 +3,7 @@
 // WebSockets; per-connection order, keep-alive, error mapping, the body limit
 // and shutdown with work in flight still behave.
 #include "common/http_server.hpp"
+#include "echo_socket.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
@@ -91,16 +92,6 @@ std::string webSocketRoundTrip(uint16_t port, const std::string& text) {
   return received;
 }
 
-class EchoSocket : public WebSocketHandler {
- public:
-  void onOpen(std::shared_ptr<WebSocketConnection> connection) override { connection_ = std::move(connection); }
-  void onMessage(std::string_view data, bool) override { connection_->sendText(std::string(data)); }
-  void onClose(uint16_t, std::string_view) override { connection_.reset(); }
-
- private:
-  std::shared_ptr<WebSocketConnection> connection_;
-};
-
 class BlockingRouteTest : public ::testing::Test {
  protected:
   BlockingRouteTest() {
@@ -121,7 +112,9 @@ class BlockingRouteTest : public ::testing::Test {
         "/throws/", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("store exploded"); },
         pool_.get_executor());
     router.exact("/fast", [](const HttpRequest& req) { return makeResponse(req, http::status::ok, "fast"); });
-    router.upgrade("/ws", [](const HttpRequest&) { return UpgradeDecision{{}, std::make_shared<EchoSocket>()}; });
+    router.upgrade("/ws", [](const HttpRequest&) {
+      return UpgradeDecision{{}, std::make_shared<convox::testing::EchoSocket>()};
+    });
     HttpServerLimits limits;
     limits.maxBodyBytes = 1024;
     server_.emplace(*io_, std::move(router), limits);

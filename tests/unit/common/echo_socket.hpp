@@ -1,0 +1,22 @@
+#pragma once
+
+// A WebSocket handler for HttpServer tests: sends every message back.
+
+#include "common/http_server.hpp"
+
+#include <memory>
+#include <string>
+
+namespace convox::testing {
+
+class EchoSocket : public common::WebSocketHandler {
+ public:
+  void onOpen(std::shared_ptr<common::WebSocketConnection> connection) override { connection_ = std::move(connection); }
+  void onMessage(std::string_view data, bool) override { connection_->sendText(std::string(data)); }
+  void onClose(uint16_t, std::string_view) override { connection_.reset(); }
+
+ private:
+  std::shared_ptr<common::WebSocketConnection> connection_;
+};
+
+}  // namespace convox::testing
