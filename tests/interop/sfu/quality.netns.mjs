@@ -245,7 +245,9 @@ test('5% loss each way: NACKs recover the video (we ask the publisher, and answe
   assert.ok(bob.nacks >= 5, JSON.stringify(bob));
   // Our resends came on the RTX stream bob's answer accepted.
   assert.ok(bob.rtx >= 5, JSON.stringify(bob));
-  assert.ok(bob.packets > 300, JSON.stringify(bob));
+  // Enough video for the loss counts to mean something (a busy CI machine
+  // has seen 282 packets in the 12 s; an idle one sends more).
+  assert.ok(bob.packets > 200, JSON.stringify(bob));
   // Chrome counts a packet that came back over RTX as lost on the media
   // stream; what no resend made up for is the difference. Without recovery
   // it would be the ~10% the two drops remove; with it, 0-2% here (Chrome
