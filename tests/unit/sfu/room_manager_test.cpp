@@ -176,7 +176,9 @@ TEST_F(RoomManagerTest, OwnUpdatesOverLiveKitsLimitsAreRefusedAndNotFannedOut) {
   EXPECT_FALSE(rooms_.updateOwnMetadata(editor, req).has_value());
 
   livekit::UpdateParticipantMetadata name;
-  name.set_name(std::string(257, 'n'));
+  name.set_name(std::string(256, 'n'));  // the limit itself is fine
+  EXPECT_FALSE(rooms_.updateOwnMetadata(editor, name).has_value());
+  name.set_name(std::string(257, 'o'));
   refused = rooms_.updateOwnMetadata(editor, name);
   ASSERT_TRUE(refused.has_value());
   EXPECT_NE(refused->message.find("exceeds name length limit"), std::string::npos) << refused->message;
@@ -195,11 +197,11 @@ TEST_F(RoomManagerTest, OwnUpdatesOverLiveKitsLimitsAreRefusedAndNotFannedOut) {
   EXPECT_FALSE(rooms_.updateOwnMetadata(editor, b).has_value());
 
   // Only the accepted updates reached the room; the stored state has no oversized value.
-  EXPECT_EQ(watcherSink->of(livekit::SignalResponse::kUpdate).size(), updatesBefore + 3);
+  EXPECT_EQ(watcherSink->of(livekit::SignalResponse::kUpdate).size(), updatesBefore + 4);
   auto info = rooms_.getParticipant("r", "editor");
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->metadata().size(), 64000U);
-  EXPECT_LE(info->name().size(), 256U);
+  EXPECT_EQ(info->name(), std::string(256, 'n'));  // the accepted name, not the refused one
   EXPECT_FALSE(info->attributes().contains("a"));
   EXPECT_EQ(info->attributes().at("b").size(), 30000U);
 }
