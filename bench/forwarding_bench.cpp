@@ -8,16 +8,16 @@
 #include "down_track.hpp"
 #include "forwarding/active_speakers.hpp"
 #include "forwarding/keyframe.hpp"
-#include "forwarding/nack_generator.hpp"
 #include "forwarding/nack_responder.hpp"
-#include "forwarding/receive_stats.hpp"
-#include "forwarding/red_payload.hpp"
 #include "forwarding/retransmission_buffer.hpp"
 #include "forwarding/rtp_munger.hpp"
 #include "forwarding/rtx_packet.hpp"
 #include "forwarding/simulcast_selector.hpp"
 #include "forwarding/twcc_recorder.hpp"
 #include "forwarding/vp8_munger.hpp"
+#include "rtc/nack_generator.hpp"
+#include "rtc/receive_stats.hpp"
+#include "rtc/red_payload.hpp"
 #include "rtc/rtcp_feedback.hpp"
 #include "rtc/rtp_packet.hpp"
 #include "up_track.hpp"
@@ -131,7 +131,7 @@ void BM_RedPrimary(benchmark::State& state) {
   std::vector<uint8_t> payload = {0x80 | 111, 960 >> 6, ((960 & 0x3f) << 2), 60, 111};
   payload.resize(payload.size() + 120, 0x5a);
   AllocationCounter counter(state);
-  for (auto _ : state) benchmark::DoNotOptimize(redPrimary(payload));
+  for (auto _ : state) benchmark::DoNotOptimize(convox::rtc::redPrimary(payload));
 }
 BENCHMARK(BM_RedPrimary);
 
@@ -139,7 +139,7 @@ BENCHMARK(BM_RedPrimary);
 // (sequence tracking, duplicate window, jitter): in order, and with every
 // 8th pair swapped, a duplicate every 64 and a gap every 128.
 void BM_ReceiveStatsInOrder(benchmark::State& state) {
-  ReceiveStats stats;
+  convox::rtc::ReceiveStats stats;
   stats.reset(0x11223344, 48000);
   uint16_t seq = 0;
   uint32_t ts = 0;
@@ -171,7 +171,7 @@ void BM_TwccRecordAndBuild(benchmark::State& state) {
 BENCHMARK(BM_TwccRecordAndBuild);
 
 void BM_ReceiveStatsDisordered(benchmark::State& state) {
-  ReceiveStats stats;
+  convox::rtc::ReceiveStats stats;
   stats.reset(0x11223344, 90000);
   uint32_t n = 0;
   int64_t now = 0;
@@ -189,7 +189,7 @@ BENCHMARK(BM_ReceiveStatsDisordered);
 // NACKed after the reorder wait and filled by the retransmission 30 packets
 // later (1 ms apart).
 void BM_NackGeneratorOnePercentLoss(benchmark::State& state) {
-  NackGenerator nacks;
+  convox::rtc::NackGenerator nacks;
   std::array<uint16_t, 64> lost{};
   uint32_t n = 0;
   int64_t now = 0;

@@ -3,8 +3,7 @@
 #include "common/access_token.hpp"
 #include "common/ids.hpp"
 #include "rtc/dtls_certificate.hpp"
-
-#include <boost/json/parse.hpp>
+#include "rtc/ice_candidate_init.hpp"
 
 #include <chrono>
 
@@ -91,12 +90,8 @@ void LoadParticipant::onSignalMessage(const livekit::SignalResponse& message) {
 
 void LoadParticipant::onTrickle(const livekit::TrickleRequest& trickle) {
   if (!transport_) return;
-  boost::system::error_code ec;
-  auto json = boost::json::parse(trickle.candidateinit(), ec);
-  if (ec || !json.is_object()) return;
-  if (const auto* candidate = json.as_object().if_contains("candidate"); candidate && candidate->is_string()) {
-    if (!candidate->as_string().empty()) transport_->addRemoteCandidate(std::string(candidate->as_string()));
-  }
+  const auto init = rtc::parseIceCandidateInit(trickle.candidateinit());
+  if (init && !init->candidate.empty()) transport_->addRemoteCandidate(init->candidate);
 }
 
 void LoadParticipant::tick(int64_t nowNanos) {
@@ -131,51 +126,15 @@ bool LoadParticipant::startTransport() {
 }
 
 void LoadParticipant::describeTransport(rtc::MediaSection& section, rtc::SetupRole setup) const {
-  section.connection = rtc::Connection{};
-  section.transport.iceUfrag = transport_->localIceUfrag();
-  section.transport.icePwd = transport_->localIcePassword();
+  rtc::describeLocalTransport(*transport_, section, setup, true);
   section.transport.iceOptions = {"trickle"};
-  section.transport.fingerprints = {{"sha-256", rtc::parseFingerprintHex(transport_->localFingerprint())}};
-  section.transport.setup = setup;
-  for (const auto& line : transport_->localCandidates()) {
-    if (auto c = rtc::parseIceCandidate(line)) section.candidates.push_back(*c);
-  }
-  section.endOfCandidates = true;
 }
 
-bool LoadParticipant::applyRemoteDescription(const rtc::SessionDescription& remote, rtc::DtlsRole localRole) {
-  const rtc::MediaSection* first = nullptr;
-  for (const auto& m : remote.media) {
-    if (!m.isRejected()) {
-      first = &m;
-      break;
-    }
-  }
-  if (!first) {
-    fail("the server's description has no usable section");
-    return false;
-  }
-  const auto attributes = rtc::effectiveTransport(remote, *first);
-  if (attributes.fingerprints.empty()) {
-    fail("the server's description has no fingerprint");
-    return false;
-  }
-  rtc::RemoteTransportParameters params;
-  params.iceUfrag = attributes.iceUfrag;
-  params.icePassword = attributes.icePwd;
-  params.fingerprintAlgorithm = attributes.fingerprints[0].algorithm;
-  params.fingerprint = rtc::formatFingerprintHex(attributes.fingerprints[0].digest);
-  params.localDtlsRole = localRole;
-  std::string error;
-  if (!transport_->setRemoteParameters(params, error)) {
-    fail("remote parameters: " + error);
-    return false;
-  }
-  for (const auto& m : remote.media) {
-    for (const auto& c : m.candidates) transport_->addRemoteCandidate(rtc::writeIceCandidate(c));
-  }
-  transport_->remoteGatheringDone();
-  return true;
+bool LoadParticipant::applyRemoteDescription(const rtc::SessionDescription& remote, rtc::SdpType type,
+                                             rtc::SetupRole localSetup) {
+  auto applied = rtc::applyRemoteDescription(*transport_, remote, type, localSetup);
+  if (!applied) fail("the server's " + applied.error());
+  return applied.has_value();
 }
 
 void LoadParticipant::onGatheringDone() { gathered_ = true; }

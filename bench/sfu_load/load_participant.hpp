@@ -8,6 +8,7 @@
 
 #include "rtc/event_loop.hpp"
 #include "rtc/sdp.hpp"
+#include "rtc/sdp_transport.hpp"
 #include "rtc/webrtc_transport.hpp"
 #include "signal_client.hpp"
 #include "stream_stats.hpp"
@@ -67,7 +68,7 @@ class LoadParticipant : public rtc::WebRtcTransportListener {
   // Our ICE and DTLS attributes and candidates on a section we write.
   void describeTransport(rtc::MediaSection& section, rtc::SetupRole setup) const;
   // The peer's ICE credentials, fingerprint and candidates from its description.
-  bool applyRemoteDescription(const rtc::SessionDescription& remote, rtc::DtlsRole localRole);
+  bool applyRemoteDescription(const rtc::SessionDescription& remote, rtc::SdpType type, rtc::SetupRole localSetup);
   void fail(const std::string& reason);
 
   void onGatheringDone() override;

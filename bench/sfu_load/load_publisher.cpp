@@ -102,17 +102,13 @@ std::string LoadPublisher::buildOffer() const {
 }
 
 void LoadPublisher::applyAnswer(const std::string& sdp) {
-  auto answer = rtc::parseSdp(sdp);
-  if (!answer) return fail("publisher answer: " + rtc::describe(answer.error()));
-  if (auto valid = rtc::validateForWebRtc(*answer, rtc::SdpType::Answer); !valid) {
-    return fail("publisher answer: " + rtc::describe(valid.error()));
-  }
+  auto answer = rtc::parseRemoteDescription(sdp, rtc::SdpType::Answer);
+  if (!answer) return fail("publisher " + answer.error());
   const auto* audio = rtc::findMediaByMid(*answer, kSectionMid);
   if (!audio || audio->isRejected() || !rtc::findCodec(*audio, "opus")) {
     return fail("publisher answer does not accept the Opus section");
   }
-  const auto setup = rtc::effectiveTransport(*answer, *audio).setup;
-  applyRemoteDescription(*answer, setup == rtc::SetupRole::Active ? rtc::DtlsRole::Server : rtc::DtlsRole::Client);
+  applyRemoteDescription(*answer, rtc::SdpType::Answer, rtc::SetupRole::ActPass);
 }
 
 void LoadPublisher::tick(int64_t nowNanos) {

@@ -56,11 +56,8 @@ void LoadSubscriber::answerPending() {
   if (!pendingOffer_ || !gathered_) return;
   const auto offer = std::move(*pendingOffer_);
   pendingOffer_.reset();
-  auto parsed = rtc::parseSdp(offer.sdp());
-  if (!parsed) return fail("subscriber offer: " + rtc::describe(parsed.error()));
-  if (auto valid = rtc::validateForWebRtc(*parsed, rtc::SdpType::Offer); !valid) {
-    return fail("subscriber offer: " + rtc::describe(valid.error()));
-  }
+  auto parsed = rtc::parseRemoteDescription(offer.sdp(), rtc::SdpType::Offer);
+  if (!parsed) return fail("subscriber " + parsed.error());
   // Learn the streams the offer announces: one SSRC per sendonly section.
   for (const auto& m : parsed->media) {
     if (m.direction != rtc::Direction::SendOnly || m.ssrcs.empty()) continue;
@@ -82,7 +79,8 @@ void LoadSubscriber::answerPending() {
   // Checks start once the remote side is set: the answer goes out first so
   // that the server usually knows our credentials when they arrive. We
   // answer a=setup:active, so we are the DTLS client.
-  if (!remoteApplied_ && applyRemoteDescription(*parsed, rtc::DtlsRole::Client)) remoteApplied_ = true;
+  if (!remoteApplied_ && applyRemoteDescription(*parsed, rtc::SdpType::Offer, rtc::SetupRole::Active))
+    remoteApplied_ = true;
 }
 
 std::string LoadSubscriber::buildAnswer(const rtc::SessionDescription& offer) const {

@@ -1,8 +1,8 @@
 #include "down_track.hpp"
 
 #include "forwarding/dynacast_quality.hpp"
-#include "forwarding/red_payload.hpp"
 #include "forwarding/rtx_packet.hpp"
+#include "rtc/red_payload.hpp"
 #include "rtc/srtp_session.hpp"
 #include "up_track.hpp"
 
@@ -83,10 +83,10 @@ void DownTrack::forward(const rtc::RtpPacketView& packet, int layer, bool keyfra
   if (size > scratch.size() - rtc::kSrtpMaxTrailer) return;
   const uint8_t upRed = upTrack_->parameters().redPayloadType;
   const bool isRed = upRed != 0 && packet.payloadType() == upRed;
-  std::optional<RedPrimary> primary;
+  std::optional<rtc::RedPrimary> primary;
   if (isRed && !red_) {
     // A subscriber without red gets the newest (primary) Opus frame alone.
-    primary = redPrimary(packet.payload());
+    primary = rtc::redPrimary(packet.payload());
     if (!primary) return;
   }
   auto out = munger_.forward(packet.ssrc(), packet.sequenceNumber(), packet.timestamp(), nowMicros,
@@ -109,7 +109,7 @@ void DownTrack::forward(const rtc::RtpPacketView& packet, int layer, bool keyfra
     // The blocks name the publisher's Opus payload type; ours may differ.
     const uint8_t upOpus = upTrack_->codec().payloadType;
     if (upOpus != parameters_.payloadType &&
-        !rewriteRedBlockPayloadTypes(copy->payload(), upOpus, parameters_.payloadType)) {
+        !rtc::rewriteRedBlockPayloadTypes(copy->payload(), upOpus, parameters_.payloadType)) {
       return;
     }
   } else {

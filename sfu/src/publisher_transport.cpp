@@ -1,7 +1,7 @@
 #include "publisher_transport.hpp"
 
 #include "common/logging.hpp"
-#include "forwarding/receiver_report.hpp"
+#include "rtc/receiver_report.hpp"
 #include "rtc/rtcp_feedback.hpp"
 #include "rtc/rtcp_packet.hpp"
 #include "rtc/srtp_session.hpp"
@@ -242,8 +242,8 @@ void PublisherTransport::sendReceiverReports() {
   }
   if (count == 0) return;
   std::array<uint8_t, 1400 + rtc::kSrtpMaxTrailer> buffer{};
-  auto size = buildReceiverReportCompound(kFeedbackSsrc, kReportCname, std::span(blocks).first(count),
-                                          std::span<uint8_t>(buffer.data(), 1400));
+  auto size = rtc::buildReceiverReportCompound(kFeedbackSsrc, kReportCname, std::span(blocks).first(count),
+                                               std::span<uint8_t>(buffer.data(), 1400));
   if (size) transport_->sendRtcp(buffer, *size);
 }
 
@@ -281,59 +281,28 @@ void PublisherTransport::sendNack(uint32_t ssrc, std::span<const uint16_t> lost)
 }
 
 void PublisherTransport::handleOffer(const std::string& sdp, uint32_t id) {
-  auto parsed = rtc::parseSdp(sdp);
-  if (!parsed) return callbacks_.failed("publisher offer: " + rtc::describe(parsed.error()));
-  if (auto valid = rtc::validateForWebRtc(*parsed, rtc::SdpType::Offer); !valid) {
-    return callbacks_.failed("publisher offer: " + rtc::describe(valid.error()));
-  }
+  auto parsed = rtc::parseRemoteDescription(sdp, rtc::SdpType::Offer);
+  if (!parsed) return callbacks_.failed("publisher " + parsed.error());
   common::logger("media")->trace("publisher offer:\n{}", sdp);
   offer_ = std::move(*parsed);
   pendingAnswerId_ = id;
   reconcileTracks();
-  if (transport_) return renegotiate();
-
-  const rtc::MediaSection* first = nullptr;
-  bool wantsData = false;
-  for (const auto& m : offer_.media) {
-    if (m.isRejected()) continue;
-    if (!first) first = &m;
-    wantsData = wantsData || m.kind == rtc::MediaKind::Application;
-  }
-  if (!first) return callbacks_.failed("publisher offer has no usable section");
-  const auto remote = rtc::effectiveTransport(offer_, *first);
-  if (remote.fingerprints.empty()) return callbacks_.failed("publisher offer has no fingerprint");
-
-  transport_ = std::make_unique<rtc::WebRtcTransport>(worker_.loop(), *this, worker_.transportSettings(true));
   std::string error;
-  if (!transport_->start(error)) return callbacks_.failed(error);
-  rtc::RemoteTransportParameters params;
-  params.iceUfrag = remote.iceUfrag;
-  params.icePassword = remote.icePwd;
-  params.fingerprintAlgorithm = remote.fingerprints[0].algorithm;
-  params.fingerprint = rtc::formatFingerprintHex(remote.fingerprints[0].digest);
-  params.localDtlsRole = remote.setup == rtc::SetupRole::Passive ? rtc::DtlsRole::Client : rtc::DtlsRole::Server;
-  params.dataChannels = wantsData;
-  if (!transport_->setRemoteParameters(params, error)) return callbacks_.failed(error);
-  for (const auto& m : offer_.media) {
-    for (const auto& c : m.candidates) transport_->addRemoteCandidate(rtc::writeIceCandidate(c));
-  }
-}
-
-// An offer on the live transport. New ICE credentials in it mean the client
-// restarted ICE (it does on resume, or when its network changed): restart
-// ours so the answer carries new credentials, and take its candidates again.
-void PublisherTransport::renegotiate() {
-  if (const auto* first = rtc::firstActiveSection(offer_)) {
-    const auto remote = rtc::effectiveTransport(offer_, *first);
-    if (!remote.iceUfrag.empty() && remote.iceUfrag != transport_->remoteIceUfrag()) {
-      std::string error;
-      if (!transport_->restartIce(remote.iceUfrag, remote.icePwd, error)) return callbacks_.failed(error);
-      common::logger("media")->debug("publisher ICE restart");
-      for (const auto& m : offer_.media) {
-        for (const auto& c : m.candidates) transport_->addRemoteCandidate(rtc::writeIceCandidate(c));
-      }
+  if (!transport_) {
+    transport_ = std::make_unique<rtc::WebRtcTransport>(worker_.loop(), *this, worker_.transportSettings(true));
+    if (!transport_->start(error)) return callbacks_.failed(error);
+    // The role holds for the transport's life: a re-offer says actpass again.
+    if (const auto* first = rtc::firstActiveSection(offer_)) {
+      const auto offered = rtc::effectiveTransport(offer_, *first).setup.value_or(rtc::SetupRole::ActPass);
+      localSetup_ = rtc::answerSetupRole(offered, rtc::SetupRole::Passive);
     }
   }
+  // New ICE credentials in a re-offer mean the client restarted ICE (it does
+  // on resume, or when its network changed): ours restart too, so the
+  // answer carries new credentials.
+  auto applied = rtc::applyRemoteDescription(*transport_, offer_, rtc::SdpType::Offer, localSetup_);
+  if (!applied) return callbacks_.failed("publisher " + applied.error());
+  if (applied->iceRestarted) common::logger("media")->debug("publisher ICE restart");
   answerIfReady();
 }
 
@@ -362,14 +331,6 @@ std::string PublisherTransport::buildAnswer() const {
   a.transport.iceLite = true;
   a.msidSemantic = rtc::MsidSemantic{"WMS", {"*"}};
   rtc::Group bundle{"BUNDLE", {}};
-  std::vector<rtc::IceCandidate> candidates;
-  for (const auto& line : transport_->localCandidates()) {
-    if (auto c = rtc::parseIceCandidate(line)) candidates.push_back(*c);
-  }
-  const auto remoteSetup = [&](const rtc::MediaSection& offered) {
-    return rtc::effectiveTransport(offer_, offered).setup == rtc::SetupRole::Passive ? rtc::SetupRole::Active
-                                                                                     : rtc::SetupRole::Passive;
-  };
   for (const auto& offered : offer_.media) {
     rtc::MediaSection m;
     const auto published = sections_.find(offered.mid);
@@ -407,12 +368,7 @@ std::string PublisherTransport::buildAnswer() const {
     }
     m.connection = rtc::Connection{};
     if (accepted) {
-      m.transport.iceUfrag = transport_->localIceUfrag();
-      m.transport.icePwd = transport_->localIcePassword();
-      m.transport.fingerprints = {{"sha-256", rtc::parseFingerprintHex(transport_->localFingerprint())}};
-      m.transport.setup = remoteSetup(offered);
-      m.candidates = candidates;
-      m.endOfCandidates = true;
+      rtc::describeLocalTransport(*transport_, m, localSetup_, gathered_);
       bundle.mids.push_back(m.mid);
     } else {
       m.port = 0;

@@ -14,6 +14,7 @@
 #include "media_room.hpp"
 #include "media_worker.hpp"
 #include "rtc/sdp.hpp"
+#include "rtc/sdp_transport.hpp"
 #include "rtc/webrtc_transport.hpp"
 #include "track_negotiation.hpp"
 
@@ -92,7 +93,6 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
 
   std::string buildAnswer() const;
   void answerIfReady();
-  void renegotiate();
 
   MediaWorker& worker_;
   std::shared_ptr<MediaRoom> room_;
@@ -100,6 +100,7 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
   std::unique_ptr<rtc::WebRtcTransport> transport_;
   rtc::SessionDescription offer_;
   std::optional<uint32_t> pendingAnswerId_;
+  rtc::SetupRole localSetup_ = rtc::SetupRole::Passive;
   bool gathered_ = false;
   bool reportsArmed_ = false;
   bool feedbackArmed_ = false;

@@ -2,10 +2,10 @@
 
 #include "common/ids.hpp"
 #include "common/logging.hpp"
+#include "rtc/ice_candidate_init.hpp"
 #include "sfu/signal_codec.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/json/parse.hpp>
 
 #include <utility>
 
@@ -389,12 +389,9 @@ void SignalSession::onTrickle(const livekit::SignalRequest& req) {
   // TrickleRequest.candidateInit is the JSON of an RTCIceCandidateInit; the
   // transports take its candidate line. An empty one (end of candidates) or
   // JSON that does not parse carries nothing to add.
-  boost::system::error_code ec;
-  const auto init = boost::json::parse(req.trickle().candidateinit(), ec);
-  if (ec || !init.is_object()) return;
-  const auto* line = init.as_object().if_contains("candidate");
-  if (!line || !line->is_string() || line->as_string().empty()) return;
-  std::string candidate(line->as_string());
+  const auto init = rtc::parseIceCandidateInit(req.trickle().candidateinit());
+  if (!init || init->candidate.empty()) return;
+  std::string candidate = init->candidate;
   if (req.trickle().target() == livekit::SUBSCRIBER) {
     if (subscriber_) media_->loop().post([s = subscriber_, candidate] { s->addRemoteCandidate(candidate); });
     return;

@@ -1,9 +1,10 @@
 #include "subscriber_transport.hpp"
 
 #include "common/logging.hpp"
-#include "forwarding/receive_stats.hpp"
+#include "rtc/receive_stats.hpp"
 #include "rtc/rtcp_feedback.hpp"
 #include "rtc/rtcp_packet.hpp"
+#include "rtc/sdp_transport.hpp"
 #include "rtc/srtp_session.hpp"
 #include "track_negotiation.hpp"
 #include "up_track.hpp"
@@ -170,20 +171,12 @@ std::string SubscriberTransport::buildOffer() const {
   o.transport.iceLite = true;
   o.msidSemantic = rtc::MsidSemantic{"WMS", {"*"}};
   rtc::Group bundle{"BUNDLE", {}};
-  std::vector<rtc::IceCandidate> candidates;
-  for (const auto& line : transport_->localCandidates()) {
-    if (auto c = rtc::parseIceCandidate(line)) candidates.push_back(*c);
-  }
   for (const auto& s : sections_) {
     rtc::MediaSection m;
     m.kind = s.kind;
     m.protocol = rtc::MediaProtocol::UdpTlsRtpSavpf;
     m.mid = s.mid;
-    m.connection = rtc::Connection{};
-    m.transport.iceUfrag = transport_->localIceUfrag();
-    m.transport.icePwd = transport_->localIcePassword();
-    m.transport.fingerprints = {{"sha-256", rtc::parseFingerprintHex(transport_->localFingerprint())}};
-    m.transport.setup = rtc::SetupRole::ActPass;
+    rtc::describeLocalTransport(*transport_, m, rtc::SetupRole::ActPass, gathered_);
     m.rtcpMux = true;
     m.rtcpReducedSize = true;
     m.codecs = {s.codec};
@@ -207,8 +200,6 @@ std::string SubscriberTransport::buildOffer() const {
     } else {
       m.direction = rtc::Direction::Inactive;
     }
-    m.candidates = candidates;
-    m.endOfCandidates = true;
     bundle.mids.push_back(s.mid);
     o.media.push_back(std::move(m));
   }
@@ -219,37 +210,15 @@ std::string SubscriberTransport::buildOffer() const {
 void SubscriberTransport::handleAnswer(const std::string& sdp, uint32_t) {
   if (closed_ || !transport_) return;
   common::logger("media")->trace("subscriber answer:\n{}", sdp);
-  auto parsed = rtc::parseSdp(sdp);
-  if (!parsed) return callbacks_.failed("subscriber answer: " + rtc::describe(parsed.error()));
-  if (auto valid = rtc::validateForWebRtc(*parsed, rtc::SdpType::Answer); !valid) {
-    return callbacks_.failed("subscriber answer: " + rtc::describe(valid.error()));
-  }
+  auto parsed = rtc::parseRemoteDescription(sdp, rtc::SdpType::Answer);
+  if (!parsed) return callbacks_.failed("subscriber " + parsed.error());
   awaitingAnswer_ = false;
-  const auto* first = rtc::firstActiveSection(*parsed);
-  if (!first) return callbacks_.failed("subscriber answer rejects every section");
-  const auto remote = rtc::effectiveTransport(*parsed, *first);
-  std::string error;
-  if (remoteSet_ && !remote.iceUfrag.empty() && remote.iceUfrag != transport_->remoteIceUfrag()) {
-    // The answer to our ICE-restart offer.
-    if (!transport_->setRemoteIceCredentials(remote.iceUfrag, remote.icePwd, error)) {
-      return callbacks_.failed("subscriber ICE restart: " + error);
-    }
-    common::logger("media")->debug("subscriber ICE restart");
-  }
-  if (!remoteSet_) {
-    if (remote.fingerprints.empty()) return callbacks_.failed("subscriber answer has no fingerprint");
-    rtc::RemoteTransportParameters params;
-    params.iceUfrag = remote.iceUfrag;
-    params.icePassword = remote.icePwd;
-    params.fingerprintAlgorithm = remote.fingerprints[0].algorithm;
-    params.fingerprint = rtc::formatFingerprintHex(remote.fingerprints[0].digest);
-    params.localDtlsRole = remote.setup == rtc::SetupRole::Passive ? rtc::DtlsRole::Client : rtc::DtlsRole::Server;
-    params.dataChannels = false;
-    if (!transport_->setRemoteParameters(params, error)) return callbacks_.failed(error);
-    remoteSet_ = true;
-  }
+  // New credentials in an answer are the reply to our ICE-restart offer.
+  auto applied = rtc::applyRemoteDescription(*transport_, *parsed, rtc::SdpType::Answer, rtc::SetupRole::ActPass);
+  if (!applied) return callbacks_.failed("subscriber " + applied.error());
+  if (applied->iceRestarted) common::logger("media")->debug("subscriber ICE restart");
+  remoteSet_ = true;
   for (const auto& m : parsed->media) {
-    for (const auto& c : m.candidates) transport_->addRemoteCandidate(rtc::writeIceCandidate(c));
     for (auto& s : sections_) {
       if (s.mid != m.mid || !s.downTrack) continue;
       if (s.rtx) s.downTrack->setRtxNegotiated(answerKeeps(m, *s.rtx));
@@ -371,7 +340,7 @@ void SubscriberTransport::onReportBlock(const rtc::ReportBlock& block) {
     if (!s.downTrack || s.downTrack->parameters().ssrc != block.ssrc) continue;
     s.report.fractionLost = block.fractionLost;
     s.report.jitter = block.jitter;
-    s.report.roundTripMicros = roundTripMicros(block, ntpNow());
+    s.report.roundTripMicros = rtc::roundTripMicros(block, ntpNow());
     s.report.fresh = true;
     return;
   }

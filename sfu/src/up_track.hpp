@@ -7,10 +7,10 @@
 #include "forwarding/connection_quality.hpp"
 #include "forwarding/dynacast_quality.hpp"
 #include "forwarding/keyframe.hpp"
-#include "forwarding/nack_generator.hpp"
-#include "forwarding/receive_stats.hpp"
 #include "forwarding/retransmission_buffer.hpp"
 #include "forwarding/simulcast_selector.hpp"
+#include "rtc/nack_generator.hpp"
+#include "rtc/receive_stats.hpp"
 #include "rtc/rtp_packet.hpp"
 #include "rtc/sdp.hpp"
 
@@ -121,8 +121,8 @@ class UpTrack {
   SimulcastLiveness liveness_;
   DynacastQuality dynacast_;
   std::array<int64_t, kMaxLayers> lastKeyframeRequestMicros_{};
-  std::array<ReceiveStats, kMaxLayers> receiveStats_{};
-  std::array<NackGenerator, kMaxLayers> nackGenerators_{};
+  std::array<rtc::ReceiveStats, kMaxLayers> receiveStats_{};
+  std::array<rtc::NackGenerator, kMaxLayers> nackGenerators_{};
   std::array<IntervalCounter, kMaxLayers> qualityIntervals_{};
   bool muted_ = false;
   bool closed_ = false;

@@ -3,8 +3,8 @@
 // Invariants: it never tracks more than its window; a collect writes at most
 // what fits, and leaves nothing due at that instant unless the output was
 // full; a number just received is not asked for at once.
-#include "forwarding/nack_generator.hpp"
 #include "fuzz_support.hpp"
+#include "rtc/nack_generator.hpp"
 
 #include <array>
 #include <cstddef>
@@ -15,7 +15,7 @@ namespace {
 
 using convox::fuzzing::check;
 using convox::fuzzing::Reader;
-using convox::sfu::NackGenerator;
+using convox::rtc::NackGenerator;
 
 }  // namespace
 

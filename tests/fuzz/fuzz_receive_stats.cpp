@@ -4,8 +4,8 @@
 // once until its number comes round again; received never exceeds expected;
 // the totals never shrink; a report block agrees with the counters and keeps
 // cumulative loss within 24 bits.
-#include "forwarding/receive_stats.hpp"
 #include "fuzz_support.hpp"
+#include "rtc/receive_stats.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +16,7 @@ namespace {
 using convox::fuzzing::check;
 using convox::fuzzing::Reader;
 
-using convox::sfu::ReceiveStats;
+using convox::rtc::ReceiveStats;
 
 }  // namespace
 

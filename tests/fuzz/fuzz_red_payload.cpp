@@ -2,8 +2,8 @@
 // inside the input, in order, ending exactly at its end; the primary must be
 // the last block; rewriting the block payload types must succeed exactly when
 // parsing does and re-parse to the same layout.
-#include "forwarding/red_payload.hpp"
 #include "fuzz_support.hpp"
+#include "rtc/red_payload.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -13,7 +13,7 @@ namespace {
 
 using convox::fuzzing::check;
 
-using namespace convox::sfu;
+using namespace convox::rtc;
 
 }  // namespace
 

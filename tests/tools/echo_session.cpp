@@ -1,6 +1,7 @@
 #include "echo_session.hpp"
 
 #include "rtc/rtp_packet.hpp"
+#include "rtc/sdp_transport.hpp"
 
 #include <cmath>
 #include <random>
@@ -51,26 +52,13 @@ EchoSession::EchoSession(rtc::EventLoop& loop, std::shared_ptr<const rtc::DtlsCe
 
 void EchoSession::start(const std::string& offerSdp, AnswerCallback onAnswer) {
   onAnswer_ = std::move(onAnswer);
-  auto parsed = rtc::parseSdp(offerSdp);
-  if (!parsed) return onAnswer_(false, "bad offer: " + rtc::describe(parsed.error()));
-  if (auto valid = rtc::validateForWebRtc(*parsed, rtc::SdpType::Offer); !valid) {
-    return onAnswer_(false, "unsupported offer: " + rtc::describe(valid.error()));
-  }
+  auto parsed = rtc::parseRemoteDescription(offerSdp, rtc::SdpType::Offer);
+  if (!parsed) return onAnswer_(false, parsed.error());
   offer_ = std::move(*parsed);
-  const rtc::MediaSection* first = nullptr;
-  bool wantsData = false;
   for (const auto& m : offer_.media) {
-    if (m.isRejected()) continue;
-    if (!first) first = &m;
-    if (m.kind == rtc::MediaKind::Application) wantsData = true;
-    if (m.kind == rtc::MediaKind::Audio) {
-      if (const auto* opus = rtc::findCodec(m, "opus")) opusPayloadType_ = opus->payloadType;
-    }
+    if (m.isRejected() || m.kind != rtc::MediaKind::Audio) continue;
+    if (const auto* opus = rtc::findCodec(m, "opus")) opusPayloadType_ = opus->payloadType;
   }
-  if (!first) return onAnswer_(false, "offer has no usable media section");
-  const auto remote = rtc::effectiveTransport(offer_, *first);
-  if (remote.fingerprints.empty()) return onAnswer_(false, "offer has no fingerprint");
-
   std::string error;
   decoder_ = rtc::OpusFrameDecoder::create(1, error);
   encoder_ = rtc::OpusFrameEncoder::create({}, error);
@@ -82,17 +70,11 @@ void EchoSession::start(const std::string& offerSdp, AnswerCallback onAnswer) {
   transport_ = std::make_unique<rtc::WebRtcTransport>(loop_, *this, settings);
   if (!transport_->start(error)) return onAnswer_(false, error);
 
-  rtc::RemoteTransportParameters params;
-  params.iceUfrag = remote.iceUfrag;
-  params.icePassword = remote.icePwd;
-  params.fingerprintAlgorithm = remote.fingerprints[0].algorithm;
-  params.fingerprint = rtc::formatFingerprintHex(remote.fingerprints[0].digest);
-  // We answer "passive" to actpass/active, "active" to passive.
-  params.localDtlsRole = remote.setup == rtc::SetupRole::Passive ? rtc::DtlsRole::Client : rtc::DtlsRole::Server;
-  params.dataChannels = wantsData;
-  if (!transport_->setRemoteParameters(params, error)) return onAnswer_(false, error);
-  for (const auto& m : offer_.media) {
-    for (const auto& c : m.candidates) transport_->addRemoteCandidate(rtc::writeIceCandidate(c));
+  const auto* first = rtc::firstActiveSection(offer_);
+  const auto offered = first ? rtc::effectiveTransport(offer_, *first).setup : std::nullopt;
+  localSetup_ = rtc::answerSetupRole(offered.value_or(rtc::SetupRole::ActPass), rtc::SetupRole::Passive);
+  if (auto applied = rtc::applyRemoteDescription(*transport_, offer_, rtc::SdpType::Offer, localSetup_); !applied) {
+    return onAnswer_(false, applied.error());
   }
 }
 
@@ -112,10 +94,6 @@ std::string EchoSession::buildAnswer() const {
   a.transport.iceLite = true;
   a.msidSemantic = rtc::MsidSemantic{"WMS", {"*"}};
   rtc::Group bundle{"BUNDLE", {}};
-  std::vector<rtc::IceCandidate> candidates;
-  for (const auto& line : transport_->localCandidates()) {
-    if (auto c = rtc::parseIceCandidate(line)) candidates.push_back(*c);
-  }
   bool audioTaken = false, dataTaken = false;
   for (const auto& offered : offer_.media) {
     rtc::MediaSection m;
@@ -151,13 +129,7 @@ std::string EchoSession::buildAnswer() const {
       a.media.push_back(std::move(m));
       continue;
     }
-    m.transport.iceUfrag = transport_->localIceUfrag();
-    m.transport.icePwd = transport_->localIcePassword();
-    m.transport.fingerprints = {{"sha-256", rtc::parseFingerprintHex(transport_->localFingerprint())}};
-    const auto remoteSetup = rtc::effectiveTransport(offer_, offered).setup;
-    m.transport.setup = remoteSetup == rtc::SetupRole::Passive ? rtc::SetupRole::Active : rtc::SetupRole::Passive;
-    m.candidates = candidates;
-    m.endOfCandidates = true;
+    rtc::describeLocalTransport(*transport_, m, localSetup_, true);
     bundle.mids.push_back(m.mid);
     a.media.push_back(std::move(m));
   }

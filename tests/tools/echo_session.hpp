@@ -51,6 +51,7 @@ class EchoSession final : public rtc::WebRtcTransportListener {
   std::shared_ptr<const rtc::DtlsCertificate> certificate_;
   EchoOptions options_;
   rtc::SessionDescription offer_;
+  rtc::SetupRole localSetup_ = rtc::SetupRole::Passive;
   std::unique_ptr<rtc::WebRtcTransport> transport_;
   AnswerCallback onAnswer_;
   uint8_t opusPayloadType_ = 111;

@@ -6,6 +6,7 @@
 #include "common/http_client.hpp"
 #include "echo_session.hpp"
 #include "rtc/rtp_packet.hpp"
+#include "rtc/sdp_transport.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -44,20 +45,10 @@ class ClientPeer final : public rtc::WebRtcTransportListener {
     o.origin.sessionId = ssrc_;
     o.origin.sessionVersion = 1;
     o.msidSemantic = rtc::MsidSemantic{"WMS", {"*"}};
-    std::vector<rtc::IceCandidate> candidates;
-    for (const auto& line : transport_->localCandidates()) {
-      if (auto c = rtc::parseIceCandidate(line)) candidates.push_back(*c);
-    }
     auto common = [&](rtc::MediaSection& m, const char* mid) {
       m.mid = mid;
-      m.connection = rtc::Connection{};
-      m.transport.iceUfrag = transport_->localIceUfrag();
-      m.transport.icePwd = transport_->localIcePassword();
+      rtc::describeLocalTransport(*transport_, m, rtc::SetupRole::ActPass, true);
       m.transport.iceOptions = {"trickle"};
-      m.transport.fingerprints = {{"sha-256", rtc::parseFingerprintHex(transport_->localFingerprint())}};
-      m.transport.setup = rtc::SetupRole::ActPass;
-      m.candidates = candidates;
-      m.endOfCandidates = true;
     };
     rtc::MediaSection audio;
     audio.kind = rtc::MediaKind::Audio;
@@ -86,30 +77,17 @@ class ClientPeer final : public rtc::WebRtcTransportListener {
   }
 
   bool applyAnswer(const std::string& sdp, std::string& error) {
-    auto answer = rtc::parseSdp(sdp);
+    auto answer = rtc::parseRemoteDescription(sdp, rtc::SdpType::Answer);
     if (!answer) {
-      error = "bad answer: " + rtc::describe(answer.error());
+      error = answer.error();
       return false;
     }
-    if (auto valid = rtc::validateForWebRtc(*answer, rtc::SdpType::Answer); !valid) {
-      error = "unsupported answer: " + rtc::describe(valid.error());
+    if (const auto* opus = rtc::findCodec(answer->media.at(0), "opus")) remotePt_ = opus->payloadType;
+    auto applied = rtc::applyRemoteDescription(*transport_, *answer, rtc::SdpType::Answer, rtc::SetupRole::ActPass);
+    if (!applied) {
+      error = applied.error();
       return false;
     }
-    const auto& first = answer->media.at(0);
-    const auto remote = rtc::effectiveTransport(*answer, first);
-    rtc::RemoteTransportParameters params;
-    params.iceUfrag = remote.iceUfrag;
-    params.icePassword = remote.icePwd;
-    params.fingerprintAlgorithm = remote.fingerprints.at(0).algorithm;
-    params.fingerprint = rtc::formatFingerprintHex(remote.fingerprints.at(0).digest);
-    params.localDtlsRole = remote.setup == rtc::SetupRole::Active ? rtc::DtlsRole::Server : rtc::DtlsRole::Client;
-    params.dataChannels = answer->media.size() > 1 && !answer->media[1].isRejected();
-    if (const auto* opus = rtc::findCodec(first, "opus")) remotePt_ = opus->payloadType;
-    if (!transport_->setRemoteParameters(params, error)) return false;
-    for (const auto& m : answer->media) {
-      for (const auto& c : m.candidates) transport_->addRemoteCandidate(rtc::writeIceCandidate(c));
-    }
-    transport_->remoteGatheringDone();
     return true;
   }
 

@@ -11,7 +11,7 @@
 #include <optional>
 #include <span>
 
-namespace convox::sfu {
+namespace convox::rtc {
 
 // Chromium sends at most a few redundant blocks; more than this is treated as
 // malformed rather than walked.
@@ -47,4 +47,4 @@ std::optional<RedPrimary> redPrimary(std::span<const uint8_t> payload);
 // false, changing nothing, when the payload is malformed.
 bool rewriteRedBlockPayloadTypes(std::span<uint8_t> payload, uint8_t from, uint8_t to);
 
-}  // namespace convox::sfu
+}  // namespace convox::rtc

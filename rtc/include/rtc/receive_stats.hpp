@@ -25,7 +25,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace convox::sfu {
+namespace convox::rtc {
 
 class ReceiveStats {
  public:
@@ -46,7 +46,7 @@ class ReceiveStats {
 
   // The report block for a Receiver Report sent at `nowMicros`. Fraction
   // lost covers the packets since the previous call (the RR interval).
-  rtc::ReportBlock makeReportBlock(int64_t nowMicros);
+  ReportBlock makeReportBlock(int64_t nowMicros);
 
   bool started() const { return started_; }
   uint32_t ssrc() const { return ssrc_; }
@@ -105,6 +105,6 @@ inline uint32_t compactNtp(uint64_t ntp) { return static_cast<uint32_t>(ntp >> 1
 // The round trip a Receiver Report block measures against our Sender Report
 // (RFC 3550 §6.4.1: arrival - LSR - DLSR), in microseconds; nullopt when the
 // block echoes no SR or the result is not plausible (negative, or over 60 s).
-std::optional<int64_t> roundTripMicros(const rtc::ReportBlock& block, uint64_t arrivalNtp);
+std::optional<int64_t> roundTripMicros(const ReportBlock& block, uint64_t arrivalNtp);
 
-}  // namespace convox::sfu
+}  // namespace convox::rtc

@@ -13,11 +13,10 @@
 #include <span>
 #include <string_view>
 
-namespace convox::sfu {
+namespace convox::rtc {
 
 // At least one RR is written, with no blocks if `blocks` is empty.
-rtc::ParseResult<size_t, rtc::RtcpError> buildReceiverReportCompound(uint32_t senderSsrc, std::string_view cname,
-                                                                     std::span<const rtc::ReportBlock> blocks,
-                                                                     std::span<uint8_t> out);
+ParseResult<size_t, RtcpError> buildReceiverReportCompound(uint32_t senderSsrc, std::string_view cname,
+                                                           std::span<const ReportBlock> blocks, std::span<uint8_t> out);
 
-}  // namespace convox::sfu
+}  // namespace convox::rtc

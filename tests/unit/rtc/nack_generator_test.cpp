@@ -1,11 +1,11 @@
-#include "forwarding/nack_generator.hpp"
+#include "rtc/nack_generator.hpp"
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <vector>
 
-using convox::sfu::NackGenerator;
+using convox::rtc::NackGenerator;
 
 namespace {
 

@@ -1,8 +1,8 @@
-#include "forwarding/nack_generator.hpp"
+#include "rtc/nack_generator.hpp"
 
 #include <algorithm>
 
-namespace convox::sfu {
+namespace convox::rtc {
 
 void NackGenerator::reset() {
   count_ = 0;
@@ -74,4 +74,4 @@ size_t NackGenerator::collect(int64_t nowMicros, std::span<uint16_t> out) {
   return written;
 }
 
-}  // namespace convox::sfu
+}  // namespace convox::rtc

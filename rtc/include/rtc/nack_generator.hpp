@@ -17,7 +17,7 @@
 #include <limits>
 #include <span>
 
-namespace convox::sfu {
+namespace convox::rtc {
 
 class NackGenerator {
  public:
@@ -56,4 +56,4 @@ class NackGenerator {
   bool started_ = false;
 };
 
-}  // namespace convox::sfu
+}  // namespace convox::rtc

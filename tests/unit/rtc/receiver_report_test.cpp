@@ -1,6 +1,6 @@
 // The compound Receiver Report we send publishers, checked byte by byte
 // against the fields of RFC 3550 §6.4.2 and §6.5, and read back by rtc/.
-#include "forwarding/receiver_report.hpp"
+#include "rtc/receiver_report.hpp"
 
 #include "rtc/rtcp_packet.hpp"
 
@@ -24,7 +24,7 @@ TEST(ReceiverReportTest, ByteLayoutFollowsRfc3550) {
       {0x55667788, 0, -3, 99, 0, 0, 0},
   }};
   std::array<uint8_t, 256> out{};
-  const auto size = convox::sfu::buildReceiverReportCompound(1, "convox", blocks, out);
+  const auto size = convox::rtc::buildReceiverReportCompound(1, "convox", blocks, out);
   ASSERT_TRUE(size.ok());
   // RR: header + sender SSRC + 2 × 24-byte blocks = 56 bytes; SDES: 4 + 4 +
   // (2 + 6 + 1 terminator, padded to 12) = 20 bytes.
@@ -62,7 +62,7 @@ TEST(ReceiverReportTest, ReadsBackThroughTheRtcpParser) {
   for (uint32_t i = 0; i < 40; ++i)
     blocks.push_back({1000 + i, static_cast<uint8_t>(i), static_cast<int32_t>(i), i, i, i, i});
   std::array<uint8_t, 1500> out{};
-  const auto size = convox::sfu::buildReceiverReportCompound(7, "c", blocks, out);
+  const auto size = convox::rtc::buildReceiverReportCompound(7, "c", blocks, out);
   ASSERT_TRUE(size.ok());
   // 40 blocks: an RR of 31 and an RR of 9, then the SDES.
   convox::rtc::RtcpCompoundIterator it{std::span<uint8_t>(out).first(*size)};
@@ -86,13 +86,13 @@ TEST(ReceiverReportTest, ReadsBackThroughTheRtcpParser) {
 
 TEST(ReceiverReportTest, EmptyReportAndTooSmallBuffer) {
   std::array<uint8_t, 64> out{};
-  const auto size = convox::sfu::buildReceiverReportCompound(1, "convox", {}, out);
+  const auto size = convox::rtc::buildReceiverReportCompound(1, "convox", {}, out);
   ASSERT_TRUE(size.ok());
   EXPECT_EQ(out[0], 0x80);  // RC=0
   EXPECT_EQ(*size, 8u + 20u);
   std::array<uint8_t, 20> tiny{};
   const std::array<ReportBlock, 1> one{};
-  EXPECT_EQ(convox::sfu::buildReceiverReportCompound(1, "convox", one, tiny).error(),
+  EXPECT_EQ(convox::rtc::buildReceiverReportCompound(1, "convox", one, tiny).error(),
             convox::rtc::RtcpError::BufferTooSmall);
 }
 

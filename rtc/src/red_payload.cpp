@@ -1,6 +1,6 @@
-#include "forwarding/red_payload.hpp"
+#include "rtc/red_payload.hpp"
 
-namespace convox::sfu {
+namespace convox::rtc {
 
 namespace {
 
@@ -64,4 +64,4 @@ bool rewriteRedBlockPayloadTypes(std::span<uint8_t> payload, uint8_t from, uint8
   return true;
 }
 
-}  // namespace convox::sfu
+}  // namespace convox::rtc

@@ -1,6 +1,6 @@
 // RFC 2198 redundant audio payloads: block parsing, primary extraction and
 // the in-place rewrite of the block payload types.
-#include "forwarding/red_payload.hpp"
+#include "rtc/red_payload.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,10 +9,10 @@
 
 namespace {
 
-using convox::sfu::kMaxRedBlocks;
-using convox::sfu::parseRedPayload;
-using convox::sfu::redPrimary;
-using convox::sfu::rewriteRedBlockPayloadTypes;
+using convox::rtc::kMaxRedBlocks;
+using convox::rtc::parseRedPayload;
+using convox::rtc::redPrimary;
+using convox::rtc::rewriteRedBlockPayloadTypes;
 
 std::vector<uint8_t> bytesOf(std::span<const uint8_t> s) { return {s.begin(), s.end()}; }
 

@@ -2,7 +2,7 @@
 // sequence wrap-around, reordering, duplicates, loss fraction per interval,
 // source restarts, jitter (RFC 3550 A.8) on a known arrival pattern, and the
 // LSR/DLSR echo and round trip.
-#include "forwarding/receive_stats.hpp"
+#include "rtc/receive_stats.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 namespace {
 
-using convox::sfu::ReceiveStats;
+using convox::rtc::ReceiveStats;
 
 constexpr uint32_t kSsrc = 0x11223344;
 constexpr uint32_t kOpusRate = 48000;
@@ -193,16 +193,16 @@ TEST(ReceiveStatsTest, ReportEchoesTheSenderReportAndTheDelaySinceIt) {
 
 TEST(ReceiveStatsTest, RoundTripFromAReportBlock) {
   convox::rtc::ReportBlock block;
-  EXPECT_FALSE(convox::sfu::roundTripMicros(block, 0).has_value());  // no SR echoed
+  EXPECT_FALSE(convox::rtc::roundTripMicros(block, 0).has_value());  // no SR echoed
   const uint64_t sent = uint64_t{1000} << 32;                        // our SR at second 1000
-  block.lastSr = convox::sfu::compactNtp(sent);
+  block.lastSr = convox::rtc::compactNtp(sent);
   block.delaySinceLastSr = 65536;                                                  // held 1 s
   const uint64_t arrived = sent + (uint64_t{1} << 32) + (uint64_t{1} << 32) / 20;  // 1.05 s later
-  const auto rtt = convox::sfu::roundTripMicros(block, arrived);
+  const auto rtt = convox::rtc::roundTripMicros(block, arrived);
   ASSERT_TRUE(rtt.has_value());
   EXPECT_NEAR(static_cast<double>(*rtt), 50'000.0, 20.0);
   // Arriving before it could have: not a round trip.
-  EXPECT_FALSE(convox::sfu::roundTripMicros(block, sent + (uint64_t{1} << 31)).has_value());
+  EXPECT_FALSE(convox::rtc::roundTripMicros(block, sent + (uint64_t{1} << 31)).has_value());
 }
 
 }  // namespace

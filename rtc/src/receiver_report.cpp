@@ -1,12 +1,12 @@
-#include "forwarding/receiver_report.hpp"
+#include "rtc/receiver_report.hpp"
 
 #include <algorithm>
 
-namespace convox::sfu {
+namespace convox::rtc {
 
-rtc::ParseResult<size_t, rtc::RtcpError> buildReceiverReportCompound(uint32_t senderSsrc, std::string_view cname,
-                                                                     std::span<const rtc::ReportBlock> blocks,
-                                                                     std::span<uint8_t> out) {
+ParseResult<size_t, RtcpError> buildReceiverReportCompound(uint32_t senderSsrc, std::string_view cname,
+                                                           std::span<const ReportBlock> blocks,
+                                                           std::span<uint8_t> out) {
   size_t offset = 0;
   do {
     const size_t count = std::min(blocks.size(), rtc::kMaxReportBlocks);
@@ -20,4 +20,4 @@ rtc::ParseResult<size_t, rtc::RtcpError> buildReceiverReportCompound(uint32_t se
   return offset + *sdes;
 }
 
-}  // namespace convox::sfu
+}  // namespace convox::rtc

@@ -1,9 +1,9 @@
-#include "forwarding/receive_stats.hpp"
+#include "rtc/receive_stats.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 
-namespace convox::sfu {
+namespace convox::rtc {
 
 namespace {
 
@@ -123,8 +123,8 @@ int32_t ReceiveStats::cumulativeLost() const {
   return static_cast<int32_t>(std::min<uint64_t>(expected - received_, kMaxCumulativeLost));
 }
 
-rtc::ReportBlock ReceiveStats::makeReportBlock(int64_t nowMicros) {
-  rtc::ReportBlock block;
+ReportBlock ReceiveStats::makeReportBlock(int64_t nowMicros) {
+  ReportBlock block;
   block.ssrc = ssrc_;
   if (!started_) return block;
   const uint64_t expected = this->expected();
@@ -148,7 +148,7 @@ rtc::ReportBlock ReceiveStats::makeReportBlock(int64_t nowMicros) {
   return block;
 }
 
-std::optional<int64_t> roundTripMicros(const rtc::ReportBlock& block, uint64_t arrivalNtp) {
+std::optional<int64_t> roundTripMicros(const ReportBlock& block, uint64_t arrivalNtp) {
   if (block.lastSr == 0) return std::nullopt;
   const auto units = static_cast<int32_t>(compactNtp(arrivalNtp) - block.lastSr - block.delaySinceLastSr);
   // The peer rounds DLSR: a round trip shorter than that reads slightly negative.
@@ -158,4 +158,4 @@ std::optional<int64_t> roundTripMicros(const rtc::ReportBlock& block, uint64_t a
   return std::max<int64_t>(0, int64_t{units} * 1'000'000 / kCompactUnitsPerSecond);
 }
 
-}  // namespace convox::sfu
+}  // namespace convox::rtc
