@@ -1,16 +1,14 @@
 #pragma once
 
-// One simulated SDK participant: a signal connection and one peer
-// connection on rtc/ in the client role (full controlling ICE agent). A
-// publisher only publishes (auto_subscribe=0), so its one connection is the
-// publisher PC; a subscriber never publishes, so its one connection is the
-// subscriber PC. Everything runs on the load tool's single thread.
+// One simulated SDK participant: a client::Room (the client library, as the
+// worker uses it) in the client role against the SFU. A publisher only
+// publishes (auto_subscribe=0, no data channels), so it has one peer
+// connection, the publisher; a subscriber never publishes, so its one
+// connection is the subscriber. Everything runs on the load tool's single
+// thread.
 
+#include "client/room.hpp"
 #include "rtc/event_loop.hpp"
-#include "rtc/sdp.hpp"
-#include "rtc/sdp_transport.hpp"
-#include "rtc/webrtc_transport.hpp"
-#include "signal_client.hpp"
 #include "stream_stats.hpp"
 
 #include <cstdint>
@@ -24,13 +22,12 @@ namespace convox::bench {
 // nanoseconds. The SFU forwards header extensions untouched, so subscribers
 // read the publisher's send time from it.
 inline constexpr uint8_t kSendTimeExtensionId = 14;
-inline constexpr uint8_t kMidExtensionId = 4;
 
 // Shared by every participant of a run.
 struct LoadContext {
   rtc::EventLoop* loop = nullptr;
   boost::asio::io_context* io = nullptr;
-  SignalEndpoint endpoint;
+  std::string url;
   std::string apiKey;
   std::string apiSecret;
   std::string iceAddress;
@@ -41,7 +38,7 @@ struct LoadContext {
 
 int64_t steadyNanos();
 
-class LoadParticipant : public rtc::WebRtcTransportListener {
+class LoadParticipant : public client::RoomListener {
  public:
   LoadParticipant(LoadContext& context, std::string room, std::string identity);
   ~LoadParticipant() override;
@@ -50,48 +47,25 @@ class LoadParticipant : public rtc::WebRtcTransportListener {
 
   void join();
   void leave();
-  // Called every few milliseconds: keep-alive pings, RTCP, media.
-  virtual void tick(int64_t nowNanos);
+  // Called every few milliseconds: media.
+  virtual void tick(int64_t /*nowNanos*/) {}
   virtual bool ready() const = 0;
   const std::string& failure() const { return failure_; }
   const std::string& identity() const { return identity_; }
-  bool connected() const { return state_ == rtc::TransportState::Connected; }
 
  protected:
   virtual bool autoSubscribe() const = 0;
-  virtual void onJoined() {}
-  virtual void onSignal(const livekit::SignalResponse& message) = 0;
-  virtual void onRtcpDue() {}
-
-  void send(const livekit::SignalRequest& request);
-  bool startTransport();
-  // Our ICE and DTLS attributes and candidates on a section we write.
-  void describeTransport(rtc::MediaSection& section, rtc::SetupRole setup) const;
-  // The peer's ICE credentials, fingerprint and candidates from its description.
-  bool applyRemoteDescription(const rtc::SessionDescription& remote, rtc::SdpType type, rtc::SetupRole localSetup);
   void fail(const std::string& reason);
-
-  void onGatheringDone() override;
-  void onTransportState(rtc::TransportState state, const std::string& reason) override;
+  void onDisconnected(const std::string& reason) override;
 
   LoadContext& context_;
-  std::unique_ptr<rtc::WebRtcTransport> transport_;
-  bool gathered_ = false;
-  rtc::TransportState state_ = rtc::TransportState::New;
-  std::vector<uint8_t> rtcpBuffer_ = std::vector<uint8_t>(1500);
+  std::unique_ptr<client::Room> room_;
 
  private:
-  void onSignalMessage(const livekit::SignalResponse& message);
-  void onTrickle(const livekit::TrickleRequest& trickle);
-
-  const std::string room_;
+  const std::string roomName_;
   const std::string identity_;
-  std::shared_ptr<SignalClient> signal_;
   std::string failure_;
   bool left_ = false;
-  int64_t pingIntervalNanos_ = 0;
-  int64_t nextPingNanos_ = 0;
-  int64_t nextRtcpNanos_ = 0;
 };
 
 }  // namespace convox::bench

@@ -84,8 +84,9 @@ struct Window {
 
 int runLoad(const LoadOptions& options, std::ostream& out, std::ostream& log) {
   std::string error;
-  auto endpoint = parseSignalUrl(options.url, error);
+  auto endpoint = client::parseWebSocketUrl(options.url);
   if (!endpoint) {
+    error = endpoint.error();
     log << "sfu-load: " << error << "\n";
     return 2;
   }
@@ -106,7 +107,7 @@ int runLoad(const LoadOptions& options, std::ostream& out, std::ostream& log) {
   LoadContext context;
   context.loop = &loop;
   context.io = &io;
-  context.endpoint = *endpoint;
+  context.url = options.url;
   context.apiKey = options.apiKey;
   context.apiSecret = options.apiSecret;
   context.iceAddress = options.iceAddress;

@@ -1,13 +1,10 @@
 #pragma once
 
-// A participant that only subscribes (auto_subscribe=1): it answers the
-// server's subscriber offers (a=setup:active, we are the controlling ICE
-// agent against the ICE-lite server), counts the packets of each forwarded
-// stream and records each packet's forwarding latency.
+// A participant that only subscribes (auto_subscribe=1): it counts the
+// packets of each forwarded stream and records each packet's forwarding
+// latency from the publisher's send-time extension.
 
 #include "load_participant.hpp"
-
-#include <optional>
 
 namespace convox::bench {
 
@@ -15,7 +12,7 @@ class LoadSubscriber final : public LoadParticipant {
  public:
   LoadSubscriber(LoadContext& context, std::string room, std::string identity, size_t expectedStreams);
 
-  bool ready() const override;
+  bool ready() const override { return liveStreams() >= expectedStreams_; }
   void openWindow();
   int64_t expectedInWindow() const;
   int64_t receivedInWindow() const;
@@ -29,17 +26,10 @@ class LoadSubscriber final : public LoadParticipant {
   };
 
   bool autoSubscribe() const override { return true; }
-  void onSignal(const livekit::SignalResponse& message) override;
-  void onGatheringDone() override;
-  void onRtp(std::span<uint8_t> packet) override;
-  void onRtcpDue() override;
-  void answerPending();
-  std::string buildAnswer(const rtc::SessionDescription& offer) const;
+  void onTrackSubscribed(const client::RemoteTrack& track) override;
+  void onRtp(const client::RemoteTrack& track, const rtc::RtpPacketView& packet) override;
 
   const size_t expectedStreams_;
-  uint32_t ssrc_ = 0;
-  bool remoteApplied_ = false;
-  std::optional<livekit::SessionDescription> pendingOffer_;
   std::vector<Stream> streams_;
 };
 

@@ -1,0 +1,214 @@
+#include "client/room.hpp"
+
+#include "publisher_connection.hpp"
+#include "rtc/ice_candidate_init.hpp"
+#include "subscriber_connection.hpp"
+
+#include <random>
+
+namespace convox::client {
+
+namespace {
+
+uint32_t randomSsrc() { return static_cast<uint32_t>(std::random_device{}()) | 1u; }
+
+}  // namespace
+
+Room::Room(rtc::EventLoop& loop, boost::asio::io_context& io, RoomListener& listener, RoomOptions options)
+    : loop_(loop), listener_(listener), options_(std::move(options)), signal_(io, *this) {}
+
+Room::~Room() {
+  finished_ = true;
+  signal_.close();
+  subscriber_.reset();
+  publisher_.reset();
+}
+
+bool Room::connect(std::string& error) {
+  if (!options_.certificate) {
+    options_.certificate = rtc::DtlsCertificate::generate(error);
+    if (!options_.certificate) return false;
+  }
+  return signal_.connect(options_.url, options_.token, options_.signal, error);
+}
+
+void Room::disconnect() {
+  if (finished_) return;
+  finished_ = true;
+  signal_.leave();
+  if (subscriber_) subscriber_->close();
+  if (publisher_) publisher_->close();
+}
+
+bool Room::startPublisher() {
+  if (publisher_) return true;
+  publisher_ = std::make_unique<PublisherConnection>(*this);
+  std::string error;
+  if (!publisher_->start(error)) {
+    fail("publisher transport: " + error);
+    return false;
+  }
+  publisher_->negotiate();
+  return true;
+}
+
+LocalAudioTrack& Room::publishAudio(AudioTrackOptions options) {
+  const std::string cid = "TR_local_" + std::to_string(tracks_.size() + 1) + "_" + std::to_string(randomSsrc());
+  tracks_.push_back(
+      std::unique_ptr<LocalAudioTrack>(new LocalAudioTrack(*this, cid, std::move(options), randomSsrc())));
+  auto& track = *tracks_.back();
+  livekit::SignalRequest request;
+  auto& add = *request.mutable_add_track();
+  add.set_cid(track.cid_);
+  add.set_name(track.options_.name);
+  add.set_type(livekit::AUDIO);
+  add.set_source(track.options_.source);
+  add.set_disable_dtx(!track.options_.dtx);
+  add.set_disable_red(true);  // we send plain Opus
+  signal_.send(request);
+  if (joined_) startPublisher();
+  return track;
+}
+
+bool Room::sendData(const livekit::DataPacket& packet, bool reliable) {
+  return publisher_ && publisher_->sendData(packet.SerializeAsString(), reliable);
+}
+
+void Room::updateParticipant(const std::string& name, const std::string& metadata,
+                             const std::map<std::string, std::string>& attributes) {
+  livekit::SignalRequest request;
+  auto& update = *request.mutable_update_metadata();
+  update.set_name(name);
+  update.set_metadata(metadata);
+  for (const auto& [key, value] : attributes) (*update.mutable_attributes())[key] = value;
+  signal_.send(request);
+}
+
+bool Room::publisherConnected() const { return publisher_ && publisher_->connected(); }
+
+bool Room::subscriberConnected() const { return subscriber_ && subscriber_->connected(); }
+
+const std::vector<RemoteTrack>& Room::remoteTracks() const {
+  static const std::vector<RemoteTrack> kNone;
+  return subscriber_ ? subscriber_->tracks() : kNone;
+}
+
+std::string Room::identityOf(const std::string& participantSid) const {
+  const auto it = identities_.find(participantSid);
+  return it == identities_.end() ? std::string() : it->second;
+}
+
+void Room::onSignalMessage(const livekit::SignalResponse& message) {
+  if (finished_) return;
+  switch (message.message_case()) {
+    case livekit::SignalResponse::kJoin: {
+      join_ = message.join();
+      joined_ = true;
+      identities_[join_.participant().sid()] = join_.participant().identity();
+      noteParticipants(join_.other_participants());
+      // The SDKs offer the data channels at once; a room without them
+      // starts its publisher connection with its first track.
+      if (options_.dataChannels && !startPublisher()) return;
+      listener_.onJoined(join_);
+      break;
+    }
+    case livekit::SignalResponse::kAnswer:
+      if (publisher_) publisher_->onAnswer(message.answer());
+      break;
+    case livekit::SignalResponse::kOffer:
+      if (!subscriber_) subscriber_ = std::make_unique<SubscriberConnection>(*this);
+      subscriber_->onOffer(message.offer());
+      break;
+    case livekit::SignalResponse::kTrickle: {
+      const auto init = rtc::parseIceCandidateInit(message.trickle().candidateinit());
+      if (!init || init->candidate.empty()) break;
+      if (message.trickle().target() == livekit::SUBSCRIBER) {
+        if (subscriber_) subscriber_->addRemoteCandidate(init->candidate);
+      } else if (publisher_) {
+        publisher_->addRemoteCandidate(init->candidate);
+      }
+      break;
+    }
+    case livekit::SignalResponse::kTrackPublished: {
+      const auto& published = message.track_published();
+      for (auto& track : tracks_) {
+        if (track->cid_ != published.cid() || !track->sid_.empty()) continue;
+        track->sid_ = published.track().sid();
+        if (publisher_) publisher_->negotiate();
+      }
+      break;
+    }
+    case livekit::SignalResponse::kUpdate:
+      noteParticipants(message.update().participants());
+      break;
+    case livekit::SignalResponse::kLeave:
+      listener_.onSignal(message);
+      return fail("the server asked us to leave (reason " + std::to_string(message.leave().reason()) + ")");
+    default:
+      break;
+  }
+  if (!finished_) listener_.onSignal(message);
+}
+
+void Room::noteParticipants(const google::protobuf::RepeatedPtrField<livekit::ParticipantInfo>& participants) {
+  for (const auto& p : participants) {
+    if (p.state() == livekit::ParticipantInfo::DISCONNECTED) {
+      identities_.erase(p.sid());
+      continue;
+    }
+    auto& identity = identities_[p.sid()];
+    if (identity == p.identity()) continue;
+    identity = p.identity();
+    if (subscriber_) subscriber_->learnIdentity(p.sid(), p.identity());
+  }
+}
+
+void Room::onSignalClosed(const std::string& reason) { fail("signal connection: " + reason); }
+
+void Room::fail(const std::string& reason) {
+  if (finished_) return;
+  finished_ = true;
+  signal_.close();
+  if (subscriber_) subscriber_->close();
+  if (publisher_) publisher_->close();
+  listener_.onDisconnected(reason);
+}
+
+LocalAudioTrack::LocalAudioTrack(Room& room, std::string cid, AudioTrackOptions options, uint32_t ssrc)
+    : room_(room), cid_(std::move(cid)), options_(std::move(options)), ssrc_(ssrc) {
+  std::random_device random;
+  sequence_ = static_cast<uint16_t>(random());
+  timestamp_ = static_cast<uint32_t>(random());
+}
+
+bool LocalAudioTrack::live() const { return negotiated_ && room_.publisher_ && room_.publisher_->connected(); }
+
+bool LocalAudioTrack::sendOpus(std::span<const uint8_t> frame, uint32_t samples,
+                               std::span<const rtc::RtpExtensionEntry> extra) {
+  if (!live()) return false;
+  std::array<rtc::RtpExtensionEntry, 8> extensions{};
+  size_t count = 0;
+  extensions[count++] = {4, {reinterpret_cast<const uint8_t*>(mid_.data()), mid_.size()}};
+  for (const auto& e : extra) {
+    if (count == extensions.size()) break;
+    extensions[count++] = e;
+  }
+  rtc::RtpHeader header;
+  header.marker = packetsSent_ == 0;
+  header.payloadType = 111;
+  header.sequenceNumber = sequence_;
+  header.timestamp = timestamp_;
+  header.ssrc = ssrc_;
+  auto headerSize = rtc::buildRtpHeader(header, std::span(extensions.data(), count), packet_);
+  if (!headerSize || *headerSize + frame.size() + rtc::kSrtpMaxTrailer > packet_.size()) return false;
+  std::copy(frame.begin(), frame.end(), packet_.begin() + static_cast<long>(*headerSize));
+  // The clock advances whether or not this packet makes it out.
+  ++sequence_;
+  timestamp_ += samples;
+  if (!room_.publisher_->sendRtp(packet_, *headerSize + frame.size())) return false;
+  ++packetsSent_;
+  octetsSent_ += frame.size();
+  return true;
+}
+
+}  // namespace convox::client
