@@ -316,6 +316,32 @@ TEST_P(StoreTest, AConversationIsFoundByItsRoomWithItsTeam) {
   EXPECT_FALSE(repo().findConversationByRoom("call_" + common::newId("conv_")));
 }
 
+// Rows written before migration 4 (only the old columns) read back with no
+// worker fields: not redacted, no confidence, language, timings or end reason.
+TEST_P(StoreTest, RowsFromBeforeTheWorkerFieldsReadBackWithout) {
+  const auto team = repo().createTeam("older rows");
+  const auto raw = connect();
+  raw->query(
+      "INSERT INTO conversations (team_id, id, agent_id, status, trace_id, room, parameters, results, error, "
+      "created_at, started_at, ended_at) VALUES ($1, 'old', 'a', 'ended', 't', 'room-old', '{}', '{}', NULL, 1, 1, 2)",
+      {team});
+  raw->query(
+      "INSERT INTO turns (team_id, conversation_id, turn_id, role, text, started_at, interrupted, created_at) "
+      "VALUES ($1, 'old', 't1', 'user', 'before', 1, 0, 1)",
+      {team});
+  const auto turns = repo().listTurns(team, "old");
+  ASSERT_EQ(turns.size(), 1u);
+  EXPECT_EQ(turns[0].text, "before");
+  EXPECT_FALSE(turns[0].redacted);
+  EXPECT_FALSE(turns[0].confidenceMicros);
+  EXPECT_FALSE(turns[0].language);
+  EXPECT_FALSE(turns[0].timings.userSpeechEnd);
+  EXPECT_FALSE(turns[0].timings.playoutEnd);
+  const auto conversation = repo().getConversation(team, "old");
+  ASSERT_TRUE(conversation);
+  EXPECT_FALSE(conversation->endReason);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::Sqlite, Backend::Postgres), backendName);
 
 }  // namespace

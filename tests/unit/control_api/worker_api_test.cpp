@@ -345,7 +345,7 @@ TEST_P(WorkerApiTest, AnExpiredJobTokenMayOnlyFinishItsLiveConversation) {
   EXPECT_EQ(late.result(), status::unauthorized) << late.body();
   // Beyond the grace it is refused outright, even for a live conversation.
   const auto live = startCall("talker");
-  const auto ancient = jobToken("call_" + live, common::unixSeconds() - 3600 - 7 * 3600, 3600);
+  const auto ancient = jobToken("call_" + live, common::unixSeconds() - int64_t{8} * 3600, 3600);
   const auto refused = send(verb::post, "/v1/conversations/" + live + "/turns",
                             R"({"turn_id": "t", "role": "user", "started_at": 1})", ancient);
   EXPECT_EQ(refused.result(), status::unauthorized) << refused.body();
