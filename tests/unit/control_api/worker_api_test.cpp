@@ -317,6 +317,13 @@ TEST_P(WorkerApiTest, OtherTokensAreRefusedWithTheirReason) {
   EXPECT_EQ(forged.result(), status::unauthorized) << forged.body();
   EXPECT_NE(forged.body().find("signature"), std::string::npos) << forged.body();
   EXPECT_EQ(send(verb::get, base, std::nullopt, "a.b.c").result(), status::unauthorized);
+  // A server given no key set to verify job tokens with takes team keys only.
+  ControlApi keysOnly(repo(), CallSettings{});
+  common::HttpRequest req{verb::get, base, 11};
+  req.set(field::authorization, "Bearer " + jobToken("call_" + id));
+  const auto unverifiable = keysOnly.handle(req);
+  EXPECT_EQ(unverifiable.result(), status::unauthorized) << unverifiable.body();
+  EXPECT_NE(unverifiable.body().find("team API key"), std::string::npos) << unverifiable.body();
   EXPECT_EQ(send(verb::get, base, std::nullopt, jobToken("call_" + id)).result(), status::ok);
 }
 
