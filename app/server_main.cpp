@@ -104,6 +104,12 @@ control_api::CallSettings callSettings(const common::ServerConfig& config, const
   control_api::CallSettings calls;
   calls.apiKey = config.keys.begin()->first;
   calls.apiSecret = config.keys.begin()->second;
+  // The dispatcher signs job tokens with these keys; the worker shows its job's on /v1.
+  calls.jobTokenSecrets = [keys = config.keys](std::string_view key) -> std::optional<std::string> {
+    const auto it = keys.find(std::string(key));
+    if (it == keys.end()) return std::nullopt;
+    return it->second;
+  };
   calls.publicUrl = [&config, &port] {
     return agentJobUrl(config, port).value_or("ws://localhost:" + std::to_string(port));
   };

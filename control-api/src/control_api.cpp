@@ -3,6 +3,7 @@
 #include "common/access_token.hpp"
 #include "common/ids.hpp"
 #include "common/logging.hpp"
+#include "job_token_auth.hpp"
 #include "routes.hpp"
 
 #include <algorithm>
@@ -35,11 +36,25 @@ std::string presentedKey(const HttpRequest& req) {
 
 // The query parameters each route takes; every other route takes none.
 std::vector<std::string_view> queryParametersOf(const std::vector<std::string>& segments) {
-  if (segments.size() == 1 && segments[0] == "conversations") {
+  const bool conversations = !segments.empty() && (segments[0] == "conversations" || segments[0] == "sessions");
+  if (segments.size() == 1 && conversations) {
     return {"agent_id", "status", "created_from", "created_until", "limit", "cursor"};
   }
-  if (segments.size() == 3 && segments[0] == "conversations" && segments[2] == "transcript") return {"format"};
+  if (segments.size() == 3 && conversations && segments[2] == "transcript") return {"format"};
   return {};
+}
+
+HttpResponse route(const RequestContext& ctx) {
+  const auto& resource = ctx.segments[0];
+  if (resource == "api-keys") return handleApiKeys(ctx);
+  if (resource == "agents") {
+    if (ctx.segments.size() == 3 && ctx.segments[2] == "test") return handleAgentTest(ctx);
+    return handleAgents(ctx);
+  }
+  if (resource == "calls") return handleCalls(ctx);
+  if (resource == "conversations") return handleConversations(ctx);
+  if (resource == "sessions") return handleSessions(ctx);
+  return notFound(ctx.req, "route");
 }
 
 }  // namespace
@@ -88,18 +103,22 @@ HttpResponse ControlApi::handle(const HttpRequest& req) {
                          "an API key is required (Authorization: Bearer <key> or x-api-key)");
   }
   try {
-    const auto identity = authenticateTeamKey(repository_, key, devKey_);
-    if (!identity) return errorResponse(req, status::unauthorized, "unauthenticated", identity.error());
+    std::string teamId;
+    if (looksLikeJwt(key)) {
+      auto job = authenticateJobToken(req, key, calls_.jobTokenSecrets, repository_, common::unixMillis() / 1000);
+      if (auto* refused = std::get_if<HttpResponse>(&job)) return std::move(*refused);
+      const auto& scope = std::get<JobScope>(job);
+      if (auto refused = checkJobScope(req, segments, scope)) return std::move(*refused);
+      teamId = scope.call->teamId;
+    } else {
+      const auto identity = authenticateTeamKey(repository_, key, devKey_);
+      if (!identity) return errorResponse(req, status::unauthorized, "unauthenticated", identity.error());
+      teamId = identity->teamId;
+    }
     if (segments.empty()) return notFound(req, "route");
     if (auto refused = checkContentType(req)) return std::move(*refused);
     if (auto refused = checkQuery(req, queryParametersOf(segments))) return std::move(*refused);
-    const RequestContext ctx{req, identity->teamId, segments, repository_, calls_, limits_, webhooks_.get()};
-    const auto& resource = segments[0];
-    if (resource == "api-keys") return handleApiKeys(ctx);
-    if (resource == "agents") return handleAgents(ctx);
-    if (resource == "calls") return handleCalls(ctx);
-    if (resource == "conversations") return handleConversations(ctx);
-    return notFound(req, "route");
+    return route({req, teamId, segments, repository_, calls_, limits_, webhooks_.get()});
   } catch (const StoreError& e) {
     common::logger("control-api")
         ->error("store error on {} {}: {}", std::string(req.method_string()),

@@ -3,10 +3,12 @@
 #include "common/base64.hpp"
 #include "common/ids.hpp"
 #include "routes.hpp"
+#include "turn_timings.hpp"
 
 #include <boost/url/parse.hpp>
 
 #include <charconv>
+#include <cmath>
 
 namespace convox::control_api {
 namespace {
@@ -103,14 +105,14 @@ HttpResponse transcript(const RequestContext& ctx, const ConversationRecord& c) 
   const auto turns = ctx.repository.listTurns(ctx.teamId, c.id);
   if (format == "json") {
     json::array list;
-    for (const auto& t : turns) {
-      list.push_back({{"role", t.role}, {"text", t.text}, {"started_at", t.startedAt}, {"interrupted", t.interrupted}});
-    }
+    for (const auto& t : turns) list.push_back(turnJson(t));
     return jsonResponse(req, status::ok, {{"conversation_id", c.id}, {"turns", std::move(list)}});
   }
   std::string out;
   if (format == "text") {
-    for (const auto& t : turns) out += t.role + ": " + t.text + (t.interrupted ? " [interrupted]" : "") + "\n";
+    for (const auto& t : turns) {
+      out += t.role + ": " + (t.redacted ? "[not logged]" : t.text) + (t.interrupted ? " [interrupted]" : "") + "\n";
+    }
     return common::makeResponse(req, status::ok, std::move(out), "text/plain; charset=utf-8");
   }
   if (format == "csv") {
@@ -125,6 +127,52 @@ HttpResponse transcript(const RequestContext& ctx, const ConversationRecord& c) 
                        {{"format", "invalid_value", "must be json, text or csv"}});
 }
 
+// Whether the conversation's agent keeps transcripts. An agent with
+// privacy.no_logging does not; neither does one that is gone (its policy
+// can no longer be read, and withholding is the side that cannot leak).
+bool logsTranscripts(const RequestContext& ctx, const ConversationRecord& c) {
+  const auto agent = ctx.repository.getAgent(ctx.teamId, c.agentId);
+  if (!agent) return false;
+  boost::system::error_code ec;
+  const auto config = json::parse(agent->configJson, ec);
+  if (ec || !config.is_object()) return false;
+  const auto* privacy = config.as_object().if_contains("privacy");
+  if (!privacy || !privacy->is_object()) return true;
+  const auto* noLogging = privacy->as_object().if_contains("no_logging");
+  return !(noLogging && noLogging->is_bool() && noLogging->get_bool());
+}
+
+// A BCP 47 tag as recognizers report them (en, hi-IN, zh-Hant-TW): ASCII
+// letters and digits in '-'-separated subtags of 1-8, the first letters.
+bool isLanguageTag(std::string_view tag) {
+  if (tag.empty() || tag.size() > 35) return false;
+  size_t length = 0;  // of the current subtag
+  bool first = true;  // in the primary language subtag: letters only
+  for (const char c : tag) {
+    if (c == '-') {
+      if (length == 0) return false;
+      length = 0;
+      first = false;
+      continue;
+    }
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const bool digit = c >= '0' && c <= '9';
+    if (!(letter || (digit && !first)) || ++length > 8) return false;
+  }
+  return length > 0;
+}
+
+constexpr int64_t kMaxMillis = int64_t{1} << 52;
+
+// `timings`: each stage's unix-ms timestamp, every one optional.
+std::vector<FieldError> readTimings(const json::object& object, TurnTimings& out) {
+  FieldReader fields(object);
+  for (const auto& stage : kTurnStages) out.*stage.field = fields.integer(stage.name, false, 0, kMaxMillis);
+  auto errors = fields.finish();
+  for (auto& e : errors) e.field = "timings." + e.field;
+  return errors;
+}
+
 HttpResponse ingestTurn(const RequestContext& ctx, const ConversationRecord& c) {
   const auto& req = ctx.req;
   auto body = parseJsonObject(req, ctx.limits.maxBodyBytes);
@@ -134,25 +182,42 @@ HttpResponse ingestTurn(const RequestContext& ctx, const ConversationRecord& c) 
   const auto turnId = fields.string("turn_id", true, 64);
   const auto role = fields.string("role", true, 16);
   const auto text = fields.string("text", false, 100000);
-  const auto startedAt = fields.integer("started_at", true, 0, int64_t{1} << 52);
+  const auto startedAt = fields.integer("started_at", true, 0, kMaxMillis);
   const auto interrupted = fields.boolean("interrupted");
+  const auto confidence = fields.number("confidence", false, 0, 1);
+  const auto language = fields.string("language", false, 35);
+  const auto* timings = fields.object("timings");
   auto errors = fields.finish();
   if (turnId && !isIdentifier(*turnId))
     errors.push_back({"turn_id", "invalid_value", "may contain only letters, digits, '_' and '-'"});
   if (role && *role != "user" && *role != "agent") errors.push_back({"role", "invalid_value", "must be user or agent"});
+  if (confidence && role && *role != "user") {
+    errors.push_back({"confidence", "invalid_value", "is the recognizer's confidence: user turns only"});
+  }
+  if (language && !isLanguageTag(*language)) {
+    errors.push_back({"language", "invalid_value", "must be a BCP 47 language tag such as en or hi-IN"});
+  }
+  if (timings) {
+    auto more = readTimings(*timings, turn.timings);
+    errors.insert(errors.end(), more.begin(), more.end());
+  }
   if (!errors.empty()) return errorResponse(req, status::bad_request, "invalid_request", "invalid turn", errors);
   turn.turnId = *turnId;
   turn.role = *role;
-  turn.text = text.value_or("");
   turn.startedAt = *startedAt;
   turn.interrupted = interrupted.value_or(false);
+  if (confidence) turn.confidenceMicros = std::llround(*confidence * 1e6);
+  turn.language = language;
+  turn.redacted = !logsTranscripts(ctx, c);
+  if (!turn.redacted) turn.text = text.value_or("");
   const bool stored = ctx.repository.addTurn(ctx.teamId, c.id, turn, common::unixMillis());
-  return jsonResponse(req, stored ? status::created : status::ok, {{"turn_id", turn.turnId}, {"stored", stored}});
+  return jsonResponse(req, stored ? status::created : status::ok,
+                      {{"turn_id", turn.turnId}, {"stored", stored}, {"redacted", turn.redacted}});
 }
 
 HttpResponse changeStatus(const RequestContext& ctx, const ConversationRecord& c, bool endOnly) {
   const auto& req = ctx.req;
-  StatusChange change{"ended", std::nullopt, std::nullopt};
+  StatusChange change{"ended", std::nullopt, std::nullopt, std::string(kEndedByApi)};
   if (!endOnly) {
     auto body = parseJsonObject(req, ctx.limits.maxBodyBytes);
     if (body.error) return *body.error;
@@ -160,9 +225,15 @@ HttpResponse changeStatus(const RequestContext& ctx, const ConversationRecord& c
     const auto status = fields.string("status", true, 16);
     change.error = fields.string("error", false, 4000);
     const auto* results = fields.object("results");
+    change.endReason = fields.string("end_reason", false, 64);
     auto errors = fields.finish();
     if (status && *status != "in_progress" && *status != "ended" && *status != "failed") {
       errors.push_back({"status", "invalid_value", "must be in_progress, ended or failed"});
+    }
+    if (change.endReason && !isIdentifier(*change.endReason)) {
+      errors.push_back({"end_reason", "invalid_value", "may contain only letters, digits, '_' and '-'"});
+    } else if (change.endReason && status && *status == "in_progress") {
+      errors.push_back({"end_reason", "invalid_value", "is for a move to ended or failed"});
     }
     if (!errors.empty()) return errorResponse(req, status::bad_request, "invalid_request", "invalid status", errors);
     change.status = *status;
@@ -178,6 +249,34 @@ HttpResponse changeStatus(const RequestContext& ctx, const ConversationRecord& c
 
 }  // namespace
 
+json::object turnJson(const TurnRecord& t) {
+  const auto optional = [](const std::optional<int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); };
+  json::object timings;
+  for (const auto& stage : kTurnStages) timings[stage.name] = optional(t.timings.*stage.field);
+  // Derived intervals, each null unless both of its ends were reported.
+  const auto between = [&](const std::optional<int64_t>& from, const std::optional<int64_t>& to) {
+    return from && to ? json::value(*to - *from) : json::value(nullptr);
+  };
+  const auto& s = t.timings;
+  json::object latency{{"voice_to_voice", between(s.userSpeechEnd, s.firstPacketOut)},
+                       {"endpointing", between(s.userSpeechEnd, s.vadEnd)},
+                       {"stt", between(s.userSpeechEnd, s.sttFinal)},
+                       {"llm_first_token", between(s.sttFinal, s.llmFirstToken)},
+                       {"tts_first_audio", between(s.llmFirstToken, s.ttsFirstAudio)},
+                       {"transport", between(s.ttsFirstAudio, s.firstPacketOut)}};
+  return {{"turn_id", t.turnId},
+          {"role", t.role},
+          {"text", t.text},
+          {"redacted", t.redacted},
+          {"started_at", t.startedAt},
+          {"interrupted", t.interrupted},
+          {"confidence",
+           t.confidenceMicros ? json::value(static_cast<double>(*t.confidenceMicros) / 1e6) : json::value(nullptr)},
+          {"language", t.language ? json::value(*t.language) : json::value(nullptr)},
+          {"timings", std::move(timings)},
+          {"latency_ms", std::move(latency)}};
+}
+
 json::object conversationJson(const ConversationRecord& c) {
   auto optional = [](const std::optional<int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); };
   json::value duration = nullptr;
@@ -190,6 +289,7 @@ json::object conversationJson(const ConversationRecord& c) {
           {"parameters", json::parse(c.parametersJson)},
           {"results", json::parse(c.resultsJson)},
           {"error", c.error ? json::value(*c.error) : json::value(nullptr)},
+          {"end_reason", c.endReason ? json::value(*c.endReason) : json::value(nullptr)},
           {"created_at", c.createdAt},
           {"started_at", optional(c.startedAt)},
           {"ended_at", optional(c.endedAt)},
@@ -219,13 +319,7 @@ HttpResponse handleConversations(const RequestContext& ctx) {
     if (req.method() == verb::post) return ingestTurn(ctx, *conversation);
     if (req.method() != verb::get) return methodNotAllowed(req);
     json::array list;
-    for (const auto& t : ctx.repository.listTurns(ctx.teamId, conversation->id)) {
-      list.push_back({{"turn_id", t.turnId},
-                      {"role", t.role},
-                      {"text", t.text},
-                      {"started_at", t.startedAt},
-                      {"interrupted", t.interrupted}});
-    }
+    for (const auto& t : ctx.repository.listTurns(ctx.teamId, conversation->id)) list.push_back(turnJson(t));
     return jsonResponse(req, status::ok, {{"turns", std::move(list)}});
   }
   if (sub == "webhook-deliveries") {

@@ -91,6 +91,22 @@ CREATE TABLE usage_records (
   FOREIGN KEY (team_id, conversation_id) REFERENCES conversations(team_id, id)
 );
 )sql"},
+      // What the voice worker reports per turn, and why a conversation ended.
+      {4, R"sql(
+ALTER TABLE turns ADD COLUMN confidence_micros BIGINT;
+ALTER TABLE turns ADD COLUMN language TEXT;
+ALTER TABLE turns ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE turns ADD COLUMN user_speech_start_at BIGINT;
+ALTER TABLE turns ADD COLUMN user_speech_end_at BIGINT;
+ALTER TABLE turns ADD COLUMN vad_end_at BIGINT;
+ALTER TABLE turns ADD COLUMN stt_final_at BIGINT;
+ALTER TABLE turns ADD COLUMN llm_first_token_at BIGINT;
+ALTER TABLE turns ADD COLUMN tts_first_audio_at BIGINT;
+ALTER TABLE turns ADD COLUMN first_packet_out_at BIGINT;
+ALTER TABLE turns ADD COLUMN playout_end_at BIGINT;
+ALTER TABLE conversations ADD COLUMN end_reason TEXT;
+CREATE INDEX conversations_room ON conversations(room);
+)sql"},
   };
   return kMigrations;
 }

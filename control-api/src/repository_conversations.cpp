@@ -1,12 +1,14 @@
 // Conversations and their turns.
 #include "control_api/repository.hpp"
 #include "row_reader.hpp"
+#include "turn_timings.hpp"
 
 namespace convox::control_api {
 namespace {
 
 constexpr const char* kConversationColumns =
-    "id, agent_id, status, trace_id, room, parameters, results, error, created_at, started_at, ended_at";
+    "id, agent_id, status, trace_id, room, parameters, results, error, created_at, started_at, ended_at, "
+    "end_reason";
 
 ConversationRecord readConversation(const SqlRow& row) {
   RowReader r(row);
@@ -22,10 +24,18 @@ ConversationRecord readConversation(const SqlRow& row) {
   c.createdAt = r.integer();
   c.startedAt = r.optionalInteger();
   c.endedAt = r.optionalInteger();
+  c.endReason = r.optionalText();
   return c;
 }
 
 SqlValue optionalNumber(const std::optional<int64_t>& v) { return v ? SqlValue(std::to_string(*v)) : std::nullopt; }
+
+// The timing columns, in kTurnStages order.
+std::string timingColumns() {
+  std::string out;
+  for (const auto& stage : kTurnStages) out += ", " + std::string(stage.name) + "_at";
+  return out;
+}
 
 }  // namespace
 
@@ -44,6 +54,16 @@ std::optional<ConversationRecord> Repository::getConversation(const std::string&
                   {teamId, conversationId});
   if (rows.empty()) return std::nullopt;
   return readConversation(rows[0]);
+}
+
+std::optional<ConversationInTeam> Repository::findConversationByRoom(const std::string& room) {
+  // Rooms are call_<conversation id> and ids are random, so one row at most;
+  // two would mean a room no token can be trusted for.
+  const auto rows = sql_->query(
+      std::string("SELECT team_id, ") + kConversationColumns + " FROM conversations WHERE room = $1 LIMIT 2", {room});
+  if (rows.size() != 1) return std::nullopt;
+  SqlRow rest(rows[0].begin() + 1, rows[0].end());
+  return ConversationInTeam{rows[0][0].value_or(""), readConversation(rest)};
 }
 
 std::vector<ConversationRecord> Repository::listConversations(const std::string& teamId,
@@ -81,30 +101,48 @@ std::optional<ConversationRecord> Repository::changeStatus(const std::string& te
                   " results = COALESCE($5, results),"
                   " started_at = CASE WHEN started_at IS NULL AND $3 = 'in_progress' THEN CAST($6 AS BIGINT)"
                   "   ELSE started_at END,"
-                  " ended_at = CASE WHEN $3 IN ('ended', 'failed') THEN CAST($6 AS BIGINT) ELSE ended_at END"
+                  " ended_at = CASE WHEN $3 IN ('ended', 'failed') THEN CAST($6 AS BIGINT) ELSE ended_at END,"
+                  " end_reason = CASE WHEN $3 IN ('ended', 'failed') THEN CAST($7 AS TEXT) ELSE end_reason END"
                   " WHERE team_id = $1 AND id = $2 AND status NOT IN ('ended', 'failed') RETURNING ") +
           kConversationColumns,
-      {teamId, conversationId, change.status, change.error, change.resultsJson, std::to_string(now)});
+      {teamId, conversationId, change.status, change.error, change.resultsJson, std::to_string(now), change.endReason});
   if (!rows.empty()) return readConversation(rows[0]);
   return std::nullopt;
 }
 
 bool Repository::addTurn(const std::string& teamId, const std::string& conversationId, const TurnRecord& turn,
                          int64_t now) {
+  std::vector<SqlValue> values{teamId,
+                               conversationId,
+                               turn.turnId,
+                               turn.role,
+                               turn.text,
+                               std::to_string(turn.startedAt),
+                               turn.interrupted ? "1" : "0",
+                               std::to_string(now),
+                               optionalNumber(turn.confidenceMicros),
+                               turn.language,
+                               turn.redacted ? "1" : "0"};
+  std::string placeholders;
+  for (size_t i = 1; i <= values.size() + kTurnStages.size(); ++i) {
+    placeholders += (i == 1 ? "$" : ", $") + std::to_string(i);
+  }
+  for (const auto& stage : kTurnStages) values.push_back(optionalNumber(turn.timings.*stage.field));
   return !sql_->query(
                   "INSERT INTO turns (team_id, conversation_id, turn_id, role, text, started_at, interrupted, "
-                  "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                  "ON CONFLICT (team_id, conversation_id, turn_id) DO NOTHING RETURNING turn_id",
-                  {teamId, conversationId, turn.turnId, turn.role, turn.text, std::to_string(turn.startedAt),
-                   turn.interrupted ? "1" : "0", std::to_string(now)})
+                  "created_at, confidence_micros, language, redacted" +
+                      timingColumns() + ") VALUES (" + placeholders +
+                      ") ON CONFLICT (team_id, conversation_id, turn_id) DO NOTHING RETURNING turn_id",
+                  values)
               .empty();
 }
 
 std::vector<TurnRecord> Repository::listTurns(const std::string& teamId, const std::string& conversationId) {
   std::vector<TurnRecord> out;
-  for (const auto& row : sql_->query("SELECT turn_id, role, text, started_at, interrupted FROM turns "
-                                     "WHERE team_id = $1 AND conversation_id = $2 ORDER BY started_at, turn_id",
-                                     {teamId, conversationId})) {
+  for (const auto& row : sql_->query(
+           "SELECT turn_id, role, text, started_at, interrupted, confidence_micros, language, redacted" +
+               timingColumns() + " FROM turns WHERE team_id = $1 AND conversation_id = $2 ORDER BY started_at, turn_id",
+           {teamId, conversationId})) {
     RowReader r(row);
     TurnRecord t;
     t.turnId = r.text();
@@ -112,6 +150,10 @@ std::vector<TurnRecord> Repository::listTurns(const std::string& teamId, const s
     t.text = r.text();
     t.startedAt = r.integer();
     t.interrupted = r.integer() != 0;
+    t.confidenceMicros = r.optionalInteger();
+    t.language = r.optionalText();
+    t.redacted = r.integer() != 0;
+    for (const auto& stage : kTurnStages) t.timings.*stage.field = r.optionalInteger();
     out.push_back(std::move(t));
   }
   return out;

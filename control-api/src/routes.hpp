@@ -23,6 +23,9 @@ HttpResponse handleApiKeys(const RequestContext& ctx);
 HttpResponse handleAgents(const RequestContext& ctx);
 HttpResponse handleCalls(const RequestContext& ctx);
 HttpResponse handleConversations(const RequestContext& ctx);
+// The seed's /v1/sessions (a session is a conversation) and POST /v1/agents/{id}/test.
+HttpResponse handleSessions(const RequestContext& ctx);
+HttpResponse handleAgentTest(const RequestContext& ctx);
 // Sub-resources of one conversation the caller may see.
 HttpResponse handleUsage(const RequestContext& ctx, const ConversationRecord& conversation);
 HttpResponse handleCost(const RequestContext& ctx, const ConversationRecord& conversation);
@@ -30,6 +33,11 @@ HttpResponse handleCost(const RequestContext& ctx, const ConversationRecord& con
 HttpResponse notFound(const HttpRequest& req, std::string_view what);
 HttpResponse methodNotAllowed(const HttpRequest& req);
 json::object conversationJson(const ConversationRecord& c);
+json::object turnJson(const TurnRecord& t);
+
+// The end_reason of a conversation ended through the API (POST …/end,
+// DELETE /v1/sessions/{id}) rather than by its worker.
+inline constexpr std::string_view kEndedByApi = "ended_by_api";
 
 // The hand-written OpenAPI 3 document served at /v1/openapi.json.
 const std::string& openApiDocument();

@@ -227,10 +227,14 @@ for (const backend of backends) {
       assertError(await api('POST', `${base}/turns`, { ...k, body: { turn_id: 't3', role: 'robot', started_at: -1 } }), 400, 'invalid_request', 'role');
 
       const transcript = await api('GET', `${base}/transcript`, k);
-      assert.deepEqual(transcript.json.turns, [
-        { role: 'user', text: 'Hi, "I need help", ok', started_at: 1000, interrupted: false },
-        { role: 'agent', text: 'Sure.', started_at: 2000, interrupted: true },
+      const pick = ({ turn_id, role, text, started_at, interrupted, redacted, confidence }) => ({ turn_id, role, text, started_at, interrupted, redacted, confidence });
+      assert.deepEqual(transcript.json.turns.map(pick), [
+        { turn_id: 't1', role: 'user', text: 'Hi, "I need help", ok', started_at: 1000, interrupted: false, redacted: false, confidence: null },
+        { turn_id: 't2', role: 'agent', text: 'Sure.', started_at: 2000, interrupted: true, redacted: false, confidence: null },
       ]);
+      // Turns posted without timings have none, and so no latencies.
+      assert.ok(Object.values(transcript.json.turns[0].timings).every((v) => v === null));
+      assert.ok(Object.values(transcript.json.turns[0].latency_ms).every((v) => v === null));
       const text = await api('GET', `${base}/transcript?format=text`, k);
       assert.equal(text.text, 'user: Hi, "I need help", ok\nagent: Sure. [interrupted]\n');
       const csv = await api('GET', `${base}/transcript?format=csv`, k);

@@ -1,12 +1,14 @@
 #pragma once
 
-// The /v1 REST API: API keys, agents, calls, conversations, turns and
-// transcripts, authenticated by team API keys. Handlers run on the API's own
+// The /v1 REST API: API keys, agents, calls, conversations (also as the
+// seed's sessions), turns and transcripts, authenticated by team API keys or,
+// for one conversation's worker routes, by that call's agent job token. Handlers run on the API's own
 // store threads, never on the HTTP server's io_context thread, so a slow
 // database delays only /v1 requests; the store calls they make are single
 // statements.
 
 #include "common/http_server.hpp"
+#include "common/jwt.hpp"
 #include "control_api/repository.hpp"
 #include "control_api/webhook_sender.hpp"
 
@@ -40,6 +42,10 @@ struct CallSettings {
   // means no dispatcher: calls are created without an agent job. Called on a
   // store thread.
   std::function<std::optional<std::string>(const AgentDispatchRequest&)> dispatchAgent;
+  // The server's API key/secret pairs, which sign the dispatcher's job tokens:
+  // a worker presents its job's token on /v1 for that job's conversation.
+  // Unset: only team API keys authenticate.
+  common::SecretLookup jobTokenSecrets;
 };
 
 struct ApiLimits {

@@ -48,17 +48,40 @@ struct ConversationRecord {
   std::string parametersJson = "{}";
   std::string resultsJson = "{}";
   std::optional<std::string> error;
+  // Why it ended or failed (e.g. user_hangup, silence_timeout, api_end);
+  // none while live and for conversations ended before reasons were kept.
+  std::optional<std::string> endReason = std::nullopt;
   int64_t createdAt = 0;
   std::optional<int64_t> startedAt;
   std::optional<int64_t> endedAt;
 };
 
+// When each stage of a turn happened, unix ms, as the worker measured them;
+// any may be missing (a typed message has no speech, an interrupted reply no
+// playout end).
+struct TurnTimings {
+  std::optional<int64_t> userSpeechStart;
+  std::optional<int64_t> userSpeechEnd;
+  std::optional<int64_t> vadEnd;    // the VAD declared the end of speech
+  std::optional<int64_t> sttFinal;  // the final transcript arrived
+  std::optional<int64_t> llmFirstToken;
+  std::optional<int64_t> ttsFirstAudio;
+  std::optional<int64_t> firstPacketOut;  // the first RTP packet of the reply left
+  std::optional<int64_t> playoutEnd;
+};
+
 struct TurnRecord {
   std::string turnId;
   std::string role;  // user | agent
-  std::string text;
+  std::string text;  // empty when redacted
   int64_t startedAt = 0;
   bool interrupted = false;
+  // The recognizer's confidence in millionths (0..1e6): integers, so both
+  // stores give back what was stored. User turns only.
+  std::optional<int64_t> confidenceMicros = std::nullopt;
+  std::optional<std::string> language = std::nullopt;  // BCP 47, e.g. hi-IN
+  TurnTimings timings = {};
+  bool redacted = false;  // the agent does not log transcripts: the text was not stored
 };
 
 // One webhook delivery attempt, as the delivery log keeps it.
@@ -107,6 +130,14 @@ struct StatusChange {
   std::string status;
   std::optional<std::string> error;
   std::optional<std::string> resultsJson;
+  std::optional<std::string> endReason = std::nullopt;  // kept only by the move to ended or failed
+};
+
+// A conversation found by its room, whatever its team: what a job token
+// (which names a room, not a team) is checked against.
+struct ConversationInTeam {
+  std::string teamId;
+  ConversationRecord conversation;
 };
 
 enum class UpdateFailure { NotFound, VersionConflict };
@@ -143,6 +174,8 @@ class Repository {
   // Conversations and turns.
   void createConversation(const std::string& teamId, const ConversationRecord& conversation);
   std::optional<ConversationRecord> getConversation(const std::string& teamId, const std::string& conversationId);
+  // Not team-scoped: only for authenticating a job token by its room.
+  std::optional<ConversationInTeam> findConversationByRoom(const std::string& room);
   std::vector<ConversationRecord> listConversations(const std::string& teamId, const ConversationFilter& filter);
   std::optional<ConversationRecord> changeStatus(const std::string& teamId, const std::string& conversationId,
                                                  const StatusChange& change, int64_t now);

@@ -1,4 +1,5 @@
 // The repository suite, run unchanged on SQLite and on a real PostgreSQL.
+#include "common/ids.hpp"
 #include "control_api/control_api.hpp"
 #include "store_fixture.hpp"
 
@@ -232,6 +233,113 @@ TEST_P(StoreTest, StatusMovesForwardAndFinalStatesStick) {
   repo().createConversation(team, conversation("c2", "a", 1));
   EXPECT_FALSE(repo().changeStatus(other, "c2", {"failed", "nope", std::nullopt}, 1));
   EXPECT_EQ(repo().getConversation(team, "c2")->status, "created");
+}
+
+TEST_P(StoreTest, TurnsKeepConfidenceLanguageTimingsAndTheRedactionFlag) {
+  const auto team = repo().createTeam("worker turns");
+  repo().createConversation(team, conversation("c1", "a", 1));
+  TurnRecord user{"u1", "user", "book a table", 1000, false};
+  user.confidenceMicros = 912'345;
+  user.language = "hi-IN";
+  user.timings.userSpeechStart = 1000;
+  user.timings.userSpeechEnd = 2400;
+  user.timings.vadEnd = 2950;
+  user.timings.sttFinal = 3010;
+  TurnRecord agentTurn{"a1", "agent", "", 3100, true};
+  agentTurn.redacted = true;
+  agentTurn.timings.llmFirstToken = 3300;
+  agentTurn.timings.ttsFirstAudio = 3420;
+  agentTurn.timings.firstPacketOut = 3441;
+  agentTurn.timings.playoutEnd = 5000;
+  ASSERT_TRUE(repo().addTurn(team, "c1", user, 1));
+  ASSERT_TRUE(repo().addTurn(team, "c1", agentTurn, 1));
+  reopen();  // what was committed, not what a connection cached
+  const auto turns = repo().listTurns(team, "c1");
+  ASSERT_EQ(turns.size(), 2u);
+  EXPECT_EQ(turns[0].confidenceMicros, 912'345);
+  EXPECT_EQ(turns[0].language, "hi-IN");
+  EXPECT_FALSE(turns[0].redacted);
+  EXPECT_EQ(turns[0].timings.userSpeechStart, 1000);
+  EXPECT_EQ(turns[0].timings.userSpeechEnd, 2400);
+  EXPECT_EQ(turns[0].timings.vadEnd, 2950);
+  EXPECT_EQ(turns[0].timings.sttFinal, 3010);
+  EXPECT_FALSE(turns[0].timings.llmFirstToken);
+  EXPECT_FALSE(turns[0].timings.playoutEnd);
+  EXPECT_TRUE(turns[1].redacted);
+  EXPECT_EQ(turns[1].text, "");
+  EXPECT_FALSE(turns[1].confidenceMicros);
+  EXPECT_FALSE(turns[1].language);
+  EXPECT_FALSE(turns[1].timings.userSpeechEnd);
+  EXPECT_EQ(turns[1].timings.llmFirstToken, 3300);
+  EXPECT_EQ(turns[1].timings.ttsFirstAudio, 3420);
+  EXPECT_EQ(turns[1].timings.firstPacketOut, 3441);
+  EXPECT_EQ(turns[1].timings.playoutEnd, 5000);
+}
+
+TEST_P(StoreTest, TheEndReasonIsKeptByTheMoveToAFinalStateOnly) {
+  const auto team = repo().createTeam("reasons");
+  repo().createConversation(team, conversation("c1", "a", 1));
+  const auto live = repo().changeStatus(team, "c1", {"in_progress", std::nullopt, std::nullopt, "ignored"}, 10);
+  ASSERT_TRUE(live);
+  EXPECT_FALSE(live->endReason);
+  const auto ended = repo().changeStatus(team, "c1", {"ended", std::nullopt, std::nullopt, "silence_timeout"}, 20);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->endReason, "silence_timeout");
+  EXPECT_FALSE(repo().changeStatus(team, "c1", {"failed", "late", std::nullopt, "crash"}, 30));
+  EXPECT_EQ(repo().getConversation(team, "c1")->endReason, "silence_timeout");
+  repo().createConversation(team, conversation("c2", "a", 1));
+  const auto failed = repo().changeStatus(team, "c2", {"failed", "stt down", std::nullopt, "provider_error"}, 20);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->endReason, "provider_error");
+  EXPECT_EQ(failed->error, "stt down");
+}
+
+// A job token names a room, not a team: the conversation is found by room
+// alone, with the team it belongs to.
+TEST_P(StoreTest, AConversationIsFoundByItsRoomWithItsTeam) {
+  const auto team = repo().createTeam("rooms");
+  const auto other = repo().createTeam("other rooms");
+  auto mine = conversation(common::newId("conv_"), "a", 1);
+  mine.room = "call_" + mine.id;
+  auto theirs = conversation(common::newId("conv_"), "b", 1);
+  theirs.room = "call_" + theirs.id;
+  repo().createConversation(team, mine);
+  repo().createConversation(other, theirs);
+  const auto found = repo().findConversationByRoom(mine.room);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->teamId, team);
+  EXPECT_EQ(found->conversation.id, mine.id);
+  EXPECT_EQ(found->conversation.agentId, "a");
+  const auto foundTheirs = repo().findConversationByRoom(theirs.room);
+  ASSERT_TRUE(foundTheirs);
+  EXPECT_EQ(foundTheirs->teamId, other);
+  EXPECT_FALSE(repo().findConversationByRoom("call_" + common::newId("conv_")));
+}
+
+// Rows written before migration 4 (only the old columns) read back with no
+// worker fields: not redacted, no confidence, language, timings or end reason.
+TEST_P(StoreTest, RowsFromBeforeTheWorkerFieldsReadBackWithout) {
+  const auto team = repo().createTeam("older rows");
+  const auto raw = connect();
+  raw->query(
+      "INSERT INTO conversations (team_id, id, agent_id, status, trace_id, room, parameters, results, error, "
+      "created_at, started_at, ended_at) VALUES ($1, 'old', 'a', 'ended', 't', 'room-old', '{}', '{}', NULL, 1, 1, 2)",
+      {team});
+  raw->query(
+      "INSERT INTO turns (team_id, conversation_id, turn_id, role, text, started_at, interrupted, created_at) "
+      "VALUES ($1, 'old', 't1', 'user', 'before', 1, 0, 1)",
+      {team});
+  const auto turns = repo().listTurns(team, "old");
+  ASSERT_EQ(turns.size(), 1u);
+  EXPECT_EQ(turns[0].text, "before");
+  EXPECT_FALSE(turns[0].redacted);
+  EXPECT_FALSE(turns[0].confidenceMicros);
+  EXPECT_FALSE(turns[0].language);
+  EXPECT_FALSE(turns[0].timings.userSpeechEnd);
+  EXPECT_FALSE(turns[0].timings.playoutEnd);
+  const auto conversation = repo().getConversation(team, "old");
+  ASSERT_TRUE(conversation);
+  EXPECT_FALSE(conversation->endReason);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::Sqlite, Backend::Postgres), backendName);
