@@ -17,6 +17,8 @@ build_packages=(
   libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev prometheus-cpp-dev
   libnice-dev libsrtp2-dev libusrsctp-dev libopus-dev
   libpqxx-dev libhiredis-dev libsqlite3-dev
+  libsoxr-dev libwebrtc-audio-processing-dev libespeak-ng-dev espeak-ng-data
+  libpocketsphinx-dev pocketsphinx-en-us
 )
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
