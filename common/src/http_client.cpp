@@ -155,18 +155,29 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
 
 void httpPost(asio::io_context& io, const std::string& url, HttpHeaders headers, std::string body,
               std::chrono::milliseconds timeout, std::function<void(HttpClientResult)> done, AddressFilter refuse) {
+  httpRequest(io, "POST", url, std::move(headers), std::move(body), timeout, std::move(done), std::move(refuse));
+}
+
+void httpRequest(asio::io_context& io, std::string_view method, const std::string& url, HttpHeaders headers,
+                 std::string body, std::chrono::milliseconds timeout, std::function<void(HttpClientResult)> done,
+                 AddressFilter refuse) {
+  const auto verb = http::string_to_verb(method);
+  if (verb == http::verb::unknown) {
+    asio::post(io, [done = std::move(done), m = std::string(method)] { done({0, "unknown HTTP method " + m, {}}); });
+    return;
+  }
   std::string error;
   auto target = parseTarget(url, error);
   if (!target) {
     asio::post(io, [done = std::move(done), error] { done({0, error, {}}); });
     return;
   }
-  http::request<http::string_body> req{http::verb::post, target->path, 11};
+  http::request<http::string_body> req{verb, target->path, 11};
   req.set(http::field::host, target->hostField);
   req.set(http::field::user_agent, "convox");
   for (auto& [name, value] : headers) req.set(name, value);
   req.body() = std::move(body);
-  req.prepare_payload();
+  if (verb != http::verb::get || !req.body().empty()) req.prepare_payload();
   req.keep_alive(false);
   if (target->tls) {
     std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(io, std::move(*target), std::move(req), timeout,

@@ -1,6 +1,7 @@
 #pragma once
 
-// A small asynchronous HTTP(S) client for outgoing requests (webhooks).
+// A small asynchronous HTTP(S) client for outgoing requests (webhooks, the
+// worker's calls to the control API).
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -9,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -33,5 +35,11 @@ using AddressFilter = std::function<std::optional<std::string>(const boost::asio
 // it objects to are skipped; if none is left the request fails with the reason.
 void httpPost(boost::asio::io_context& io, const std::string& url, HttpHeaders headers, std::string body,
               std::chrono::milliseconds timeout, std::function<void(HttpClientResult)> done, AddressFilter refuse = {});
+
+// Any method ("GET", "POST", "PUT", ...); an empty body on a GET sends no
+// Content-Length. Otherwise as httpPost.
+void httpRequest(boost::asio::io_context& io, std::string_view method, const std::string& url, HttpHeaders headers,
+                 std::string body, std::chrono::milliseconds timeout, std::function<void(HttpClientResult)> done,
+                 AddressFilter refuse = {});
 
 }  // namespace convox::common

@@ -1,0 +1,197 @@
+#include "worker/agent_worker.hpp"
+
+#include "call_session.hpp"
+#include "client/agent_worker_client.hpp"
+#include "common/logging.hpp"
+#include "job_metadata.hpp"
+#include "media_thread.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <map>
+#include <thread>
+#include <vector>
+
+namespace convox::worker {
+
+namespace {
+
+// ws(s)://host -> http(s)://host: the control API is served beside /rtc.
+std::string httpBase(const std::string& url) {
+  if (url.rfind("ws://", 0) == 0) return "http://" + url.substr(5);
+  if (url.rfind("wss://", 0) == 0) return "https://" + url.substr(6);
+  std::string base = url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base;
+}
+
+}  // namespace
+
+class AgentWorker::Impl final : public client::AgentWorkerListener {
+ public:
+  explicit Impl(WorkerOptions options)
+      : options_(std::move(options)), signals_(io_, SIGINT, SIGTERM), drainTimer_(io_) {
+    if (options_.controlApiUrl.empty()) options_.controlApiUrl = httpBase(options_.url);
+    const unsigned threads =
+        options_.mediaThreads ? options_.mediaThreads : std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < threads; ++i) threads_.push_back(std::make_unique<MediaThread>(i));
+  }
+
+  int run() {
+    client::AgentWorkerOptions agent;
+    agent.url = options_.url;
+    agent.apiKey = options_.apiKey;
+    agent.apiSecret = options_.apiSecret;
+    agent.agentName = options_.agentName;
+    client_ = std::make_unique<client::AgentWorkerClient>(io_, *this, agent);
+    std::string error;
+    if (!client_->start(error)) {
+      common::logger("worker")->error("{}", error);
+      return 2;
+    }
+    signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+      if (!ec) drain(signal);
+    });
+    common::logger("worker")->info("convox-worker: agent name '{}', {} media thread(s), up to {} calls, server {}",
+                                   options_.agentName, threads_.size(), options_.maxJobs, options_.url);
+    io_.run();
+    client_.reset();
+    threads_.clear();  // joins the media threads; their calls end with them
+    return 0;
+  }
+
+ private:
+  void onRegistered(const std::string& workerId) override {
+    common::logger("worker")->info("registered as {}", workerId);
+  }
+
+  void onConnectionLost(const std::string& reason, std::chrono::milliseconds retryIn) override {
+    common::logger("worker")->warn("agent connection lost ({}); again in {} ms", reason, retryIn.count());
+  }
+
+  client::AvailabilityAnswer onAvailability(const livekit::AvailabilityRequest& request) override {
+    client::AvailabilityAnswer answer;
+    const auto& job = request.job();
+    if (draining_ || jobs_.size() >= options_.maxJobs) return answer;
+    auto metadata = parseJobMetadata(job.metadata());
+    if (!metadata) {
+      common::logger("worker")->warn("job {}: declined: {}", job.id(), metadata.error());
+      return answer;
+    }
+    answer.available = true;
+    if (const auto* name = metadata->agent.if_contains("name"); name && name->is_string()) {
+      answer.participantName = name->as_string();
+    }
+    if (answer.participantName.empty()) answer.participantName = "Convox agent";
+    return answer;
+  }
+
+  void onAssignment(const livekit::JobAssignment& assignment) override {
+    const auto& job = assignment.job();
+    auto metadata = parseJobMetadata(job.metadata());
+    if (!metadata || jobs_.contains(job.id())) {
+      client_->updateJob(job.id(), livekit::JS_FAILED, metadata ? "assigned twice" : metadata.error());
+      return;
+    }
+    // The least loaded thread takes it.
+    auto* thread = std::min_element(threads_.begin(), threads_.end(), [](const auto& a, const auto& b) {
+                     return a->jobCount.load() < b->jobCount.load();
+                   })->get();
+    jobs_[job.id()] = thread;
+    ++thread->jobCount;
+    CallSetup setup;
+    setup.job = job;
+    setup.metadata = std::move(*metadata);
+    setup.url = assignment.has_url() && !assignment.url().empty() ? assignment.url() : options_.url;
+    setup.token = assignment.token();
+    setup.controlApiUrl = options_.controlApiUrl;
+    setup.iceAddress = options_.iceAddress;
+    client_->updateJob(job.id(), livekit::JS_RUNNING);
+    thread->post([this, thread, setup = std::move(setup)]() mutable {
+      const std::string id = setup.job.id();
+      auto session = std::make_unique<CallSession>(
+          *thread, std::move(setup), [this, thread, id](bool failed, const std::string& reason) {
+            // Not from inside the session's own call stack: erase it on the next turn.
+            thread->post([this, thread, id] {
+              auto it = thread->sessions().find(id);
+              if (it == thread->sessions().end()) return;
+              thread->linger(it->second->releaseApi());
+              thread->sessions().erase(it);
+            });
+            boost::asio::post(io_, [this, id, failed, reason] { onJobEnded(id, failed, reason); });
+          });
+      auto* raw = session.get();
+      thread->sessions()[id] = std::move(session);
+      raw->start();
+    });
+  }
+
+  void onTermination(const std::string& jobId) override {
+    const auto it = jobs_.find(jobId);
+    if (it == jobs_.end()) return;
+    it->second->post([thread = it->second, jobId] {
+      if (auto s = thread->sessions().find(jobId); s != thread->sessions().end()) s->second->stop("terminated");
+    });
+  }
+
+  client::WorkerLoad currentLoad() override {
+    client::WorkerLoad load;
+    load.jobCount = static_cast<uint32_t>(jobs_.size());
+    load.load = options_.maxJobs ? static_cast<float>(jobs_.size()) / static_cast<float>(options_.maxJobs) : 1.0f;
+    load.full = jobs_.size() >= options_.maxJobs;
+    return load;
+  }
+
+  void onJobEnded(const std::string& jobId, bool failed, const std::string& reason) {
+    const auto it = jobs_.find(jobId);
+    if (it == jobs_.end()) return;
+    --it->second->jobCount;
+    jobs_.erase(it);
+    if (client_) client_->updateJob(jobId, failed ? livekit::JS_FAILED : livekit::JS_SUCCESS, failed ? reason : "");
+    if (draining_ && jobs_.empty()) finish();
+  }
+
+  void drain(int signal) {
+    common::logger("worker")->info("signal {}: draining ({} call(s) running, up to {} s)", signal, jobs_.size(),
+                                   options_.drainTimeout.count());
+    draining_ = true;
+    client_->drain();
+    if (jobs_.empty()) return finish();
+    drainTimer_.expires_after(options_.drainTimeout);
+    drainTimer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) finish();
+    });
+    // A second signal ends at once.
+    signals_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (!ec) finish();
+    });
+  }
+
+  void finish() {
+    drainTimer_.cancel();
+    signals_.cancel();
+    if (client_) client_->stop();
+    io_.stop();
+  }
+
+  WorkerOptions options_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer drainTimer_;
+  std::vector<std::unique_ptr<MediaThread>> threads_;
+  std::unique_ptr<client::AgentWorkerClient> client_;
+  std::map<std::string, MediaThread*> jobs_;  // running jobs and the thread each runs on
+  bool draining_ = false;
+};
+
+AgentWorker::AgentWorker(WorkerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+AgentWorker::~AgentWorker() = default;
+
+int AgentWorker::run() { return impl_->run(); }
+
+}  // namespace convox::worker

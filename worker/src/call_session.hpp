@@ -1,0 +1,72 @@
+#pragma once
+
+// One job: the agent in one room, on its media thread. It joins with the
+// job's token (participant kind AGENT, identity agent-<job id>), publishes
+// its microphone track, keeps lk.agent.state current, follows the user's
+// microphone, and reports the conversation's status to the control API.
+// Whatever goes wrong ends this call only.
+
+#include "client/room.hpp"
+#include "control_api_client.hpp"
+#include "job_metadata.hpp"
+#include "proto/livekit_agent.pb.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace convox::worker {
+
+class MediaThread;
+
+struct CallSetup {
+  livekit::Job job;
+  JobMetadata metadata;
+  std::string url;    // where to join (the assignment's, else the worker's)
+  std::string token;  // the job token
+  std::string controlApiUrl;
+  std::string iceAddress;
+};
+
+class CallSession final : public client::RoomListener {
+ public:
+  // `ended` runs on the media thread, once; the session may be destroyed after it returns.
+  using EndedHandler = std::function<void(bool failed, const std::string& reason)>;
+
+  CallSession(MediaThread& thread, CallSetup setup, EndedHandler ended);
+  ~CallSession() override;
+  CallSession(const CallSession&) = delete;
+  CallSession& operator=(const CallSession&) = delete;
+
+  void start();
+  // The dispatcher terminated the job, or the worker is shutting down.
+  void stop(const std::string& reason);
+  const std::string& jobId() const { return setup_.job.id(); }
+  // Its control API posts still queued, to outlive the session until delivered.
+  std::unique_ptr<ControlApiClient> releaseApi() { return std::move(api_); }
+
+ private:
+  void onJoined(const livekit::JoinResponse& join) override;
+  void onConnected() override;
+  void onDisconnected(const std::string& reason) override;
+  void onSignal(const livekit::SignalResponse& message) override;
+  void onTrackSubscribed(const client::RemoteTrack& track) override;
+  void onTrackUnsubscribed(const client::RemoteTrack& track) override;
+
+  void setState(const std::string& state);
+  void end(bool failed, const std::string& reason, const std::string& endReason);
+  bool isUser(const livekit::ParticipantInfo& participant) const;
+
+  MediaThread& thread_;
+  CallSetup setup_;
+  EndedHandler ended_;
+  std::unique_ptr<ControlApiClient> api_;
+  std::unique_ptr<client::Room> room_;
+  client::LocalAudioTrack* microphone_ = nullptr;
+  std::string state_;
+  std::string userIdentity_;
+  bool userSeen_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace convox::worker

@@ -1,0 +1,82 @@
+#include "control_api_client.hpp"
+
+#include "common/http_client.hpp"
+#include "common/logging.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+namespace convox::worker {
+
+namespace {
+constexpr std::chrono::milliseconds kTimeout{5000};
+constexpr std::chrono::milliseconds kFirstRetry{500};
+constexpr std::chrono::milliseconds kMaxRetry{10000};
+}  // namespace
+
+ControlApiClient::ControlApiClient(boost::asio::io_context& io, std::string baseUrl, std::string token,
+                                   std::string conversationId)
+    : io_(io),
+      baseUrl_(std::move(baseUrl)),
+      token_(std::move(token)),
+      conversationId_(std::move(conversationId)),
+      retry_(io) {}
+
+ControlApiClient::~ControlApiClient() { *alive_ = false; }
+
+void ControlApiClient::postStatus(const std::string& status, const std::string& endReason, const std::string& error) {
+  boost::json::object body{{"status", status}};
+  if (!endReason.empty()) body["end_reason"] = endReason;
+  if (!error.empty()) body["error"] = error;
+  enqueue("/status", boost::json::serialize(body));
+}
+
+void ControlApiClient::postTurn(boost::json::object turn) { enqueue("/turns", boost::json::serialize(turn)); }
+
+void ControlApiClient::enqueue(std::string path, std::string body) {
+  if (queue_.size() >= kMaxQueued) {
+    // The oldest goes: a long outage keeps the latest state.
+    queue_.pop_front();
+    ++dropped_;
+  }
+  queue_.push_back({"/v1/conversations/" + conversationId_ + path, std::move(body), 0});
+  sendNext();
+}
+
+void ControlApiClient::sendNext() {
+  if (inFlight_ || queue_.empty()) return;
+  inFlight_ = true;
+  auto& post = queue_.front();
+  ++post.attempts;
+  std::weak_ptr<bool> alive = alive_;
+  common::httpRequest(
+      io_, "POST", baseUrl_ + post.path, {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}},
+      post.body, kTimeout, [this, alive](common::HttpClientResult result) {
+        if (alive.expired()) return;
+        inFlight_ = false;
+        auto& sent = queue_.front();
+        if (result.status >= 200 && result.status < 300) {
+          ++delivered_;
+          queue_.pop_front();
+          return sendNext();
+        }
+        if (result.status >= 400 && result.status < 500 && result.status != 429) {
+          // Refused for what it is: retrying cannot help.
+          common::logger("worker")->warn("control API refused {} ({}): {}", sent.path, result.status,
+                                         result.body.substr(0, 300));
+          ++dropped_;
+          queue_.pop_front();
+          return sendNext();
+        }
+        const auto wait = std::min(kMaxRetry, kFirstRetry * (1 << std::min(sent.attempts - 1, 5)));
+        common::logger("worker")->debug("control API {}: {} — retry in {} ms", sent.path,
+                                        result.status ? std::to_string(result.status) : result.error, wait.count());
+        retry_.expires_after(wait);
+        retry_.async_wait([this, alive](const boost::system::error_code& ec) {
+          if (!ec && !alive.expired()) sendNext();
+        });
+      });
+}
+
+}  // namespace convox::worker

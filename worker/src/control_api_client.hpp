@@ -1,0 +1,54 @@
+#pragma once
+
+// The worker's calls to the control API for one conversation, with the
+// job's own token as the credential (it reaches that conversation only).
+// Posts are queued (bounded) and retried with back-off while the API is
+// down; the call goes on regardless.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
+
+#include <deque>
+#include <memory>
+#include <string>
+
+namespace convox::worker {
+
+class ControlApiClient {
+ public:
+  ControlApiClient(boost::asio::io_context& io, std::string baseUrl, std::string token, std::string conversationId);
+  ~ControlApiClient();
+
+  // POST /v1/conversations/{id}/status
+  void postStatus(const std::string& status, const std::string& endReason = {}, const std::string& error = {});
+  // POST /v1/conversations/{id}/turns (idempotent on turn_id)
+  void postTurn(boost::json::object turn);
+  size_t queued() const { return queue_.size(); }
+  uint64_t delivered() const { return delivered_; }
+  uint64_t dropped() const { return dropped_; }
+
+  static constexpr size_t kMaxQueued = 256;
+
+ private:
+  struct Post {
+    std::string path;
+    std::string body;
+    int attempts = 0;
+  };
+  void enqueue(std::string path, std::string body);
+  void sendNext();
+
+  boost::asio::io_context& io_;
+  const std::string baseUrl_;
+  const std::string token_;
+  const std::string conversationId_;
+  std::deque<Post> queue_;
+  boost::asio::steady_timer retry_;
+  bool inFlight_ = false;
+  uint64_t delivered_ = 0;
+  uint64_t dropped_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace convox::worker
