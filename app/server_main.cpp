@@ -16,6 +16,7 @@
 #include "sfu/room_service.hpp"
 #include "sfu/signal_service.hpp"
 #include "sfu/webhook_notifier.hpp"
+#include "worker_supervisor.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/post.hpp>
@@ -150,7 +151,9 @@ int main(int argc, char** argv) {
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the last flag wins
   common::ConfigOverrides flags;
   bool dev = false;
+  bool noWorker = false;
   app.add_flag("--dev", dev, "development mode: key devkey / secret secret, bind 127.0.0.1, no config file needed");
+  app.add_flag("--no-worker", noWorker, "with --dev: do not start the built-in convox-worker");
   app.add_option("--config", flags.configFile, "YAML configuration file");
   app.add_option("--bind", flags.bind, "address to listen on (default 0.0.0.0; 127.0.0.1 with --dev)");
   app.add_option("--port", flags.port, "HTTP/WebSocket port (default 7880; 0 picks a free port)");
@@ -281,9 +284,11 @@ int main(int argc, char** argv) {
   common::HttpServer server(io, std::move(router), limits, [&metrics](const std::string& route, unsigned status) {
     metrics.countHttpRequest(route, status);
   });
+  std::optional<app::WorkerSupervisor> builtinWorker;  // --dev: the supervised convox-worker
   boost::asio::signal_set stopSignals(io, SIGINT, SIGTERM);
   stopSignals.async_wait([&](const boost::system::error_code&, int sig) {
     log->info("signal {}: shutting down", sig);
+    if (builtinWorker) builtinWorker->stop();
     server.stop();
     agentService.stop();
     agents.closeAllWorkers("server shutting down");
@@ -303,8 +308,24 @@ int main(int argc, char** argv) {
   log->info("convox-server {} listening on {}:{}", CONVOX_VERSION, config.bind, server.port());
   std::cout << "convox-server listening on " << config.bind << ":" << server.port() << std::endl;
   if (config.dev) printDevBanner(config, server.port());
+  // --dev gives a newcomer a talking agent: the built-in worker, supervised.
+  if (config.dev && !noWorker) {
+    if (const auto binary = app::builtinWorkerPath(); binary.empty()) {
+      log->warn("no convox-worker beside convox-server: agents will not answer (build it, or pass --no-worker)");
+    } else {
+      const auto& [key, secret] = *config.keys.begin();
+      const std::string host = config.bind == "0.0.0.0" ? "127.0.0.1" : config.bind;
+      builtinWorker.emplace(io, binary, std::vector<std::string>{"--log-level", config.logLevel},
+                            std::vector<std::pair<std::string, std::string>>{
+                                {"LIVEKIT_URL", "ws://" + host + ":" + std::to_string(server.port())},
+                                {"LIVEKIT_API_KEY", key},
+                                {"LIVEKIT_API_SECRET", secret}});
+      builtinWorker->start();
+    }
+  }
 
   common::runCatchingExceptions(io, "signal");
+  if (builtinWorker) builtinWorker->waitForExit(std::chrono::seconds(3));
   // Requests still on the store threads use the server's routes: finish them
   // before the server goes.
   controlApi.stop();

@@ -138,3 +138,36 @@ test('a job whose metadata claims to be a call but is malformed is declined and 
   }, 'the next call to be taken');
   await caller.close();
 });
+
+test('convox-server --dev runs the built-in worker, restarts it when it dies and stops it with the server', async () => {
+  const dev = await startServer({ builtinWorker: true, args: ['--log-level', 'info'], config: 'rtc:\n  interfaces: [127.0.0.1]\n' });
+  try {
+    const pidOf = () => [...dev.stderr.matchAll(/built-in worker started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    await eventually(() => pidOf().length === 1, 'the built-in worker to start');
+    const headers = { authorization: `Bearer ${DEV_KEY}`, 'content-type': 'application/json' };
+    const post = (p, body) => fetch(dev.httpUrl + p, { method: 'POST', headers, body: JSON.stringify(body) }).then((r) => r.json());
+    await post('/v1/agents', { id: 'dev-agent', name: 'Dev agent' });
+    const answered = async () => {
+      const call = await post('/v1/calls', { agent_id: 'dev-agent' });
+      const caller = await SignalClient.connect(dev.wsUrl, call.token);
+      await caller.nextCase('join');
+      await eventually(async () => {
+        const c = await fetch(`${dev.httpUrl}/v1/conversations/${call.conversation_id}`, { headers }).then((r) => r.json());
+        return c.status === 'in_progress';
+      }, 'the built-in worker to take the call', 15000);
+      await caller.close();
+    };
+    await answered();
+    const [first] = pidOf();
+    process.kill(first, 'SIGKILL');
+    await eventually(() => pidOf().length === 2, 'the built-in worker to be restarted', 15000);
+    assert.notEqual(pidOf()[1], first);
+    await answered();
+    const last = pidOf()[1];
+    await dev.stop();
+    // Stopped with the server: the pid is gone.
+    assert.throws(() => process.kill(last, 0), /ESRCH/);
+  } finally {
+    await dev.stop();
+  }
+});

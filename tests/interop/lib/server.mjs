@@ -11,11 +11,13 @@ export const API_KEY = 'devkey';
 export const API_SECRET = 'secret';
 
 /**
- * @param {{config?: string, args?: string[], env?: Record<string,string>}} opts
+ * @param {{config?: string, args?: string[], env?: Record<string,string>, builtinWorker?: boolean, noDev?: boolean}} opts
  *   config: YAML text written to a temp file and passed with --config.
  */
 export async function startServer(opts = {}) {
-  const args = [...(opts.noDev ? [] : ['--dev']), '--port', '0', '--log-level', process.env.CONVOX_TEST_LOG_LEVEL ?? 'warn', ...(opts.args ?? [])];
+  // --dev starts the built-in convox-worker; tests that bring their own workers keep it out.
+  const dev = opts.noDev ? [] : ['--dev', ...(opts.builtinWorker ? [] : ['--no-worker'])];
+  const args = [...dev, '--port', '0', '--log-level', process.env.CONVOX_TEST_LOG_LEVEL ?? 'warn', ...(opts.args ?? [])];
   // Each server gets its own store unless the test names one (restarts reuse it).
   if (!args.includes('--data-dir')) args.push('--data-dir', mkdtempSync(path.join(tmpdir(), 'convox-data-')));
   if (opts.config) {
