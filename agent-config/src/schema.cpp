@@ -137,7 +137,7 @@ Spec dialogSpec() {
 
 Spec voiceSpec() {
   auto formats = audioFormats();
-  formats.push_back("mp3_44100");
+  formats.emplace_back("mp3_44100");
   return object({{"similarity", number(0, 1)},
                  {"speed", number(0.25, 4)},
                  {"stability", number(0, 1)},
