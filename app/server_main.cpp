@@ -96,13 +96,15 @@ std::unique_ptr<control_api::Repository> openStore(const common::ServerConfig& c
       (std::filesystem::path(config.dataDir) / "convox.db").string(), connections, synchronous));
 }
 
-// /v1/calls dispatches the call's agent under its agent id as agent_name, for
-// the call's team only (platform workers and that team's workers).
+// /v1/calls dispatches under the worker name (agents.worker_name; the job
+// metadata names the agent), for the call's team only (platform workers and
+// that team's workers).
 // The control API calls from its store threads, and the dispatcher lives on the
 // io_context thread: the dispatch runs there while the store thread waits.
 control_api::CallSettings callSettings(const common::ServerConfig& config, const uint16_t& port,
                                        boost::asio::io_context& io, dispatcher::Dispatcher& agents) {
   control_api::CallSettings calls;
+  calls.workerAgentName = config.agents.workerName;
   calls.apiKey = config.keys.begin()->first;
   calls.apiSecret = config.keys.begin()->second;
   // The dispatcher signs job tokens with these keys; the worker shows its job's on /v1.

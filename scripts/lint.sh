@@ -5,7 +5,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 build="${1:-build}"
-mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' | grep -E '^(common|sfu|rtc|dispatcher|control-api|worker|app|tests|bench)/')
+mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' | grep -E '^(common|sfu|rtc|dispatcher|agent-config|control-api|worker|app|tests|bench)/')
 
 status=0
 if ! clang-format --dry-run --Werror "${sources[@]}"; then

@@ -144,6 +144,7 @@ void applyYaml(ServerConfig& c, const std::string& text) {
   if (const auto agents = root["agents"]) {
     readScalar(agents, "availability_timeout_ms", c.agents.availabilityTimeoutMillis, where + " agents");
     readScalar(agents, "queue_timeout_ms", c.agents.queueTimeoutMillis, where + " agents");
+    readScalar(agents, "worker_name", c.agents.workerName, where + " agents");
   }
   if (const auto hooks = root["agent_webhooks"]) {
     readScalar(hooks, "allow_private_networks", c.agentWebhooks.allowPrivateNetworks, where + " agent_webhooks");
@@ -189,6 +190,7 @@ void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
   if (auto v = get("CONVOX_AGENT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS")) {
     c.agentWebhooks.allowPrivateNetworks = parseBool(*v, "CONVOX_AGENT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS");
   }
+  if (auto v = get("CONVOX_AGENT_WORKER_NAME")) c.agents.workerName = *v;
   if (auto v = get("CONVOX_AGENT_QUEUE_TIMEOUT_MS")) {
     c.agents.queueTimeoutMillis = parseMillis(*v, "CONVOX_AGENT_QUEUE_TIMEOUT_MS");
   }
@@ -236,6 +238,13 @@ void validate(const ServerConfig& c) {
   }
   if (c.agents.availabilityTimeoutMillis == 0) throw Fail{"agents.availability_timeout_ms must be positive"};
   if (c.agents.queueTimeoutMillis == 0) throw Fail{"agents.queue_timeout_ms must be positive"};
+  // An agent name workers put in their registration: printable, no spaces.
+  const bool plainName = std::all_of(c.agents.workerName.begin(), c.agents.workerName.end(),
+                                     [](char ch) { return ch > ' ' && ch < 0x7f; });
+  if (c.agents.workerName.empty() || c.agents.workerName.size() > 128 || !plainName) {
+    throw Fail{"agents.worker_name must be 1-128 printable characters without spaces, not '" + c.agents.workerName +
+               "'"};
+  }
   if (!c.webhook.urls.empty()) {
     if (c.webhook.apiKey.empty()) throw Fail{"webhook.urls needs webhook.api_key to sign requests"};
     if (!c.keys.contains(c.webhook.apiKey))

@@ -13,11 +13,18 @@ namespace {
 // changed, its URL included.
 constexpr std::string_view kMaskedSecret = "********";
 
-// The document's webhook targets. Today the array form only; a form keyed by
-// event would give its targets their identity here too.
+// The document's webhook targets in the list form, the form whose targets
+// have ids.
 json::array* webhookTargets(json::object& document) {
   auto* hooks = document.if_contains("webhooks");
   return hooks && hooks->is_array() ? &hooks->as_array() : nullptr;
+}
+
+// The seed's form, `{on_call_end, on_transcript_ready, secret?}`: one optional
+// secret for the agent's webhooks, matched by its place rather than an id.
+json::object* webhooksByEvent(json::object& document) {
+  auto* hooks = document.if_contains("webhooks");
+  return hooks && hooks->is_object() ? &hooks->as_object() : nullptr;
 }
 
 // Targets stored before targets had ids are known by their position.
@@ -35,6 +42,8 @@ json::object agentJson(const AgentRecord& agent) {
       if (hook.contains("secret")) hook["secret"] = kMaskedSecret;
     }
   }
+  if (auto* byEvent = webhooksByEvent(out); byEvent && byEvent->contains("secret"))
+    (*byEvent)["secret"] = kMaskedSecret;
   out["id"] = agent.id;
   out["name"] = agent.name;
   out["version"] = agent.version;
@@ -77,7 +86,24 @@ void assignWebhookIds(json::object& document) {
 // Replaces each masked secret by the one stored for the target's id; a mask
 // that matches no stored target is an error (storing it would sign with a key
 // anyone can read). `stored` is null on create.
+// The seed form's masked secret is the stored seed form's secret.
+std::vector<FieldError> resolveMaskedEventSecret(json::object& byEvent, const json::object* stored) {
+  const auto* secret = byEvent.if_contains("secret");
+  if (!secret || secret->as_string() != kMaskedSecret) return {};
+  const auto* old = stored ? stored->if_contains("webhooks") : nullptr;
+  const auto* oldSecret = old && old->is_object() ? old->as_object().if_contains("secret") : nullptr;
+  if (oldSecret) {
+    byEvent["secret"] = *oldSecret;
+    return {};
+  }
+  return {{"webhooks.secret", "invalid_value",
+           stored ? "is the mask of a stored secret, but this agent has no webhook secret stored; send the secret "
+                    "itself"
+                  : "is the mask shown in place of a secret; send the secret itself"}};
+}
+
 std::vector<FieldError> resolveMaskedSecrets(json::object& document, const json::object* stored) {
+  if (auto* byEvent = webhooksByEvent(document)) return resolveMaskedEventSecret(*byEvent, stored);
   std::vector<FieldError> errors;
   auto* hooks = webhookTargets(document);
   if (!hooks) return errors;
@@ -158,7 +184,7 @@ HttpResponse updateAgent(const RequestContext& ctx, const std::string& agentId) 
     if (!v->is_int64()) return invalidAgent(ctx, {{"version", "wrong_type", "must be an integer"}});
     expected = v->get_int64();
   }
-  if (webhookTargets(in.document)) {
+  if (in.document.contains("webhooks")) {
     // A GET-edit-PUT round trip sends the masks back; they mean "unchanged".
     const auto stored = ctx.repository.getAgent(ctx.teamId, agentId);
     if (!stored) return notFound(ctx.req, "agent");

@@ -1,5 +1,6 @@
 // POST /v1/calls: a web call for an agent — a conversation with a trace id,
 // a room, a caller token, and the agent dispatched into the room.
+#include "agent_config/overrides.hpp"
 #include "common/access_token.hpp"
 #include "common/ids.hpp"
 #include "routes.hpp"
@@ -42,6 +43,33 @@ std::vector<FieldError> checkParameters(const json::object& parameters) {
   return errors;
 }
 
+// The seed's form of call parameters, `[{name, value}]`, as the object form
+// `{name: value}` the rest of the API uses. Errors name the item.
+std::vector<FieldError> normalizeParameterList(json::object& body) {
+  auto* list = body.if_contains("parameters");
+  if (!list || !list->is_array()) return {};
+  std::vector<FieldError> errors;
+  json::object parameters;
+  const auto& items = list->get_array();
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string path = "parameters[" + std::to_string(i) + "]";
+    const auto* item = items[i].if_object();
+    const auto* name = item ? item->if_contains("name") : nullptr;
+    const auto* value = item ? item->if_contains("value") : nullptr;
+    if (!item || item->size() != 2 || !name || !value) {
+      errors.push_back({path, "invalid_value", "must be {\"name\": ..., \"value\": ...}"});
+    } else if (!name->is_string()) {
+      errors.push_back({path + ".name", "wrong_type", "must be a string"});
+    } else if (parameters.contains(name->get_string())) {
+      errors.push_back({path + ".name", "duplicate", "names a parameter given before"});
+    } else {
+      parameters[name->get_string()] = *value;
+    }
+  }
+  if (errors.empty()) *list = std::move(parameters);
+  return errors;
+}
+
 // A caller's participant identity: shown to the agent and in room events, so
 // plain and bounded. Letters, digits and _ - . @ : + cover user ids, e-mail
 // addresses and "tenant:user" forms.
@@ -65,11 +93,23 @@ HttpResponse handleCalls(const RequestContext& ctx) {
   if (req.method() != common::http::verb::post) return methodNotAllowed(req);
   auto body = parseJsonObject(req, ctx.limits.maxBodyBytes);
   if (body.error) return *body.error;
+  auto errors = normalizeParameterList(body.object);
+  if (!errors.empty()) return errorResponse(req, status::bad_request, "invalid_request", "invalid call", errors);
   FieldReader fields(body.object);
   const auto agentId = fields.string("agent_id", true, 64);
   const auto identity = fields.string("identity", false, 128);
   const auto* parameters = fields.object("parameters");
-  auto errors = fields.finish();
+  const auto* overrides = fields.object("overrides");
+  const auto* retryContext = fields.object("retry_context");
+  const auto direction = fields.string("direction", false, 16);
+  errors = fields.finish();
+  if (direction && *direction != "inbound" && *direction != "outbound") {
+    errors.push_back({"direction", "invalid_value", "must be inbound or outbound"});
+  }
+  if (retryContext) {
+    auto more = agent_config::validateRetryContext(*retryContext);
+    errors.insert(errors.end(), more.begin(), more.end());
+  }
   if (identity) {
     if (auto problem = checkIdentity(*identity)) errors.push_back(std::move(*problem));
   }
@@ -82,6 +122,13 @@ HttpResponse handleCalls(const RequestContext& ctx) {
   if (!agent) {
     return errorResponse(req, status::not_found, "not_found", "agent not found",
                          {{"agent_id", "not_found", "no such agent"}});
+  }
+  // What the worker runs: the stored configuration with the call's overrides,
+  // each allowed by the agent's client_override_keys.
+  auto applied =
+      agent_config::applyOverrides(json::parse(agent->configJson).as_object(), overrides ? *overrides : json::object{});
+  if (!applied.errors.empty()) {
+    return errorResponse(req, status::bad_request, "invalid_request", "invalid call", applied.errors);
   }
 
   ConversationRecord conversation;
@@ -111,12 +158,17 @@ HttpResponse handleCalls(const RequestContext& ctx) {
     json::object metadata{{"team_id", ctx.teamId},
                           {"conversation_id", conversation.id},
                           {"trace_id", conversation.traceId},
-                          {"agent", json::parse(agent->configJson)},
+                          {"direction", direction.value_or("inbound")},
+                          {"agent", std::move(applied.effective)},
                           {"parameters", json::parse(conversation.parametersJson)}};
+    if (overrides) metadata["overrides"] = *overrides;
+    if (retryContext) metadata["retry_context"] = *retryContext;
     metadata["agent"].as_object()["id"] = agent->id;
     metadata["agent"].as_object().erase("webhooks");  // the worker has no use for the signing secrets
-    if (const auto failure =
-            ctx.calls.dispatchAgent({conversation.room, agent->id, json::serialize(metadata), ctx.teamId})) {
+    // Dispatched under the worker's name, not the agent's: one registration
+    // serves every agent, and the metadata says which one this is.
+    if (const auto failure = ctx.calls.dispatchAgent(
+            {conversation.room, ctx.calls.workerAgentName, json::serialize(metadata), ctx.teamId})) {
       ctx.repository.changeStatus(ctx.teamId, conversation.id, {"failed", "dispatch failed: " + *failure, std::nullopt},
                                   common::unixMillis());
       return errorResponse(req, status::bad_gateway, "dispatch_failed",

@@ -6,6 +6,7 @@
 #include "common/ids.hpp"
 #include "common/io_runner.hpp"
 #include "common/logging.hpp"
+#include "webhook_targets.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -87,23 +88,16 @@ class WebhookSender::Impl {
     if (events.empty()) return;
     const auto agent = repository_.getAgent(teamId, c.agentId);
     if (!agent) return;
-    const auto config = json::parse(agent->configJson).as_object();
-    const auto* hooks = config.if_contains("webhooks");
-    if (!hooks) return;
+    const auto targets = webhookTargetsOf(json::parse(agent->configJson).as_object());
     std::optional<json::array> transcript;
     for (const auto& event : events) {
-      for (const auto& hookValue : hooks->as_array()) {
-        const auto& hook = hookValue.as_object();
-        if (const auto* subscribed = hook.if_contains("events")) {
-          const auto& list = subscribed->as_array();
-          if (std::find(list.begin(), list.end(), json::value(event)) == list.end()) continue;
-        }
+      for (const auto& target : targets) {
+        if (std::find(target.events.begin(), target.events.end(), event) == target.events.end()) continue;
         json::object payload{
             {"event", event},        {"id", common::newId("EV_")}, {"created_at", common::unixMillis()},
             {"agent_id", c.agentId}, {"conversation_id", c.id},    {"trace_id", c.traceId},
             {"status", c.status}};
-        const auto* include = hook.if_contains("include_transcript");
-        if (event != "call.started" && include && include->as_bool()) {
+        if (event != "call.started" && target.includeTranscript) {
           if (!transcript) transcript = transcriptJson(repository_.listTurns(teamId, c.id));
           payload["transcript"] = {{"turns", *transcript}};
         }
@@ -112,9 +106,8 @@ class WebhookSender::Impl {
         delivery->record.id = common::newId("WD_");
         delivery->record.conversationId = c.id;
         delivery->record.event = event;
-        delivery->record.url = std::string(hook.at("url").as_string());
-        const auto* secret = hook.if_contains("secret");
-        delivery->secret = secret ? std::string(secret->as_string()) : std::string();
+        delivery->record.url = target.url;
+        delivery->secret = target.secret;
         delivery->body = json::serialize(payload);
         attempt(delivery);
       }
@@ -123,10 +116,13 @@ class WebhookSender::Impl {
 
   void attempt(const std::shared_ptr<Delivery>& d) {
     ++d->attempt;
-    common::HttpHeaders headers{{"Content-Type", "application/json"},
-                                {"Convox-Event", d->record.event},
-                                {"Convox-Delivery", d->record.id},
-                                {"Convox-Signature", webhookSignature(d->secret, common::unixSeconds(), d->body)}};
+    common::HttpHeaders headers{
+        {"Content-Type", "application/json"}, {"Convox-Event", d->record.event}, {"Convox-Delivery", d->record.id}};
+    // A target without a secret (the seed's webhook form without `secret`)
+    // gets no signature: an HMAC under an empty key would prove nothing.
+    if (!d->secret.empty()) {
+      headers.emplace_back("Convox-Signature", webhookSignature(d->secret, common::unixSeconds(), d->body));
+    }
     common::AddressFilter refuse;
     if (!settings_.allowPrivateNetworks) {
       refuse = [](const boost::asio::ip::address& a) -> std::optional<std::string> {

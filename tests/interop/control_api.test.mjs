@@ -195,12 +195,15 @@ for (const backend of backends) {
       assert.equal(claims.iss, API_KEY);
       assert.equal(claims.video.room, call.room);
       assert.equal(claims.video.roomJoin, true);
-      // The dispatcher holds a dispatch for the call's agent, carrying the call's metadata.
+      // The dispatcher holds a dispatch for the worker (one name for every
+      // agent), carrying the call's metadata, which names the agent.
       const dispatches = await new AgentDispatchClient(server.httpUrl, API_KEY, API_SECRET).listDispatch(call.room);
       // (A new room also gets LiveKit's automatic dispatch, with an empty agent name.)
-      const ours = dispatches.filter((d) => d.agentName === 'support');
+      const ours = dispatches.filter((d) => d.agentName === 'convox');
       assert.equal(ours.length, 1, JSON.stringify(dispatches.map((d) => d.agentName)));
+      assert.ok(!dispatches.some((d) => d.agentName === 'support'), 'dispatched under the agent id');
       const metadata = JSON.parse(ours[0].metadata);
+      assert.equal(metadata.agent.id, 'support');
       assert.equal(metadata.conversation_id, call.conversation_id);
       assert.equal(metadata.trace_id, call.trace_id);
       assert.deepEqual(metadata.parameters, { customer: 'Ada' });
@@ -211,6 +214,74 @@ for (const backend of backends) {
       assert.equal(detail.json.status, 'created');
       assert.equal(detail.json.trace_id, call.trace_id);
       assert.deepEqual(detail.json.parameters, { customer: 'Ada' });
+    });
+
+    // The seed specification's example agent, as users copy it.
+    const seedAgent = {
+      name: 'Hindi Collections Agent',
+      description: 'Handles debt collection calls in Hindi',
+      stt: { provider: 'sarvam', language: 'hi-IN', config: {} },
+      llm: { provider: 'openai', model: 'gpt-4o-mini', system_prompt: 'You are a collections agent...', temperature: 0.3, max_tokens: 150 },
+      tts: { provider: 'gnani', voice: 'priya-hi-IN', config: {} },
+      telephony: { provider: 'exotel', from_number: '+91XXXXXXXXXX' },
+      vad: { enabled: true, silence_threshold_ms: 800 },
+      interruption_handling: { enabled: true, mode: 'restart' },
+      compliance: { dpdp: { enabled: true, consent_language: 'hi', consent_purpose: 'debt_collection', retention_days: 180 } },
+      webhooks: { on_call_end: 'https://your-crm.com/hooks/call-complete', on_transcript_ready: 'https://your-crm.com/hooks/transcript' },
+    };
+    const withoutServerFields = ({ id, version, created_at, updated_at, ...rest }) => rest;
+
+    test("the seed's example agent: accepted verbatim, round-trips, calls override only listed keys", async () => {
+      const k = { key: teamA.key };
+      const made = await api('POST', '/v1/agents', { ...k, body: seedAgent });
+      assert.equal(made.status, 201, made.text);
+      assert.deepEqual(withoutServerFields(made.json), seedAgent);
+      const got = await api('GET', `/v1/agents/${made.json.id}`, k);
+      assert.deepEqual(withoutServerFields(got.json), seedAgent);
+      assert.ok((await api('GET', '/v1/agents', k)).json.agents.some((a) => a.id === made.json.id));
+      // A GET-edit-PUT keeps every field.
+      const { created_at, updated_at, ...editable } = got.json;
+      const put = await api('PUT', `/v1/agents/${made.json.id}`, { ...k, body: { ...editable, description: 'edited' } });
+      assert.equal(put.status, 200, put.text);
+      assert.deepEqual(withoutServerFields(put.json), { ...seedAgent, description: 'edited' });
+
+      // Bad values of the new fields are refused with their path.
+      const bad = { ...seedAgent, vad: { enabled: 'yes' }, first_message: 'Hi {{customer name}}', eagerness: 'frantic' };
+      const refused = await api('POST', '/v1/agents', { ...k, body: bad });
+      assertError(refused, 400, 'invalid_agent', 'vad.enabled');
+      assert.ok(refused.json.error.details.some((d) => d.field === 'first_message' && d.code === 'invalid_value'), refused.text);
+      assert.ok(refused.json.error.details.some((d) => d.field === 'eagerness'), refused.text);
+
+      // Calls: only the keys the agent lists may be overridden; the effective config goes to the worker.
+      const agent = { ...seedAgent, id: 'collections', first_message: { outbound: 'Namaste {{customer_name}}' }, client_override_keys: ['first_message.outbound', 'llm.temperature'] };
+      assert.equal((await api('POST', '/v1/agents', { ...k, body: agent })).status, 201);
+      const notAllowed = await api('POST', '/v1/calls', { ...k, body: { agent_id: 'collections', overrides: { llm: { model: 'gpt-4o' } } } });
+      assertError(notAllowed, 400, 'invalid_request', 'overrides.llm.model');
+      assert.equal(notAllowed.json.error.details[0].code, 'not_overridable');
+      const call = await api('POST', '/v1/calls', {
+        ...k,
+        body: {
+          agent_id: 'collections',
+          direction: 'outbound',
+          parameters: [{ name: 'customer_name', value: 'Rahul' }, { name: 'loan_id', value: 'LN-12345' }],
+          overrides: { llm: { temperature: 0.6 } },
+          retry_context: { previous_conversation_id: 'conv_earlier', stage_id: 'promise', collected_data: { amount: 500 } },
+        },
+      });
+      assert.equal(call.status, 201, call.text);
+      const dispatches = await new AgentDispatchClient(server.httpUrl, API_KEY, API_SECRET).listDispatch(call.json.room);
+      const ours = dispatches.filter((d) => d.agentName === 'convox');
+      assert.equal(ours.length, 1, JSON.stringify(dispatches.map((d) => d.agentName)));
+      const metadata = JSON.parse(ours[0].metadata);
+      assert.equal(metadata.agent.id, 'collections');
+      assert.equal(metadata.agent.llm.temperature, 0.6);
+      assert.equal(metadata.agent.llm.system_prompt, seedAgent.llm.system_prompt);
+      assert.equal(metadata.agent.webhooks, undefined);
+      assert.equal(metadata.direction, 'outbound');
+      assert.deepEqual(metadata.parameters, { customer_name: 'Rahul', loan_id: 'LN-12345' });
+      assert.equal(metadata.retry_context.stage_id, 'promise');
+      // The stored agent is unchanged by the call's override.
+      assert.equal((await api('GET', '/v1/agents/collections', k)).json.llm.temperature, 0.3);
     });
 
     test('turn ingest is idempotent on turn_id; transcripts in JSON, text and CSV', async () => {
@@ -416,6 +487,67 @@ for (const backend of backends) {
         assertError(await api('GET', `${base}/webhook-deliveries`, { key: teamB.key }), 404, 'not_found');
         const noSecret = await api('POST', '/v1/agents', { ...k, body: { name: 'x', webhooks: [{ url }] } });
         assertError(noSecret, 400, 'invalid_agent', 'webhooks[0].secret');
+      } finally {
+        receiver.close();
+      }
+    });
+
+    test("the seed's webhook form delivers: on_call_end gets call.ended, on_transcript_ready the transcript", async () => {
+      const k = { key: teamA.key };
+      const received = [];
+      const receiver = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (d) => (body += d));
+        req.on('end', () => {
+          received.push({ path: req.url, headers: req.headers, body });
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+      const origin = `http://127.0.0.1:${receiver.address().port}`;
+      try {
+        const conversationFor = async (agent) => {
+          assert.equal((await api('POST', '/v1/agents', { ...k, body: agent })).status, 201);
+          const c = (await api('POST', '/v1/calls', { ...k, body: { agent_id: agent.id } })).json;
+          const base = `/v1/conversations/${c.conversation_id}`;
+          await api('POST', `${base}/status`, { ...k, body: { status: 'in_progress' } });
+          await api('POST', `${base}/turns`, { ...k, body: { turn_id: 's1', role: 'user', text: 'main kal bhugtan karunga', started_at: 7 } });
+          await api('POST', `${base}/end`, k);
+          return c.conversation_id;
+        };
+        const waitFor = async (n) => {
+          const deadline = Date.now() + 10000;
+          while (received.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+          assert.equal(received.length, n, JSON.stringify(received.map((r) => [r.path, r.headers['convox-event']])));
+        };
+        const unsignedId = await conversationFor({
+          ...seedAgent,
+          id: 'seed-hooks',
+          webhooks: { on_call_end: `${origin}/hooks/call-complete`, on_transcript_ready: `${origin}/hooks/transcript` },
+        });
+        await waitFor(2);
+        const end = received.find((r) => r.path === '/hooks/call-complete');
+        const ready = received.find((r) => r.path === '/hooks/transcript');
+        assert.equal(end.headers['convox-event'], 'call.ended');
+        assert.equal(JSON.parse(end.body).conversation_id, unsignedId);
+        assert.equal(JSON.parse(end.body).transcript, undefined);
+        assert.equal(ready.headers['convox-event'], 'transcript.ready');
+        assert.deepEqual(JSON.parse(ready.body).transcript.turns, [{ role: 'user', text: 'main kal bhugtan karunga', started_at: 7, interrupted: false }]);
+        // No secret, no signature (an HMAC under an empty key would prove nothing).
+        assert.equal(end.headers['convox-signature'], undefined);
+        assert.equal(ready.headers['convox-signature'], undefined);
+
+        // With our `secret` extension both are signed; the secret is write-only.
+        const secret = 'seed-form-secret-' + backend.name;
+        received.length = 0;
+        const signedAgent = { ...seedAgent, id: 'seed-hooks-signed', webhooks: { on_transcript_ready: `${origin}/t`, secret } };
+        await conversationFor(signedAgent);
+        await waitFor(1);
+        const [, t, v1] = received[0].headers['convox-signature'].match(/^t=(\d+),v1=([0-9a-f]{64})$/);
+        assert.equal(v1, crypto.createHmac('sha256', secret).update(`${t}.${received[0].body}`).digest('hex'));
+        const shown = await api('GET', '/v1/agents/seed-hooks-signed', k);
+        assert.equal(shown.json.webhooks.secret, '********');
+        assert.ok(!shown.text.includes(secret));
       } finally {
         receiver.close();
       }

@@ -280,6 +280,7 @@ test('configured availability and queue timeouts apply; an oversized agent parti
 // the same agent name: a worker registered with team B's API key must never be
 // offered team A's job (its system prompt and call parameters); platform
 // workers (a LiveKit token with the agent grant) serve every team.
+const WORKER_NAME = 'convox-pool';
 test('team-scoped workers: a team key worker gets only its team\'s jobs, a platform worker all', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'convox-teams-'));
   const createTeam = async (name) => {
@@ -310,17 +311,20 @@ test('team-scoped workers: a team key worker gets only its team\'s jobs, a platf
       assert.equal(await upgradeStatus(`${server.wsUrl}/agent`, { authorization: 'Bearer cvx_not_a_key' }), 401);
       assert.equal(await upgradeStatus(`${server.wsUrl}/agent?access_token=${teamB.key}`), 401, 'a team key goes in the header, not the URL');
 
-      const workerB = await AgentWorker.register(server.wsUrl, { agentName: 'support', token: teamB.key });
+      // Calls dispatch under the worker name (agents.worker_name, set here
+      // through the environment), whatever the agent: one registration serves all.
+      const workerB = await AgentWorker.register(server.wsUrl, { agentName: WORKER_NAME, token: teamB.key });
       const callA = await call(teamA);
       assert.equal(callA.agent_dispatched, true);
       assert.ok(await workerB.quiet('availability', 1500), "team B's worker was offered team A's job");
 
       // Team A's own worker (the key in the query this time) takes it, with team A's metadata.
-      const workerA = await AgentWorker.register(server.wsUrl, { agentName: 'support', token: teamA.key });
+      const workerA = await AgentWorker.register(server.wsUrl, { agentName: WORKER_NAME, token: teamA.key });
       const jobA = await workerA.answerNext();
       assert.equal(jobA.room.name, callA.room);
       const metaA = JSON.parse(jobA.metadata);
       assert.equal(metaA.team_id, teamA.id);
+      assert.equal(metaA.agent.id, 'support');
       assert.equal(metaA.agent.system_prompt, `secret prompt of ${teamA.id}`);
       const assignment = await workerA.nextCase('assignment');
       assert.equal(jwtClaims(assignment.token).iss, API_KEY); // the server's key signs the job token
@@ -341,7 +345,7 @@ test('team-scoped workers: a team key worker gets only its team\'s jobs, a platf
       // workers, whose agents never joined, are dispatched again and reach it too.)
       await workerA.close();
       await workerB.close();
-      const platform = await AgentWorker.register(server.wsUrl, { agentName: 'support' });
+      const platform = await AgentWorker.register(server.wsUrl, { agentName: WORKER_NAME });
       const teamOfRoom = new Map([[callA.room, teamA.id], [callB.room, teamB.id]]);
       for (const team of [teamA, teamB]) teamOfRoom.set((await call(team)).room, team.id);
       const offered = new Set();
@@ -352,6 +356,6 @@ test('team-scoped workers: a team key worker gets only its team\'s jobs, a platf
       }
       await platform.close();
     },
-    { args: ['--data-dir', dataDir] },
+    { args: ['--data-dir', dataDir], env: { CONVOX_AGENT_WORKER_NAME: WORKER_NAME } },
   );
 });

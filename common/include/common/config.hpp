@@ -49,6 +49,9 @@ struct WebhookSettings {
 struct AgentSettings {
   uint32_t availabilityTimeoutMillis = 3000;  // a worker's answer to a job offer; then the next worker
   uint32_t queueTimeoutMillis = 60000;        // a job with no matching worker waits this long for one
+  // The agent name POST /v1/calls dispatches under: convox-worker registers
+  // with it once and serves every agent (agents.worker_name).
+  std::string workerName = "convox";
 };
 
 // Webhook targets API users put in agent configurations.

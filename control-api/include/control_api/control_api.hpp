@@ -33,6 +33,10 @@ struct AgentDispatchRequest {
 };
 
 struct CallSettings {
+  // The agent name calls are dispatched under: one worker registration
+  // serves every agent (the job metadata names the agent and carries its
+  // configuration). Server config agents.worker_name.
+  std::string workerAgentName = "convox";
   std::string apiKey;  // signs callers' participant tokens (one of the server's keys)
   std::string apiSecret;
   int64_t tokenTtlSeconds = 3600;

@@ -2,7 +2,7 @@
 // the (path, method, status) must be documented, and a JSON body must match
 // its schema. Covers the schema keywords the document uses: $ref, type,
 // nullable, required, properties, additionalProperties, items, enum,
-// minimum/maximum.
+// minimum/maximum, oneOf.
 
 function resolve(doc, schema) {
   while (schema && schema.$ref) {
@@ -23,6 +23,11 @@ export function schemaProblems(doc, schema, value, where = '$') {
   schema = resolve(doc, schema);
   if (!schema) return [];
   if (value === null) return schema.nullable ? [] : [`${where}: null is not allowed`];
+  if (schema.oneOf) {
+    // The alternatives the document uses differ in type, so "matches one" is "matches any".
+    const each = schema.oneOf.map((alternative) => schemaProblems(doc, alternative, value, where));
+    if (!each.some((p) => p.length === 0)) return [`${where}: matches none of oneOf (${each.map((p) => p[0]).join('; ')})`];
+  }
   const problems = [];
   const actual = typeOf(value);
   if (schema.type) {

@@ -196,6 +196,20 @@ TEST(Config, AgentTimeoutsDefaultAndLayer) {
   EXPECT_EQ(c.agents.queueTimeoutMillis, 5000u);
 }
 
+TEST(Config, WorkerNameDefaultsToConvoxAndLayers) {
+  ConfigSources s;
+  s.flags.dev = true;
+  EXPECT_EQ(ok(s).agents.workerName, "convox");
+  s.yamlText = "agents:\n  worker_name: from-yaml\n";
+  EXPECT_EQ(ok(s).agents.workerName, "from-yaml");
+  s.env = env({{"CONVOX_AGENT_WORKER_NAME", "from-env"}});
+  EXPECT_EQ(ok(s).agents.workerName, "from-env");
+  s.env = env({{"CONVOX_AGENT_WORKER_NAME", "two words"}});
+  EXPECT_NE(error(s).find("agents.worker_name"), std::string::npos);
+  s.env = env({{"CONVOX_AGENT_WORKER_NAME", ""}});
+  EXPECT_NE(error(s).find("agents.worker_name"), std::string::npos);
+}
+
 TEST(Config, BadAgentTimeoutsAreRefused) {
   ConfigSources e;
   e.flags.dev = true;

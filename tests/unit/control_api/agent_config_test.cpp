@@ -1,4 +1,5 @@
 #include "control_api/agent_config.hpp"
+#include "../agent_config/seed_document.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -35,6 +36,11 @@ TEST(AgentConfig, AFullDocumentIsValid) {
   for (const auto& e : errors) ADD_FAILURE() << e.field << ": " << e.message;
 }
 
+TEST(AgentConfig, TheSeedExampleIsAcceptedAsWritten) {
+  const auto errors = check(kSeedAgentDocument);
+  for (const auto& e : errors) ADD_FAILURE() << e.field << " " << e.code << ": " << e.message;
+}
+
 TEST(AgentConfig, EveryProblemIsReportedWithItsPath) {
   const auto errors = check(R"({
     "id": "bad id!", "description": 7, "colour": "red",
@@ -43,7 +49,7 @@ TEST(AgentConfig, EveryProblemIsReportedWithItsPath) {
     "results": [{"name": "ok", "type": "string"}, {"name": "n", "type": "date"}],
     "webhooks": [{"url": "https://h", "events": ["call.exploded"], "secret": "s"}],
     "limits": {"max_duration_seconds": 1.5},
-    "keywords": "not a list"
+    "keywords": 7
   })");
   EXPECT_TRUE(hasError(errors, "name", "required"));
   EXPECT_TRUE(hasError(errors, "id", "invalid_value"));

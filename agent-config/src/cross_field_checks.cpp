@@ -1,0 +1,127 @@
+// Rules between fields of a schema-valid agent document.
+#include "agent_config/validate.hpp"
+#include "schema.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace convox::agent_config {
+namespace {
+
+namespace json = boost::json;
+
+const json::value* at(const json::object& document, std::string_view dotted) {
+  const json::object* obj = &document;
+  while (true) {
+    const auto dot = dotted.find('.');
+    const auto* v = obj->if_contains(dotted.substr(0, dot));
+    if (!v || dot == std::string_view::npos) return v;
+    if (!v->is_object()) return nullptr;
+    obj = &v->get_object();
+    dotted.remove_prefix(dot + 1);
+  }
+}
+
+// Fields the seed and Convox's first schema both name. Either may be used;
+// both with different values would leave the agent's behaviour a guess.
+void checkSynonyms(const json::object& document, std::vector<FieldError>& errors) {
+  static const std::pair<const char*, const char*> kPairs[] = {
+      {"system_prompt", "llm.system_prompt"},
+      {"vad.min_silence_ms", "vad.silence_threshold_ms"},
+      {"limits.max_duration_seconds", "max_conversation_duration_seconds"},
+      {"limits.silence_timeout_seconds", "end_after_silence_seconds"},
+  };
+  for (const auto& [first, second] : kPairs) {
+    const auto* a = at(document, first);
+    const auto* b = at(document, second);
+    if (a && b && *a != *b) {
+      errors.push_back({second, "conflict", std::string("says something else than ") + first + "; give one of them"});
+    }
+  }
+}
+
+void checkUniqueNames(const json::array& items, const char* key, const std::string& path,
+                      std::vector<FieldError>& errors) {
+  std::set<std::string> seen;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto* name = items[i].as_object().if_contains(key);
+    if (!name) continue;
+    if (!seen.insert(std::string(name->as_string())).second) {
+      errors.push_back({path + "[" + std::to_string(i) + "]." + key, "duplicate", "is used twice"});
+    }
+  }
+}
+
+// Intents must be recognisable, and the results they set must exist with the
+// value's type.
+void checkDialog(const json::object& document, std::vector<FieldError>& errors) {
+  const auto* dialog = at(document, "dialog.intents");
+  if (!dialog) return;
+  std::map<std::string, std::string> resultTypes;
+  if (const auto* results = document.if_contains("results")) {
+    for (const auto& r : results->as_array()) {
+      resultTypes[std::string(r.at("name").as_string())] = std::string(r.at("type").as_string());
+    }
+  }
+  const auto& intents = dialog->as_array();
+  checkUniqueNames(intents, "name", "dialog.intents", errors);
+  for (size_t i = 0; i < intents.size(); ++i) {
+    const auto& intent = intents[i].as_object();
+    const std::string path = "dialog.intents[" + std::to_string(i) + "]";
+    const auto nonEmpty = [&](const char* key) {
+      const auto* v = intent.if_contains(key);
+      return v && !v->as_array().empty();
+    };
+    if (!nonEmpty("keywords") && !nonEmpty("examples")) {
+      errors.push_back({path + ".keywords", "required", "an intent needs keywords or examples to be recognised by"});
+    }
+    const auto* set = intent.if_contains("set_results");
+    if (!set) continue;
+    for (const auto& [name, value] : set->as_object()) {
+      const std::string field = path + ".set_results." + std::string(name);
+      const auto type = resultTypes.find(std::string(name));
+      if (type == resultTypes.end()) {
+        errors.push_back({field, "invalid_value", "names no field of `results`"});
+        continue;
+      }
+      const bool fits = (type->second == "string" && value.is_string()) ||
+                        (type->second == "number" && value.is_number()) ||
+                        (type->second == "boolean" && value.is_bool());
+      if (!fits) errors.push_back({field, "wrong_type", "must be a " + type->second + ", the type of that result"});
+    }
+  }
+}
+
+void checkWebhookIds(const json::object& document, std::vector<FieldError>& errors) {
+  const auto* hooks = document.if_contains("webhooks");
+  if (!hooks || !hooks->is_array()) return;
+  checkUniqueNames(hooks->as_array(), "id", "webhooks", errors);
+  for (auto& e : errors) {
+    if (e.code == "duplicate" && e.field.rfind("webhooks[", 0) == 0)
+      e.message = "is the id of another webhook of this agent";
+  }
+}
+
+}  // namespace
+
+void checkAcrossFields(const json::object& document, std::vector<FieldError>& errors) {
+  checkSynonyms(document, errors);
+  if (const auto* results = document.if_contains("results")) {
+    checkUniqueNames(results->as_array(), "name", "results", errors);
+  }
+  if (const auto* languages = document.if_contains("languages")) {
+    checkUniqueNames(languages->as_array(), "language", "languages", errors);
+  }
+  checkDialog(document, errors);
+  checkWebhookIds(document, errors);
+  const auto* minDelay = at(document, "endpointing.min_delay_ms");
+  const auto* maxDelay = at(document, "endpointing.max_delay_ms");
+  if (minDelay && maxDelay && minDelay->to_number<double>() > maxDelay->to_number<double>()) {
+    errors.push_back({"endpointing.max_delay_ms", "out_of_range", "must not be below endpointing.min_delay_ms"});
+  }
+}
+
+}  // namespace convox::agent_config
