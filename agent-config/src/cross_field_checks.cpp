@@ -4,7 +4,6 @@
 
 #include <boost/json.hpp>
 
-#include <algorithm>
 #include <map>
 #include <set>
 
@@ -44,13 +43,13 @@ void checkSynonyms(const json::object& document, std::vector<FieldError>& errors
 }
 
 void checkUniqueNames(const json::array& items, const char* key, const std::string& path,
-                      std::vector<FieldError>& errors) {
+                      std::vector<FieldError>& errors, const char* message = "is used twice") {
   std::set<std::string> seen;
   for (size_t i = 0; i < items.size(); ++i) {
     const auto* name = items[i].as_object().if_contains(key);
     if (!name) continue;
     if (!seen.insert(std::string(name->as_string())).second) {
-      errors.push_back({path + "[" + std::to_string(i) + "]." + key, "duplicate", "is used twice"});
+      errors.push_back({path + "[" + std::to_string(i) + "]." + key, "duplicate", message});
     }
   }
 }
@@ -98,11 +97,8 @@ void checkDialog(const json::object& document, std::vector<FieldError>& errors) 
 void checkWebhookIds(const json::object& document, std::vector<FieldError>& errors) {
   const auto* hooks = document.if_contains("webhooks");
   if (!hooks || !hooks->is_array()) return;
-  checkUniqueNames(hooks->as_array(), "id", "webhooks", errors);
-  for (auto& e : errors) {
-    if (e.code == "duplicate" && e.field.rfind("webhooks[", 0) == 0)
-      e.message = "is the id of another webhook of this agent";
-  }
+  // Updates match stored secrets by these ids.
+  checkUniqueNames(hooks->as_array(), "id", "webhooks", errors, "is the id of another webhook of this agent");
 }
 
 }  // namespace

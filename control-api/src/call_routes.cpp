@@ -85,6 +85,71 @@ std::optional<FieldError> checkIdentity(const std::string& identity) {
   return std::nullopt;
 }
 
+// A POST /v1/calls body, checked. The pointers point into the request body.
+struct CallInput {
+  std::optional<std::string> agentId;
+  std::optional<std::string> identity;
+  std::optional<std::string> direction;
+  const json::object* parameters = nullptr;
+  const json::object* overrides = nullptr;
+  const json::object* retryContext = nullptr;
+};
+
+std::vector<FieldError> readCall(json::object& body, CallInput& in) {
+  auto errors = normalizeParameterList(body);
+  if (!errors.empty()) return errors;
+  FieldReader fields(body);
+  in.agentId = fields.string("agent_id", true, 64);
+  in.identity = fields.string("identity", false, 128);
+  in.parameters = fields.object("parameters");
+  in.overrides = fields.object("overrides");
+  in.retryContext = fields.object("retry_context");
+  in.direction = fields.string("direction", false, 16);
+  errors = fields.finish();
+  if (in.direction && *in.direction != "inbound" && *in.direction != "outbound") {
+    errors.push_back({"direction", "invalid_value", "must be inbound or outbound"});
+  }
+  auto append = [&errors](std::vector<FieldError> more) { errors.insert(errors.end(), more.begin(), more.end()); };
+  if (in.retryContext) append(agent_config::validateRetryContext(*in.retryContext));
+  if (in.identity) {
+    if (auto problem = checkIdentity(*in.identity)) errors.push_back(std::move(*problem));
+  }
+  if (in.parameters) append(checkParameters(*in.parameters));
+  return errors;
+}
+
+std::string callerToken(const RequestContext& ctx, const ConversationRecord& conversation,
+                        const std::optional<std::string>& identity) {
+  common::ClaimGrants grants;
+  grants.identity = identity.value_or("caller_" + conversation.id);
+  grants.kind = "standard";
+  grants.attributes["convox.conversation_id"] = conversation.id;
+  grants.attributes["convox.trace_id"] = conversation.traceId;
+  common::VideoGrant video;
+  video.room = conversation.room;
+  video.roomJoin = true;
+  grants.video = video;
+  return common::signAccessToken(grants, ctx.calls.apiKey, ctx.calls.apiSecret, common::unixSeconds(),
+                                 ctx.calls.tokenTtlSeconds);
+}
+
+// What the worker gets: which team, conversation and agent, the agent's
+// effective configuration and the call's inputs.
+std::string jobMetadata(const RequestContext& ctx, const ConversationRecord& conversation, const CallInput& in,
+                        json::object effective) {
+  effective["id"] = conversation.agentId;
+  effective.erase("webhooks");  // the worker has no use for the signing secrets
+  json::object metadata{{"team_id", ctx.teamId},
+                        {"conversation_id", conversation.id},
+                        {"trace_id", conversation.traceId},
+                        {"direction", in.direction.value_or("inbound")},
+                        {"agent", std::move(effective)},
+                        {"parameters", json::parse(conversation.parametersJson)}};
+  if (in.overrides) metadata["overrides"] = *in.overrides;
+  if (in.retryContext) metadata["retry_context"] = *in.retryContext;
+  return json::serialize(metadata);
+}
+
 }  // namespace
 
 HttpResponse handleCalls(const RequestContext& ctx) {
@@ -93,40 +158,19 @@ HttpResponse handleCalls(const RequestContext& ctx) {
   if (req.method() != common::http::verb::post) return methodNotAllowed(req);
   auto body = parseJsonObject(req, ctx.limits.maxBodyBytes);
   if (body.error) return *body.error;
-  auto errors = normalizeParameterList(body.object);
-  if (!errors.empty()) return errorResponse(req, status::bad_request, "invalid_request", "invalid call", errors);
-  FieldReader fields(body.object);
-  const auto agentId = fields.string("agent_id", true, 64);
-  const auto identity = fields.string("identity", false, 128);
-  const auto* parameters = fields.object("parameters");
-  const auto* overrides = fields.object("overrides");
-  const auto* retryContext = fields.object("retry_context");
-  const auto direction = fields.string("direction", false, 16);
-  errors = fields.finish();
-  if (direction && *direction != "inbound" && *direction != "outbound") {
-    errors.push_back({"direction", "invalid_value", "must be inbound or outbound"});
+  CallInput in;
+  if (const auto errors = readCall(body.object, in); !errors.empty()) {
+    return errorResponse(req, status::bad_request, "invalid_request", "invalid call", errors);
   }
-  if (retryContext) {
-    auto more = agent_config::validateRetryContext(*retryContext);
-    errors.insert(errors.end(), more.begin(), more.end());
-  }
-  if (identity) {
-    if (auto problem = checkIdentity(*identity)) errors.push_back(std::move(*problem));
-  }
-  if (parameters) {
-    auto more = checkParameters(*parameters);
-    errors.insert(errors.end(), more.begin(), more.end());
-  }
-  if (!errors.empty()) return errorResponse(req, status::bad_request, "invalid_request", "invalid call", errors);
-  const auto agent = ctx.repository.getAgent(ctx.teamId, *agentId);
+  const auto agent = ctx.repository.getAgent(ctx.teamId, *in.agentId);
   if (!agent) {
     return errorResponse(req, status::not_found, "not_found", "agent not found",
                          {{"agent_id", "not_found", "no such agent"}});
   }
   // What the worker runs: the stored configuration with the call's overrides,
   // each allowed by the agent's client_override_keys.
-  auto applied =
-      agent_config::applyOverrides(json::parse(agent->configJson).as_object(), overrides ? *overrides : json::object{});
+  auto applied = agent_config::applyOverrides(json::parse(agent->configJson).as_object(),
+                                              in.overrides ? *in.overrides : json::object{});
   if (!applied.errors.empty()) {
     return errorResponse(req, status::bad_request, "invalid_request", "invalid call", applied.errors);
   }
@@ -137,38 +181,18 @@ HttpResponse handleCalls(const RequestContext& ctx) {
   conversation.status = "created";
   conversation.traceId = newTraceId();
   conversation.room = "call_" + conversation.id;
-  conversation.parametersJson = json::serialize(parameters ? *parameters : json::object{});
+  conversation.parametersJson = json::serialize(in.parameters ? *in.parameters : json::object{});
   conversation.createdAt = common::unixMillis();
   ctx.repository.createConversation(ctx.teamId, conversation);
-
-  common::ClaimGrants grants;
-  grants.identity = identity.value_or("caller_" + conversation.id);
-  grants.kind = "standard";
-  grants.attributes["convox.conversation_id"] = conversation.id;
-  grants.attributes["convox.trace_id"] = conversation.traceId;
-  common::VideoGrant video;
-  video.room = conversation.room;
-  video.roomJoin = true;
-  grants.video = video;
-  const auto token = common::signAccessToken(grants, ctx.calls.apiKey, ctx.calls.apiSecret, common::unixSeconds(),
-                                             ctx.calls.tokenTtlSeconds);
+  const auto token = callerToken(ctx, conversation, in.identity);
 
   bool dispatched = false;
   if (ctx.calls.dispatchAgent) {
-    json::object metadata{{"team_id", ctx.teamId},
-                          {"conversation_id", conversation.id},
-                          {"trace_id", conversation.traceId},
-                          {"direction", direction.value_or("inbound")},
-                          {"agent", std::move(applied.effective)},
-                          {"parameters", json::parse(conversation.parametersJson)}};
-    if (overrides) metadata["overrides"] = *overrides;
-    if (retryContext) metadata["retry_context"] = *retryContext;
-    metadata["agent"].as_object()["id"] = agent->id;
-    metadata["agent"].as_object().erase("webhooks");  // the worker has no use for the signing secrets
     // Dispatched under the worker's name, not the agent's: one registration
     // serves every agent, and the metadata says which one this is.
-    if (const auto failure = ctx.calls.dispatchAgent(
-            {conversation.room, ctx.calls.workerAgentName, json::serialize(metadata), ctx.teamId})) {
+    if (const auto failure =
+            ctx.calls.dispatchAgent({conversation.room, ctx.calls.workerAgentName,
+                                     jobMetadata(ctx, conversation, in, std::move(applied.effective)), ctx.teamId})) {
       ctx.repository.changeStatus(ctx.teamId, conversation.id, {"failed", "dispatch failed: " + *failure, std::nullopt},
                                   common::unixMillis());
       return errorResponse(req, status::bad_gateway, "dispatch_failed",
