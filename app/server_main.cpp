@@ -321,7 +321,8 @@ int main(int argc, char** argv) {
                             std::vector<std::pair<std::string, std::string>>{
                                 {"LIVEKIT_URL", "ws://" + host + ":" + std::to_string(server.port())},
                                 {"LIVEKIT_API_KEY", key},
-                                {"LIVEKIT_API_SECRET", secret}});
+                                {"LIVEKIT_API_SECRET", secret},
+                                {"CONVOX_AGENT_WORKER_NAME", config.agents.workerName}});
       builtinWorker->start();
     }
   }
