@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "alloc_counter.hpp"
 #include "test_audio.hpp"
 
 namespace convox::voice {
@@ -200,6 +201,19 @@ TEST(OpusJitterBuffer, GarbageIsConcealedAndCounted) {
   jb->push(7, 1, 0, std::vector<uint8_t>(2000, 1));
   EXPECT_EQ(jb->stats().decodeErrors, 2u);
   EXPECT_EQ(jb->depth(), 0u);
+}
+
+TEST(OpusJitterBuffer, NoAllocationPerFrame) {
+  const auto packets = encodeTone(200, 0);
+  auto jb = makeBuffer();
+  std::array<int16_t, rtc::kOpusFrameSamples> frame{};
+  test::AllocationScope scope;
+  for (size_t i = 0; i < packets.size(); ++i) {
+    if (i % 17 != 5) jb->push(7, packets[i].sequence, packets[i].timestamp, packets[i].payload);  // some loss
+    jb->pull(frame);
+  }
+  EXPECT_EQ(scope.count(), 0u);
+  EXPECT_GT(jb->stats().fec + jb->stats().concealed, 5u);
 }
 
 TEST(OpusJitterBuffer, RefusesBadSettings) {

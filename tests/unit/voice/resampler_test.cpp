@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "alloc_counter.hpp"
 #include "test_audio.hpp"
 
 namespace convox::voice {
@@ -80,6 +81,18 @@ TEST(Resampler, ResetStartsAFreshStream) {
   r->reset();
   const auto second = resampleStream(*r, in);
   EXPECT_EQ(first, second);
+}
+
+TEST(Resampler, NoAllocationPerFrame) {
+  std::string error;
+  auto r = Resampler::create(48000, 16000, 960, error);
+  ASSERT_TRUE(r) << error;
+  const auto in = test::sine(48000, 440.0, 0.02);
+  std::vector<int16_t> out(r->maxOutputSamples(960));
+  r->process(in, out);  // soxr sizes its buffers on the first call
+  test::AllocationScope scope;
+  for (int i = 0; i < 200; ++i) r->process(in, out);
+  EXPECT_EQ(scope.count(), 0u);
 }
 
 TEST(Resampler, RefusesBadRates) {

@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "alloc_counter.hpp"
 #include "test_audio.hpp"
 #include "voice/resampler.hpp"
 #include "voice/webrtc_vad.hpp"
@@ -138,6 +139,18 @@ TEST(WebRtcVad, StreamTimeAndReset) {
   vad->reset();
   EXPECT_EQ(vad->streamMs(), 0);
   EXPECT_FALSE(vad->speaking());
+}
+
+TEST(WebRtcVad, NoAllocationPerFrame) {
+  std::string error;
+  auto vad = WebRtcVad::create(16000, {}, error);
+  ASSERT_TRUE(vad) << error;
+  Recorder rec;
+  rec.events.reserve(16);
+  const auto speechLike = test::sine(16000, 300.0, 0.02);
+  test::AllocationScope scope;
+  for (int i = 0; i < 200; ++i) vad->process(speechLike, rec);
+  EXPECT_EQ(scope.count(), 0u);
 }
 
 TEST(WebRtcVad, RefusesBadSettings) {
