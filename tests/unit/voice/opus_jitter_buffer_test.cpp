@@ -82,7 +82,7 @@ TEST(OpusJitterBuffer, InOrderStreamDecodesTheTone) {
   EXPECT_EQ(count(p, JitterFrame::Silence), 2u);  // prefill of 3: frames 0 and 1 wait
   EXPECT_EQ(count(p, JitterFrame::Decoded), 48u);
   EXPECT_EQ(jb->depth(), 2u);
-  const std::span<const int16_t> mid(p.pcm.data() + 960 * 10, 960 * 30);
+  const std::span<const int16_t> mid(p.pcm.data() + size_t{960} * 10, size_t{960} * 30);
   EXPECT_NEAR(test::zeroCrossingHz(mid, 48000), 440.0, 5.0);
   EXPECT_EQ(jb->lastTimestamp(), 1000u + 47u * 960u);
 }
@@ -114,7 +114,7 @@ TEST(OpusJitterBuffer, ALostPacketIsRebuiltFromTheNextOnesFec) {
   EXPECT_EQ(out.kinds[12], JitterFrame::Fec);
   EXPECT_EQ(count(out, JitterFrame::Decoded), 29u);
   // The rebuilt frame is the tone, not silence.
-  const std::span<const int16_t> rebuilt(out.pcm.data() + 12 * 960, 960);
+  const std::span<const int16_t> rebuilt(out.pcm.data() + size_t{12} * 960, 960);
   EXPECT_GT(test::rms(rebuilt), 3000.0);
 }
 

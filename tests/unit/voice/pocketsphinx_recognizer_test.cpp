@@ -43,6 +43,7 @@ SttResult recognise(SpeechToText& stt, const std::string& name) {
 
 std::vector<std::string> grammarPhrases() {
   std::vector<std::string> phrases;
+  phrases.reserve(kPrompts.size() + 5);
   for (const auto& [file, text] : kPrompts) phrases.push_back(text);
   // Distractors close to the prompts.
   phrases.insert(phrases.end(), {"I would like to cancel my appointment", "What are your prices?",
