@@ -26,7 +26,7 @@ struct Recorder : VadListener {
 // The pipeline's path: 48 kHz media -> 16 kHz in 20 ms frames -> VAD.
 std::vector<Event> detect(const test::Pcm& pcm, const VadSettings& settings = {}, int trailingSilenceMs = 1000) {
   std::string error;
-  auto r = Resampler::create(pcm.sampleRate, 16000, static_cast<size_t>(pcm.sampleRate) / 50, error);
+  auto r = Resampler::create(pcm.sampleRate, 16000, error);
   auto vad = WebRtcVad::create(16000, settings, error);
   EXPECT_TRUE(r && vad) << error;
   if (!r || !vad) return {};
