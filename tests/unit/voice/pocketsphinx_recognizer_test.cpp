@@ -31,7 +31,7 @@ std::string joined(const std::vector<std::string>& words) {
 SttResult recognise(SpeechToText& stt, const std::string& name) {
   const auto pcm = test::media(name);
   std::string error;
-  auto r = Resampler::create(pcm.sampleRate, 16000, 960, error);
+  auto r = Resampler::create(pcm.sampleRate, 16000, error);
   EXPECT_TRUE(r) << error;
   std::vector<int16_t> out(r->maxOutputSamples(960));
   for (size_t at = 0; at + 960 <= pcm.samples.size(); at += 960) {

@@ -34,7 +34,7 @@ class ResamplerTone : public ::testing::TestWithParam<Case> {};
 TEST_P(ResamplerTone, KeepsFrequencyAndDuration) {
   const auto [from, to] = GetParam();
   std::string error;
-  auto r = Resampler::create(from, to, static_cast<size_t>(from) / 50, error);
+  auto r = Resampler::create(from, to, error);
   ASSERT_TRUE(r) << error;
   const auto in = test::sine(from, 440.0, 3.0);
   const auto out = resampleStream(*r, in);
@@ -64,7 +64,7 @@ TEST(Resampler, GeneratedMediaToneAt16k) {
   const auto tone = test::media("tone_1000hz_3s.wav");
   ASSERT_EQ(tone.sampleRate, 48000);
   std::string error;
-  auto r = Resampler::create(48000, 16000, 960, error);
+  auto r = Resampler::create(48000, 16000, error);
   ASSERT_TRUE(r) << error;
   const auto out = resampleStream(*r, tone.samples);
   EXPECT_NEAR(static_cast<double>(out.size()), tone.seconds() * 16000, 16.0);
@@ -74,7 +74,7 @@ TEST(Resampler, GeneratedMediaToneAt16k) {
 
 TEST(Resampler, ResetStartsAFreshStream) {
   std::string error;
-  auto r = Resampler::create(48000, 16000, 960, error);
+  auto r = Resampler::create(48000, 16000, error);
   ASSERT_TRUE(r) << error;
   const auto in = test::sine(48000, 440.0, 1.0);
   const auto first = resampleStream(*r, in);
@@ -85,7 +85,7 @@ TEST(Resampler, ResetStartsAFreshStream) {
 
 TEST(Resampler, NoAllocationPerFrame) {
   std::string error;
-  auto r = Resampler::create(48000, 16000, 960, error);
+  auto r = Resampler::create(48000, 16000, error);
   ASSERT_TRUE(r) << error;
   const auto in = test::sine(48000, 440.0, 0.02);
   std::vector<int16_t> out(r->maxOutputSamples(960));
@@ -97,7 +97,7 @@ TEST(Resampler, NoAllocationPerFrame) {
 
 TEST(Resampler, RefusesBadRates) {
   std::string error;
-  EXPECT_FALSE(Resampler::create(0, 16000, 960, error));
+  EXPECT_FALSE(Resampler::create(0, 16000, error));
   EXPECT_NE(error.find("positive"), std::string::npos);
 }
 

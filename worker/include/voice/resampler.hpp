@@ -17,9 +17,10 @@ namespace convox::voice {
 
 class Resampler {
  public:
-  // nullptr and `error` set if soxr refuses the rates. `maxInputSamples` is
-  // the largest chunk process() will get; soxr sizes its buffers for it once.
-  static std::unique_ptr<Resampler> create(int inputRate, int outputRate, size_t maxInputSamples, std::string& error);
+  // nullptr and `error` set if soxr refuses the rates. soxr sizes its
+  // buffers on the first process() call and keeps them while the chunk size
+  // stays the same.
+  static std::unique_ptr<Resampler> create(int inputRate, int outputRate, std::string& error);
   ~Resampler();
   Resampler(const Resampler&) = delete;
   Resampler& operator=(const Resampler&) = delete;

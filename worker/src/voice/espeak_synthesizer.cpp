@@ -53,7 +53,7 @@ std::unique_ptr<EspeakSynthesizer> EspeakSynthesizer::create(const EspeakSetting
     error = "espeak: unknown voice \"" + settings.voice + "\"";
     return nullptr;
   }
-  auto resampler = Resampler::create(engineRate, settings.outputRate, 4096, error);
+  auto resampler = Resampler::create(engineRate, settings.outputRate, error);
   if (!resampler) return nullptr;
   return std::unique_ptr<EspeakSynthesizer>(new EspeakSynthesizer(settings, engineRate, std::move(resampler)));
 }

@@ -4,10 +4,9 @@
 
 namespace convox::voice {
 
-std::unique_ptr<Resampler> Resampler::create(int inputRate, int outputRate, size_t maxInputSamples,
-                                             std::string& error) {
-  if (inputRate <= 0 || outputRate <= 0 || maxInputSamples == 0) {
-    error = "resampler: rates and the maximum chunk must be positive";
+std::unique_ptr<Resampler> Resampler::create(int inputRate, int outputRate, std::string& error) {
+  if (inputRate <= 0 || outputRate <= 0) {
+    error = "resampler: rates must be positive";
     return nullptr;
   }
   soxr_io_spec_t io = soxr_io_spec(SOXR_INT16_I, SOXR_INT16_I);
@@ -24,7 +23,6 @@ std::unique_ptr<Resampler> Resampler::create(int inputRate, int outputRate, size
     error = std::string("resampler: soxr_create failed: ") + (err != nullptr ? err : "unknown error");
     return nullptr;
   }
-  (void)maxInputSamples;  // soxr sizes its FIFO on the first call and keeps it
   return std::unique_ptr<Resampler>(new Resampler(s, inputRate, outputRate));
 }
 
