@@ -194,7 +194,7 @@ bool LocalAudioTrack::sendOpus(std::span<const uint8_t> frame, uint32_t samples,
     extensions[count++] = e;
   }
   rtc::RtpHeader header;
-  header.marker = packetsSent_ == 0;
+  header.marker = talkspurt_;
   header.payloadType = 111;
   header.sequenceNumber = sequence_;
   header.timestamp = timestamp_;
@@ -208,6 +208,7 @@ bool LocalAudioTrack::sendOpus(std::span<const uint8_t> frame, uint32_t samples,
   if (!room_.publisher_->sendRtp(packet_, *headerSize + frame.size())) return false;
   ++packetsSent_;
   octetsSent_ += frame.size();
+  talkspurt_ = false;
   return true;
 }
 

@@ -406,7 +406,21 @@ void RoomManager::forwardData(const std::shared_ptr<Participant>& sender, const 
   packet.set_kind(reliable ? livekit::DataPacket::RELIABLE : livekit::DataPacket::LOSSY);
   const std::string identity = sender->hidden() ? "" : sender->identity();
   const std::string sid = sender->hidden() ? "" : sender->sid();
-  packet.set_participant_identity(identity);
+  const bool agent = sender->info().kind() == livekit::ParticipantInfo::AGENT ||
+                     (sender->grants().video && sender->grants().video->agent);
+  // LiveKit's agent rule: an agent sends the user's captions on the user's
+  // behalf (a text stream header naming the user), marked as generated.
+  // Anyone else's identity is always the sender's own.
+  const bool onBehalf = agent && packet.has_stream_header() && packet.stream_header().has_text_header() &&
+                        !packet.participant_identity().empty() && packet.participant_identity() != identity;
+  if (onBehalf) {
+    packet.mutable_stream_header()->mutable_text_header()->set_generated(true);
+  } else {
+    packet.set_participant_identity(identity);
+  }
+  if (packet.has_chat_message() && agent) packet.mutable_chat_message()->set_generated(true);
+  // The legacy caption packet comes from agents only.
+  if (packet.has_transcription() && !agent) return;
   packet.set_participant_sid(sid);
   if (packet.has_user()) {
     packet.mutable_user()->set_participant_identity(identity);

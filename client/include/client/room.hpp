@@ -92,6 +92,12 @@ class LocalAudioTrack {
   // when it could not be sent (not live yet, or too large).
   bool sendOpus(std::span<const uint8_t> frame, uint32_t samples, std::span<const rtc::RtpExtensionEntry> extra = {});
   uint64_t packetsSent() const { return packetsSent_; }
+  // Time passes without a packet (nothing to say): the RTP clock moves on,
+  // and the next packet starts a talkspurt (marker bit).
+  void advance(uint32_t samples) {
+    timestamp_ += samples;
+    talkspurt_ = true;
+  }
 
  private:
   friend class Room;
@@ -109,6 +115,7 @@ class LocalAudioTrack {
   uint32_t timestamp_ = 0;
   uint64_t packetsSent_ = 0;
   uint64_t octetsSent_ = 0;
+  bool talkspurt_ = true;
   std::vector<uint8_t> packet_ = std::vector<uint8_t>(1500);
 };
 
