@@ -1,0 +1,387 @@
+#include "voice/openai_chat_model.hpp"
+
+#include "chat_completions_server.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/parse.hpp>
+
+#include <optional>
+
+namespace convox::voice {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::AfterScript;
+using testing::ChatCompletionsServer;
+using testing::eventStreamHead;
+using testing::httpChunk;
+using testing::kLastChunk;
+using testing::ServerStep;
+using testing::sseEvent;
+
+constexpr const char* kKey = "sk-test-secret-key-123";
+
+std::string contentChunk(std::string_view text) {
+  return R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini-2024",)"
+         R"("choices":[{"index":0,"delta":{"content":")" +
+         std::string(text) + R"("},"logprobs":null,"finish_reason":null}],"usage":null})";
+}
+const std::string kRoleChunk =
+    R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini-2024",)"
+    R"("choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]})";
+std::string finishChunk(std::string_view reason) {
+  return R"({"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":")" +
+         std::string(reason) + R"("}]})";
+}
+const std::string kUsageChunk = R"({"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[],)"
+                                R"("usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15}})";
+
+struct Outcome {
+  std::string text;
+  std::vector<std::string> deltas;
+  std::vector<ModelAction> actions;
+  std::optional<std::string> error;  // set once onDone ran
+  ModelUsage usage;
+  int doneCalls = 0;
+};
+
+class OpenAiChatModelTest : public ::testing::Test {
+ protected:
+  OpenAiChatSettings settingsFor(const ChatCompletionsServer& server) {
+    OpenAiChatSettings s;
+    s.baseUrl = server.baseUrl();
+    s.apiKey = kKey;
+    s.model = "gpt-4o-mini";
+    s.temperature = 0.3;
+    s.maxTokens = 150;
+    s.connectTimeout = milliseconds(2000);
+    s.idleTimeout = milliseconds(2000);
+    return s;
+  }
+
+  ReplyCallbacks callbacksInto(Outcome& out) {
+    ReplyCallbacks cb;
+    cb.onText = [&out](std::string_view d) {
+      out.text += d;
+      out.deltas.emplace_back(d);
+    };
+    cb.onAction = [&out](const ModelAction& a) { out.actions.push_back(a); };
+    cb.onDone = [&out, this](const ModelUsage& u, const std::string& e) {
+      out.usage = u;
+      out.error = e;
+      ++out.doneCalls;
+      io_.stop();
+    };
+    return cb;
+  }
+
+  // Runs until onDone stops the io_context (or the safety limit).
+  void run(milliseconds limit = milliseconds(5000)) { io_.run_for(limit); }
+
+  const std::vector<ChatMessage> history_{{"system", "You are a receptionist.", ""}, {"user", "Hello", ""}};
+  boost::asio::io_context io_;
+};
+
+TEST_F(OpenAiChatModelTest, StreamsTextDeltasSplitAcrossWritesAndReportsUsage) {
+  const std::string hello = httpChunk(sseEvent(contentChunk("Hello")));
+  const std::string rest = httpChunk(sseEvent(contentChunk(" there")) + sseEvent(contentChunk("!")));
+  ChatCompletionsServer server(io_,
+                               {{eventStreamHead()},
+                                {httpChunk(sseEvent(kRoleChunk))},
+                                // One chunk split inside its size line, another inside its data line.
+                                {hello.substr(0, 1), milliseconds(20)},
+                                {hello.substr(1, 20), milliseconds(20)},
+                                {hello.substr(21), milliseconds(20)},
+                                {rest.substr(0, rest.size() / 2), milliseconds(20)},
+                                {rest.substr(rest.size() / 2), milliseconds(20)},
+                                {httpChunk(sseEvent(finishChunk("stop")) + sseEvent(kUsageChunk))},
+                                {httpChunk(sseEvent("[DONE]")) + std::string(kLastChunk)}},
+                               AfterScript::kHold);
+  OpenAiChatModel model(io_, settingsFor(server));
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  ASSERT_TRUE(out.error.has_value());
+  EXPECT_EQ(*out.error, "");
+  EXPECT_EQ(out.text, "Hello there!");
+  EXPECT_EQ(out.deltas, (std::vector<std::string>{"Hello", " there", "!"}));
+  EXPECT_TRUE(out.actions.empty());
+  EXPECT_EQ(out.usage.inputTokens, 12);
+  EXPECT_EQ(out.usage.outputTokens, 3);
+  EXPECT_EQ(out.usage.model, "gpt-4o-mini-2024");
+  EXPECT_EQ(out.usage.provider, "openai");
+  EXPECT_GE(out.usage.firstTokenMs, 0);
+  EXPECT_EQ(out.doneCalls, 1);
+
+  // The request as the server saw it.
+  const auto& req = server.request();
+  EXPECT_EQ(req.rfind("POST /v1/chat/completions HTTP/1.1\r\n", 0), 0U) << req;
+  EXPECT_NE(req.find(std::string("Authorization: Bearer ") + kKey), std::string::npos);
+  const auto body = boost::json::parse(req.substr(req.find("\r\n\r\n") + 4)).as_object();
+  EXPECT_EQ(body.at("model"), "gpt-4o-mini");
+  EXPECT_EQ(body.at("stream"), true);
+  EXPECT_EQ(body.at("stream_options").at("include_usage"), true);
+  EXPECT_DOUBLE_EQ(body.at("temperature").to_number<double>(), 0.3);
+  EXPECT_EQ(body.at("max_tokens"), 150);
+  ASSERT_EQ(body.at("messages").as_array().size(), 2U);
+  EXPECT_EQ(body.at("messages").as_array()[0].at("role"), "system");
+  EXPECT_EQ(body.at("messages").as_array()[1].at("content"), "Hello");
+  const auto& tools = body.at("tools").as_array();
+  ASSERT_EQ(tools.size(), 2U);
+  EXPECT_EQ(tools[0].at("function").at("name"), "end_call");
+  EXPECT_EQ(tools[1].at("function").at("name"), "transfer_to_human");
+}
+
+TEST_F(OpenAiChatModelTest, NoAuthorizationHeaderWithoutAKey) {
+  ChatCompletionsServer server(
+      io_,
+      {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Hi")) + sseEvent("[DONE]")) + std::string(kLastChunk)}},
+      AfterScript::kClose);
+  auto settings = settingsFor(server);
+  settings.apiKey.clear();
+  settings.offerTools = false;
+  OpenAiChatModel model(io_, settings);
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.error.value_or("not done"), "");
+  EXPECT_EQ(out.text, "Hi");
+  EXPECT_EQ(server.request().find("Authorization"), std::string::npos);
+  EXPECT_EQ(server.request().find("\"tools\""), std::string::npos);
+}
+
+TEST_F(OpenAiChatModelTest, AssemblesToolCallsSplitOverSeveralChunks) {
+  const std::string first =
+      R"({"choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_1",)"
+      R"("type":"function","function":{"name":"end_call","arguments":""}}]},"finish_reason":null}]})";
+  const std::string piece1 =
+      R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"rea"}}]},"finish_reason":null}]})";
+  const std::string piece2 =
+      R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"son\":\"the user said goodbye\"}"}}]},"finish_reason":null}]})";
+  // A second call in one piece, as Ollama sends them.
+  const std::string whole =
+      R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"call_2","type":"function",)"
+      R"("function":{"name":"transfer_to_human","arguments":"{}"}}]},"finish_reason":null}]})";
+  const std::string p1 = httpChunk(sseEvent(piece1));
+  ChatCompletionsServer server(io_,
+                               {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Goodbye!")))},
+                                {httpChunk(sseEvent(first)), milliseconds(10)},
+                                {p1.substr(0, 30), milliseconds(10)},
+                                {p1.substr(30), milliseconds(10)},
+                                {httpChunk(sseEvent(piece2)), milliseconds(10)},
+                                {httpChunk(sseEvent(whole)), milliseconds(10)},
+                                {httpChunk(sseEvent(finishChunk("tool_calls")) + sseEvent("[DONE]"))}},
+                               AfterScript::kHold);
+  OpenAiChatModel model(io_, settingsFor(server));
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.error.value_or("not done"), "");
+  EXPECT_EQ(out.text, "Goodbye!");
+  ASSERT_EQ(out.actions.size(), 2U);
+  EXPECT_EQ(out.actions[0].name, "end_call");
+  EXPECT_EQ(out.actions[0].arguments.at("reason"), "the user said goodbye");
+  EXPECT_EQ(out.actions[0].arguments.at("tool_call_id"), "call_1");
+  EXPECT_EQ(out.actions[1].name, "transfer");
+  EXPECT_EQ(out.actions[1].arguments.at("target"), "");
+}
+
+TEST_F(OpenAiChatModelTest, ServerErrorNamesTheStatusAndTheMessage) {
+  ChatCompletionsServer server(
+      io_,
+      {{testing::jsonResponse(500, "Internal Server Error",
+                              R"({"error":{"message":"The server had an error while processing your request.",)"
+                              R"("type":"server_error","param":null,"code":null}})")}},
+      AfterScript::kClose);
+  OpenAiChatModel model(io_, settingsFor(server));
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  ASSERT_TRUE(out.error.has_value());
+  EXPECT_EQ(*out.error, "chat completions: HTTP 500: The server had an error while processing your request.");
+  EXPECT_TRUE(out.text.empty());
+}
+
+TEST_F(OpenAiChatModelTest, UnauthorizedNamesTheStatusAndNeverTheKey) {
+  ChatCompletionsServer server(
+      io_,
+      {{testing::jsonResponse(401, "Unauthorized",
+                              std::string(R"({"error":{"message":"Incorrect API key provided: )") + kKey +
+                                  R"(.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}})")}},
+      AfterScript::kClose);
+  OpenAiChatModel model(io_, settingsFor(server));
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  ASSERT_TRUE(out.error.has_value());
+  EXPECT_NE(out.error->find("HTTP 401: Incorrect API key provided"), std::string::npos) << *out.error;
+  EXPECT_EQ(out.error->find(kKey), std::string::npos) << *out.error;
+}
+
+TEST_F(OpenAiChatModelTest, RateLimitWithLlamaCppStyleBody) {
+  ChatCompletionsServer server(
+      io_,
+      {{testing::jsonResponse(429, "Too Many Requests",
+                              R"({"error":{"code":429,"message":"Rate limit reached","type":"rate_limit"}})")}},
+      AfterScript::kClose);
+  OpenAiChatModel model(io_, settingsFor(server));
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.error.value_or(""), "chat completions: HTTP 429: Rate limit reached");
+}
+
+TEST_F(OpenAiChatModelTest, AStalledStreamTimesOutAfterThePartialText) {
+  ChatCompletionsServer server(io_, {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Hel")))}},
+                               AfterScript::kHold);
+  auto settings = settingsFor(server);
+  settings.idleTimeout = milliseconds(300);
+  OpenAiChatModel model(io_, settings);
+  Outcome out;
+  const auto start = std::chrono::steady_clock::now();
+  model.reply(history_, callbacksInto(out));
+  run();
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(out.text, "Hel");
+  EXPECT_EQ(out.error.value_or(""), "chat completions: timeout: no data for 300 ms");
+  EXPECT_GE(took, milliseconds(300));
+  EXPECT_LT(took, milliseconds(2000));
+}
+
+TEST_F(OpenAiChatModelTest, NoResponseHeaderTimesOut) {
+  ChatCompletionsServer server(io_, {}, AfterScript::kHold);
+  auto settings = settingsFor(server);
+  settings.connectTimeout = milliseconds(300);
+  OpenAiChatModel model(io_, settings);
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.error.value_or(""), "chat completions: timeout: no response within 300 ms");
+}
+
+TEST_F(OpenAiChatModelTest, AStreamCutMidWayIsAnErrorAfterThePartialText) {
+  ChatCompletionsServer server(io_,
+                               {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Hello")))},
+                                {httpChunk(sseEvent(contentChunk(" wor"))), milliseconds(20)}},
+                               AfterScript::kClose);
+  OpenAiChatModel model(io_, settingsFor(server));
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.text, "Hello wor");
+  EXPECT_EQ(out.error.value_or(""), "chat completions: read: the connection closed before the response ended");
+}
+
+TEST_F(OpenAiChatModelTest, AStreamThatEndsWithoutDoneIsAnError) {
+  ChatCompletionsServer server(
+      io_, {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Hello"))) + std::string(kLastChunk)}},
+      AfterScript::kClose);
+  OpenAiChatModel model(io_, settingsFor(server));
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.text, "Hello");
+  EXPECT_EQ(out.error.value_or(""), "chat completions: the stream ended before data: [DONE]");
+}
+
+TEST_F(OpenAiChatModelTest, AnErrorEventMidStream) {
+  ChatCompletionsServer server(
+      io_,
+      {{eventStreamHead() +
+        httpChunk(sseEvent(contentChunk("Hel")) +
+                  sseEvent(R"({"error":{"message":"upstream overloaded","type":"server_error"}})"))}},
+      AfterScript::kHold);
+  OpenAiChatModel model(io_, settingsFor(server));
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.text, "Hel");
+  EXPECT_EQ(out.error.value_or(""), "chat completions: the server reported an error mid-stream: upstream overloaded");
+}
+
+TEST_F(OpenAiChatModelTest, AReplyOverTheLimitIsCut) {
+  ChatCompletionsServer server(io_,
+                               {{eventStreamHead() + httpChunk(sseEvent(contentChunk(std::string(600, 'a'))))},
+                                {httpChunk(sseEvent(contentChunk(std::string(600, 'b')))), milliseconds(10)}},
+                               AfterScript::kHold);
+  auto settings = settingsFor(server);
+  settings.maxReplyBytes = 1024;
+  OpenAiChatModel model(io_, settings);
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.text, std::string(600, 'a'));
+  EXPECT_EQ(out.error.value_or(""), "chat completions: the reply is longer than 1 KiB; cut");
+  io_.restart();
+  io_.run_for(milliseconds(200));
+  EXPECT_TRUE(server.clientClosed());
+}
+
+TEST_F(OpenAiChatModelTest, CancelMidStreamClosesTheConnectionAndNothingFollows) {
+  ChatCompletionsServer server(io_,
+                               {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Hello")))},
+                                {httpChunk(sseEvent(contentChunk(" again"))), milliseconds(100)}},
+                               AfterScript::kHold);
+  OpenAiChatModel model(io_, settingsFor(server));
+  Outcome out;
+  auto cb = callbacksInto(out);
+  cb.onText = [&](std::string_view d) {
+    out.text += d;
+    model.cancel();  // barge-in, from inside the callback
+  };
+  model.reply(history_, cb);
+  // Give the server time to send the rest and see the close.
+  boost::asio::steady_timer until(io_, milliseconds(500));
+  until.async_wait([&](auto) { io_.stop(); });
+  run();
+  EXPECT_EQ(out.text, "Hello");
+  EXPECT_EQ(out.doneCalls, 0);
+  EXPECT_TRUE(server.clientClosed());
+}
+
+TEST_F(OpenAiChatModelTest, ConnectionRefusedAndBadUrlsAreErrors) {
+  OpenAiChatSettings s;
+  s.baseUrl = "ftp://example.com/v1";
+  OpenAiChatModel bad(io_, s);
+  Outcome out;
+  bad.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.error.value_or(""), "chat completions: URL scheme must be http or https");
+
+  std::string refusedUrl;
+  {
+    boost::asio::ip::tcp::acceptor a(io_, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    refusedUrl = "http://127.0.0.1:" + std::to_string(a.local_endpoint().port()) + "/v1";
+  }
+  s.baseUrl = refusedUrl;
+  OpenAiChatModel refused(io_, s);
+  Outcome out2;
+  io_.restart();
+  refused.reply(history_, callbacksInto(out2));
+  run();
+  EXPECT_EQ(out2.error.value_or("").rfind("chat completions: connect: ", 0), 0U) << out2.error.value_or("");
+}
+
+TEST(OpenAiChatSettingsTest, FromTheAgentDocument) {
+  agent_config::AgentSettings agent;
+  agent.llm.provider = "ollama";
+  agent.llm.model = "llama3.2";
+  agent.llm.config["base_url"] = "http://127.0.0.1:11434/v1/";
+  agent.llmTemperature = 0.2;
+  agent.llmMaxTokens = 99;
+  auto s = openAiChatSettingsFrom(agent, "env-key");
+  EXPECT_EQ(s.baseUrl, "http://127.0.0.1:11434/v1");
+  EXPECT_EQ(s.model, "llama3.2");
+  EXPECT_EQ(s.provider, "ollama");
+  EXPECT_EQ(s.apiKey, "env-key");
+  EXPECT_EQ(s.temperature, 0.2);
+  EXPECT_EQ(s.maxTokens, 99);
+  agent.llm.config["api_key"] = "doc-key";
+  EXPECT_EQ(openAiChatSettingsFrom(agent, "env-key").apiKey, "doc-key");
+  EXPECT_EQ(openAiChatSettingsFrom(agent_config::AgentSettings{}, "").baseUrl, "https://api.openai.com/v1");
+}
+
+}  // namespace
+}  // namespace convox::voice

@@ -1,0 +1,137 @@
+#include "voice/chat_stream_decoder.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace convox::voice {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kMaxErrorMessage = 300;
+
+std::string_view stringAt(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
+}
+
+std::string clip(std::string_view s) {
+  if (s.size() <= kMaxErrorMessage) return std::string(s);
+  return std::string(s.substr(0, kMaxErrorMessage)) + "...";
+}
+
+std::string messageOf(const json::value& error) {
+  if (error.is_string()) return clip(error.get_string());
+  if (const auto* o = error.if_object()) {
+    if (auto m = stringAt(*o, "message"); !m.empty()) return clip(m);
+  }
+  return clip(json::serialize(error));
+}
+
+}  // namespace
+
+bool ChatStreamDecoder::grow(size_t bytes, std::string& error) {
+  bytes_ += bytes;
+  if (bytes_ <= maxBytes_) return true;
+  error = "the reply is longer than " + std::to_string(maxBytes_ / 1024) + " KiB; cut";
+  return false;
+}
+
+bool ChatStreamDecoder::onData(std::string_view data, const std::function<void(std::string_view)>& onText,
+                               std::string& error) {
+  if (data == "[DONE]") {
+    done_ = true;
+    return true;
+  }
+  boost::system::error_code ec;
+  const auto value = json::parse(data, ec);
+  if (ec || !value.is_object()) {
+    error = "a stream event is not a JSON object";
+    return false;
+  }
+  const auto& chunk = value.get_object();
+  if (const auto* e = chunk.if_contains("error")) {
+    error = "the server reported an error mid-stream: " + messageOf(*e);
+    return false;
+  }
+  if (auto m = stringAt(chunk, "model"); !m.empty()) model_ = m;
+  if (const auto* u = chunk.if_contains("usage"); u && u->is_object()) {
+    const auto& usage = u->get_object();
+    if (const auto* p = usage.if_contains("prompt_tokens"); p && p->is_number())
+      promptTokens_ = p->to_number<int64_t>();
+    if (const auto* c = usage.if_contains("completion_tokens"); c && c->is_number())
+      completionTokens_ = c->to_number<int64_t>();
+  }
+  const auto* choices = chunk.if_contains("choices");
+  if (!choices || !choices->is_array() || choices->get_array().empty()) return true;  // the usage chunk
+  const auto* choice = choices->get_array()[0].if_object();
+  if (!choice) return true;
+  if (auto f = stringAt(*choice, "finish_reason"); !f.empty()) finishReason_ = f;
+  const auto* deltaValue = choice->if_contains("delta");
+  const auto* delta = deltaValue ? deltaValue->if_object() : nullptr;
+  if (!delta) return true;
+  if (auto text = stringAt(*delta, "content"); !text.empty()) {
+    if (!grow(text.size(), error)) return false;
+    if (onText) onText(text);
+  }
+  const auto* tools = delta->if_contains("tool_calls");
+  if (!tools || !tools->is_array()) return true;
+  for (const auto& t : tools->get_array()) {
+    const auto* call = t.if_object();
+    if (!call) continue;
+    const auto* index = call->if_contains("index");
+    auto& assembled = calls_[index && index->is_int64() ? index->as_int64() : 0];
+    if (auto id = stringAt(*call, "id"); !id.empty()) assembled.id = id;
+    const auto* fnValue = call->if_contains("function");
+    const auto* fn = fnValue ? fnValue->if_object() : nullptr;
+    if (!fn) continue;
+    if (auto name = stringAt(*fn, "name"); !name.empty()) assembled.name = name;
+    const auto args = stringAt(*fn, "arguments");
+    if (!grow(args.size() + assembled.name.size(), error)) return false;
+    assembled.arguments.append(args);
+  }
+  return true;
+}
+
+bool ChatStreamDecoder::actions(std::vector<ModelAction>& out, std::string& error) const {
+  for (const auto& [index, call] : calls_) {
+    if (call.name.empty()) {
+      error = "tool call " + std::to_string(index) + " has no function name";
+      return false;
+    }
+    json::object args;
+    if (!call.arguments.empty()) {
+      boost::system::error_code ec;
+      auto parsed = json::parse(call.arguments, ec);
+      if (ec || !parsed.is_object()) {
+        error = "tool call " + call.name + ": the arguments are not a JSON object";
+        return false;
+      }
+      args = std::move(parsed.get_object());
+    }
+    if (!call.id.empty()) args["tool_call_id"] = call.id;
+    if (call.name == "end_call") {
+      out.push_back({"end_call", std::move(args)});
+    } else if (call.name == "transfer_to_human") {
+      if (!args.contains("target")) args["target"] = "";
+      out.push_back({"transfer", std::move(args)});
+    } else {
+      out.push_back({call.name, std::move(args)});
+    }
+  }
+  return true;
+}
+
+std::string errorMessageFromBody(std::string_view body) {
+  boost::system::error_code ec;
+  const auto value = json::parse(body, ec);
+  if (!ec && value.is_object()) {
+    const auto& o = value.get_object();
+    if (const auto* e = o.if_contains("error")) return messageOf(*e);
+    if (const auto* d = o.if_contains("detail")) return messageOf(*d);
+  }
+  return clip(body);
+}
+
+}  // namespace convox::voice

@@ -1,0 +1,239 @@
+#include "voice/http_stream.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+
+#include <array>
+#include <optional>
+
+namespace convox::voice {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+struct Target {
+  bool tls = false;
+  std::string host;       // as resolved: an IPv6 literal without brackets
+  std::string hostField;  // as the Host header carries it
+  std::string port;
+  std::string path;
+};
+
+std::optional<Target> parseTarget(const std::string& url, std::string& error) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) {
+    error = "invalid URL";
+    return std::nullopt;
+  }
+  Target t;
+  if (parsed->scheme() == "https") {
+    t.tls = true;
+  } else if (parsed->scheme() != "http") {
+    error = "URL scheme must be http or https";
+    return std::nullopt;
+  }
+  t.host = parsed->host_address();
+  t.hostField = parsed->encoded_host();
+  t.port = parsed->has_port() ? std::string(parsed->port()) : (t.tls ? "443" : "80");
+  t.path = parsed->encoded_target().empty() ? "/" : std::string(parsed->encoded_target());
+  return t;
+}
+
+asio::ssl::context& tlsContext() {
+  static asio::ssl::context ctx = [] {
+    asio::ssl::context c(asio::ssl::context::tls_client);
+    c.set_default_verify_paths();
+    c.set_verify_mode(asio::ssl::verify_peer);
+    return c;
+  }();
+  return ctx;
+}
+
+template <typename Stream>
+class Exchange final : public HttpStream, public std::enable_shared_from_this<Exchange<Stream>> {
+ public:
+  template <typename... StreamArgs>
+  Exchange(asio::io_context& io, Target target, HttpStreamRequest request, HttpStreamHandlers handlers,
+           StreamArgs&&... args)
+      : io_(io),
+        resolver_(io),
+        stream_(io, std::forward<StreamArgs>(args)...),
+        target_(std::move(target)),
+        connectTimeout_(request.connectTimeout),
+        idleTimeout_(request.idleTimeout),
+        handlers_(std::move(handlers)) {
+    req_ = {http::verb::post, target_.path, 11};
+    req_.set(http::field::host, target_.hostField);
+    req_.set(http::field::user_agent, "convox");
+    for (auto& [name, value] : request.headers) req_.set(name, value);
+    req_.body() = std::move(request.body);
+    req_.prepare_payload();
+    req_.keep_alive(false);
+  }
+
+  void start() {
+    deadline_ = std::chrono::steady_clock::now() + connectTimeout_;
+    if constexpr (kTls) {
+      if (!SSL_set_tlsext_host_name(stream_.native_handle(), target_.host.c_str())) {
+        return finish("cannot set TLS server name");
+      }
+      stream_.set_verify_callback(asio::ssl::host_name_verification(target_.host));
+    }
+    resolver_.async_resolve(target_.host, target_.port,
+                            [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+                              if (self->cancelled_) return;
+                              if (ec) return self->fail("resolve", ec);
+                              self->connect(r);
+                            });
+  }
+
+  void cancel() override {
+    if (cancelled_) return;
+    cancelled_ = true;
+    resolver_.cancel();
+    beast::error_code ignored;
+    tcp().socket().close(ignored);
+    // Released later: cancel() may run inside one of them.
+    asio::post(io_, [h = std::move(handlers_)] {});
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  auto& tcp() { return beast::get_lowest_layer(stream_); }
+
+  void connect(const tcp::resolver::results_type& resolved) {
+    tcp().expires_at(deadline_);
+    tcp().async_connect(resolved, [self = this->shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+      if (self->cancelled_) return;
+      if (ec) return self->fail("connect", ec);
+      if constexpr (kTls) {
+        self->tcp().expires_at(self->deadline_);
+        self->stream_.async_handshake(asio::ssl::stream_base::client, [self](beast::error_code hec) {
+          if (self->cancelled_) return;
+          if (hec) return self->fail("TLS handshake", hec);
+          self->write();
+        });
+      } else {
+        self->write();
+      }
+    });
+  }
+
+  void write() {
+    tcp().expires_at(deadline_);
+    http::async_write(stream_, req_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (self->cancelled_) return;
+      if (ec) return self->fail("write", ec);
+      self->tcp().expires_at(self->deadline_);
+      http::async_read_header(self->stream_, self->buffer_, self->parser_, [self](beast::error_code rec, size_t) {
+        if (self->cancelled_) return;
+        if (rec) return self->fail("read header", rec);
+        auto onStatus = self->handlers_.onStatus;
+        if (onStatus) onStatus(self->parser_.get().result_int());
+        if (self->cancelled_) return;
+        self->readSome();
+      });
+    });
+  }
+
+  void readSome() {
+    if (parser_.is_done()) return finish("");
+    auto& body = parser_.get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    tcp().expires_after(idleTimeout_);
+    http::async_read_some(stream_, buffer_, parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (self->cancelled_) return;
+      if (ec == http::error::need_buffer) ec = {};
+      const size_t got = self->chunk_.size() - self->parser_.get().body().size;
+      if (got > 0) {
+        auto onBody = self->handlers_.onBody;
+        if (onBody) onBody(std::string_view(self->chunk_.data(), got));
+        if (self->cancelled_) return;
+      }
+      if (ec) return self->fail("read", ec);
+      self->readSome();
+    });
+  }
+
+  void fail(const char* step, const beast::error_code& ec) {
+    if (ec == beast::error::timeout) {
+      const bool body = parser_.is_header_done();
+      const auto ms = (body ? idleTimeout_ : connectTimeout_).count();
+      return finish(body ? "timeout: no data for " + std::to_string(ms) + " ms"
+                         : "timeout: no response within " + std::to_string(ms) + " ms");
+    }
+    if (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == asio::error::eof) {
+      return finish(std::string(step) + ": the connection closed before the response ended");
+    }
+    finish(std::string(step) + ": " + ec.message());
+  }
+
+  void finish(const std::string& error) {
+    cancelled_ = true;
+    beast::error_code ignored;
+    tcp().socket().close(ignored);
+    auto handlers = std::move(handlers_);
+    if (handlers.onEnd) handlers.onEnd(error);
+  }
+
+  // Passed by argument.
+  asio::io_context& io_;
+  // Allocated by this.
+  tcp::resolver resolver_;
+  Stream stream_;
+  Target target_;
+  std::chrono::milliseconds connectTimeout_;
+  std::chrono::milliseconds idleTimeout_;
+  HttpStreamHandlers handlers_;
+  http::request<http::string_body> req_;
+  std::chrono::steady_clock::time_point deadline_;
+  beast::flat_buffer buffer_;
+  http::response_parser<http::buffer_body> parser_;
+  std::array<char, 16384> chunk_{};
+  bool cancelled_ = false;
+};
+
+// Cancelling an invalid request's posted error.
+class FailedStream final : public HttpStream {
+ public:
+  void cancel() override { *cancelled_ = true; }
+  std::shared_ptr<bool> cancelled_ = std::make_shared<bool>(false);
+};
+
+}  // namespace
+
+std::shared_ptr<HttpStream> startHttpStream(asio::io_context& io, HttpStreamRequest request,
+                                            HttpStreamHandlers handlers) {
+  std::string error;
+  auto target = parseTarget(request.url, error);
+  if (!target) {
+    auto failed = std::make_shared<FailedStream>();
+    asio::post(io, [cancelled = failed->cancelled_, onEnd = std::move(handlers.onEnd), error] {
+      if (!*cancelled && onEnd) onEnd(error);
+    });
+    return failed;
+  }
+  if (target->tls) {
+    auto s = std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(
+        io, std::move(*target), std::move(request), std::move(handlers), tlsContext());
+    s->start();
+    return s;
+  }
+  auto s =
+      std::make_shared<Exchange<beast::tcp_stream>>(io, std::move(*target), std::move(request), std::move(handlers));
+  s->start();
+  return s;
+}
+
+}  // namespace convox::voice
