@@ -72,16 +72,21 @@ TEST(EspeakSynthesizer, CancelStopsEarly) {
       "tell apart from letting it finish. It keeps going for many seconds of audio.";
   Collected full;
   tts->synthesize(text, full.sink());
-  // Barge-in from another thread (the media thread) after the first audio.
+  // Barge-in from another thread (the media thread) after the first audio:
+  // the sink holds the synthesis until the cancel has been made, so the
+  // test does not depend on how the two threads are scheduled.
   Collected cut;
   std::atomic<bool> first{false};
+  std::atomic<bool> cancelled{false};
   std::thread canceller([&] {
     while (!first.load()) std::this_thread::yield();
     tts->cancel();
+    cancelled.store(true);
   });
   const auto stats = tts->synthesize(text, [&](std::span<const int16_t> chunk) {
     cut.pcm.insert(cut.pcm.end(), chunk.begin(), chunk.end());
     first.store(true);
+    while (!cancelled.load()) std::this_thread::yield();
   });
   canceller.join();
   EXPECT_TRUE(stats.cancelled);
@@ -110,10 +115,12 @@ TEST(EspeakSynthesizer, RateAndVoiceAreThisSynthesizersOwn) {
   std::thread b([&] { fast->synthesize(text, f2.sink()); });
   a.join();
   b.join();
-  // espeak carries a little state from call to call (measured: repeated
-  // calls differ by ~30 samples at 48 kHz), so compare lengths, not samples.
-  EXPECT_NEAR(static_cast<double>(s2.pcm.size()), static_cast<double>(s1.pcm.size()), s1.pcm.size() * 0.01);
-  EXPECT_NEAR(static_cast<double>(f2.pcm.size()), static_cast<double>(f1.pcm.size()), f1.pcm.size() * 0.01);
+  // espeak's output depends a little on the call before it (measured: the
+  // same text at the same rate is up to 2.6% longer or shorter after a call
+  // at another rate), so compare lengths within 5%; a rate leaking from the
+  // other synthesizer would change them by more than half.
+  EXPECT_NEAR(static_cast<double>(s2.pcm.size()), static_cast<double>(s1.pcm.size()), s1.pcm.size() * 0.05);
+  EXPECT_NEAR(static_cast<double>(f2.pcm.size()), static_cast<double>(f1.pcm.size()), f1.pcm.size() * 0.05);
 }
 
 TEST(EspeakSynthesizer, RefusesBadSettings) {

@@ -46,7 +46,8 @@ class AudioOutQueue {
                                                std::string& error);
 
   // Appends audio to utterance `id` (a new id starts a new utterance after
-  // the previous one). Returns the samples accepted: fewer when full.
+  // the previous one). Returns the samples accepted: fewer when full, none
+  // when 32 utterances are already queued.
   size_t push(uint64_t id, std::span<const int16_t> pcm);
   // No more audio for the current utterance; it is padded to a whole frame.
   void endUtterance(uint64_t id);

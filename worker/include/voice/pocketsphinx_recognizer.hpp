@@ -28,6 +28,8 @@ struct PocketSphinxSettings {
   int maxUtteranceMs = 15000;  // the STT input cap of issue 13 §8
 };
 
+// One decoder: use it from one thread at a time (the compute pool task that
+// owns the utterance).
 class PocketSphinxRecognizer final : public SpeechToText {
  public:
   // Loads the model (hundreds of ms: do it off the media thread).
