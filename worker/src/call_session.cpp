@@ -1,12 +1,22 @@
 #include "call_session.hpp"
 
+#include "agent_config/agent_settings.hpp"
 #include "common/logging.hpp"
 #include "media_thread.hpp"
+#include "voice/dialog_engine.hpp"
+#include "voice_agent.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
 
 namespace convox::worker {
 
 CallSession::CallSession(MediaThread& thread, CallSetup setup, EndedHandler ended)
-    : thread_(thread), setup_(std::move(setup)), ended_(std::move(ended)) {
+    : thread_(thread),
+      setup_(std::move(setup)),
+      ended_(std::move(ended)),
+      captions_([this](livekit::DataPacket& packet) { return sendReliable(packet); }) {
   if (!setup_.metadata.conversationId.empty() && !setup_.controlApiUrl.empty()) {
     api_ = std::make_unique<ControlApiClient>(thread_.io(), setup_.controlApiUrl, setup_.token,
                                               setup_.metadata.conversationId);
@@ -15,6 +25,7 @@ CallSession::CallSession(MediaThread& thread, CallSetup setup, EndedHandler ende
 
 CallSession::~CallSession() {
   finished_ = true;
+  voice_.reset();
   room_.reset();
 }
 
@@ -70,9 +81,104 @@ void CallSession::onSignal(const livekit::SignalResponse& message) {
 void CallSession::onTrackSubscribed(const client::RemoteTrack& track) {
   common::logger("worker")->info("job {}: receiving {} {} from {}", jobId(), track.codec, track.trackSid,
                                  track.participantIdentity.empty() ? track.participantSid : track.participantIdentity);
+  // The first Opus microphone of a user is the one the agent listens to.
+  if (userSsrc_ != 0 || track.kind != rtc::MediaKind::Audio) return;
+  std::string codec = track.codec;
+  std::transform(codec.begin(), codec.end(), codec.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (codec != "opus") return;
+  userSsrc_ = track.ssrc;
+  userTrackSid_ = track.trackSid;
+  if (userIdentity_.empty()) userIdentity_ = track.participantIdentity;
+  startVoice();
 }
 
-void CallSession::onTrackUnsubscribed(const client::RemoteTrack&) {}
+void CallSession::onTrackUnsubscribed(const client::RemoteTrack& track) {
+  if (track.ssrc == userSsrc_) userSsrc_ = 0;
+}
+
+void CallSession::onRtp(const client::RemoteTrack& track, const rtc::RtpPacketView& packet) {
+  if (!voice_ || track.ssrc != userSsrc_ || packet.payloadType() != track.payloadType) return;
+  voice_->onUserAudio(packet.ssrc(), packet.sequenceNumber(), packet.timestamp(), packet.payload());
+}
+
+void CallSession::onData(const livekit::DataPacket& packet, bool) {
+  // Typed input: a text stream on lk.chat (header, chunks, trailer).
+  if (packet.has_stream_header() && packet.stream_header().topic() == "lk.chat") {
+    if (chatStreams_.size() < 16) chatStreams_[packet.stream_header().stream_id()] = {};
+  } else if (packet.has_stream_chunk()) {
+    auto it = chatStreams_.find(packet.stream_chunk().stream_id());
+    if (it != chatStreams_.end() && it->second.size() + packet.stream_chunk().content().size() <= 4096) {
+      it->second += packet.stream_chunk().content();
+    }
+  } else if (packet.has_stream_trailer()) {
+    auto it = chatStreams_.find(packet.stream_trailer().stream_id());
+    if (it == chatStreams_.end()) return;
+    const std::string text = std::move(it->second);
+    chatStreams_.erase(it);
+    if (voice_) voice_->onUserText(text);
+  }
+}
+
+bool CallSession::sendReliable(livekit::DataPacket& packet) {
+  if (!room_) return false;
+  // Receivers drop reliable packets whose sequence does not increase.
+  packet.set_sequence(++dataSequence_);
+  return room_->sendData(packet, true);
+}
+
+void CallSession::startVoice() {
+  if (voice_ || finished_ || !room_ || !setup_.pool) return;
+  agent_config::AgentSettings settings;
+  if (!setup_.metadata.agent.empty()) {
+    auto parsed = agent_config::settingsFromDocument(boost::json::value(setup_.metadata.agent));
+    if (!parsed.settings) {
+      common::logger("worker")->warn("job {}: the agent configuration is not usable: {}", jobId(), parsed.error);
+      room_->disconnect();
+      return end(true, "agent configuration: " + parsed.error, "invalid_agent_config");
+    }
+    settings = std::move(*parsed.settings);
+  } else {
+    settings.firstMessage.inbound = "Hello! How can I help you?";
+  }
+  std::map<std::string, std::string> parameters;
+  for (const auto& [key, value] : setup_.metadata.parameters) {
+    parameters[std::string(key)] = value.is_string() ? std::string(value.as_string()) : boost::json::serialize(value);
+  }
+  const bool outbound = setup_.metadata.direction == "outbound";
+  VoiceAgentHooks hooks;
+  hooks.setState = [this](const std::string& state) { setState(state); };
+  hooks.sendOpus = [this](std::span<const uint8_t> frame, bool) {
+    return microphone_ && microphone_->sendOpus(frame, rtc::kOpusFrameSamples);
+  };
+  hooks.skipAudio = [this](uint32_t samples) {
+    if (microphone_) microphone_->advance(samples);
+  };
+  hooks.postTurn = [this](boost::json::object turn) {
+    if (api_) api_->postTurn(std::move(turn));
+  };
+  hooks.endCall = [this](const std::string& reason) {
+    if (finished_) return;
+    if (room_) room_->disconnect();
+    end(false, "the agent ended the call", reason);
+  };
+  hooks.setResults = [this](const boost::json::object& results) { results_ = results; };
+  hooks.captions = &captions_;
+  hooks.agentIdentity = room_->localIdentity();
+  hooks.agentTrackSid = [this] { return microphone_ ? microphone_->sid() : std::string(); };
+  hooks.userIdentity = [this] { return userIdentity_; };
+  hooks.userTrackSid = [this] { return userTrackSid_; };
+  auto model = std::make_unique<voice::DialogEngine>(
+      settings, parameters, [loop = &thread_.loop()](std::function<void()> task) { loop->post(std::move(task)); });
+  voice_ = std::make_unique<VoiceAgent>(thread_.loop(), *setup_.pool, std::move(settings), std::move(parameters),
+                                        outbound, std::move(hooks));
+  std::string error;
+  if (!voice_->init(std::move(model), error)) {
+    voice_.reset();
+    room_->disconnect();
+    return end(true, "voice pipeline: " + error, "worker_error");
+  }
+  voice_->start();
+}
 
 void CallSession::onDisconnected(const std::string& reason) { end(true, reason, "agent_disconnected"); }
 
@@ -97,7 +203,8 @@ void CallSession::end(bool failed, const std::string& reason, const std::string&
   if (finished_) return;
   finished_ = true;
   common::logger("worker")->info("job {}: ended ({})", jobId(), reason);
-  if (api_) api_->postStatus(failed ? "failed" : "ended", endReason, failed ? reason : std::string());
+  if (voice_) voice_->stop();
+  if (api_) api_->postStatus(failed ? "failed" : "ended", endReason, failed ? reason : std::string(), results_);
   auto ended = std::move(ended_);
   if (ended) ended(failed, reason);
 }

@@ -6,18 +6,24 @@
 // microphone, and reports the conversation's status to the control API.
 // Whatever goes wrong ends this call only.
 
+#include "captions.hpp"
 #include "client/room.hpp"
 #include "control_api_client.hpp"
 #include "job_metadata.hpp"
 #include "proto/livekit_agent.pb.h"
 
+#include "voice/compute_pool.hpp"
+
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
 namespace convox::worker {
 
 class MediaThread;
+
+class VoiceAgent;
 
 struct CallSetup {
   livekit::Job job;
@@ -26,6 +32,7 @@ struct CallSetup {
   std::string token;  // the job token
   std::string controlApiUrl;
   std::string iceAddress;
+  voice::ComputePool* pool = nullptr;  // shared by the worker's calls
 };
 
 class CallSession final : public client::RoomListener {
@@ -52,7 +59,11 @@ class CallSession final : public client::RoomListener {
   void onSignal(const livekit::SignalResponse& message) override;
   void onTrackSubscribed(const client::RemoteTrack& track) override;
   void onTrackUnsubscribed(const client::RemoteTrack& track) override;
+  void onRtp(const client::RemoteTrack& track, const rtc::RtpPacketView& packet) override;
+  void onData(const livekit::DataPacket& packet, bool reliable) override;
 
+  void startVoice();
+  bool sendReliable(livekit::DataPacket& packet);
   void setState(const std::string& state);
   void end(bool failed, const std::string& reason, const std::string& endReason);
   bool isUser(const livekit::ParticipantInfo& participant) const;
@@ -63,6 +74,13 @@ class CallSession final : public client::RoomListener {
   std::unique_ptr<ControlApiClient> api_;
   std::unique_ptr<client::Room> room_;
   client::LocalAudioTrack* microphone_ = nullptr;
+  std::unique_ptr<VoiceAgent> voice_;
+  CaptionPublisher captions_;
+  uint32_t userSsrc_ = 0;
+  std::string userTrackSid_;
+  uint32_t dataSequence_ = 0;
+  std::map<std::string, std::string> chatStreams_;  // lk.chat stream id -> text so far
+  boost::json::object results_;
   std::string state_;
   std::string userIdentity_;
   bool userSeen_ = false;

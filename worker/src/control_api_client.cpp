@@ -25,8 +25,10 @@ ControlApiClient::ControlApiClient(boost::asio::io_context& io, std::string base
 
 ControlApiClient::~ControlApiClient() { *alive_ = false; }
 
-void ControlApiClient::postStatus(const std::string& status, const std::string& endReason, const std::string& error) {
+void ControlApiClient::postStatus(const std::string& status, const std::string& endReason, const std::string& error,
+                                  const boost::json::object& results) {
   boost::json::object body{{"status", status}};
+  if (!results.empty()) body["results"] = results;
   if (!endReason.empty()) body["end_reason"] = endReason;
   if (!error.empty()) body["error"] = error;
   enqueue("/status", boost::json::serialize(body));

@@ -21,7 +21,8 @@ class ControlApiClient {
   ~ControlApiClient();
 
   // POST /v1/conversations/{id}/status
-  void postStatus(const std::string& status, const std::string& endReason = {}, const std::string& error = {});
+  void postStatus(const std::string& status, const std::string& endReason = {}, const std::string& error = {},
+                  const boost::json::object& results = {});
   // POST /v1/conversations/{id}/turns (idempotent on turn_id)
   void postTurn(boost::json::object turn);
   size_t queued() const { return queue_.size(); }

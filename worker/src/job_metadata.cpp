@@ -34,7 +34,8 @@ boost::system::result<JobMetadata, std::string> parseJobMetadata(std::string_vie
   if (!o.contains("conversation_id")) return out;
   std::string error;
   if (!optionalString(o, "conversation_id", out.conversationId, error) ||
-      !optionalString(o, "team_id", out.teamId, error) || !optionalString(o, "trace_id", out.traceId, error)) {
+      !optionalString(o, "team_id", out.teamId, error) || !optionalString(o, "trace_id", out.traceId, error) ||
+      !optionalString(o, "direction", out.direction, error)) {
     return refuse(error);
   }
   if (out.conversationId.empty()) return refuse("job metadata: conversation_id is empty");

@@ -19,6 +19,7 @@ struct JobMetadata {
   std::string traceId;
   boost::json::object agent;       // the agent document (effective configuration)
   boost::json::object parameters;  // call parameters, for {{placeholders}}
+  std::string direction;           // inbound (default) | outbound: picks the first message
 };
 
 // Empty metadata, or JSON that is not ours (no conversation_id), is a plain

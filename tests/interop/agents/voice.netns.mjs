@@ -1,0 +1,164 @@
+// The whole voice path, end to end, with real peers: convox-server --dev and
+// its built-in convox-worker, the demo receptionist on the offline cascade
+// (PocketSphinx, the dialog engine, espeak-ng), and an unmodified
+// @livekit/rtc-node caller that speaks the generated prompts into its
+// microphone. Checks what an SDK user sees: the agent's first message as
+// audio energy, lk.agent.state, both sides' lk.transcription captions (the
+// user's sent on the user's behalf), the reply to the request, the stored
+// turns, and the call ended by "goodbye" with its results.
+// Run inside tests/interop/lib/netns.sh.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { AudioFrame, AudioSource, AudioStream, LocalAudioTrack, Room, RoomEvent, TrackKind, TrackPublishOptions, TrackSource, dispose } from '@livekit/rtc-node';
+import { startServer } from '../lib/server.mjs';
+import { media, repoRoot } from '../lib/browser.mjs';
+
+const DEV_KEY = 'convox-dev-key';
+const RATE = 48000;
+const FRAME = 480; // 10 ms
+let server;
+
+// The samples of a 48 kHz mono 16-bit WAV (what make_media.sh writes).
+function wavSamples(file) {
+  const bytes = readFileSync(file);
+  let at = 12;
+  while (at + 8 <= bytes.length) {
+    const id = bytes.toString('ascii', at, at + 4);
+    const size = bytes.readUInt32LE(at + 4);
+    if (id === 'data') return new Int16Array(bytes.buffer.slice(bytes.byteOffset + at + 8, bytes.byteOffset + at + 8 + size));
+    at += 8 + size + (size & 1);
+  }
+  throw new Error(`${file}: no data chunk`);
+}
+
+async function api(method, pathname, body) {
+  const headers = { authorization: `Bearer ${DEV_KEY}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(server.httpUrl + pathname, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined, text };
+}
+
+async function until(fn, what, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nserver log:\n${server.stderr.slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+before(async () => {
+  server = await startServer({ builtinWorker: true, args: ['--log-level', 'info'], config: 'rtc:\n  interfaces: [10.77.0.1]\n' });
+  await until(() => /registered as AW_/.test(server.stderr), 'the built-in worker');
+  const demo = JSON.parse(readFileSync(path.join(repoRoot, 'worker/demo/receptionist.json'), 'utf8'));
+  const made = await api('POST', '/v1/agents', demo);
+  assert.equal(made.status, 201, made.text);
+});
+
+after(async () => {
+  await server?.stop();
+  await dispose();
+});
+
+test('a caller on @livekit/rtc-node talks to the demo receptionist: first message, captions, a reply, turns, goodbye ends the call', async () => {
+  const call = await api('POST', '/v1/calls', { agent_id: 'demo-receptionist', identity: 'caller' });
+  assert.equal(call.status, 201, call.text);
+  const room = new Room();
+  const captions = [];
+  room.registerTextStreamHandler('lk.transcription', async (reader, { identity }) => {
+    const text = await reader.readAll();
+    captions.push({ identity, text, final: reader.info.attributes?.['lk.transcription_final'] });
+  });
+  const states = [];
+  room.on(RoomEvent.ParticipantAttributesChanged, (changed, participant) => {
+    if (changed['lk.agent.state']) states.push({ state: changed['lk.agent.state'], at: Date.now(), identity: participant.identity });
+  });
+  // The agent's audio: RMS per 100 ms, with the time it arrived.
+  const loud = [];
+  room.on(RoomEvent.TrackSubscribed, (track, _pub, participant) => {
+    if (track.kind !== TrackKind.KIND_AUDIO || !participant.identity.startsWith('agent-')) return;
+    (async () => {
+      let sum = 0;
+      let n = 0;
+      for await (const frame of new AudioStream(track, RATE, 1)) {
+        for (const x of frame.data) sum += x * x;
+        n += frame.data.length;
+        if (n >= RATE / 10) {
+          loud.push({ at: Date.now(), rms: Math.sqrt(sum / n) });
+          sum = 0;
+          n = 0;
+        }
+      }
+    })();
+  });
+  const connectedAt = Date.now();
+  await room.connect(server.wsUrl, call.json.token, { autoSubscribe: true, dynacast: false });
+
+  // Our microphone: silence, and a prompt when we say so, in real time.
+  const source = new AudioSource(RATE, 1);
+  const mic = LocalAudioTrack.createAudioTrack('microphone', source);
+  const options = new TrackPublishOptions();
+  options.source = TrackSource.SOURCE_MICROPHONE;
+  await room.localParticipant.publishTrack(mic, options);
+  let queue = [];
+  let speaking = true;
+  const pump = (async () => {
+    while (speaking) {
+      const frame = queue.length ? queue.shift() : new Int16Array(FRAME);
+      await source.captureFrame(new AudioFrame(frame, RATE, 1, FRAME));
+    }
+  })();
+  const speak = (name) => {
+    const samples = wavSamples(media(name));
+    const frames = [];
+    for (let i = 0; i + FRAME <= samples.length; i += FRAME) frames.push(samples.slice(i, i + FRAME));
+    queue = frames;
+    return new Promise((resolve) => {
+      const wait = () => (queue.length ? setTimeout(wait, 20) : resolve(Date.now()));
+      wait();
+    });
+  };
+  const heardSince = (t) => loud.some((w) => w.at > t && w.rms > 500);
+  try {
+    // The agent joins and speaks its first message.
+    await until(() => heardSince(connectedAt), 'the first message as audio');
+    assert.ok(states.some((s) => s.state === 'speaking'), `states: ${JSON.stringify(states)}`);
+    await until(() => captions.some((c) => c.identity.startsWith('agent-') && /convox demo clinic/i.test(c.text)), 'the first message caption');
+    await until(() => states.at(-1)?.state === 'listening', 'the agent to listen after its first message');
+
+    // The request, and the reply to it.
+    const spokeUntil = await speak('book_appointment.wav');
+    const userCaption = await until(() => captions.find((c) => c.identity === 'caller' && /appointment/.test(c.text)), 'the user caption');
+    assert.equal(userCaption.final, 'true');
+    await until(() => heardSince(spokeUntil), 'the reply as audio');
+    await until(() => captions.some((c) => c.identity.startsWith('agent-') && /appointment/i.test(c.text) && c.text !== userCaption.text), 'the reply caption');
+    await until(() => states.at(-1)?.state === 'listening', 'the agent to listen after its reply', 30000);
+
+    const turns = await until(async () => {
+      const t = await api('GET', `/v1/conversations/${call.json.conversation_id}/turns`);
+      const list = t.json?.turns ?? [];
+      return list.some((x) => x.role === 'user' && /appointment/.test(x.text)) && list.filter((x) => x.role === 'agent').length >= 2 ? list : undefined;
+    }, 'the stored turns');
+    const user = turns.find((x) => x.role === 'user');
+    assert.ok(user.timings.user_speech_end > user.timings.user_speech_start, JSON.stringify(user));
+    const reply = turns.filter((x) => x.role === 'agent').at(-1);
+    assert.ok(reply.timings.first_packet_out >= reply.timings.stt_final, JSON.stringify(reply));
+
+    // Goodbye ends the call, with the results the dialog collected.
+    await speak('goodbye.wav');
+    const ended = await until(async () => {
+      const c = await api('GET', `/v1/conversations/${call.json.conversation_id}`);
+      return c.json?.status === 'ended' ? c.json : undefined;
+    }, 'the call to end', 30000);
+    assert.equal(ended.end_reason, 'agent_ended');
+    assert.equal(ended.results.wants_appointment, true, JSON.stringify(ended.results));
+  } finally {
+    speaking = false;
+    await pump;
+    await room.disconnect();
+  }
+});

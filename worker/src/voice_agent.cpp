@@ -1,0 +1,518 @@
+#include "voice_agent.hpp"
+
+#include "agent_config/placeholders.hpp"
+#include "common/ids.hpp"
+#include "common/logging.hpp"
+#include "voice/dialog_engine.hpp"
+#include "voice/espeak_synthesizer.hpp"
+#include "voice/pocketsphinx_recognizer.hpp"
+#include "voice/webrtc_vad.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace convox::worker {
+
+namespace {
+
+constexpr std::chrono::milliseconds kFrame{20};
+constexpr size_t kPreRollSamples = 16000 * 3 / 10;   // 300 ms at 16 kHz
+constexpr size_t kRecognizerChunk = 16000 / 5;       // hand audio over every 200 ms
+constexpr size_t kMaxUtteranceSamples = 16000 * 15;  // the STT input cap (15 s)
+constexpr const char* kApology = "Sorry, I am having trouble answering right now.";
+constexpr const char* kStillThere = "Are you still there?";
+
+// espeak-ng speaks what the agent names when it is an espeak voice; anything
+// else (a cloud provider's voice) falls back to the language's default.
+std::string espeakVoice(const agent_config::ProviderChoice& tts, const std::string& language) {
+  if ((tts.provider.empty() || tts.provider == "espeak" || tts.provider == "espeak-ng") && !tts.voice.empty()) {
+    return tts.voice;
+  }
+  std::string lang = tts.language.empty() ? language : tts.language;
+  std::transform(lang.begin(), lang.end(), lang.begin(), [](unsigned char c) { return std::tolower(c); });
+  return lang.empty() ? "en-us" : lang;
+}
+
+}  // namespace
+
+VoiceAgent::VoiceAgent(rtc::EventLoop& loop, voice::ComputePool& pool, agent_config::AgentSettings settings,
+                       std::map<std::string, std::string> parameters, bool outbound, VoiceAgentHooks hooks)
+    : loop_(loop),
+      pool_(pool),
+      settings_(std::move(settings)),
+      parameters_(std::move(parameters)),
+      outbound_(outbound),
+      hooks_(std::move(hooks)) {
+  preRoll_.assign(kPreRollSamples, 0);
+  utterance_.reserve(kRecognizerChunk * 2);
+}
+
+VoiceAgent::~VoiceAgent() { stop(); }
+
+bool VoiceAgent::init(std::unique_ptr<voice::LanguageModel> model, std::string& error) {
+  model_ = std::move(model);
+  jitter_ = voice::OpusJitterBuffer::create({}, error);
+  if (!jitter_) return false;
+  downsampler_ = voice::Resampler::create(48000, 16000, error);
+  if (!downsampler_) return false;
+  voice::VadSettings vad;
+  vad.silenceMs = static_cast<int>(settings_.turns.vadMinSilenceMs);
+  vad.minSpeechMs = std::max(vad.minSpeechMs, static_cast<int>(settings_.turns.vadMinSpeechMs));
+  vad_ = voice::WebRtcVad::create(16000, vad, error);
+  if (!vad_) return false;
+  out_ = voice::AudioOutQueue::create({}, *this, error);
+  if (!out_) return false;
+  // Model loading takes a while (PocketSphinx reads its acoustic model):
+  // on the pool, never on the media thread. Audio that arrives first waits.
+  voice::PocketSphinxSettings stt;
+  stt.phrases = voice::dialogGrammarPhrases(settings_);
+  voice::EspeakSettings tts;
+  tts.voice = espeakVoice(settings_.tts, settings_.language);
+  tts.rate = std::clamp(static_cast<int>(175 * settings_.voiceSpeed), 80, 450);
+  struct Engines {
+    std::shared_ptr<voice::SpeechToText> stt;
+    std::shared_ptr<voice::TextToSpeech> tts;
+    std::string error;
+  };
+  std::weak_ptr<bool> alive = alive_;
+  auto poster = [&loop = loop_, alive](voice::ComputePool::Task task) {
+    loop.post([alive, task = std::move(task)] {
+      if (!alive.expired()) task();
+    });
+  };
+  const bool posted = pool_.submit(
+      [stt, tts]() {
+        Engines e;
+        std::string err;
+        e.stt = voice::PocketSphinxRecognizer::create(stt, err);
+        if (!e.stt) e.error = "speech recognition: " + err;
+        auto synth = voice::EspeakSynthesizer::create(tts, err);
+        if (!synth) {
+          auto fallback = tts;
+          fallback.voice = "en-us";
+          synth = voice::EspeakSynthesizer::create(fallback, err);
+        }
+        e.tts = std::move(synth);
+        if (!e.tts && e.error.empty()) e.error = "speech synthesis: " + err;
+        return e;
+      },
+      poster,
+      [this](Engines e) {
+        stt_ = std::move(e.stt);
+        tts_ = std::move(e.tts);
+        if (!e.error.empty()) common::logger("worker")->error("voice agent: {}", e.error);
+        synthesizeNext();  // the first message may be waiting
+      });
+  if (!posted) {
+    error = "the compute pool is full";
+    return false;
+  }
+  return true;
+}
+
+void VoiceAgent::start() {
+  started_ = std::chrono::steady_clock::now();
+  lastActivityMs_ = nowMs();
+  timer_ = loop_.addTimer(kFrame, [this] { tick(); });
+  const std::string& first = outbound_ ? settings_.firstMessage.outbound : settings_.firstMessage.inbound;
+  if (!first.empty()) {
+    say(render(first), false);
+    history_.push_back({"assistant", render(first), {}});
+  }
+}
+
+void VoiceAgent::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  *alive_ = false;
+  if (timer_) loop_.cancelTimer(std::exchange(timer_, 0));
+  if (tts_) tts_->cancel();
+  if (model_) model_->cancel();
+}
+
+int64_t VoiceAgent::nowMs() const { return common::unixMillis(); }
+
+std::string VoiceAgent::render(const std::string& text) const {
+  return agent_config::renderPlaceholders(text, parameters_);
+}
+
+void VoiceAgent::onUserAudio(uint32_t ssrc, uint16_t sequence, uint32_t timestamp, std::span<const uint8_t> payload) {
+  userAudio_ = true;
+  jitter_->push(ssrc, sequence, timestamp, payload);
+}
+
+void VoiceAgent::tick() {
+  timer_ = 0;
+  if (stopped_) return;
+  // Paced from the start time, not from the last timer: GLib timers drift.
+  ++ticks_;
+  auto due = started_ + kFrame * static_cast<int64_t>(ticks_ + 1);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - due > std::chrono::milliseconds(200)) {  // a stalled machine: skip ahead, don't burst
+    ticks_ = static_cast<uint64_t>((now - started_) / kFrame);
+    due = started_ + kFrame * static_cast<int64_t>(ticks_ + 1);
+  }
+  pullInbound();
+  if (pausedForUser_ && userSpeaking_ &&
+      vad_->streamMs() - vadStartStreamMs_ >= settings_.turns.minInterruptionDurationMs) {
+    interrupt();
+  }
+  pushOutbound();
+  if (ticks_ % 50 == 0) housekeeping(nowMs());
+  if (stopped_) return;
+  const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(due - std::chrono::steady_clock::now());
+  timer_ = loop_.addTimer(std::max(wait, std::chrono::milliseconds(0)), [this] { tick(); });
+}
+
+void VoiceAgent::pullInbound() {
+  if (!userAudio_) return;
+  // Silence (not started, or DTX gaps) is fed as zeros: the VAD needs the
+  // time to pass to hear the end of speech.
+  if (jitter_->pull(pcm48_) == voice::JitterFrame::Silence) std::fill(pcm48_.begin(), pcm48_.end(), 0);
+  ++stats_.framesIn;
+  const size_t n = downsampler_->process(pcm48_, pcm16_);
+  const std::span<const int16_t> frame(pcm16_.data(), n);
+  for (const auto sample : frame) {
+    preRoll_[preRollAt_] = sample;
+    preRollAt_ = (preRollAt_ + 1) % preRoll_.size();
+  }
+  vad_->process(frame, *this);
+  if (!inUtterance_) return;
+  if (utterance_.size() + n <= kMaxUtteranceSamples) utterance_.insert(utterance_.end(), frame.begin(), frame.end());
+  if (utterance_.size() >= kRecognizerChunk) feedRecognizer(false);
+}
+
+void VoiceAgent::onSpeechStart(int64_t startMs) {
+  userSpeaking_ = true;
+  inUtterance_ = true;
+  discardUtterance_ = false;
+  lastActivityMs_ = nowMs();
+  stillThereAsked_ = false;
+  userSpeechStartMs_ = nowMs() - (vad_->streamMs() - startMs);
+  // The pre-roll holds the onset the VAD needed time to decide on.
+  utterance_.clear();
+  utterance_.insert(utterance_.end(), preRoll_.begin() + static_cast<long>(preRollAt_), preRoll_.end());
+  utterance_.insert(utterance_.end(), preRoll_.begin(), preRoll_.begin() + static_cast<long>(preRollAt_));
+  const bool agentTalking = agentSpeaking_ || out_->queuedMs() > 0 || replying_;
+  if (agentTalking && settings_.turns.interruptionsEnabled) {
+    // Pause at once; whether it is an interruption is decided by its length.
+    out_->pause();
+    pausedForUser_ = true;
+    vadStartStreamMs_ = startMs;
+  }
+}
+
+void VoiceAgent::onSpeechEnd(int64_t endMs, int64_t) {
+  userSpeaking_ = false;
+  lastActivityMs_ = nowMs();
+  userSpeechEndMs_ = nowMs() - (vad_->streamMs() - endMs);
+  vadEndMs_ = nowMs();
+  if (pausedForUser_) {
+    // Too short to be an interruption (a cough, a click, "mhm"): the agent
+    // carries on from where it paused, and this is not a turn.
+    pausedForUser_ = false;
+    out_->resume();
+    ++stats_.falseInterruptions;
+    discardUtterance_ = true;
+  }
+  inUtterance_ = false;
+  feedRecognizer(true);
+}
+
+void VoiceAgent::feedRecognizer(bool final) {
+  if (!stt_) {
+    // Still loading: keep what we have (bounded) and try at the end.
+    if (final) sttFinalPending_ = true;
+    return;
+  }
+  if (sttBusy_) {
+    if (final) sttFinalPending_ = true;
+    return;
+  }
+  sttBusy_ = true;
+  sttFinalPending_ = false;
+  std::vector<int16_t> audio;
+  audio.swap(utterance_);
+  utterance_.reserve(kRecognizerChunk * 2);
+  const bool discard = discardUtterance_;
+  std::weak_ptr<bool> alive = alive_;
+  auto poster = [&loop = loop_, alive](voice::ComputePool::Task task) {
+    loop.post([alive, task = std::move(task)] {
+      if (!alive.expired()) task();
+    });
+  };
+  const bool posted = pool_.submit(
+      [stt = stt_, audio = std::move(audio), final]() -> std::optional<voice::SttResult> {
+        stt->push(audio);
+        if (!final) return std::nullopt;
+        return stt->finish();
+      },
+      poster,
+      [this, discard](std::optional<voice::SttResult> result) {
+        sttBusy_ = false;
+        if (result) {
+          if (!discard) onTranscript(std::move(*result), generation_);
+        }
+        if (sttFinalPending_ || utterance_.size() >= kRecognizerChunk) feedRecognizer(sttFinalPending_);
+      });
+  if (!posted) {
+    sttBusy_ = false;
+    ++stats_.poolRejections;
+    common::logger("worker")->warn("voice agent: compute pool full, an utterance was dropped");
+    if (final && stt_) {
+      // The recognizer must not carry this utterance into the next one.
+      pool_.post([stt = stt_] { stt->cancel(); });
+    }
+  }
+}
+
+void VoiceAgent::onTranscript(voice::SttResult result, uint64_t) {
+  sttFinalMs_ = nowMs();
+  if (result.text.empty()) return;
+  ++stats_.userTurns;
+  if (hooks_.captions)
+    hooks_.captions->userFinal(hooks_.userIdentity(), hooks_.userTrackSid(), result.text, settings_.language);
+  postUserTurn(result, result.text);
+  history_.push_back({"user", result.text, {}});
+  if (settings_.speechUncertainty.enabled && result.confidence < settings_.speechUncertainty.lowConfidenceThreshold) {
+    say(render(settings_.speechUncertainty.lowConfidenceMessage), false);
+    return;
+  }
+  respond(result.text);
+}
+
+void VoiceAgent::onUserText(const std::string& text) {
+  if (text.empty()) return;
+  if (agentSpeaking_ || replying_) interrupt();
+  voice::SttResult typed;
+  typed.text = text;
+  typed.confidence = 1.0;
+  userSpeechStartMs_ = userSpeechEndMs_ = vadEndMs_ = sttFinalMs_ = nowMs();
+  postUserTurn(typed, text);
+  history_.push_back({"user", text, {}});
+  respond(text);
+}
+
+void VoiceAgent::respond(const std::string&) {
+  if (!model_) {
+    say(render(settings_.dialog.fallbackReply), false);
+    return;
+  }
+  replying_ = true;
+  replyText_.clear();
+  llmFirstTokenMs_ = -1;
+  hooks_.setState("thinking");
+  const uint64_t generation = generation_;
+  std::weak_ptr<bool> alive = alive_;
+  voice::ReplyCallbacks callbacks;
+  callbacks.onText = [this, alive, generation](std::string_view delta) {
+    if (alive.expired() || generation != generation_) return;
+    if (llmFirstTokenMs_ < 0) llmFirstTokenMs_ = nowMs();
+    replyText_ += delta;
+    chunker_.push(delta, [this](std::string_view sentence) { say(std::string(sentence), true); });
+  };
+  callbacks.onAction = [this, alive, generation](const voice::ModelAction& action) {
+    if (alive.expired() || generation != generation_) return;
+    doAction(action);
+  };
+  callbacks.onDone = [this, alive, generation](const voice::ModelUsage&, const std::string& error) {
+    if (alive.expired() || generation != generation_) return;
+    chunker_.finish([this](std::string_view sentence) { say(std::string(sentence), true); });
+    finishReply(error);
+  };
+  model_->reply(history_, std::move(callbacks));
+}
+
+void VoiceAgent::finishReply(const std::string& error) {
+  replying_ = false;
+  if (!error.empty()) {
+    common::logger("worker")->warn("voice agent: the language model failed: {}", error);
+    if (replyText_.empty()) say(kApology, false);
+  }
+  if (!replyText_.empty()) history_.push_back({"assistant", replyText_, {}});
+  if (toSpeak_.empty() && !ttsBusy_) {
+    if (utteranceId_ != 0) out_->endUtterance(utteranceId_);
+    if (endAfterReply_ && !agentSpeaking_ && out_->queuedMs() == 0 && hooks_.endCall) hooks_.endCall(endReason_);
+  }
+}
+
+void VoiceAgent::say(const std::string& text, bool) {
+  if (text.empty()) return;
+  if (agentSegment_.empty()) {
+    ++utteranceId_;
+    spokenText_.clear();
+    ttsFirstAudioMs_ = -1;
+    firstPacketOutMs_ = -1;
+    if (hooks_.captions) agentSegment_ = hooks_.captions->agentBegin(hooks_.agentIdentity, hooks_.agentTrackSid());
+  }
+  toSpeak_.push_back(text);
+  synthesizeNext();
+}
+
+void VoiceAgent::synthesizeNext() {
+  if (ttsBusy_ || toSpeak_.empty() || !tts_) return;
+  std::string text = std::move(toSpeak_.front());
+  toSpeak_.pop_front();
+  ttsBusy_ = true;
+  const uint64_t generation = generation_;
+  const uint64_t id = utteranceId_;
+  std::weak_ptr<bool> alive = alive_;
+  auto* loop = &loop_;
+  auto poster = [loop, alive](voice::ComputePool::Task task) {
+    loop->post([alive, task = std::move(task)] {
+      if (!alive.expired()) task();
+    });
+  };
+  const bool posted = pool_.submit(
+      [tts = tts_, text, loop, alive, generation, id, this]() {
+        // Chunks go to the media thread as the engine makes them.
+        return tts->synthesize(text, [&](std::span<const int16_t> pcm) {
+          loop->post([alive, pcm = std::vector<int16_t>(pcm.begin(), pcm.end()), generation, id, this] {
+            if (alive.expired() || generation != generation_) return;
+            if (ttsFirstAudioMs_ < 0) ttsFirstAudioMs_ = nowMs();
+            out_->push(id, pcm);
+          });
+        });
+      },
+      poster,
+      [this, text, generation, id](voice::TtsStats) {
+        ttsBusy_ = false;
+        if (generation != generation_) return synthesizeNext();
+        spokenText_ += (spokenText_.empty() ? "" : " ") + text;
+        if (hooks_.captions)
+          hooks_.captions->agentText(agentSegment_, (spokenText_.size() == text.size() ? "" : " ") + text);
+        if (!toSpeak_.empty()) return synthesizeNext();
+        if (!replying_) out_->endUtterance(id);
+      });
+  if (!posted) {
+    ttsBusy_ = false;
+    ++stats_.poolRejections;
+    common::logger("worker")->warn("voice agent: compute pool full, a sentence was not spoken");
+  }
+}
+
+void VoiceAgent::interrupt() {
+  ++stats_.interruptions;
+  ++generation_;
+  pausedForUser_ = false;
+  toSpeak_.clear();
+  if (ttsBusy_ && tts_) tts_->cancel();
+  if (replying_ && model_) model_->cancel();
+  replying_ = false;
+  chunker_.reset();
+  out_->flush();  // reports the utterance's playout end, interrupted
+  out_->resume();
+  if (!replyText_.empty()) history_.push_back({"assistant", replyText_, {}});
+  replyText_.clear();
+}
+
+void VoiceAgent::pushOutbound() {
+  int bytes = 0;
+  const auto frame = out_->pull(packet_, bytes);
+  if (frame == voice::AudioOutFrame::Sent) {
+    const bool first = !agentSpeaking_;
+    if (first) {
+      agentSpeaking_ = true;
+      firstPacketOutMs_ = nowMs();
+      hooks_.setState("speaking");
+    }
+    ++stats_.framesOut;
+    hooks_.sendOpus(std::span<const uint8_t>(packet_.data(), static_cast<size_t>(bytes)), first);
+  } else {
+    hooks_.skipAudio(rtc::kOpusFrameSamples);
+  }
+}
+
+void VoiceAgent::onPlayoutEnded(uint64_t utteranceId, int64_t, bool interrupted) {
+  if (utteranceId != utteranceId_) return;
+  agentSpeaking_ = false;
+  lastActivityMs_ = nowMs();
+  if (hooks_.captions && !agentSegment_.empty()) hooks_.captions->agentEnd(agentSegment_);
+  agentSegment_.clear();
+  ++stats_.agentTurns;
+  postAgentTurn(interrupted);
+  hooks_.setState(replying_ ? "thinking" : "listening");
+  if (endAfterReply_ && !replying_ && toSpeak_.empty() && hooks_.endCall) hooks_.endCall(endReason_);
+}
+
+void VoiceAgent::doAction(const voice::ModelAction& action) {
+  if (action.name == "end_call") {
+    endAfterReply_ = true;
+    endReason_ = "agent_ended";
+  } else if (action.name == "set_results") {
+    for (const auto& [key, value] : action.arguments) results_[key] = value;
+    if (hooks_.setResults) hooks_.setResults(results_);
+  } else if (action.name == "transfer") {
+    // No telephony yet: the request is recorded as a result; the call goes on.
+    results_["transfer_requested"] = true;
+    if (const auto* to = action.arguments.if_contains("to")) results_["transfer_to"] = *to;
+    if (hooks_.setResults) hooks_.setResults(results_);
+  }
+}
+
+void VoiceAgent::housekeeping(int64_t now) {
+  const int64_t elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
+  if (settings_.timeouts.maxConversationMs > 0 && elapsed > settings_.timeouts.maxConversationMs && !endAfterReply_) {
+    endAfterReply_ = true;
+    endReason_ = "max_duration";
+    if (!agentSpeaking_ && !replying_ && hooks_.endCall) hooks_.endCall(endReason_);
+    return;
+  }
+  const bool idle = !agentSpeaking_ && !replying_ && !userSpeaking_ && toSpeak_.empty() && !ttsBusy_;
+  if (!idle) return;
+  const int64_t silent = now - lastActivityMs_;
+  if (settings_.timeouts.endAfterSilenceMs > 0 && silent > settings_.timeouts.endAfterSilenceMs) {
+    endReason_ = "silence_timeout";
+    if (hooks_.endCall) hooks_.endCall(endReason_);
+    return;
+  }
+  if (settings_.timeouts.turnAfterSilenceMs > 0 && silent > settings_.timeouts.turnAfterSilenceMs &&
+      !stillThereAsked_) {
+    stillThereAsked_ = true;
+    say(kStillThere, false);
+  }
+}
+
+void VoiceAgent::postUserTurn(const voice::SttResult& result, const std::string& text) {
+  if (!hooks_.postTurn) return;
+  boost::json::object turn{{"turn_id", "u" + std::to_string(++turnCounter_) + "_" + common::newId("")},
+                           {"role", "user"},
+                           {"text", text},
+                           {"started_at", userSpeechStartMs_ > 0 ? userSpeechStartMs_ : nowMs()},
+                           {"interrupted", false},
+                           {"confidence", std::clamp(result.confidence, 0.0, 1.0)}};
+  boost::json::object timings;
+  if (userSpeechStartMs_ > 0) timings["user_speech_start"] = userSpeechStartMs_;
+  if (userSpeechEndMs_ > 0) timings["user_speech_end"] = userSpeechEndMs_;
+  if (vadEndMs_ > 0) timings["vad_end"] = vadEndMs_;
+  if (sttFinalMs_ > 0) timings["stt_final"] = sttFinalMs_;
+  turn["timings"] = std::move(timings);
+  hooks_.postTurn(std::move(turn));
+}
+
+void VoiceAgent::postAgentTurn(bool interrupted) {
+  if (!hooks_.postTurn || spokenText_.empty()) return;
+  boost::json::object turn{{"turn_id", "a" + std::to_string(++turnCounter_) + "_" + common::newId("")},
+                           {"role", "agent"},
+                           {"text", spokenText_},
+                           {"started_at", firstPacketOutMs_ > 0 ? firstPacketOutMs_ : nowMs()},
+                           {"interrupted", interrupted}};
+  // The whole exchange on the agent's turn: the user's speech end included.
+  boost::json::object timings;
+  if (userSpeechStartMs_ > 0) timings["user_speech_start"] = userSpeechStartMs_;
+  if (userSpeechEndMs_ > 0) timings["user_speech_end"] = userSpeechEndMs_;
+  if (vadEndMs_ > 0) timings["vad_end"] = vadEndMs_;
+  if (sttFinalMs_ > 0) timings["stt_final"] = sttFinalMs_;
+  if (llmFirstTokenMs_ > 0) timings["llm_first_token"] = llmFirstTokenMs_;
+  if (ttsFirstAudioMs_ > 0) timings["tts_first_audio"] = ttsFirstAudioMs_;
+  if (firstPacketOutMs_ > 0) timings["first_packet_out"] = firstPacketOutMs_;
+  timings["playout_end"] = nowMs();
+  turn["timings"] = std::move(timings);
+  hooks_.postTurn(std::move(turn));
+  spokenText_.clear();
+  // The next agent turn answers a new user turn (or none).
+  userSpeechStartMs_ = userSpeechEndMs_ = vadEndMs_ = sttFinalMs_ = llmFirstTokenMs_ = -1;
+}
+
+}  // namespace convox::worker

@@ -1,0 +1,169 @@
+#pragma once
+
+// One call's voice cascade on its media thread, driven by a 20 ms tick:
+//   user RTP -> jitter buffer -> 48->16 kHz -> VAD -> STT (compute pool)
+//   -> turn -> language model -> sentence chunker -> TTS (compute pool)
+//   -> audio-out queue -> Opus -> RTP, paced one frame per tick.
+// Barge-in: the agent's audio pauses as soon as the VAD hears the user
+// while it speaks; once the speech lasts min_interruption_duration the
+// queued audio is flushed and LLM/TTS cancelled; speech that stops sooner
+// (a cough, a click) resumes the sentence where it paused.
+// Nothing on the tick allocates per frame or blocks; recognition and
+// synthesis run on the shared compute pool, one task per call at a time.
+
+#include "agent_config/agent_settings.hpp"
+#include "captions.hpp"
+#include "rtc/event_loop.hpp"
+#include "voice/audio_out_queue.hpp"
+#include "voice/compute_pool.hpp"
+#include "voice/language_model.hpp"
+#include "voice/opus_jitter_buffer.hpp"
+#include "voice/resampler.hpp"
+#include "voice/sentence_chunker.hpp"
+#include "voice/speech_to_text.hpp"
+#include "voice/text_to_speech.hpp"
+#include "voice/voice_activity_detector.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace convox::worker {
+
+// What the call session gives the cascade.
+struct VoiceAgentHooks {
+  std::function<void(const std::string& state)> setState;  // lk.agent.state
+  std::function<bool(std::span<const uint8_t> opus, bool marker)> sendOpus;
+  std::function<void(uint32_t samples)> skipAudio;  // a tick with nothing to send
+  std::function<void(boost::json::object turn)> postTurn;
+  std::function<void(const std::string& reason)> endCall;              // after the last words are played
+  std::function<void(const boost::json::object& results)> setResults;  // the result fields so far
+  CaptionPublisher* captions = nullptr;
+  std::string agentIdentity;
+  std::function<std::string()> agentTrackSid;
+  std::function<std::string()> userIdentity;
+  std::function<std::string()> userTrackSid;
+};
+
+struct VoiceAgentStats {
+  uint64_t framesIn = 0;
+  uint64_t framesOut = 0;
+  uint64_t userTurns = 0;
+  uint64_t agentTurns = 0;
+  uint64_t interruptions = 0;
+  uint64_t falseInterruptions = 0;
+  uint64_t poolRejections = 0;
+};
+
+class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
+ public:
+  VoiceAgent(rtc::EventLoop& loop, voice::ComputePool& pool, agent_config::AgentSettings settings,
+             std::map<std::string, std::string> parameters, bool outbound, VoiceAgentHooks hooks);
+  ~VoiceAgent() override;
+  VoiceAgent(const VoiceAgent&) = delete;
+  VoiceAgent& operator=(const VoiceAgent&) = delete;
+
+  // Builds the stages; false with the reason if one cannot be made.
+  bool init(std::unique_ptr<voice::LanguageModel> model, std::string& error);
+  // Starts the tick and says the first message.
+  void start();
+  void stop();
+
+  void onUserAudio(uint32_t ssrc, uint16_t sequence, uint32_t timestamp, std::span<const uint8_t> payload);
+  // Typed input (lk.chat): a user turn without audio.
+  void onUserText(const std::string& text);
+  const VoiceAgentStats& stats() const { return stats_; }
+
+ private:
+  // voice::VadListener
+  void onSpeechStart(int64_t startMs) override;
+  void onSpeechEnd(int64_t endMs, int64_t detectedMs) override;
+  // voice::AudioOutListener
+  void onPlayoutEnded(uint64_t utteranceId, int64_t playedMs, bool interrupted) override;
+
+  void tick();
+  void pullInbound();
+  void pushOutbound();
+  void housekeeping(int64_t nowMs);
+  void feedRecognizer(bool final);
+  void onTranscript(voice::SttResult result, uint64_t generation);
+  void respond(const std::string& userText);
+  void say(const std::string& text, bool fromModel);
+  void synthesizeNext();
+  void interrupt();
+  void finishReply(const std::string& error);
+  void postUserTurn(const voice::SttResult& result, const std::string& text);
+  void postAgentTurn(bool interrupted);
+  void doAction(const voice::ModelAction& action);
+  std::string render(const std::string& text) const;
+  int64_t nowMs() const;
+
+  // Passed by argument.
+  rtc::EventLoop& loop_;
+  voice::ComputePool& pool_;
+  const agent_config::AgentSettings settings_;
+  const std::map<std::string, std::string> parameters_;
+  const bool outbound_;
+  VoiceAgentHooks hooks_;
+  // Allocated by this.
+  std::unique_ptr<voice::OpusJitterBuffer> jitter_;
+  std::unique_ptr<voice::Resampler> downsampler_;
+  std::unique_ptr<voice::VoiceActivityDetector> vad_;
+  std::shared_ptr<voice::SpeechToText> stt_;  // shared with its pool task
+  std::shared_ptr<voice::TextToSpeech> tts_;
+  std::unique_ptr<voice::AudioOutQueue> out_;
+  std::unique_ptr<voice::LanguageModel> model_;
+  voice::SentenceChunker chunker_;
+  // Others.
+  std::array<int16_t, rtc::kOpusFrameSamples> pcm48_{};
+  std::array<int16_t, 400> pcm16_{};
+  std::vector<int16_t> preRoll_;  // the last 300 ms at 16 kHz, a ring: the VAD decides late
+  size_t preRollAt_ = 0;
+  std::vector<int16_t> utterance_;  // 16 kHz audio not yet given to the recognizer
+  std::vector<uint8_t> packet_ = std::vector<uint8_t>(rtc::kOpusMaxPacketBytes);
+  std::deque<std::string> toSpeak_;  // sentences waiting for synthesis
+  std::vector<voice::ChatMessage> history_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  uint32_t timer_ = 0;
+  std::chrono::steady_clock::time_point started_;
+  uint64_t ticks_ = 0;
+  uint64_t generation_ = 0;  // bumped by barge-in: stale pool results are dropped
+  uint64_t utteranceId_ = 0;
+  bool userSpeaking_ = false;
+  bool userAudio_ = false;  // a user track is flowing
+  bool inUtterance_ = false;
+  bool sttBusy_ = false;
+  bool sttFinalPending_ = false;
+  bool ttsBusy_ = false;
+  bool replying_ = false;       // model or TTS still producing this reply
+  bool agentSpeaking_ = false;  // frames of the current reply have been sent
+  bool pausedForUser_ = false;
+  bool endAfterReply_ = false;
+  bool stopped_ = false;
+  std::string endReason_;
+  std::string agentSegment_;
+  std::string replyText_;           // everything the model produced for this reply
+  std::string spokenText_;          // what was handed to TTS
+  int64_t userSpeechStartMs_ = -1;  // wall ms
+  int64_t userSpeechEndMs_ = -1;
+  int64_t vadEndMs_ = -1;
+  int64_t sttFinalMs_ = -1;
+  int64_t llmFirstTokenMs_ = -1;
+  int64_t ttsFirstAudioMs_ = -1;
+  int64_t firstPacketOutMs_ = -1;
+  int64_t lastActivityMs_ = 0;  // user speech or agent playout, for the silence timeouts
+  int64_t vadStartStreamMs_ = 0;
+  bool stillThereAsked_ = false;
+  uint64_t turnCounter_ = 0;
+  bool discardUtterance_ = false;  // a false interruption: not a turn
+  boost::json::object results_;
+  VoiceAgentStats stats_;
+};
+
+}  // namespace convox::worker
