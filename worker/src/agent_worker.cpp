@@ -5,6 +5,7 @@
 #include "common/logging.hpp"
 #include "job_metadata.hpp"
 #include "media_thread.hpp"
+#include "voice/compute_pool.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <thread>
 #include <vector>
@@ -39,6 +41,10 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
     const unsigned threads =
         options_.mediaThreads ? options_.mediaThreads : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < threads; ++i) threads_.push_back(std::make_unique<MediaThread>(i));
+    // Recognition and synthesis: as many threads as cores, a few tasks per
+    // call queued at most (a full pool degrades a call, never blocks it).
+    pool_ = std::make_unique<voice::ComputePool>(std::max(1u, std::thread::hardware_concurrency()),
+                                                 std::max<size_t>(16, size_t{options_.maxJobs} * 4));
   }
 
   int run() {
@@ -60,7 +66,18 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
                                    options_.agentName, threads_.size(), options_.maxJobs, options_.url);
     io_.run();
     client_.reset();
-    threads_.clear();  // joins the media threads; their calls end with them
+    // Calls first (their pool tasks' results are then dropped), then the
+    // pool (its threads may still post to the media loops), then the loops.
+    for (auto& thread : threads_) {
+      std::promise<void> cleared;
+      thread->post([&thread, &cleared] {
+        thread->sessions().clear();
+        cleared.set_value();
+      });
+      cleared.get_future().wait();
+    }
+    pool_.reset();
+    threads_.clear();
     return 0;
   }
 
@@ -110,6 +127,7 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
     setup.token = assignment.token();
     setup.controlApiUrl = options_.controlApiUrl;
     setup.iceAddress = options_.iceAddress;
+    setup.pool = pool_.get();
     client_->updateJob(job.id(), livekit::JS_RUNNING);
     thread->post([this, thread, setup = std::move(setup)]() mutable {
       const std::string id = setup.job.id();
@@ -182,6 +200,7 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer drainTimer_;
+  std::unique_ptr<voice::ComputePool> pool_;  // before the threads: their calls use it until they stop
   std::vector<std::unique_ptr<MediaThread>> threads_;
   std::unique_ptr<client::AgentWorkerClient> client_;
   std::map<std::string, MediaThread*> jobs_;  // running jobs and the thread each runs on

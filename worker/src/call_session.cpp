@@ -184,6 +184,7 @@ void CallSession::onDisconnected(const std::string& reason) { end(true, reason, 
 
 void CallSession::setState(const std::string& state) {
   if (state == state_ || !room_) return;
+  common::logger("worker")->debug("job {}: {} -> {}", jobId(), state_.empty() ? "-" : state_, state);
   state_ = state;
   room_->updateParticipant(room_->joinResponse().participant().name(), room_->joinResponse().participant().metadata(),
                            {{"lk.agent.state", state}});

@@ -408,9 +408,12 @@ void VoiceAgent::interrupt() {
 
 void VoiceAgent::pushOutbound() {
   int bytes = 0;
+  // pull() reports an utterance's end while handing out its last frame:
+  // that frame is not the start of another.
+  const uint64_t endedBefore = stats_.agentTurns;
   const auto frame = out_->pull(packet_, bytes);
   if (frame == voice::AudioOutFrame::Sent) {
-    const bool first = !agentSpeaking_;
+    const bool first = !agentSpeaking_ && stats_.agentTurns == endedBefore;
     if (first) {
       agentSpeaking_ = true;
       firstPacketOutMs_ = nowMs();

@@ -52,7 +52,7 @@ async function until(fn, what, timeoutMs = 20000) {
 }
 
 before(async () => {
-  server = await startServer({ builtinWorker: true, args: ['--log-level', 'info'], config: 'rtc:\n  interfaces: [10.77.0.1]\n' });
+  server = await startServer({ builtinWorker: true, args: ['--log-level', process.env.CONVOX_VOICE_LOG ?? 'info'], config: 'rtc:\n  interfaces: [10.77.0.1]\n' });
   await until(() => /registered as AW_/.test(server.stderr), 'the built-in worker');
   const demo = JSON.parse(readFileSync(path.join(repoRoot, 'worker/demo/receptionist.json'), 'utf8'));
   const made = await api('POST', '/v1/agents', demo);
@@ -147,6 +147,8 @@ test('a caller on @livekit/rtc-node talks to the demo receptionist: first messag
     assert.ok(user.timings.user_speech_end > user.timings.user_speech_start, JSON.stringify(user));
     const reply = turns.filter((x) => x.role === 'agent').at(-1);
     assert.ok(reply.timings.first_packet_out >= reply.timings.stt_final, JSON.stringify(reply));
+    assert.equal(typeof reply.latency_ms.voice_to_voice, 'number', JSON.stringify(reply));
+    console.log(`voice-to-voice latency of the reply (ms): ${JSON.stringify(reply.latency_ms)}`);
 
     // Goodbye ends the call, with the results the dialog collected.
     await speak('goodbye.wav');
