@@ -49,13 +49,20 @@ void WorkerSupervisor::spawn() {
   // async-signal-safe calls until exec.
   std::vector<std::string> envStrings;
   for (char** e = environ; *e; ++e) envStrings.emplace_back(*e);
-  for (const auto& [name, value] : env_) envStrings.push_back(name + "=" + value);
+  for (const auto& [name, value] : env_) {
+    std::string entry = name;
+    entry += '=';
+    entry += value;
+    envStrings.push_back(std::move(entry));
+  }
   std::vector<char*> envp;
+  envp.reserve(envStrings.size() + 1);
   for (auto& s : envStrings) envp.push_back(s.data());
   envp.push_back(nullptr);
   std::vector<std::string> argStrings{binary_};
   argStrings.insert(argStrings.end(), args_.begin(), args_.end());
   std::vector<char*> argv;
+  argv.reserve(argStrings.size() + 1);
   for (auto& s : argStrings) argv.push_back(s.data());
   argv.push_back(nullptr);
   const pid_t parent = getpid();

@@ -9,7 +9,7 @@ namespace convox::client {
 
 namespace {
 
-constexpr int64_t kWorkerTokenTtlSeconds = 6 * 3600;
+constexpr int64_t kWorkerTokenTtlSeconds = int64_t{6} * 3600;
 
 }  // namespace
 

@@ -134,7 +134,7 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
       auto session = std::make_unique<CallSession>(
           *thread, std::move(setup), [this, thread, id](bool failed, const std::string& reason) {
             // Not from inside the session's own call stack: erase it on the next turn.
-            thread->post([this, thread, id] {
+            thread->post([thread, id] {
               auto it = thread->sessions().find(id);
               if (it == thread->sessions().end()) return;
               thread->linger(it->second->releaseApi());

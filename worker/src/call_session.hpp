@@ -83,7 +83,6 @@ class CallSession final : public client::RoomListener {
   boost::json::object results_;
   std::string state_;
   std::string userIdentity_;
-  bool userSeen_ = false;
   bool finished_ = false;
 };
 

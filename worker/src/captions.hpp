@@ -43,7 +43,6 @@ class CaptionPublisher {
 
   Send send_;
   Segment agent_;
-  uint64_t counter_ = 0;
 };
 
 }  // namespace convox::worker

@@ -16,9 +16,9 @@ namespace convox::worker {
 namespace {
 
 constexpr std::chrono::milliseconds kFrame{20};
-constexpr size_t kPreRollSamples = 16000 * 3 / 10;   // 300 ms at 16 kHz
-constexpr size_t kRecognizerChunk = 16000 / 5;       // hand audio over every 200 ms
-constexpr size_t kMaxUtteranceSamples = 16000 * 15;  // the STT input cap (15 s)
+constexpr size_t kPreRollSamples = size_t{16000} * 3 / 10;   // 300 ms at 16 kHz
+constexpr size_t kRecognizerChunk = 16000 / 5;               // hand audio over every 200 ms
+constexpr size_t kMaxUtteranceSamples = size_t{16000} * 15;  // the STT input cap (15 s)
 constexpr const char* kApology = "Sorry, I am having trouble answering right now.";
 constexpr const char* kStillThere = "Are you still there?";
 

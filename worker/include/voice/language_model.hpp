@@ -26,7 +26,7 @@ struct ChatMessage {
 
 // An action the model asked for (a tool call), in the platform's terms.
 struct ModelAction {
-  std::string name;             // end_call | transfer | set_results | or a tool the agent defines
+  std::string name;  // end_call | transfer | set_results | or a tool the agent defines
   boost::json::object arguments;
 };
 
