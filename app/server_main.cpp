@@ -135,7 +135,7 @@ control_api::CallSettings callSettings(const common::ServerConfig& config, const
   return calls;
 }
 
-void printDevBanner(const common::ServerConfig& config, uint16_t port) {
+void printDevBanner(const common::ServerConfig& config, uint16_t port, const std::string& demoAgentId) {
   const auto& [key, secret] = *config.keys.begin();
   std::cout << "\nConvox is running in development mode.\n"
             << "  URL:        ws://" << config.bind << ":" << port << "\n"
@@ -143,7 +143,9 @@ void printDevBanner(const common::ServerConfig& config, uint16_t port) {
             << "  API secret: " << secret << "\n"
             << "  /v1 key:    " << control_api::kDevApiKey << "  (curl -H 'x-api-key: " << control_api::kDevApiKey
             << "' http://" << config.bind << ":" << port << "/v1/agents)\n"
-            << "  Join token: convox token create --room my-room --identity alice\n\n";
+            << "  Join token: convox token create --room my-room --identity alice\n"
+            << "  Demo agent: " << demoAgentId << "  (a call: curl -X POST -H 'x-api-key: " << control_api::kDevApiKey
+            << "' http://" << config.bind << ":" << port << "/v1/agents/" << demoAgentId << "/test)\n\n";
 }
 
 }  // namespace
@@ -196,6 +198,7 @@ int main(int argc, char** argv) {
   auto log = common::logger("server");
 
   std::unique_ptr<control_api::Repository> store;
+  std::string demoAgentId;
   try {
     store = openStore(config);
     if (createTeam) {
@@ -206,6 +209,7 @@ int main(int argc, char** argv) {
     }
     if (config.dev) {
       control_api::ensureDevTeam(*store);
+      demoAgentId = control_api::ensureDemoAgent(*store);
     } else if (control_api::devKeyStored(*store)) {
       log->warn("this store holds data written with --dev; its key {} is refused without --dev",
                 control_api::kDevApiKey);
@@ -309,7 +313,7 @@ int main(int argc, char** argv) {
   agents.setPublicUrl(agentJobUrl(config, server.port()));
   log->info("convox-server {} listening on {}:{}", CONVOX_VERSION, config.bind, server.port());
   std::cout << "convox-server listening on " << config.bind << ":" << server.port() << std::endl;
-  if (config.dev) printDevBanner(config, server.port());
+  if (config.dev) printDevBanner(config, server.port(), demoAgentId);
   // --dev gives a newcomer a talking agent: the built-in worker, supervised.
   if (config.dev && !noWorker) {
     if (const auto binary = app::builtinWorkerPath(); binary.empty()) {

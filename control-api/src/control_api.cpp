@@ -3,10 +3,16 @@
 #include "common/access_token.hpp"
 #include "common/ids.hpp"
 #include "common/logging.hpp"
+#include "control_api/agent_config.hpp"
+#include "demo_agent.hpp"
 #include "job_token_auth.hpp"
 #include "routes.hpp"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
+#include <stdexcept>
 
 namespace convox::control_api {
 namespace {
@@ -192,6 +198,22 @@ boost::system::result<ApiKeyInfo, std::string> authenticateTeamKey(Repository& r
 
 void ensureDevTeam(Repository& repository) {
   repository.ensureTeamWithKey(kDevTeamId, "Development", kDevKeyId, kDevApiKey);
+}
+
+std::string ensureDemoAgent(Repository& repository) {
+  auto document = boost::json::parse(kDemoAgentJson).as_object();
+  if (const auto errors = validateAgentDocument(document); !errors.empty()) {
+    throw std::runtime_error("the built-in demo agent is invalid: " + errors.front().field + " " +
+                             errors.front().message);
+  }
+  AgentRecord agent;
+  agent.id = std::string(document.at("id").as_string());
+  agent.name = std::string(document.at("name").as_string());
+  document.erase("id");
+  agent.configJson = boost::json::serialize(document);
+  agent.createdAt = agent.updatedAt = common::unixMillis();
+  repository.createAgent(kDevTeamId, agent);  // false: it is there already, as the user left it
+  return agent.id;
 }
 
 bool devKeyStored(Repository& repository) {

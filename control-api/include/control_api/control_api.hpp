@@ -103,6 +103,12 @@ inline constexpr const char* kDevApiKey = "convox-dev-key";
 inline constexpr const char* kDevTeamId = "team_dev";
 // Creates the dev team and its key if missing. A revoked dev key stays revoked.
 void ensureDevTeam(Repository& repository);
+
+// The demo agent of --dev (worker/demo/receptionist.json, compiled in), for
+// the development team: created when its id is free, never overwritten (a
+// user's edits to it stay). Returns its id; throws if the document no longer
+// validates (a build whose demo and schema disagree must not start).
+std::string ensureDemoAgent(Repository& repository);
 // Whether the store holds the dev team's key (live or revoked): data written by a --dev server.
 bool devKeyStored(Repository& repository);
 
