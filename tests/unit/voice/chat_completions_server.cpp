@@ -12,8 +12,7 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 ChatCompletionsServer::ChatCompletionsServer(asio::io_context& io, std::vector<ServerStep> steps, AfterScript after)
-    : io_(io),
-      acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+    : acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
       socket_(io),
       timer_(io),
       steps_(std::move(steps)),

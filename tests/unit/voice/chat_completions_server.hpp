@@ -38,7 +38,6 @@ class ChatCompletionsServer {
   void readRequest();
   void nextStep();
 
-  boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer timer_;

@@ -18,7 +18,6 @@ using testing::ChatCompletionsServer;
 using testing::eventStreamHead;
 using testing::httpChunk;
 using testing::kLastChunk;
-using testing::ServerStep;
 using testing::sseEvent;
 
 constexpr const char* kKey = "sk-test-secret-key-123";

@@ -6,7 +6,8 @@
 // Text deltas go out as they come; tool calls (end_call, transfer_to_human,
 // offered as functions) are assembled by index and reported at the end as
 // ModelActions ("end_call", "transfer"). All I/O on the io_context given (the
-// media thread's); nothing blocks it.
+// media thread's); nothing blocks it. reply() and cancel() are called on that
+// io_context's thread, and the callbacks run there.
 
 #include "voice/language_model.hpp"
 
@@ -32,7 +33,7 @@ struct OpenAiChatSettings {
   bool offerTools = true;                           // end_call and transfer_to_human
   std::chrono::milliseconds connectTimeout{10000};  // until the response header
   std::chrono::milliseconds idleTimeout{10000};     // between body bytes (a stalled stream)
-  size_t maxReplyBytes = 64 * 1024;                 // text plus tool arguments; beyond it the reply is cut
+  size_t maxReplyBytes = size_t{64} * 1024;         // text plus tool arguments; beyond it the reply is cut
 };
 
 // The settings of an agent whose llm provider is OpenAI-compatible: model,

@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxErrorBody = 16 * 1024;
+constexpr size_t kMaxErrorBody = size_t{16} * 1024;
 
 json::object functionTool(std::string_view name, std::string_view description, std::string_view reasonText) {
   json::object reason{{"type", "string"}, {"description", reasonText}};
