@@ -11,16 +11,21 @@ namespace convox::voice::testing {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-ChatCompletionsServer::ChatCompletionsServer(asio::io_context& io, std::vector<ServerStep> steps, AfterScript after)
+ChatCompletionsServer::ChatCompletionsServer(asio::io_context& io, std::vector<ServerStep> steps, AfterScript after,
+                                             bool readRequest)
     : acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
       socket_(io),
       timer_(io),
       steps_(std::move(steps)),
       after_(after) {
-  acceptor_.async_accept(socket_, [this](boost::system::error_code ec) {
+  acceptor_.async_accept(socket_, [this, readRequest](boost::system::error_code ec) {
     if (ec) return;
     socket_.set_option(tcp::no_delay(true));
-    readRequest();
+    if (readRequest) {
+      this->readRequest();
+    } else {
+      nextStep();
+    }
   });
 }
 

@@ -28,7 +28,9 @@ enum class AfterScript { kClose, kHold };  // hold: keep the connection open, se
 
 class ChatCompletionsServer {
  public:
-  ChatCompletionsServer(boost::asio::io_context& io, std::vector<ServerStep> steps, AfterScript after);
+  // Without `readRequest` the steps start as soon as the client connects.
+  ChatCompletionsServer(boost::asio::io_context& io, std::vector<ServerStep> steps, AfterScript after,
+                        bool readRequest = true);
 
   std::string baseUrl() const;                             // http://127.0.0.1:<port>/v1
   const std::string& request() const { return request_; }  // as received: head and body

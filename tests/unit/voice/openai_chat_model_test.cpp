@@ -363,6 +363,20 @@ TEST_F(OpenAiChatModelTest, ConnectionRefusedAndBadUrlsAreErrors) {
   EXPECT_EQ(out2.error.value_or("").rfind("chat completions: connect: ", 0), 0U) << out2.error.value_or("");
 }
 
+// https:// takes the TLS path: against a server that speaks plain HTTP the
+// handshake fails, and the error says so.
+TEST_F(OpenAiChatModelTest, HttpsToAPlainServerFailsInTheTlsHandshake) {
+  ChatCompletionsServer server(io_, {{"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"}}, AfterScript::kClose,
+                               /*readRequest=*/false);
+  auto settings = settingsFor(server);
+  settings.baseUrl.replace(0, 4, "https");
+  OpenAiChatModel model(io_, settings);
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.error.value_or("").rfind("chat completions: TLS handshake: ", 0), 0U) << out.error.value_or("");
+}
+
 TEST(OpenAiChatSettingsTest, FromTheAgentDocument) {
   agent_config::AgentSettings agent;
   agent.llm.provider = "ollama";

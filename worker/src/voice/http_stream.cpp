@@ -173,7 +173,8 @@ class Exchange final : public HttpStream, public std::enable_shared_from_this<Ex
       return finish(body ? "timeout: no data for " + std::to_string(ms) + " ms"
                          : "timeout: no response within " + std::to_string(ms) + " ms");
     }
-    if (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == asio::error::eof) {
+    const bool reading = std::string_view(step).starts_with("read");
+    if (reading && (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == asio::error::eof)) {
       return finish(std::string(step) + ": the connection closed before the response ended");
     }
     finish(std::string(step) + ": " + ec.message());
