@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
 
+#include <fstream>
 #include <optional>
 
 namespace convox::voice {
@@ -375,6 +376,41 @@ TEST_F(OpenAiChatModelTest, HttpsToAPlainServerFailsInTheTlsHandshake) {
   model.reply(history_, callbacksInto(out));
   run();
   EXPECT_EQ(out.error.value_or("").rfind("chat completions: TLS handshake: ", 0), 0U) << out.error.value_or("");
+}
+
+// A self-hosted server behind a private CA: trusted through caFile, refused
+// with the system CAs alone.
+TEST_F(OpenAiChatModelTest, HttpsStreamsAReplyAndVerifiesTheCertificate) {
+  const auto cert = testing::makeLoopbackCertificate();
+  boost::asio::ssl::context serverTls(boost::asio::ssl::context::tls_server);
+  serverTls.use_certificate_chain(boost::asio::buffer(cert.certPem));
+  serverTls.use_private_key(boost::asio::buffer(cert.keyPem), boost::asio::ssl::context::pem);
+  const std::string caFile = ::testing::TempDir() + "convox_voice_test_ca.pem";
+  std::ofstream(caFile) << cert.certPem;
+
+  ChatCompletionsServer server(io_,
+                               {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Secure")))},
+                                {httpChunk(sseEvent("[DONE]")) + std::string(kLastChunk), milliseconds(20)}},
+                               AfterScript::kHold, /*readRequest=*/true, &serverTls);
+  auto settings = settingsFor(server);
+  settings.caFile = caFile;
+  OpenAiChatModel model(io_, settings);
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.error.value_or("not done"), "");
+  EXPECT_EQ(out.text, "Secure");
+  EXPECT_NE(server.request().find(std::string("Authorization: Bearer ") + kKey), std::string::npos);
+
+  ChatCompletionsServer untrusted(io_, {}, AfterScript::kHold, /*readRequest=*/true, &serverTls);
+  settings = settingsFor(untrusted);
+  OpenAiChatModel refused(io_, settings);
+  Outcome out2;
+  io_.restart();
+  refused.reply(history_, callbacksInto(out2));
+  run();
+  EXPECT_EQ(out2.error.value_or("").rfind("chat completions: TLS handshake: ", 0), 0U) << out2.error.value_or("");
+  EXPECT_NE(out2.error.value_or("").find("certificate verify failed"), std::string::npos) << out2.error.value_or("");
 }
 
 TEST(OpenAiChatSettingsTest, FromTheAgentDocument) {

@@ -186,6 +186,7 @@ void OpenAiChatModel::reply(const std::vector<ChatMessage>& history, ReplyCallba
   request.body = requestBody(history);
   request.connectTimeout = settings_.connectTimeout;
   request.idleTimeout = settings_.idleTimeout;
+  request.caFile = settings_.caFile;
 
   // The handlers hold the exchange, not the model: a model destroyed
   // mid-reply cancels it and nothing dangles.
