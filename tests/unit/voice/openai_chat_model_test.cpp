@@ -427,8 +427,8 @@ TEST(OpenAiChatSettingsTest, FromTheAgentDocument) {
   EXPECT_EQ(s.apiKey, "env-key");
   EXPECT_EQ(s.temperature, 0.2);
   EXPECT_EQ(s.maxTokens, 99);
-  agent.llm.config["api_key"] = "doc-key";
-  EXPECT_EQ(openAiChatSettingsFrom(agent, "env-key").apiKey, "doc-key");
+  agent.llm.config["api_key"] = "doc-key";  // ignored: a key is never read from the document
+  EXPECT_EQ(openAiChatSettingsFrom(agent, "env-key").apiKey, "env-key");
   EXPECT_EQ(openAiChatSettingsFrom(agent_config::AgentSettings{}, "").baseUrl, "https://api.openai.com/v1");
 }
 

@@ -38,10 +38,10 @@ struct OpenAiChatSettings {
 };
 
 // The settings of an agent whose llm provider is OpenAI-compatible: model,
-// temperature and max_tokens from the document; `llm.config.base_url` (else
-// OpenAI's) and `llm.config.api_key` (else `defaultApiKey`, e.g. the worker's
-// OPENAI_API_KEY).
-OpenAiChatSettings openAiChatSettingsFrom(const agent_config::AgentSettings& agent, const std::string& defaultApiKey);
+// temperature and max_tokens from the document, `llm.config.base_url` (else
+// OpenAI's). The key is the worker's (e.g. its OPENAI_API_KEY), never the
+// document's: agent documents are returned by the control API.
+OpenAiChatSettings openAiChatSettingsFrom(const agent_config::AgentSettings& agent, const std::string& apiKey);
 
 class OpenAiChatModel : public LanguageModel {
  public:

@@ -123,7 +123,7 @@ struct OpenAiChatModel::Exchange {
   }
 };
 
-OpenAiChatSettings openAiChatSettingsFrom(const agent_config::AgentSettings& agent, const std::string& defaultApiKey) {
+OpenAiChatSettings openAiChatSettingsFrom(const agent_config::AgentSettings& agent, const std::string& apiKey) {
   OpenAiChatSettings s;
   if (!agent.llm.model.empty()) s.model = agent.llm.model;
   s.temperature = agent.llmTemperature;
@@ -131,8 +131,9 @@ OpenAiChatSettings openAiChatSettingsFrom(const agent_config::AgentSettings& age
   const auto& config = agent.llm.config;
   if (const auto* url = config.if_contains("base_url"); url && url->is_string()) s.baseUrl = url->get_string();
   while (!s.baseUrl.empty() && s.baseUrl.back() == '/') s.baseUrl.pop_back();
-  s.apiKey = defaultApiKey;
-  if (const auto* key = config.if_contains("api_key"); key && key->is_string()) s.apiKey = key->get_string();
+  // Never from the document: the control API returns agent documents, and a
+  // key must not be readable there.
+  s.apiKey = apiKey;
   if (!agent.llm.provider.empty()) s.provider = agent.llm.provider;
   return s;
 }
