@@ -62,11 +62,31 @@ TEST(DialogEngineTest, BookingCapturesTheTimeAndCollectsResults) {
   const auto d = engine.decide("I would like to book an appointment for tomorrow at three p m.");
   ASSERT_EQ(d.intent, "book_appointment");
   EXPECT_EQ(d.slots.at("appointment_time"), "tomorrow at three p m");
-  EXPECT_NE(d.text.find("an appointment for tomorrow at three p m."), std::string::npos) << d.text;
+  EXPECT_NE(d.text.find("noted your appointment request"), std::string::npos) << d.text;
   ASSERT_EQ(d.actions.size(), 1U);
   EXPECT_EQ(d.actions[0].name, "set_results");
   EXPECT_EQ(d.actions[0].arguments.at("wants_appointment"), true);
   EXPECT_EQ(d.actions[0].arguments.at("appointment_time"), "tomorrow at three p m");
+
+  // Nothing after the keyword: no time captured, so no appointment_time field.
+  const auto bare = engine.decide("I would like to book an appointment");
+  ASSERT_EQ(bare.intent, "book_appointment");
+  EXPECT_FALSE(bare.slots.contains("appointment_time"));
+  ASSERT_EQ(bare.actions.size(), 1U);
+  EXPECT_EQ(bare.actions[0].arguments.at("wants_appointment"), true);
+  EXPECT_FALSE(bare.actions[0].arguments.contains("appointment_time"));
+}
+
+TEST(DialogEngineTest, ATextSlotWithoutAKeywordIsTheWholeUtterance) {
+  agent_config::AgentSettings a;
+  agent_config::DialogIntent note;
+  note.name = "note";
+  note.examples = {"leave a message"};
+  note.slots = {{"message", "text"}};
+  note.reply = "Noted: {{message}}.";
+  a.dialog.intents = {note};
+  DialogEngine engine(a, {});
+  EXPECT_EQ(engine.decide("Leave a message, please").text, "Noted: leave a message.");
 }
 
 TEST(DialogEngineTest, HumanTransfersAndGoodbyeEndsTheCall) {

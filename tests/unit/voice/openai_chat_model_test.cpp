@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
 
+#include <fstream>
 #include <optional>
 
 namespace convox::voice {
@@ -18,7 +19,6 @@ using testing::ChatCompletionsServer;
 using testing::eventStreamHead;
 using testing::httpChunk;
 using testing::kLastChunk;
-using testing::ServerStep;
 using testing::sseEvent;
 
 constexpr const char* kKey = "sk-test-secret-key-123";
@@ -364,6 +364,55 @@ TEST_F(OpenAiChatModelTest, ConnectionRefusedAndBadUrlsAreErrors) {
   EXPECT_EQ(out2.error.value_or("").rfind("chat completions: connect: ", 0), 0U) << out2.error.value_or("");
 }
 
+// https:// takes the TLS path: against a server that speaks plain HTTP the
+// handshake fails, and the error says so.
+TEST_F(OpenAiChatModelTest, HttpsToAPlainServerFailsInTheTlsHandshake) {
+  ChatCompletionsServer server(io_, {{"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"}}, AfterScript::kClose,
+                               /*readRequest=*/false);
+  auto settings = settingsFor(server);
+  settings.baseUrl.replace(0, 4, "https");
+  OpenAiChatModel model(io_, settings);
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.error.value_or("").rfind("chat completions: TLS handshake: ", 0), 0U) << out.error.value_or("");
+}
+
+// A self-hosted server behind a private CA: trusted through caFile, refused
+// with the system CAs alone.
+TEST_F(OpenAiChatModelTest, HttpsStreamsAReplyAndVerifiesTheCertificate) {
+  const auto cert = testing::makeLoopbackCertificate();
+  boost::asio::ssl::context serverTls(boost::asio::ssl::context::tls_server);
+  serverTls.use_certificate_chain(boost::asio::buffer(cert.certPem));
+  serverTls.use_private_key(boost::asio::buffer(cert.keyPem), boost::asio::ssl::context::pem);
+  const std::string caFile = ::testing::TempDir() + "convox_voice_test_ca.pem";
+  std::ofstream(caFile) << cert.certPem;
+
+  ChatCompletionsServer server(io_,
+                               {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Secure")))},
+                                {httpChunk(sseEvent("[DONE]")) + std::string(kLastChunk), milliseconds(20)}},
+                               AfterScript::kHold, /*readRequest=*/true, &serverTls);
+  auto settings = settingsFor(server);
+  settings.caFile = caFile;
+  OpenAiChatModel model(io_, settings);
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.error.value_or("not done"), "");
+  EXPECT_EQ(out.text, "Secure");
+  EXPECT_NE(server.request().find(std::string("Authorization: Bearer ") + kKey), std::string::npos);
+
+  ChatCompletionsServer untrusted(io_, {}, AfterScript::kHold, /*readRequest=*/true, &serverTls);
+  settings = settingsFor(untrusted);
+  OpenAiChatModel refused(io_, settings);
+  Outcome out2;
+  io_.restart();
+  refused.reply(history_, callbacksInto(out2));
+  run();
+  EXPECT_EQ(out2.error.value_or("").rfind("chat completions: TLS handshake: ", 0), 0U) << out2.error.value_or("");
+  EXPECT_NE(out2.error.value_or("").find("certificate verify failed"), std::string::npos) << out2.error.value_or("");
+}
+
 TEST(OpenAiChatSettingsTest, FromTheAgentDocument) {
   agent_config::AgentSettings agent;
   agent.llm.provider = "ollama";
@@ -378,8 +427,8 @@ TEST(OpenAiChatSettingsTest, FromTheAgentDocument) {
   EXPECT_EQ(s.apiKey, "env-key");
   EXPECT_EQ(s.temperature, 0.2);
   EXPECT_EQ(s.maxTokens, 99);
-  agent.llm.config["api_key"] = "doc-key";
-  EXPECT_EQ(openAiChatSettingsFrom(agent, "env-key").apiKey, "doc-key");
+  agent.llm.config["api_key"] = "doc-key";  // ignored: a key is never read from the document
+  EXPECT_EQ(openAiChatSettingsFrom(agent, "env-key").apiKey, "env-key");
   EXPECT_EQ(openAiChatSettingsFrom(agent_config::AgentSettings{}, "").baseUrl, "https://api.openai.com/v1");
 }
 

@@ -6,7 +6,8 @@
 // Text deltas go out as they come; tool calls (end_call, transfer_to_human,
 // offered as functions) are assembled by index and reported at the end as
 // ModelActions ("end_call", "transfer"). All I/O on the io_context given (the
-// media thread's); nothing blocks it.
+// media thread's); nothing blocks it. reply() and cancel() are called on that
+// io_context's thread, and the callbacks run there.
 
 #include "voice/language_model.hpp"
 
@@ -29,17 +30,18 @@ struct OpenAiChatSettings {
   std::string model = "gpt-4o-mini";
   std::optional<double> temperature;
   std::optional<int64_t> maxTokens;
-  bool offerTools = true;                           // end_call and transfer_to_human
+  std::string caFile;      // PEM CAs to trust besides the system's, for a self-hosted https server
+  bool offerTools = true;  // end_call and transfer_to_human
   std::chrono::milliseconds connectTimeout{10000};  // until the response header
   std::chrono::milliseconds idleTimeout{10000};     // between body bytes (a stalled stream)
-  size_t maxReplyBytes = 64 * 1024;                 // text plus tool arguments; beyond it the reply is cut
+  size_t maxReplyBytes = size_t{64} * 1024;         // text plus tool arguments; beyond it the reply is cut
 };
 
 // The settings of an agent whose llm provider is OpenAI-compatible: model,
-// temperature and max_tokens from the document; `llm.config.base_url` (else
-// OpenAI's) and `llm.config.api_key` (else `defaultApiKey`, e.g. the worker's
-// OPENAI_API_KEY).
-OpenAiChatSettings openAiChatSettingsFrom(const agent_config::AgentSettings& agent, const std::string& defaultApiKey);
+// temperature and max_tokens from the document, `llm.config.base_url` (else
+// OpenAI's). The key is the worker's (e.g. its OPENAI_API_KEY), never the
+// document's: agent documents are returned by the control API.
+OpenAiChatSettings openAiChatSettingsFrom(const agent_config::AgentSettings& agent, const std::string& apiKey);
 
 class OpenAiChatModel : public LanguageModel {
  public:

@@ -29,15 +29,17 @@ std::optional<int64_t> toInteger(const std::string& s) {
 }
 
 // A value of set_results: "{{slot}}" alone keeps the slot's type (a number
-// slot gives a number, yes_no a boolean); other strings are rendered.
-boost::json::value resultValue(const boost::json::value& v, const agent_config::DialogIntent& intent,
-                               const std::map<std::string, std::string>& slots,
-                               const std::map<std::string, std::string>& values) {
+// slot gives a number, yes_no a boolean) and is left out (nullopt) when the
+// slot was not captured; other strings are rendered.
+std::optional<boost::json::value> resultValue(const boost::json::value& v, const agent_config::DialogIntent& intent,
+                                              const std::map<std::string, std::string>& slots,
+                                              const std::map<std::string, std::string>& values) {
   if (!v.is_string()) return v;
   const std::string_view s = v.get_string();
   for (const auto& slot : intent.slots) {
+    if (s != "{{" + slot.name + "}}") continue;
     const auto it = slots.find(slot.name);
-    if (it == slots.end() || s != "{{" + slot.name + "}}") continue;
+    if (it == slots.end()) return std::nullopt;
     if (slot.type == "yes_no") return it->second == "yes";
     if (slot.type == "number") {
       if (auto n = toInteger(it->second)) return *n;
@@ -134,11 +136,13 @@ DialogDecision DialogEngine::decide(std::string_view userText) {
   d.text = agent_config::renderPlaceholders(intent.reply, values);
 
   boost::json::object fields;
-  for (const auto& [name, value] : intent.setResults) fields[name] = resultValue(value, intent, d.slots, values);
+  for (const auto& [name, value] : intent.setResults) {
+    if (auto v = resultValue(value, intent, d.slots, values)) fields[name] = std::move(*v);
+  }
   if (intent.action == "collect") {
     for (const auto& [name, value] : d.slots) {
-      if (!fields.contains(name))
-        fields[name] = resultValue(boost::json::value("{{" + name + "}}"), intent, d.slots, values);
+      if (fields.contains(name)) continue;
+      if (auto v = resultValue(boost::json::value("{{" + name + "}}"), intent, d.slots, values)) fields[name] = *v;
     }
   }
   if (!fields.empty()) d.actions.push_back({"set_results", std::move(fields)});

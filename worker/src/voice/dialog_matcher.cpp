@@ -130,10 +130,7 @@ std::optional<std::string> captureText(const std::vector<std::string>& words, si
   while (begin < words.size() && kLead.contains(words[begin])) ++begin;
   size_t end = words.size();
   while (end > begin && words[end - 1] == "please") --end;
-  if (begin == end) {  // nothing after the keyword: the whole utterance
-    begin = 0;
-    end = words.size();
-  }
+  if (begin == end) return std::nullopt;  // nothing after the keyword
   std::string text;
   for (size_t i = begin; i < end; ++i) {
     if (!text.empty()) text += ' ';

@@ -35,7 +35,8 @@ std::optional<IntentMatch> bestIntent(const std::vector<agent_config::DialogInte
 
 // The slot's value from the user's words: number ("twenty one", "21" -> "21"),
 // digits ("one two 3" -> "123"), yes_no ("yes" | "no"), text (the words after
-// the keyword, or the whole utterance). nullopt when the words hold none.
+// the last keyword; the whole utterance when no keyword was hit). nullopt
+// when the words hold none.
 std::optional<std::string> captureSlot(const agent_config::DialogSlot& slot, const std::vector<std::string>& words,
                                        size_t afterKeyword);
 

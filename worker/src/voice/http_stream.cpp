@@ -48,25 +48,37 @@ std::optional<Target> parseTarget(const std::string& url, std::string& error) {
   return t;
 }
 
-asio::ssl::context& tlsContext() {
-  static asio::ssl::context ctx = [] {
-    asio::ssl::context c(asio::ssl::context::tls_client);
-    c.set_default_verify_paths();
-    c.set_verify_mode(asio::ssl::verify_peer);
-    return c;
-  }();
-  return ctx;
+std::shared_ptr<asio::ssl::context> newTlsContext() {
+  auto c = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  c->set_default_verify_paths();
+  c->set_verify_mode(asio::ssl::verify_peer);
+  return c;
+}
+
+// The system CAs' context is shared; one with an extra CA file is the
+// request's own.
+std::shared_ptr<asio::ssl::context> tlsContext(const std::string& caFile, std::string& error) {
+  static const auto kSystem = newTlsContext();
+  if (caFile.empty()) return kSystem;
+  auto c = newTlsContext();
+  boost::system::error_code ec;
+  c->load_verify_file(caFile, ec);
+  if (ec) {
+    error = "cannot load the CA file " + caFile + ": " + ec.message();
+    return nullptr;
+  }
+  return c;
 }
 
 template <typename Stream>
 class Exchange final : public HttpStream, public std::enable_shared_from_this<Exchange<Stream>> {
  public:
-  template <typename... StreamArgs>
   Exchange(asio::io_context& io, Target target, HttpStreamRequest request, HttpStreamHandlers handlers,
-           StreamArgs&&... args)
+           std::shared_ptr<asio::ssl::context> tls)
       : io_(io),
+        tls_(std::move(tls)),
         resolver_(io),
-        stream_(io, std::forward<StreamArgs>(args)...),
+        stream_(makeStream(io, tls_)),
         target_(std::move(target)),
         connectTimeout_(request.connectTimeout),
         idleTimeout_(request.idleTimeout),
@@ -110,6 +122,14 @@ class Exchange final : public HttpStream, public std::enable_shared_from_this<Ex
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
   auto& tcp() { return beast::get_lowest_layer(stream_); }
+
+  static Stream makeStream(asio::io_context& io, const std::shared_ptr<asio::ssl::context>& tls) {
+    if constexpr (kTls) {
+      return Stream(io, *tls);
+    } else {
+      return Stream(io);
+    }
+  }
 
   void connect(const tcp::resolver::results_type& resolved) {
     tcp().expires_at(deadline_);
@@ -173,7 +193,8 @@ class Exchange final : public HttpStream, public std::enable_shared_from_this<Ex
       return finish(body ? "timeout: no data for " + std::to_string(ms) + " ms"
                          : "timeout: no response within " + std::to_string(ms) + " ms");
     }
-    if (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == asio::error::eof) {
+    const bool reading = std::string_view(step).starts_with("read");
+    if (reading && (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == asio::error::eof)) {
       return finish(std::string(step) + ": the connection closed before the response ended");
     }
     finish(std::string(step) + ": " + ec.message());
@@ -190,6 +211,7 @@ class Exchange final : public HttpStream, public std::enable_shared_from_this<Ex
   // Passed by argument.
   asio::io_context& io_;
   // Allocated by this.
+  std::shared_ptr<asio::ssl::context> tls_;  // before stream_, which refers to it
   tcp::resolver resolver_;
   Stream stream_;
   Target target_;
@@ -217,7 +239,9 @@ std::shared_ptr<HttpStream> startHttpStream(asio::io_context& io, HttpStreamRequ
                                             HttpStreamHandlers handlers) {
   std::string error;
   auto target = parseTarget(request.url, error);
-  if (!target) {
+  std::shared_ptr<asio::ssl::context> tls;
+  if (target && target->tls) tls = tlsContext(request.caFile, error);
+  if (!target || (target->tls && !tls)) {
     auto failed = std::make_shared<FailedStream>();
     asio::post(io, [cancelled = failed->cancelled_, onEnd = std::move(handlers.onEnd), error] {
       if (!*cancelled && onEnd) onEnd(error);
@@ -226,12 +250,12 @@ std::shared_ptr<HttpStream> startHttpStream(asio::io_context& io, HttpStreamRequ
   }
   if (target->tls) {
     auto s = std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(
-        io, std::move(*target), std::move(request), std::move(handlers), tlsContext());
+        io, std::move(*target), std::move(request), std::move(handlers), std::move(tls));
     s->start();
     return s;
   }
-  auto s =
-      std::make_shared<Exchange<beast::tcp_stream>>(io, std::move(*target), std::move(request), std::move(handlers));
+  auto s = std::make_shared<Exchange<beast::tcp_stream>>(io, std::move(*target), std::move(request),
+                                                         std::move(handlers), nullptr);
   s->start();
   return s;
 }

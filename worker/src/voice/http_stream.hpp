@@ -27,6 +27,7 @@ struct HttpStreamRequest {
   std::string body;  // POSTed
   std::chrono::milliseconds connectTimeout{10000};
   std::chrono::milliseconds idleTimeout{10000};
+  std::string caFile;  // PEM CAs trusted besides the system's (a self-hosted server's private CA)
 };
 
 struct HttpStreamHandlers {

@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxErrorBody = 16 * 1024;
+constexpr size_t kMaxErrorBody = size_t{16} * 1024;
 
 json::object functionTool(std::string_view name, std::string_view description, std::string_view reasonText) {
   json::object reason{{"type", "string"}, {"description", reasonText}};
@@ -123,7 +123,7 @@ struct OpenAiChatModel::Exchange {
   }
 };
 
-OpenAiChatSettings openAiChatSettingsFrom(const agent_config::AgentSettings& agent, const std::string& defaultApiKey) {
+OpenAiChatSettings openAiChatSettingsFrom(const agent_config::AgentSettings& agent, const std::string& apiKey) {
   OpenAiChatSettings s;
   if (!agent.llm.model.empty()) s.model = agent.llm.model;
   s.temperature = agent.llmTemperature;
@@ -131,8 +131,9 @@ OpenAiChatSettings openAiChatSettingsFrom(const agent_config::AgentSettings& age
   const auto& config = agent.llm.config;
   if (const auto* url = config.if_contains("base_url"); url && url->is_string()) s.baseUrl = url->get_string();
   while (!s.baseUrl.empty() && s.baseUrl.back() == '/') s.baseUrl.pop_back();
-  s.apiKey = defaultApiKey;
-  if (const auto* key = config.if_contains("api_key"); key && key->is_string()) s.apiKey = key->get_string();
+  // Never from the document: the control API returns agent documents, and a
+  // key must not be readable there.
+  s.apiKey = apiKey;
   if (!agent.llm.provider.empty()) s.provider = agent.llm.provider;
   return s;
 }
@@ -186,6 +187,7 @@ void OpenAiChatModel::reply(const std::vector<ChatMessage>& history, ReplyCallba
   request.body = requestBody(history);
   request.connectTimeout = settings_.connectTimeout;
   request.idleTimeout = settings_.idleTimeout;
+  request.caFile = settings_.caFile;
 
   // The handlers hold the exchange, not the model: a model destroyed
   // mid-reply cancels it and nothing dangles.
