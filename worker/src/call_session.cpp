@@ -24,6 +24,7 @@ CallSession::CallSession(MediaThread& thread, CallSetup setup, EndedHandler ende
 }
 
 CallSession::~CallSession() {
+  *alive_ = false;
   finished_ = true;
   voice_.reset();
   room_.reset();
@@ -157,9 +158,15 @@ void CallSession::startVoice() {
     if (api_) api_->postTurn(std::move(turn));
   };
   hooks.endCall = [this](const std::string& reason) {
-    if (finished_) return;
-    if (room_) room_->disconnect();
-    end(false, "the agent ended the call", reason);
+    if (finished_ || ending_) return;
+    ending_ = true;
+    // The last caption trailer and audio frames are still in flight: leave
+    // a moment later, as a person would not hang up mid-word.
+    thread_.loop().addTimer(std::chrono::milliseconds(500), [this, reason, alive = std::weak_ptr<bool>(alive_)] {
+      if (alive.expired() || finished_) return;
+      if (room_) room_->disconnect();
+      end(false, "the agent ended the call", reason);
+    });
   };
   hooks.setResults = [this](const boost::json::object& results) { results_ = results; };
   hooks.captions = &captions_;

@@ -14,6 +14,7 @@
 
 #include "voice/compute_pool.hpp"
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -84,6 +85,8 @@ class CallSession final : public client::RoomListener {
   std::string state_;
   std::string userIdentity_;
   bool finished_ = false;
+  bool ending_ = false;  // the agent hung up; the room is left shortly
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace convox::worker

@@ -54,9 +54,12 @@ async function until(fn, what, timeoutMs = 20000) {
 before(async () => {
   server = await startServer({ builtinWorker: true, args: ['--log-level', process.env.CONVOX_VOICE_LOG ?? 'info'], config: 'rtc:\n  interfaces: [10.77.0.1]\n' });
   await until(() => /registered as AW_/.test(server.stderr), 'the built-in worker');
+  // --dev seeded the demo receptionist, as worker/demo/receptionist.json has it.
   const demo = JSON.parse(readFileSync(path.join(repoRoot, 'worker/demo/receptionist.json'), 'utf8'));
-  const made = await api('POST', '/v1/agents', demo);
-  assert.equal(made.status, 201, made.text);
+  const seeded = await api('GET', `/v1/agents/${demo.id}`);
+  assert.equal(seeded.status, 200, seeded.text);
+  assert.equal(seeded.json.first_message, demo.first_message);
+  assert.deepEqual(seeded.json.dialog, demo.dialog);
 });
 
 after(async () => {
