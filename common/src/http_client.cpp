@@ -19,34 +19,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-struct Target {
-  bool tls = false;
-  std::string host;       // as resolved: an IPv6 literal without its brackets
-  std::string hostField;  // as the Host header carries it
-  std::string port;
-  std::string path;
-};
-
-std::optional<Target> parseTarget(const std::string& url, std::string& error) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) {
-    error = "invalid URL";
-    return std::nullopt;
-  }
-  Target t;
-  const auto scheme = parsed->scheme();
-  if (scheme == "https")
-    t.tls = true;
-  else if (scheme != "http") {
-    error = "URL scheme must be http or https";
-    return std::nullopt;
-  }
-  t.host = parsed->host_address();
-  t.hostField = parsed->encoded_host();
-  t.port = parsed->has_port() ? std::string(parsed->port()) : (t.tls ? "443" : "80");
-  t.path = parsed->encoded_target().empty() ? "/" : std::string(parsed->encoded_target());
-  return t;
-}
+using Target = HttpTarget;
 
 asio::ssl::context& tlsContext() {
   static asio::ssl::context ctx = [] {
@@ -153,6 +126,27 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
 
 }  // namespace
 
+std::optional<HttpTarget> parseHttpTarget(const std::string& url, std::string& error) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) {
+    error = "invalid URL";
+    return std::nullopt;
+  }
+  HttpTarget t;
+  const auto scheme = parsed->scheme();
+  if (scheme == "https") {
+    t.tls = true;
+  } else if (scheme != "http") {
+    error = "URL scheme must be http or https";
+    return std::nullopt;
+  }
+  t.host = parsed->host_address();
+  t.hostField = parsed->encoded_host();
+  t.port = parsed->has_port() ? std::string(parsed->port()) : (t.tls ? "443" : "80");
+  t.path = parsed->encoded_target().empty() ? "/" : std::string(parsed->encoded_target());
+  return t;
+}
+
 void httpPost(asio::io_context& io, const std::string& url, HttpHeaders headers, std::string body,
               std::chrono::milliseconds timeout, std::function<void(HttpClientResult)> done, AddressFilter refuse) {
   httpRequest(io, "POST", url, std::move(headers), std::move(body), timeout, std::move(done), std::move(refuse));
@@ -167,7 +161,7 @@ void httpRequest(asio::io_context& io, std::string_view method, const std::strin
     return;
   }
   std::string error;
-  auto target = parseTarget(url, error);
+  auto target = parseHttpTarget(url, error);
   if (!target) {
     asio::post(io, [done = std::move(done), error] { done({0, error, {}}); });
     return;

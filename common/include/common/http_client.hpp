@@ -25,6 +25,18 @@ struct HttpClientResult {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
+// An http:// or https:// URL as a request needs it.
+struct HttpTarget {
+  bool tls = false;
+  std::string host;       // as resolved: an IPv6 literal without its brackets
+  std::string hostField;  // as the Host header carries it
+  std::string port;
+  std::string path;  // the path and query, "/" when empty
+};
+
+// nullopt with `error` for anything but an http(s) URL.
+std::optional<HttpTarget> parseHttpTarget(const std::string& url, std::string& error);
+
 // Decides whether a resolved address may be connected to: nullopt allows it,
 // a reason refuses it. It is applied to the addresses the connect then uses,
 // so a name cannot be re-pointed between the check and the connection.

@@ -1,12 +1,13 @@
 #include "voice/http_stream.hpp"
 
+#include "common/http_client.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
 
 #include <array>
 #include <optional>
@@ -20,33 +21,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-struct Target {
-  bool tls = false;
-  std::string host;       // as resolved: an IPv6 literal without brackets
-  std::string hostField;  // as the Host header carries it
-  std::string port;
-  std::string path;
-};
-
-std::optional<Target> parseTarget(const std::string& url, std::string& error) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) {
-    error = "invalid URL";
-    return std::nullopt;
-  }
-  Target t;
-  if (parsed->scheme() == "https") {
-    t.tls = true;
-  } else if (parsed->scheme() != "http") {
-    error = "URL scheme must be http or https";
-    return std::nullopt;
-  }
-  t.host = parsed->host_address();
-  t.hostField = parsed->encoded_host();
-  t.port = parsed->has_port() ? std::string(parsed->port()) : (t.tls ? "443" : "80");
-  t.path = parsed->encoded_target().empty() ? "/" : std::string(parsed->encoded_target());
-  return t;
-}
+using Target = common::HttpTarget;
 
 std::shared_ptr<asio::ssl::context> newTlsContext() {
   auto c = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
@@ -238,7 +213,7 @@ class FailedStream final : public HttpStream {
 std::shared_ptr<HttpStream> startHttpStream(asio::io_context& io, HttpStreamRequest request,
                                             HttpStreamHandlers handlers) {
   std::string error;
-  auto target = parseTarget(request.url, error);
+  auto target = common::parseHttpTarget(request.url, error);
   std::shared_ptr<asio::ssl::context> tls;
   if (target && target->tls) tls = tlsContext(request.caFile, error);
   if (!target || (target->tls && !tls)) {
