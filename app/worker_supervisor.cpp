@@ -5,9 +5,11 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
 
 extern char** environ;
 
@@ -48,7 +50,14 @@ void WorkerSupervisor::spawn() {
   // Everything the child needs is built before fork: after it, only
   // async-signal-safe calls until exec.
   std::vector<std::string> envStrings;
-  for (char** e = environ; *e; ++e) envStrings.emplace_back(*e);
+  // The supervisor's variables win: a LIVEKIT_URL the user exported for
+  // another server must not send the built-in worker there.
+  for (char** e = environ; *e; ++e) {
+    const std::string_view entry(*e);
+    const auto name = entry.substr(0, entry.find('='));
+    const bool overridden = std::any_of(env_.begin(), env_.end(), [&](const auto& kv) { return kv.first == name; });
+    if (!overridden) envStrings.emplace_back(entry);
+  }
   for (const auto& [name, value] : env_) {
     std::string entry = name;
     entry += '=';

@@ -15,12 +15,13 @@ IoPump::~IoPump() {
 }
 
 void IoPump::tick() {
-  timer_ = 0;
-  io_.poll();
-  if (io_.stopped()) io_.restart();
+  // Re-armed first: a handler that throws (reported by the loop's exception
+  // handler) must not stop the thread's signalling for good.
   timer_ = loop_.addTimer(interval_, [this, alive = std::weak_ptr<bool>(alive_)] {
     if (!alive.expired()) tick();
   });
+  if (io_.stopped()) io_.restart();
+  io_.poll();
 }
 
 }  // namespace convox::client

@@ -27,6 +27,7 @@ class PublisherConnection final : public rtc::WebRtcTransportListener {
   bool sendData(const std::string& bytes, bool reliable);
   bool sendRtp(std::span<uint8_t> buffer, size_t length);
   bool connected() const { return state_ == rtc::TransportState::Connected; }
+  bool dataReady() const { return connected() && reliable_.has_value(); }
   void close();
 
  private:

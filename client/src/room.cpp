@@ -86,6 +86,8 @@ void Room::updateParticipant(const std::string& name, const std::string& metadat
 
 bool Room::publisherConnected() const { return publisher_ && publisher_->connected(); }
 
+bool Room::dataReady() const { return publisher_ && publisher_->dataReady(); }
+
 bool Room::subscriberConnected() const { return subscriber_ && subscriber_->connected(); }
 
 const std::vector<RemoteTrack>& Room::remoteTracks() const {

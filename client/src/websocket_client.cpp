@@ -126,7 +126,13 @@ class Connection final : public WebSocketClient, public std::enable_shared_from_
 
   void upgrade() {
     beast::get_lowest_layer(ws_).expires_never();
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+    // Pings when idle, and a peer that stops answering them is gone: a
+    // half-open connection (a NAT drop, a crashed server) is noticed.
+    websocket::stream_base::timeout timeout{};
+    timeout.handshake_timeout = options_.connectTimeout;
+    timeout.idle_timeout = std::chrono::seconds(20);
+    timeout.keep_alive_pings = true;
+    ws_.set_option(timeout);
     auto headers = options_.headers;
     ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& request) {
       for (const auto& [name, value] : headers) request.set(name, value);

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <future>
 #include <map>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -65,16 +66,34 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
     common::logger("worker")->info("convox-worker: agent name '{}', {} media thread(s), up to {} calls, server {}",
                                    options_.agentName, threads_.size(), options_.maxJobs, options_.url);
     io_.run();
+    // The last UpdateJobStatus and the close frame go out.
+    io_.restart();
+    io_.run_for(std::chrono::milliseconds(200));
     client_.reset();
-    // Calls first (their pool tasks' results are then dropped), then the
-    // pool (its threads may still post to the media loops), then the loops.
+    // Calls first: each leaves its room and posts its final status (a drain
+    // that timed out ends the rest here), and the loops keep running until
+    // those posts are delivered (5 s at most). Then the pool (its threads
+    // may still post to the media loops), then the loops.
     for (auto& thread : threads_) {
-      std::promise<void> cleared;
-      thread->post([&thread, &cleared] {
+      std::promise<void> stopped;
+      thread->post([&thread, &stopped] {
+        for (auto& [id, session] : thread->sessions()) {
+          session->stop("the worker is shutting down");
+          thread->linger(session->releaseApi());
+        }
         thread->sessions().clear();
-        cleared.set_value();
+        stopped.set_value();
       });
-      cleared.get_future().wait();
+      stopped.get_future().wait();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (auto& thread : threads_) {
+      while (std::chrono::steady_clock::now() < deadline) {
+        std::promise<size_t> pending;
+        thread->post([&thread, &pending] { pending.set_value(thread->lingeringCount()); });
+        if (pending.get_future().get() == 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
     }
     pool_.reset();
     threads_.clear();
@@ -93,13 +112,14 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
   client::AvailabilityAnswer onAvailability(const livekit::AvailabilityRequest& request) override {
     client::AvailabilityAnswer answer;
     const auto& job = request.job();
-    if (draining_ || jobs_.size() >= options_.maxJobs) return answer;
+    if (draining_ || jobs_.size() + accepted_.size() >= options_.maxJobs) return answer;
     auto metadata = parseJobMetadata(job.metadata());
     if (!metadata) {
       common::logger("worker")->warn("job {}: declined: {}", job.id(), metadata.error());
       return answer;
     }
     answer.available = true;
+    accepted_.insert(job.id());  // counts against capacity until its assignment
     if (const auto* name = metadata->agent.if_contains("name"); name && name->is_string()) {
       answer.participantName = name->as_string();
     }
@@ -109,9 +129,11 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
 
   void onAssignment(const livekit::JobAssignment& assignment) override {
     const auto& job = assignment.job();
+    accepted_.erase(job.id());
+    if (jobs_.contains(job.id())) return;  // a repeated assignment: the call runs already
     auto metadata = parseJobMetadata(job.metadata());
-    if (!metadata || jobs_.contains(job.id())) {
-      client_->updateJob(job.id(), livekit::JS_FAILED, metadata ? "assigned twice" : metadata.error());
+    if (!metadata) {
+      client_->updateJob(job.id(), livekit::JS_FAILED, metadata.error());
       return;
     }
     // The least loaded thread takes it.
@@ -204,6 +226,7 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
   std::vector<std::unique_ptr<MediaThread>> threads_;
   std::unique_ptr<client::AgentWorkerClient> client_;
   std::map<std::string, MediaThread*> jobs_;  // running jobs and the thread each runs on
+  std::set<std::string> accepted_;            // said available, assignment not yet here
   bool draining_ = false;
 };
 

@@ -68,7 +68,7 @@ void CallSession::onSignal(const livekit::SignalResponse& message) {
   for (const auto& p : message.update().participants()) {
     if (!isUser(p)) continue;
     if (p.state() == livekit::ParticipantInfo::DISCONNECTED) {
-      if (p.identity() == userIdentity_ || userIdentity_.empty()) {
+      if (!userIdentity_.empty() && p.identity() == userIdentity_) {
         // The caller hung up: the call is over.
         if (room_) room_->disconnect();
         return end(false, "the user left", "user_hangup");
@@ -169,6 +169,12 @@ void CallSession::startVoice() {
     });
   };
   hooks.setResults = [this](const boost::json::object& results) { results_ = results; };
+  hooks.fail = [this](const std::string& error) {
+    if (finished_) return;
+    if (room_) room_->disconnect();
+    end(true, "voice pipeline: " + error, "worker_error");
+  };
+  hooks.outputReady = [this] { return microphone_ && microphone_->live() && room_ && room_->dataReady(); };
   hooks.captions = &captions_;
   hooks.agentIdentity = room_->localIdentity();
   hooks.agentTrackSid = [this] { return microphone_ ? microphone_->sid() : std::string(); };

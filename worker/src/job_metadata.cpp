@@ -2,6 +2,9 @@
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 namespace convox::worker {
 
 namespace {
@@ -39,6 +42,11 @@ boost::system::result<JobMetadata, std::string> parseJobMetadata(std::string_vie
     return refuse(error);
   }
   if (out.conversationId.empty()) return refuse("job metadata: conversation_id is empty");
+  // It becomes a path segment of the worker's control API calls.
+  const bool plain = out.conversationId.size() <= 64 &&
+                     std::all_of(out.conversationId.begin(), out.conversationId.end(),
+                                 [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
+  if (!plain) return refuse("job metadata: conversation_id may hold only letters, digits, '_' and '-'");
   if (const auto* agent = o.if_contains("agent")) {
     if (!agent->is_object()) return refuse("job metadata: agent must be an object");
     out.agent = agent->as_object();

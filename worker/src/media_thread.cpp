@@ -4,6 +4,8 @@
 #include "common/logging.hpp"
 #include "control_api_client.hpp"
 
+#include <algorithm>
+
 namespace convox::worker {
 
 MediaThread::MediaThread(unsigned index) : index_(index) {
@@ -32,6 +34,11 @@ void MediaThread::linger(std::unique_ptr<ControlApiClient> client) {
   if (!client || client->queued() == 0) return;
   lingering_.push_back({std::move(client), std::chrono::steady_clock::now()});
   if (!lingerTimer_) lingerTimer_ = loop_.addTimer(std::chrono::seconds(1), [this] { sweepLingering(); });
+}
+
+size_t MediaThread::lingeringCount() const {
+  return static_cast<size_t>(
+      std::count_if(lingering_.begin(), lingering_.end(), [](const Lingering& l) { return l.client->queued() > 0; }));
 }
 
 void MediaThread::sweepLingering() {

@@ -41,6 +41,8 @@ class MediaThread {
   // Keeps a finished call's control API client until its queue is
   // delivered (or a minute has passed). On this thread only.
   void linger(std::unique_ptr<ControlApiClient> client);
+  // Of those, how many still have posts to deliver.
+  size_t lingeringCount() const;
 
   // Read from any thread: placement picks the least loaded.
   std::atomic<unsigned> jobCount{0};

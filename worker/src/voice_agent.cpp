@@ -77,7 +77,8 @@ bool VoiceAgent::init(std::unique_ptr<voice::LanguageModel> model, std::string& 
   std::weak_ptr<bool> alive = alive_;
   auto poster = [&loop = loop_, alive](voice::ComputePool::Task task) {
     loop.post([alive, task = std::move(task)] {
-      if (!alive.expired()) task();
+      // Set to false by stop(): a stopped agent takes no more results.
+      if (const auto live = alive.lock(); live && *live) task();
     });
   };
   const bool posted = pool_.submit(
@@ -100,7 +101,12 @@ bool VoiceAgent::init(std::unique_ptr<voice::LanguageModel> model, std::string& 
       [this](Engines e) {
         stt_ = std::move(e.stt);
         tts_ = std::move(e.tts);
-        if (!e.error.empty()) common::logger("worker")->error("voice agent: {}", e.error);
+        if (!e.error.empty()) {
+          // A call that can neither hear nor speak is over, not silent.
+          common::logger("worker")->error("voice agent: {}", e.error);
+          if (hooks_.fail) hooks_.fail(e.error);
+          return;
+        }
         synthesizeNext();  // the first message may be waiting
       });
   if (!posted) {
@@ -114,11 +120,14 @@ void VoiceAgent::start() {
   started_ = std::chrono::steady_clock::now();
   lastActivityMs_ = nowMs();
   timer_ = loop_.addTimer(kFrame, [this] { tick(); });
+}
+
+void VoiceAgent::sayFirstMessage() {
+  firstMessageSaid_ = true;
   const std::string& first = outbound_ ? settings_.firstMessage.outbound : settings_.firstMessage.inbound;
-  if (!first.empty()) {
-    say(render(first), false);
-    history_.push_back({"assistant", render(first), {}});
-  }
+  if (first.empty()) return;
+  say(render(first), false);
+  history_.push_back({"assistant", render(first), {}});
 }
 
 void VoiceAgent::stop() {
@@ -153,11 +162,20 @@ void VoiceAgent::tick() {
     due = started_ + kFrame * static_cast<int64_t>(ticks_ + 1);
   }
   pullInbound();
+  // Nothing is said before the microphone is live and its captions can go
+  // out: the first words would be lost.
+  const bool outputReady = !hooks_.outputReady || hooks_.outputReady();
+  if (outputReady && !firstMessageSaid_) sayFirstMessage();
+  if (!toSpeak_.empty()) synthesizeNext();
   if (pausedForUser_ && userSpeaking_ &&
       vad_->streamMs() - vadStartStreamMs_ >= settings_.turns.minInterruptionDurationMs) {
     interrupt();
   }
-  pushOutbound();
+  if (outputReady) {
+    pushOutbound();
+  } else {
+    hooks_.skipAudio(rtc::kOpusFrameSamples);
+  }
   if (ticks_ % 50 == 0) housekeeping(nowMs());
   if (stopped_) return;
   const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(due - std::chrono::steady_clock::now());
@@ -238,7 +256,8 @@ void VoiceAgent::feedRecognizer(bool final) {
   std::weak_ptr<bool> alive = alive_;
   auto poster = [&loop = loop_, alive](voice::ComputePool::Task task) {
     loop.post([alive, task = std::move(task)] {
-      if (!alive.expired()) task();
+      // Set to false by stop(): a stopped agent takes no more results.
+      if (const auto live = alive.lock(); live && *live) task();
     });
   };
   const bool posted = pool_.submit(
@@ -306,17 +325,17 @@ void VoiceAgent::respond(const std::string&) {
   std::weak_ptr<bool> alive = alive_;
   voice::ReplyCallbacks callbacks;
   callbacks.onText = [this, alive, generation](std::string_view delta) {
-    if (alive.expired() || generation != generation_) return;
+    if (const auto live = alive.lock(); !live || !*live || generation != generation_) return;
     if (llmFirstTokenMs_ < 0) llmFirstTokenMs_ = nowMs();
     replyText_ += delta;
     chunker_.push(delta, [this](std::string_view sentence) { say(std::string(sentence), true); });
   };
   callbacks.onAction = [this, alive, generation](const voice::ModelAction& action) {
-    if (alive.expired() || generation != generation_) return;
+    if (const auto live = alive.lock(); !live || !*live || generation != generation_) return;
     doAction(action);
   };
   callbacks.onDone = [this, alive, generation](const voice::ModelUsage&, const std::string& error) {
-    if (alive.expired() || generation != generation_) return;
+    if (const auto live = alive.lock(); !live || !*live || generation != generation_) return;
     chunker_.finish([this](std::string_view sentence) { say(std::string(sentence), true); });
     finishReply(error);
   };
@@ -350,7 +369,10 @@ void VoiceAgent::say(const std::string& text, bool) {
 }
 
 void VoiceAgent::synthesizeNext() {
-  if (ttsBusy_ || toSpeak_.empty() || !tts_) return;
+  // Synthesis runs far ahead of playout: keep at most a few seconds queued
+  // (the tick asks again), so a long reply is never cut by the queue's cap.
+  constexpr int64_t kMaxAheadMs = 5000;
+  if (ttsBusy_ || toSpeak_.empty() || !tts_ || out_->queuedMs() > kMaxAheadMs) return;
   std::string text = std::move(toSpeak_.front());
   toSpeak_.pop_front();
   ttsBusy_ = true;
@@ -360,7 +382,7 @@ void VoiceAgent::synthesizeNext() {
   auto* loop = &loop_;
   auto poster = [loop, alive](voice::ComputePool::Task task) {
     loop->post([alive, task = std::move(task)] {
-      if (!alive.expired()) task();
+      if (const auto live = alive.lock(); live && *live) task();
     });
   };
   const bool posted = pool_.submit(
@@ -368,7 +390,8 @@ void VoiceAgent::synthesizeNext() {
         // Chunks go to the media thread as the engine makes them.
         return tts->synthesize(text, [&](std::span<const int16_t> pcm) {
           loop->post([alive, pcm = std::vector<int16_t>(pcm.begin(), pcm.end()), generation, id, this] {
-            if (alive.expired() || generation != generation_) return;
+            const auto live = alive.lock();
+            if (!live || !*live || generation != generation_) return;
             if (ttsFirstAudioMs_ < 0) ttsFirstAudioMs_ = nowMs();
             out_->push(id, pcm);
           });
@@ -385,8 +408,12 @@ void VoiceAgent::synthesizeNext() {
         if (!replying_) out_->endUtterance(id);
       });
   if (!posted) {
+    // The rest of this reply is not spoken; the utterance ends with what is
+    // queued, so playout, state, captions and timeouts carry on.
     ttsBusy_ = false;
     ++stats_.poolRejections;
+    toSpeak_.clear();
+    if (!replying_) out_->endUtterance(id);
     common::logger("worker")->warn("voice agent: compute pool full, a sentence was not spoken");
   }
 }

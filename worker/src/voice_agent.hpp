@@ -44,6 +44,8 @@ struct VoiceAgentHooks {
   std::function<void(boost::json::object turn)> postTurn;
   std::function<void(const std::string& reason)> endCall;              // after the last words are played
   std::function<void(const boost::json::object& results)> setResults;  // the result fields so far
+  std::function<void(const std::string& error)> fail;                  // the cascade cannot run: the call fails
+  std::function<bool()> outputReady;                                   // the microphone is live and data can be sent
   CaptionPublisher* captions = nullptr;
   std::string agentIdentity;
   std::function<std::string()> agentTrackSid;
@@ -88,6 +90,7 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   void onPlayoutEnded(uint64_t utteranceId, int64_t playedMs, bool interrupted) override;
 
   void tick();
+  void sayFirstMessage();
   void pullInbound();
   void pushOutbound();
   void housekeeping(int64_t nowMs);
@@ -160,6 +163,7 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   int64_t lastActivityMs_ = 0;  // user speech or agent playout, for the silence timeouts
   int64_t vadStartStreamMs_ = 0;
   bool stillThereAsked_ = false;
+  bool firstMessageSaid_ = false;
   uint64_t turnCounter_ = 0;
   bool discardUtterance_ = false;  // a false interruption: not a turn
   boost::json::object results_;

@@ -145,6 +145,8 @@ class Room final : SignalListener {
 
   bool joined() const { return joined_; }
   bool publisherConnected() const;
+  // The _reliable channel is open for sendData.
+  bool dataReady() const;
   bool subscriberConnected() const;
   const livekit::JoinResponse& joinResponse() const { return join_; }
   const std::string& localSid() const { return join_.participant().sid(); }
