@@ -12,6 +12,7 @@
 #include "dispatcher/agent_service.hpp"
 #include "dispatcher/dispatcher.hpp"
 #include "dispatcher_room_events.hpp"
+#include "playground_site.hpp"
 #include "sfu/room_manager.hpp"
 #include "sfu/room_service.hpp"
 #include "sfu/signal_service.hpp"
@@ -48,9 +49,6 @@ std::optional<std::string> readFile(const std::string& path) {
 
 common::HttpRouter baseRoutes(common::Metrics& metrics) {
   common::HttpRouter router;
-  router.exact("/", common::getOnly([](const common::HttpRequest& req) {
-                 return common::makeResponse(req, common::http::status::ok, "OK");
-               }));
   router.exact("/healthz", common::getOnly([](const common::HttpRequest& req) {
                  return common::makeResponse(req, common::http::status::ok, "ok\n");
                }));
@@ -145,7 +143,8 @@ void printDevBanner(const common::ServerConfig& config, uint16_t port, const std
             << "' http://" << config.bind << ":" << port << "/v1/agents)\n"
             << "  Join token: convox token create --room my-room --identity alice\n"
             << "  Demo agent: " << demoAgentId << "  (a call: curl -X POST -H 'x-api-key: " << control_api::kDevApiKey
-            << "' http://" << config.bind << ":" << port << "/v1/agents/" << demoAgentId << "/test)\n\n";
+            << "' http://" << config.bind << ":" << port << "/v1/agents/" << demoAgentId << "/test)\n"
+            << "\n  Open http://" << config.bind << ":" << port << "/ and press Talk to speak to the demo agent.\n\n";
 }
 
 }  // namespace
@@ -171,6 +170,8 @@ int main(int argc, char** argv) {
                  "how long an agent worker may take to answer a job offer before the next one is asked (default 3000)");
   app.add_option("--agent-queue-timeout-ms", flags.agentQueueTimeoutMillis,
                  "how long a job waits for a matching agent worker to register or free up (default 60000)");
+  app.add_option("--playground-dir", flags.playgroundDir,
+                 "folder of the playground page served at / (default: beside the binary, else the source tree)");
   app.add_option("--database-url", flags.databaseUrl,
                  "postgres:// URL of the control API store (default: SQLite in --data-dir)");
   std::optional<std::string> createTeam;
@@ -279,6 +280,7 @@ int main(int argc, char** argv) {
                                      config.dev ? control_api::DevKey::Accepted : control_api::DevKey::Refused);
 
   auto router = baseRoutes(metrics);
+  app::mountPlayground(router, {config.playgroundDir, config.dev, control_api::kDevApiKey, CONVOX_VERSION});
   controlApi.mount(router);
   signal.mount(router);
   roomService.mount(router);

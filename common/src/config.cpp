@@ -94,6 +94,7 @@ void applyYaml(ServerConfig& c, const std::string& text) {
   readScalar(root, "data_dir", c.dataDir, where);
   readScalar(root, "database_url", c.databaseUrl, where);
   readScalar(root, "public_url", c.publicUrl, where);
+  readScalar(root, "playground_dir", c.playgroundDir, where);
   if (const auto keys = root["keys"]) {
     if (!keys.IsMap()) throw Fail{where + ": 'keys' must be a map of key: secret"};
     c.keys.clear();
@@ -162,6 +163,7 @@ void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
   if (auto v = get("CONVOX_RTC_PORT_RANGE")) applyPortRange(c, *v, "CONVOX_RTC_PORT_RANGE");
   if (auto v = get("CONVOX_DATA_DIR")) c.dataDir = *v;
   if (auto v = get("CONVOX_DATABASE_URL")) c.databaseUrl = *v;
+  if (auto v = get("CONVOX_PLAYGROUND_DIR")) c.playgroundDir = *v;
   if (auto v = get("CONVOX_RTC_INTERFACES")) c.rtcInterfaces = splitList(*v);
   if (auto v = get("CONVOX_NODE_IP")) c.rtcNodeIp = *v;
   if (auto v = get("CONVOX_MEDIA_THREADS")) {
@@ -206,6 +208,7 @@ void applyFlags(ServerConfig& c, const ConfigOverrides& f) {
   if (f.dataDir) c.dataDir = *f.dataDir;
   if (f.databaseUrl) c.databaseUrl = *f.databaseUrl;
   if (f.publicUrl) c.publicUrl = *f.publicUrl;
+  if (f.playgroundDir) c.playgroundDir = *f.playgroundDir;
   if (f.agentAvailabilityTimeoutMillis) c.agents.availabilityTimeoutMillis = *f.agentAvailabilityTimeoutMillis;
   if (f.agentQueueTimeoutMillis) c.agents.queueTimeoutMillis = *f.agentQueueTimeoutMillis;
 }

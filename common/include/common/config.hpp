@@ -81,6 +81,9 @@ struct ServerConfig {
   std::string sqliteSynchronous = "full";
   unsigned storeThreads = 4;  // threads (and store connections) that serve /v1 requests
   std::string publicUrl;      // ws(s):// URL clients and agents reach us at; derived if empty
+  // The playground's static files (index.html, ... and node_modules/livekit-client);
+  // empty = found beside the binary or in the source tree.
+  std::string playgroundDir;
   RoomDefaults room;
   SignalSettings signal;
   WebhookSettings webhook;
@@ -101,6 +104,7 @@ struct ConfigOverrides {
   std::optional<std::string> dataDir;
   std::optional<std::string> databaseUrl;
   std::optional<std::string> publicUrl;
+  std::optional<std::string> playgroundDir;
   std::optional<uint32_t> agentAvailabilityTimeoutMillis;
   std::optional<uint32_t> agentQueueTimeoutMillis;
 };

@@ -265,3 +265,15 @@ TEST(Config, AgentWebhooksReachPrivateNetworksOnlyInDevOrWhenAllowed) {
   bad.env = env({{"CONVOX_AGENT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "maybe"}});
   EXPECT_NE(error(bad).find("CONVOX_AGENT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS"), std::string::npos);
 }
+
+TEST(Config, PlaygroundDirLayers) {
+  ConfigSources s;
+  s.flags.dev = true;
+  EXPECT_EQ(ok(s).playgroundDir, "");  // found beside the binary or in the checkout
+  s.yamlText = "playground_dir: /srv/file\n";
+  EXPECT_EQ(ok(s).playgroundDir, "/srv/file");
+  s.env = env({{"CONVOX_PLAYGROUND_DIR", "/srv/env"}});
+  EXPECT_EQ(ok(s).playgroundDir, "/srv/env");
+  s.flags.playgroundDir = "/srv/flag";
+  EXPECT_EQ(ok(s).playgroundDir, "/srv/flag");
+}
