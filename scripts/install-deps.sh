@@ -44,11 +44,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [ "$runtime_only" -eq 0 ]; then
-  # JS peers for the interop tests, pinned by the committed lockfile.
-  cd "$here/tests/interop"
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm ci --no-audit --no-fund --loglevel=error
+# npm ci in DIR unless its node_modules already matches the committed lockfile.
+npm_ci_in() {
+  if [ ! -d "$1/node_modules" ] || [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]; then
+    (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
   fi
-fi
+}
+# The playground page's livekit-client.
+npm_ci_in "$here/playground"
+# JS peers for the interop tests.
+[ "$runtime_only" -eq 1 ] || npm_ci_in "$here/tests/interop"
 echo "install-deps: ok"

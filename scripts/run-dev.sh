@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Convox needs, builds it, and runs `convox-server --dev` on
 # 127.0.0.1:7880 (API key devkey / secret secret) with its built-in
-# convox-worker and the demo receptionist agent. Extra arguments are passed
+# convox-worker, the demo receptionist agent and the playground page at
+# http://127.0.0.1:7880/. Extra arguments are passed
 # to convox-server.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
