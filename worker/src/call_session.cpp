@@ -12,6 +12,12 @@
 
 namespace convox::worker {
 
+namespace {
+// Each of the two reads: a control API that is down delays the call's voice
+// by at most twice this, then the call starts fresh.
+constexpr std::chrono::milliseconds kHistoryReadTimeout{2000};
+}  // namespace
+
 CallSession::CallSession(MediaThread& thread, CallSetup setup, EndedHandler ended)
     : thread_(thread),
       setup_(std::move(setup)),
@@ -38,6 +44,7 @@ void CallSession::start() {
   options.signal.sdk = "convox-worker";
   if (!setup_.iceAddress.empty()) options.iceAddresses = {setup_.iceAddress};
   room_ = std::make_unique<client::Room>(thread_.loop(), thread_.io(), *this, std::move(options));
+  readConversation();
   std::string error;
   if (!room_->connect(error)) end(true, "cannot join: " + error, "join_failed");
 }
@@ -127,8 +134,34 @@ bool CallSession::sendReliable(livekit::DataPacket& packet) {
   return room_->sendData(packet, true);
 }
 
+void CallSession::readConversation() {
+  if (!api_) {
+    historyRead_ = true;
+    return;
+  }
+  api_->readConversation(kHistoryReadTimeout, [this, alive = std::weak_ptr<bool>(alive_)](auto soFar) {
+    if (alive.expired()) return;
+    historyRead_ = true;
+    if (!soFar) {
+      common::logger("worker")->warn("job {}: cannot read conversation {} so far ({}); starting it fresh", jobId(),
+                                     setup_.metadata.conversationId, soFar.error());
+    } else {
+      if (soFar->resumed()) {
+        common::logger("worker")->info("job {}: continuing conversation {} after {} stored turns{}", jobId(),
+                                       setup_.metadata.conversationId, soFar->turnsStored,
+                                       soFar->unanswered.empty() ? "" : ", answering the last one");
+      }
+      for (const auto& [key, value] : soFar->results) results_[key] = value;
+      soFar_ = std::move(*soFar);
+    }
+    if (voiceWaiting_) startVoice();
+  });
+}
+
 void CallSession::startVoice() {
   if (voice_ || finished_ || !room_ || !setup_.pool) return;
+  voiceWaiting_ = !historyRead_;
+  if (voiceWaiting_) return;
   agent_config::AgentSettings settings;
   if (!setup_.metadata.agent.empty()) {
     auto parsed = agent_config::settingsFromDocument(boost::json::value(setup_.metadata.agent));
@@ -168,7 +201,12 @@ void CallSession::startVoice() {
       end(false, "the agent ended the call", reason);
     });
   };
-  hooks.setResults = [this](const boost::json::object& results) { results_ = results; };
+  hooks.setResults = [this](const boost::json::object& results) {
+    results_ = results;
+    // Stored as they come: a worker that takes this job over after a crash
+    // reads them back, so the final results keep what was collected before.
+    if (api_) api_->postStatus("in_progress", {}, {}, results_);
+  };
   hooks.fail = [this](const std::string& error) {
     if (finished_) return;
     if (room_) room_->disconnect();
@@ -190,6 +228,7 @@ void CallSession::startVoice() {
     room_->disconnect();
     return end(true, "voice pipeline: " + error, "worker_error");
   }
+  if (soFar_) voice_->resume(std::move(*std::exchange(soFar_, std::nullopt)));
   voice_->start();
 }
 

@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace convox::worker {
@@ -63,6 +64,7 @@ class CallSession final : public client::RoomListener {
   void onRtp(const client::RemoteTrack& track, const rtc::RtpPacketView& packet) override;
   void onData(const livekit::DataPacket& packet, bool reliable) override;
 
+  void readConversation();
   void startVoice();
   bool sendReliable(livekit::DataPacket& packet);
   void setState(const std::string& state);
@@ -82,6 +84,11 @@ class CallSession final : public client::RoomListener {
   uint32_t dataSequence_ = 0;
   std::map<std::string, std::string> chatStreams_;  // lk.chat stream id -> text so far
   boost::json::object results_;
+  // The stored conversation (a re-dispatched job continues it): read while
+  // the room is joined; the voice starts once it is known or given up on.
+  bool historyRead_ = false;
+  bool voiceWaiting_ = false;
+  std::optional<ConversationSoFar> soFar_;
   std::string state_;
   std::string userIdentity_;
   bool finished_ = false;

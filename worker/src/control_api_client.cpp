@@ -3,6 +3,7 @@
 #include "common/http_client.hpp"
 #include "common/logging.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -35,6 +36,47 @@ void ControlApiClient::postStatus(const std::string& status, const std::string& 
 }
 
 void ControlApiClient::postTurn(boost::json::object turn) { enqueue("/turns", boost::json::serialize(turn)); }
+
+namespace {
+
+using JsonBody = boost::system::result<boost::json::value, std::string>;
+
+JsonBody failed(std::string why) { return JsonBody(boost::system::in_place_error, std::move(why)); }
+
+// The JSON body of a 200 response, or why there is none.
+JsonBody jsonBody(const common::HttpClientResult& result, const std::string& what) {
+  if (result.status == 0) return failed(what + ": " + result.error);
+  if (result.status != 200) {
+    return failed(what + ": HTTP " + std::to_string(result.status) + ": " + result.body.substr(0, 300));
+  }
+  boost::system::error_code ec;
+  auto value = boost::json::parse(result.body, ec);
+  if (ec) return failed(what + ": the body is not JSON: " + ec.message());
+  return JsonBody(boost::system::in_place_value, std::move(value));
+}
+
+}  // namespace
+
+void ControlApiClient::readConversation(std::chrono::milliseconds timeout, ReadDone done) {
+  const std::string path = "/v1/conversations/" + conversationId_;
+  const common::HttpHeaders headers{{"Authorization", "Bearer " + token_}};
+  std::weak_ptr<bool> alive = alive_;
+  common::httpRequest(
+      io_, "GET", baseUrl_ + path, headers, {}, timeout,
+      [this, alive, path, headers, timeout, done = std::move(done)](common::HttpClientResult result) mutable {
+        if (alive.expired()) return;
+        auto conversation = jsonBody(result, "GET " + path);
+        if (!conversation) return done(conversation.error());
+        common::httpRequest(io_, "GET", baseUrl_ + path + "/turns", headers, {}, timeout,
+                            [alive, path, conversation = std::move(*conversation),
+                             done = std::move(done)](common::HttpClientResult turnsResult) {
+                              if (alive.expired()) return;
+                              auto turns = jsonBody(turnsResult, "GET " + path + "/turns");
+                              if (!turns) return done(turns.error());
+                              done(conversationSoFar(conversation, *turns));
+                            });
+      });
+}
 
 void ControlApiClient::enqueue(std::string path, std::string body) {
   if (queue_.size() >= kMaxQueued) {

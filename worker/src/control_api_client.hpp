@@ -7,9 +7,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include "conversation_so_far.hpp"
+
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,6 +29,11 @@ class ControlApiClient {
                   const boost::json::object& results = {});
   // POST /v1/conversations/{id}/turns (idempotent on turn_id)
   void postTurn(boost::json::object turn);
+  // GET /v1/conversations/{id} and its turns, once each, each within
+  // `timeout`: a re-dispatched job continues from them. Not retried: the
+  // call must not wait long for an API that is down.
+  using ReadDone = std::function<void(boost::system::result<ConversationSoFar, std::string>)>;
+  void readConversation(std::chrono::milliseconds timeout, ReadDone done);
   size_t queued() const { return queue_.size(); }
   uint64_t delivered() const { return delivered_; }
   uint64_t dropped() const { return dropped_; }

@@ -116,6 +116,20 @@ bool VoiceAgent::init(std::unique_ptr<voice::LanguageModel> model, std::string& 
   return true;
 }
 
+void VoiceAgent::resume(ConversationSoFar soFar) {
+  for (auto& [key, value] : soFar.results) results_[key] = std::move(value);
+  turnCounter_ = std::max(turnCounter_, soFar.lastTurnNumber);
+  if (!soFar.resumed()) return;
+  // The caller heard the greeting already. The agent says nothing rather
+  // than "Sorry, we were cut off": a LiveKit agent given its chat context
+  // back speaks first only if its code asks (generate_reply), and a caller
+  // who may already be talking again is not talked over. The history tells
+  // the model what was said.
+  firstMessageSaid_ = true;
+  history_ = std::move(soFar.history);
+  unanswered_ = std::move(soFar.unanswered);
+}
+
 void VoiceAgent::start() {
   started_ = std::chrono::steady_clock::now();
   lastActivityMs_ = nowMs();
@@ -166,6 +180,10 @@ void VoiceAgent::tick() {
   // out: the first words would be lost.
   const bool outputReady = !hooks_.outputReady || hooks_.outputReady();
   if (outputReady && !firstMessageSaid_) sayFirstMessage();
+  // Not while the user speaks or is being transcribed: a new turn replaces it.
+  if (outputReady && !unanswered_.empty() && !replying_ && !inUtterance_ && !sttBusy_ && !sttFinalPending_) {
+    respond(std::exchange(unanswered_, {}));
+  }
   if (!toSpeak_.empty()) synthesizeNext();
   if (pausedForUser_ && userSpeaking_ &&
       vad_->streamMs() - vadStartStreamMs_ >= settings_.turns.minInterruptionDurationMs) {
@@ -288,6 +306,7 @@ void VoiceAgent::feedRecognizer(bool final) {
 void VoiceAgent::onTranscript(voice::SttResult result, uint64_t) {
   sttFinalMs_ = nowMs();
   if (result.text.empty()) return;
+  unanswered_.clear();  // the user moved on: this is what to answer
   ++stats_.userTurns;
   if (hooks_.captions)
     hooks_.captions->userFinal(hooks_.userIdentity(), hooks_.userTrackSid(), result.text, settings_.language);
@@ -302,6 +321,7 @@ void VoiceAgent::onTranscript(voice::SttResult result, uint64_t) {
 
 void VoiceAgent::onUserText(const std::string& text) {
   if (text.empty()) return;
+  unanswered_.clear();
   if (agentSpeaking_ || replying_) interrupt();
   voice::SttResult typed;
   typed.text = text;

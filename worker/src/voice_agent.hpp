@@ -13,6 +13,7 @@
 
 #include "agent_config/agent_settings.hpp"
 #include "captions.hpp"
+#include "conversation_so_far.hpp"
 #include "rtc/event_loop.hpp"
 #include "voice/audio_out_queue.hpp"
 #include "voice/compute_pool.hpp"
@@ -73,7 +74,12 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
 
   // Builds the stages; false with the reason if one cannot be made.
   bool init(std::unique_ptr<voice::LanguageModel> model, std::string& error);
-  // Starts the tick and says the first message.
+  // Before start(): a re-dispatched job continues the stored conversation.
+  // The model sees its history, the results collected so far stay, turn ids
+  // go on after the stored ones, and the first message is not said again;
+  // a user turn left unanswered is answered once the output is ready.
+  void resume(ConversationSoFar soFar);
+  // Starts the tick and says the first message (unless resumed).
   void start();
   void stop();
 
@@ -164,6 +170,7 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   int64_t vadStartStreamMs_ = 0;
   bool stillThereAsked_ = false;
   bool firstMessageSaid_ = false;
+  std::string unanswered_;  // resumed: the stored user turn the agent was cut off before answering
   uint64_t turnCounter_ = 0;
   bool discardUtterance_ = false;  // a false interruption: not a turn
   boost::json::object results_;

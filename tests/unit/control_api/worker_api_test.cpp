@@ -296,6 +296,20 @@ TEST_P(WorkerApiTest, AJobTokenReachesItsConversationsWorkerRoutesOnly) {
                 .result(),
             status::not_found);
   EXPECT_TRUE(repo().listTurns(teamId_, other).empty());
+  // A re-dispatched job reads its own conversation's turns back, never another's.
+  const auto mine = send(verb::get, base + "/turns", std::nullopt, token);
+  ASSERT_EQ(mine.result(), status::ok) << mine.body();
+  EXPECT_EQ(bodyOf(mine).at("turns").as_array().at(0).at("turn_id"), "t1");
+  const auto otherToken = jobToken("call_" + other);
+  ASSERT_EQ(send(verb::post, "/v1/conversations/" + other + "/turns",
+                 R"({"turn_id": "o1", "role": "user", "text": "not yours", "started_at": 1})", otherToken)
+                .result(),
+            status::created);
+  for (const auto& target : {"/v1/conversations/" + other + "/turns", "/v1/conversations/" + other + "/transcript"}) {
+    const auto theirs = send(verb::get, target, std::nullopt, token);
+    EXPECT_EQ(theirs.result(), status::not_found) << target << ": " << theirs.body();
+    EXPECT_EQ(theirs.body().find("not yours"), std::string::npos) << target << ": " << theirs.body();
+  }
   EXPECT_EQ(send(verb::get, "/v1/agents/bystander", std::nullopt, token).result(), status::not_found);
   const auto unknownRoom = jobToken("call_conv_nosuch");
   EXPECT_EQ(send(verb::get, "/v1/conversations/conv_nosuch", std::nullopt, unknownRoom).result(), status::not_found);

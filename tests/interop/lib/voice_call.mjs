@@ -1,0 +1,114 @@
+// What the voice tests share: a caller's microphone on @livekit/rtc-node
+// that speaks the generated prompts in real time, the control API with the
+// dev key, and polling with the server's log in the failure.
+import { readFileSync } from 'node:fs';
+import { AudioFrame, AudioSource, AudioStream, LocalAudioTrack, RoomEvent, TrackKind, TrackPublishOptions, TrackSource } from '@livekit/rtc-node';
+import { media } from './browser.mjs';
+
+export const DEV_KEY = 'convox-dev-key';
+export const RATE = 48000;
+const FRAME = 480; // 10 ms
+
+// The samples of a 48 kHz mono 16-bit WAV (what make_media.sh writes).
+export function wavSamples(file) {
+  const bytes = readFileSync(file);
+  let at = 12;
+  while (at + 8 <= bytes.length) {
+    const id = bytes.toString('ascii', at, at + 4);
+    const size = bytes.readUInt32LE(at + 4);
+    if (id === 'data') return new Int16Array(bytes.buffer.slice(bytes.byteOffset + at + 8, bytes.byteOffset + at + 8 + size));
+    at += 8 + size + (size & 1);
+  }
+  throw new Error(`${file}: no data chunk`);
+}
+
+// api(method, path, body) against `server` (startServer's) with `key`, and
+// until(fn, what, timeoutMs) that polls fn every 100 ms.
+export function callTools(server, key = DEV_KEY) {
+  async function api(method, pathname, body) {
+    const headers = { authorization: `Bearer ${key}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(server.httpUrl + pathname, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : undefined, text };
+  }
+  async function until(fn, what, timeoutMs = 20000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await fn();
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nserver log:\n${server.stderr.slice(-4000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { api, until };
+}
+
+// Publishes a microphone on `room` that sends silence, or a prompt when told:
+// speak(name) resolves with the time its last frame was captured; stop() ends it.
+export async function publishMicrophone(room) {
+  const source = new AudioSource(RATE, 1);
+  const track = LocalAudioTrack.createAudioTrack('microphone', source);
+  const options = new TrackPublishOptions();
+  options.source = TrackSource.SOURCE_MICROPHONE;
+  await room.localParticipant.publishTrack(track, options);
+  let queue = [];
+  let running = true;
+  const pump = (async () => {
+    while (running) {
+      const frame = queue.length ? queue.shift() : new Int16Array(FRAME);
+      await source.captureFrame(new AudioFrame(frame, RATE, 1, FRAME));
+    }
+  })();
+  return {
+    speak(name) {
+      const samples = wavSamples(media(name));
+      const frames = [];
+      for (let i = 0; i + FRAME <= samples.length; i += FRAME) frames.push(samples.slice(i, i + FRAME));
+      queue = frames;
+      return new Promise((resolve) => {
+        const wait = () => (queue.length ? setTimeout(wait, 20) : resolve(Date.now()));
+        wait();
+      });
+    },
+    async stop() {
+      running = false;
+      await pump;
+    },
+  };
+}
+
+// What a caller sees of the agent, from before room.connect(): lk.transcription
+// captions of both sides, lk.agent.state changes, and the agents' audio as RMS
+// per 100 ms, each with the time it arrived and who sent it.
+export function watchAgent(room) {
+  const captions = [];
+  room.registerTextStreamHandler('lk.transcription', async (reader, { identity }) => {
+    const text = await reader.readAll();
+    captions.push({ identity, text, final: reader.info.attributes?.['lk.transcription_final'], at: Date.now() });
+  });
+  const states = [];
+  room.on(RoomEvent.ParticipantAttributesChanged, (changed, participant) => {
+    if (changed['lk.agent.state']) states.push({ state: changed['lk.agent.state'], at: Date.now(), identity: participant.identity, sid: participant.sid });
+  });
+  const loud = [];
+  room.on(RoomEvent.TrackSubscribed, (track, _pub, participant) => {
+    if (track.kind !== TrackKind.KIND_AUDIO || !participant.identity.startsWith('agent-')) return;
+    const sid = participant.sid;
+    (async () => {
+      let sum = 0;
+      let n = 0;
+      for await (const frame of new AudioStream(track, RATE, 1)) {
+        for (const x of frame.data) sum += x * x;
+        n += frame.data.length;
+        if (n >= RATE / 10) {
+          loud.push({ at: Date.now(), rms: Math.sqrt(sum / n), sid });
+          sum = 0;
+          n = 0;
+        }
+      }
+    })();
+  });
+  const heardSince = (t) => loud.some((w) => w.at > t && w.rms > 500);
+  return { captions, states, loud, heardSince };
+}
