@@ -55,7 +55,7 @@ void PublisherConnection::negotiate() {
   offer.set_type("offer");
   offer.set_sdp(buildOffer());
   offer.set_id(++offerId_);
-  room_.signal_.send(request);
+  room_.sendSignal(request);
 }
 
 std::string PublisherConnection::buildOffer() {

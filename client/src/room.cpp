@@ -4,6 +4,8 @@
 #include "rtc/ice_candidate_init.hpp"
 #include "subscriber_connection.hpp"
 
+#include <array>
+#include <chrono>
 #include <random>
 
 namespace convox::client {
@@ -12,13 +14,22 @@ namespace {
 
 uint32_t randomSsrc() { return static_cast<uint32_t>(std::random_device{}()) | 1u; }
 
+// Waits before each resume attempt, as livekit-client backs off; all of
+// them fit in the server's default resume window (10 s).
+constexpr std::array<std::chrono::milliseconds, 5> kResumeDelays{
+    std::chrono::milliseconds(0), std::chrono::milliseconds(300), std::chrono::milliseconds(1000),
+    std::chrono::milliseconds(2000), std::chrono::milliseconds(3000)};
+constexpr size_t kMaxHeldRequests = 256;
+constexpr int kReconnectReasonSignalDisconnected = 1;  // livekit.ReconnectReason.RR_SIGNAL_DISCONNECTED
+
 }  // namespace
 
 Room::Room(rtc::EventLoop& loop, boost::asio::io_context& io, RoomListener& listener, RoomOptions options)
-    : loop_(loop), listener_(listener), options_(std::move(options)), signal_(io, *this) {}
+    : loop_(loop), listener_(listener), options_(std::move(options)), signal_(io, *this), resumeTimer_(io) {}
 
 Room::~Room() {
   finished_ = true;
+  resumeTimer_.cancel();
   signal_.close();
   subscriber_.reset();
   publisher_.reset();
@@ -35,6 +46,7 @@ bool Room::connect(std::string& error) {
 void Room::disconnect() {
   if (finished_) return;
   finished_ = true;
+  resumeTimer_.cancel();
   signal_.leave();
   if (subscriber_) subscriber_->close();
   if (publisher_) publisher_->close();
@@ -65,7 +77,7 @@ LocalAudioTrack& Room::publishAudio(AudioTrackOptions options) {
   add.set_source(track.options_.source);
   add.set_disable_dtx(!track.options_.dtx);
   add.set_disable_red(true);  // we send plain Opus
-  signal_.send(request);
+  sendSignal(request);
   if (joined_) startPublisher();
   return track;
 }
@@ -81,7 +93,16 @@ void Room::updateParticipant(const std::string& name, const std::string& metadat
   update.set_name(name);
   update.set_metadata(metadata);
   for (const auto& [key, value] : attributes) (*update.mutable_attributes())[key] = value;
-  signal_.send(request);
+  sendSignal(request);
+}
+
+void Room::sendSignal(const livekit::SignalRequest& request) {
+  if (!resuming_) return signal_.send(request);
+  // A state update supersedes the one before it; the rest keep their order.
+  if (request.has_update_metadata()) {
+    std::erase_if(held_, [](const livekit::SignalRequest& r) { return r.has_update_metadata(); });
+  }
+  if (held_.size() < kMaxHeldRequests) held_.push_back(request);
 }
 
 bool Room::publisherConnected() const { return publisher_ && publisher_->connected(); }
@@ -114,6 +135,9 @@ void Room::onSignalMessage(const livekit::SignalResponse& message) {
       listener_.onJoined(join_);
       break;
     }
+    case livekit::SignalResponse::kReconnect:
+      onResumed();
+      break;
     case livekit::SignalResponse::kAnswer:
       if (publisher_) publisher_->onAnswer(message.answer());
       break;
@@ -145,6 +169,10 @@ void Room::onSignalMessage(const livekit::SignalResponse& message) {
       break;
     case livekit::SignalResponse::kLeave:
       listener_.onSignal(message);
+      if (resuming_) {
+        return fail("signal connection: " + lostBecause_ + "; the server could not resume the session (reason " +
+                    std::to_string(message.leave().reason()) + ")");
+      }
       return fail("the server asked us to leave (reason " + std::to_string(message.leave().reason()) + ")");
     default:
       break;
@@ -165,11 +193,50 @@ void Room::noteParticipants(const google::protobuf::RepeatedPtrField<livekit::Pa
   }
 }
 
-void Room::onSignalClosed(const std::string& reason) { fail("signal connection: " + reason); }
+void Room::onSignalClosed(const std::string& reason) {
+  if (finished_) return;
+  // The server keeps a session whose media connected; before that, or when
+  // it said it would not, there is nothing to resume.
+  const bool resumable =
+      joined_ && publisherConnected() && join_.client_configuration().resume_connection() != livekit::DISABLED;
+  if (!resumable) return fail("signal connection: " + reason);
+  if (!resuming_) {
+    resuming_ = true;
+    resumeAttempts_ = 0;
+    lostBecause_ = reason;
+  }
+  resumeSignal(reason);
+}
+
+void Room::resumeSignal(const std::string& reason) {
+  if (resumeAttempts_ >= static_cast<int>(kResumeDelays.size())) {
+    return fail("signal connection: " + lostBecause_ + "; not resumed after " + std::to_string(resumeAttempts_) +
+                " attempts (last: " + reason + ")");
+  }
+  resumeTimer_.expires_after(kResumeDelays[static_cast<size_t>(resumeAttempts_)]);
+  ++resumeAttempts_;
+  resumeTimer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || finished_) return;
+    auto options = options_.signal;
+    options.reconnect = true;
+    options.participantSid = localSid();
+    options.reconnectReason = kReconnectReasonSignalDisconnected;
+    std::string error;
+    if (!signal_.connect(options_.url, options_.token, options, error)) fail("signal connection: " + error);
+  });
+}
+
+void Room::onResumed() {
+  if (!resuming_) return;
+  resuming_ = false;
+  for (const auto& request : std::exchange(held_, {})) signal_.send(request);
+  listener_.onResumed(resumeAttempts_);
+}
 
 void Room::fail(const std::string& reason) {
   if (finished_) return;
   finished_ = true;
+  resumeTimer_.cancel();
   signal_.close();
   if (subscriber_) subscriber_->close();
   if (publisher_) publisher_->close();

@@ -51,6 +51,8 @@ bool SignalClient::connect(const std::string& url, const std::string& token, con
     target += "&reconnect=1&sid=" + queryEscape(options.participantSid) +
               "&reconnect_reason=" + std::to_string(options.reconnectReason);
   }
+  // A resume replaces a connection that failed: nothing more from it.
+  if (socket_) socket_->close();
   closed_ = false;
   std::weak_ptr<bool> alive = alive_;
   WebSocketClient::Handlers handlers;

@@ -90,7 +90,7 @@ void SubscriberConnection::answerPending() {
   answer.set_type("answer");
   answer.set_sdp(buildAnswer(*offer));
   answer.set_id(message.id());
-  room_.signal_.send(request);
+  room_.sendSignal(request);
   reconcileTracks(*offer, message);
 }
 

@@ -234,6 +234,11 @@ void CallSession::startVoice() {
 
 void CallSession::onDisconnected(const std::string& reason) { end(true, reason, "agent_disconnected"); }
 
+void CallSession::onResumed(int attempts) {
+  common::logger("worker")->info("job {}: signal connection resumed ({} attempt{})", jobId(), attempts,
+                                 attempts == 1 ? "" : "s");
+}
+
 void CallSession::setState(const std::string& state) {
   if (state == state_ || !room_) return;
   common::logger("worker")->debug("job {}: {} -> {}", jobId(), state_.empty() ? "-" : state_, state);

@@ -20,6 +20,7 @@
 #include "rtc/sdp.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <memory>
 #include <span>
@@ -70,6 +71,9 @@ class RoomListener {
   virtual void onConnected() {}
   // Once: the server closed, the network failed, or a leave arrived.
   virtual void onDisconnected(const std::string& /*reason*/) {}
+  // The signal connection dropped and the session was resumed on a new one
+  // (media went on meanwhile); `attempts` connections it took.
+  virtual void onResumed(int /*attempts*/) {}
   // Every signal message, after the room has acted on it (participant
   // updates, speakers, track_published...).
   virtual void onSignal(const livekit::SignalResponse& /*message*/) {}
@@ -141,7 +145,8 @@ class Room final : SignalListener {
   // Name, metadata, attributes (UpdateParticipantMetadata), for our own participant.
   void updateParticipant(const std::string& name, const std::string& metadata,
                          const std::map<std::string, std::string>& attributes);
-  void sendSignal(const livekit::SignalRequest& request) { signal_.send(request); }
+  // Held while the signal connection is being resumed, sent once it is.
+  void sendSignal(const livekit::SignalRequest& request);
 
   bool joined() const { return joined_; }
   bool publisherConnected() const;
@@ -162,6 +167,13 @@ class Room final : SignalListener {
 
   void onSignalMessage(const livekit::SignalResponse& message) override;
   void onSignalClosed(const std::string& reason) override;
+  // The SDKs' resume: the same participant on a new signal connection
+  // (reconnect=1&sid=), tried a few times with back-off while the server
+  // keeps the session (signal.resume_window); the server then restarts the
+  // subscriber connection's ICE. A refused resume ends the room: a full
+  // rejoin (new participant, tracks published again) is not done.
+  void resumeSignal(const std::string& reason);
+  void onResumed();
   void noteParticipants(const google::protobuf::RepeatedPtrField<livekit::ParticipantInfo>& participants);
   bool startPublisher();
   void fail(const std::string& reason);
@@ -177,6 +189,11 @@ class Room final : SignalListener {
   std::map<std::string, std::string> identities_;  // participant sid -> identity
   bool joined_ = false;
   bool finished_ = false;
+  bool resuming_ = false;
+  int resumeAttempts_ = 0;
+  std::string lostBecause_;                   // why the signal connection dropped
+  std::vector<livekit::SignalRequest> held_;  // sent while resuming
+  boost::asio::steady_timer resumeTimer_;
 };
 
 }  // namespace convox::client
