@@ -25,6 +25,10 @@ class ControlApiClient {
                   const boost::json::object& results = {});
   // POST /v1/conversations/{id}/turns (idempotent on turn_id)
   void postTurn(boost::json::object turn);
+  // POST /v1/conversations/{id}/usage, one record (idempotent on its usage_id).
+  // `provider` is reduced to the characters the API accepts ("llama.cpp" -> "llama-cpp").
+  void postUsage(const std::string& stage, const std::string& provider, const std::string& model,
+                 const std::string& unit, double quantity);
   size_t queued() const { return queue_.size(); }
   uint64_t delivered() const { return delivered_; }
   uint64_t dropped() const { return dropped_; }
