@@ -258,3 +258,29 @@ test('an OpenAI-compatible agent: a streamed reply spoken, a stream cut mid-way 
   }, 'the conversation to end after the hang-up');
   assert.equal(ended.end_reason, 'user_hangup');
 });
+
+test('an agent whose llm provider this worker does not serve: the call fails with the reason, nothing else answers', async () => {
+  const created = await api('POST', '/v1/agents', { name: 'Unknown LLM', first_message: 'Hello there.', llm: { provider: 'no-such-llm', model: 'm1' } });
+  assert.equal(created.status, 201, created.text);
+  const call = await api('POST', '/v1/calls', { agent_id: created.json.id, identity: 'caller2' });
+  assert.equal(call.status, 201, call.text);
+  const before = requests.length;
+  const room = new Room();
+  await room.connect(server.wsUrl, call.json.token, { autoSubscribe: true, dynacast: false });
+  const mic = await publishMicrophone(room);
+  try {
+    const failed = await until(async () => {
+      const c = (await api('GET', `/v1/conversations/${call.json.conversation_id}`)).json;
+      return c?.status === 'failed' ? c : undefined;
+    }, 'the call to fail');
+    assert.equal(failed.end_reason, 'provider_unavailable');
+    assert.match(failed.error, /llm provider 'no-such-llm' is not supported by this worker/);
+    // Not the dialog engine instead: no first message, no turns; no request to any model.
+    const turns = (await api('GET', `/v1/conversations/${call.json.conversation_id}/turns`)).json?.turns ?? [];
+    assert.deepEqual(turns, []);
+    assert.equal(requests.length, before);
+  } finally {
+    await mic.stop();
+    await room.disconnect();
+  }
+});
