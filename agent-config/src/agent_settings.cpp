@@ -174,6 +174,10 @@ AgentSettings build(const json::object& doc) {
   if (const auto* llm = objectAt(doc, "llm")) {
     if (const auto* t = llm->if_contains("temperature")) s.llmTemperature = t->to_number<double>();
     if (const auto* m = llm->if_contains("max_tokens")) s.llmMaxTokens = m->to_number<int64_t>();
+    // The shorthand for the provider's config.base_url (the validator refuses both differing).
+    if (const auto* url = llm->if_contains("base_url"); url && !s.llm.config.contains("base_url")) {
+      s.llm.config["base_url"] = *url;
+    }
   }
   read(objectAt(doc, "voice"), "speed", s.voiceSpeed);
   if (const auto* languages = doc.if_contains("languages")) {

@@ -32,6 +32,7 @@ void checkSynonyms(const json::object& document, std::vector<FieldError>& errors
       {"vad.min_silence_ms", "vad.silence_threshold_ms"},
       {"limits.max_duration_seconds", "max_conversation_duration_seconds"},
       {"limits.silence_timeout_seconds", "end_after_silence_seconds"},
+      {"llm.base_url", "llm.config.base_url"},
   };
   for (const auto& [first, second] : kPairs) {
     const auto* a = at(document, first);
@@ -94,6 +95,19 @@ void checkDialog(const json::object& document, std::vector<FieldError>& errors) 
   }
 }
 
+// `llm.config` passes through to the provider, but its base_url is where
+// the worker connects: a typo should fail on save, not on the first call.
+void checkLlmBaseUrl(const json::object& document, std::vector<FieldError>& errors) {
+  for (const char* path : {"llm.config.base_url", "llm.provider_config.base_url"}) {
+    const auto* url = at(document, path);
+    if (!url) continue;
+    const auto* text = url->if_string();
+    if (!text || (!text->starts_with("http://") && !text->starts_with("https://")) || text->size() > 2000) {
+      errors.push_back({path, "invalid_value", "must be an http:// or https:// URL (at most 2000 characters)"});
+    }
+  }
+}
+
 void checkWebhookIds(const json::object& document, std::vector<FieldError>& errors) {
   const auto* hooks = document.if_contains("webhooks");
   if (!hooks || !hooks->is_array()) return;
@@ -113,6 +127,7 @@ void checkAcrossFields(const json::object& document, std::vector<FieldError>& er
   }
   checkDialog(document, errors);
   checkWebhookIds(document, errors);
+  checkLlmBaseUrl(document, errors);
   const auto* minDelay = at(document, "endpointing.min_delay_ms");
   const auto* maxDelay = at(document, "endpointing.max_delay_ms");
   if (minDelay && maxDelay && minDelay->to_number<double>() > maxDelay->to_number<double>()) {

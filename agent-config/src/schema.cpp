@@ -208,9 +208,10 @@ const Spec& documentSpec() {
         {"description", str(2000)},
         {"language", language()},
         {"stt", providerStage()},
-        {"llm",
-         providerStage(
-             {{"system_prompt", text(100000)}, {"temperature", number(0, 2)}, {"max_tokens", integer(1, 1'000'000)}})},
+        {"llm", providerStage({{"system_prompt", text(100000)},
+                               {"temperature", number(0, 2)},
+                               {"max_tokens", integer(1, 1'000'000)},
+                               {"base_url", url()}})},
         {"tts", providerStage({{"voice", str(200)}})},
         {"telephony", object({{"provider", str(64, true)}, {"from_number", phone}, {"config", anyObject()}})},
         {"system_prompt", text(100000)},

@@ -2,8 +2,8 @@
 
 #include "agent_config/agent_settings.hpp"
 #include "common/logging.hpp"
+#include "language_model_factory.hpp"
 #include "media_thread.hpp"
-#include "voice/dialog_engine.hpp"
 #include "voice_agent.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -201,6 +201,9 @@ void CallSession::startVoice() {
       end(false, "the agent ended the call", reason);
     });
   };
+  hooks.usage = [this](const UsageReport& usage) {
+    if (api_) api_->postUsage(usage.stage, usage.provider, usage.model, usage.unit, usage.quantity);
+  };
   hooks.setResults = [this](const boost::json::object& results) {
     results_ = results;
     // Stored as they come: a worker that takes this job over after a crash
@@ -218,12 +221,19 @@ void CallSession::startVoice() {
   hooks.agentTrackSid = [this] { return microphone_ ? microphone_->sid() : std::string(); };
   hooks.userIdentity = [this] { return userIdentity_; };
   hooks.userTrackSid = [this] { return userTrackSid_; };
-  auto model = std::make_unique<voice::DialogEngine>(
-      settings, parameters, [loop = &thread_.loop()](std::function<void()> task) { loop->post(std::move(task)); });
+  auto choice = makeLanguageModel(
+      settings, parameters, thread_.io(),
+      [loop = &thread_.loop()](std::function<void()> task) { loop->post(std::move(task)); }, processEnvironment());
+  if (!choice.model) {
+    common::logger("worker")->warn("job {}: {}", jobId(), choice.error);
+    room_->disconnect();
+    return end(true, choice.error, choice.endReason);
+  }
+  common::logger("worker")->info("job {}: language model {}", jobId(), choice.provider);
   voice_ = std::make_unique<VoiceAgent>(thread_.loop(), *setup_.pool, std::move(settings), std::move(parameters),
                                         outbound, std::move(hooks));
   std::string error;
-  if (!voice_->init(std::move(model), error)) {
+  if (!voice_->init(std::move(choice.model), error)) {
     voice_.reset();
     room_->disconnect();
     return end(true, "voice pipeline: " + error, "worker_error");

@@ -1,12 +1,14 @@
 #include "control_api_client.hpp"
 
 #include "common/http_client.hpp"
+#include "common/ids.hpp"
 #include "common/logging.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cctype>
 
 namespace convox::worker {
 
@@ -76,6 +78,22 @@ void ControlApiClient::readConversation(std::chrono::milliseconds timeout, ReadD
                               done(conversationSoFar(conversation, *turns));
                             });
       });
+}
+
+void ControlApiClient::postUsage(const std::string& stage, const std::string& provider, const std::string& model,
+                                 const std::string& unit, double quantity) {
+  std::string name = provider.substr(0, 64);
+  for (auto& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '-';
+  }
+  boost::json::object body{{"usage_id", common::newId("us_")},
+                           {"stage", stage},
+                           {"provider", name.empty() ? "unknown" : name},
+                           {"unit", unit},
+                           {"quantity", quantity},
+                           {"recorded_at", common::unixMillis()}};
+  if (!model.empty()) body["model"] = model.substr(0, 128);
+  enqueue("/usage", boost::json::serialize(body));
 }
 
 void ControlApiClient::enqueue(std::string path, std::string body) {

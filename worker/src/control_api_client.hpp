@@ -34,6 +34,10 @@ class ControlApiClient {
   // call must not wait long for an API that is down.
   using ReadDone = std::function<void(boost::system::result<ConversationSoFar, std::string>)>;
   void readConversation(std::chrono::milliseconds timeout, ReadDone done);
+  // POST /v1/conversations/{id}/usage, one record (idempotent on its usage_id).
+  // `provider` is reduced to the characters the API accepts ("llama.cpp" -> "llama-cpp").
+  void postUsage(const std::string& stage, const std::string& provider, const std::string& model,
+                 const std::string& unit, double quantity);
   size_t queued() const { return queue_.size(); }
   uint64_t delivered() const { return delivered_; }
   uint64_t dropped() const { return dropped_; }

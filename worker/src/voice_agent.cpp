@@ -65,9 +65,10 @@ bool VoiceAgent::init(std::unique_ptr<voice::LanguageModel> model, std::string& 
   // Model loading takes a while (PocketSphinx reads its acoustic model):
   // on the pool, never on the media thread. Audio that arrives first waits.
   voice::PocketSphinxSettings stt;
-  stt.phrases = voice::dialogGrammarPhrases(settings_);
+  stt.phrases = voice::recognizerPhrases(settings_);
   voice::EspeakSettings tts;
   tts.voice = espeakVoice(settings_.tts, settings_.language);
+  ttsVoice_ = tts.voice;
   tts.rate = std::clamp(static_cast<int>(175 * settings_.voiceSpeed), 80, 450);
   struct Engines {
     std::shared_ptr<voice::SpeechToText> stt;
@@ -151,6 +152,22 @@ void VoiceAgent::stop() {
   if (timer_) loop_.cancelTimer(std::exchange(timer_, 0));
   if (tts_) tts_->cancel();
   if (model_) model_->cancel();
+  flushUsage();
+}
+
+void VoiceAgent::addUsage(const std::string& stage, const std::string& provider, const std::string& model,
+                          const std::string& unit, double quantity) {
+  if (quantity > 0) usage_[{stage, provider, model, unit}] += quantity;
+}
+
+void VoiceAgent::flushUsage() {
+  if (hooks_.usage) {
+    for (const auto& [key, quantity] : usage_) {
+      const auto& [stage, provider, model, unit] = key;
+      hooks_.usage({stage, provider, model, unit, quantity});
+    }
+  }
+  usage_.clear();
 }
 
 int64_t VoiceAgent::nowMs() const { return common::unixMillis(); }
@@ -288,6 +305,7 @@ void VoiceAgent::feedRecognizer(bool final) {
       [this, discard](std::optional<voice::SttResult> result) {
         sttBusy_ = false;
         if (result) {
+          addUsage("stt", "pocketsphinx", "en-us", "audio_seconds", static_cast<double>(result->audioMs) / 1000.0);
           if (!discard) onTranscript(std::move(*result), generation_);
         }
         if (sttFinalPending_ || utterance_.size() >= kRecognizerChunk) feedRecognizer(sttFinalPending_);
@@ -339,6 +357,7 @@ void VoiceAgent::respond(const std::string&) {
   }
   replying_ = true;
   replyText_.clear();
+  replySpoken_.clear();
   llmFirstTokenMs_ = -1;
   hooks_.setState("thinking");
   const uint64_t generation = generation_;
@@ -348,15 +367,25 @@ void VoiceAgent::respond(const std::string&) {
     if (const auto live = alive.lock(); !live || !*live || generation != generation_) return;
     if (llmFirstTokenMs_ < 0) llmFirstTokenMs_ = nowMs();
     replyText_ += delta;
-    chunker_.push(delta, [this](std::string_view sentence) { say(std::string(sentence), true); });
+    chunker_.push(delta, [this](std::string_view sentence) { sayFromModel(sentence); });
   };
   callbacks.onAction = [this, alive, generation](const voice::ModelAction& action) {
     if (const auto live = alive.lock(); !live || !*live || generation != generation_) return;
     doAction(action);
   };
-  callbacks.onDone = [this, alive, generation](const voice::ModelUsage&, const std::string& error) {
-    if (const auto live = alive.lock(); !live || !*live || generation != generation_) return;
-    chunker_.finish([this](std::string_view sentence) { say(std::string(sentence), true); });
+  callbacks.onDone = [this, alive, generation](const voice::ModelUsage& usage, const std::string& error) {
+    if (const auto live = alive.lock(); !live || !*live) return;
+    // Tokens are spent whether or not the reply is still wanted.
+    addUsage("llm", usage.provider, usage.model, "input_tokens", static_cast<double>(usage.inputTokens));
+    addUsage("llm", usage.provider, usage.model, "output_tokens", static_cast<double>(usage.outputTokens));
+    if (generation != generation_) return;
+    // A reply cut by an error ends with the sentences already complete: the
+    // fragment after them is not spoken (the apology follows).
+    if (error.empty()) {
+      chunker_.finish([this](std::string_view sentence) { sayFromModel(sentence); });
+    } else {
+      chunker_.reset();
+    }
     finishReply(error);
   };
   model_->reply(history_, std::move(callbacks));
@@ -366,13 +395,21 @@ void VoiceAgent::finishReply(const std::string& error) {
   replying_ = false;
   if (!error.empty()) {
     common::logger("worker")->warn("voice agent: the language model failed: {}", error);
-    if (replyText_.empty()) say(kApology, false);
+    // The caller hears why the answer stopped, and the history holds what
+    // was said rather than the model's cut-off text.
+    say(kApology, false);
+    replyText_ = replySpoken_.empty() ? std::string(kApology) : replySpoken_ + " " + kApology;
   }
   if (!replyText_.empty()) history_.push_back({"assistant", replyText_, {}});
   if (toSpeak_.empty() && !ttsBusy_) {
     if (utteranceId_ != 0) out_->endUtterance(utteranceId_);
     if (endAfterReply_ && !agentSpeaking_ && out_->queuedMs() == 0 && hooks_.endCall) hooks_.endCall(endReason_);
   }
+}
+
+void VoiceAgent::sayFromModel(std::string_view sentence) {
+  replySpoken_ += (replySpoken_.empty() ? "" : " ") + std::string(sentence);
+  say(std::string(sentence), true);
 }
 
 void VoiceAgent::say(const std::string& text, bool) {
@@ -420,6 +457,7 @@ void VoiceAgent::synthesizeNext() {
       poster,
       [this, text, generation, id](voice::TtsStats) {
         ttsBusy_ = false;
+        addUsage("tts", "espeak-ng", ttsVoice_, "characters", static_cast<double>(text.size()));
         if (generation != generation_) return synthesizeNext();
         spokenText_ += (spokenText_.empty() ? "" : " ") + text;
         if (hooks_.captions)
@@ -560,6 +598,7 @@ void VoiceAgent::postAgentTurn(bool interrupted) {
   timings["playout_end"] = nowMs();
   turn["timings"] = std::move(timings);
   hooks_.postTurn(std::move(turn));
+  flushUsage();
   spokenText_.clear();
   // The next agent turn answers a new user turn (or none).
   userSpeechStartMs_ = userSpeechEndMs_ = vadEndMs_ = sttFinalMs_ = llmFirstTokenMs_ = -1;

@@ -33,9 +33,21 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace convox::worker {
+
+// What a provider was used for, summed over an agent turn (or the call's end):
+// LLM tokens as the stream reported them, characters synthesised, seconds of
+// audio recognised.
+struct UsageReport {
+  std::string stage;  // stt | llm | tts
+  std::string provider;
+  std::string model;
+  std::string unit;  // audio_seconds | input_tokens | output_tokens | characters
+  double quantity = 0;
+};
 
 // What the call session gives the cascade.
 struct VoiceAgentHooks {
@@ -45,8 +57,9 @@ struct VoiceAgentHooks {
   std::function<void(boost::json::object turn)> postTurn;
   std::function<void(const std::string& reason)> endCall;              // after the last words are played
   std::function<void(const boost::json::object& results)> setResults;  // the result fields so far
-  std::function<void(const std::string& error)> fail;                  // the cascade cannot run: the call fails
-  std::function<bool()> outputReady;                                   // the microphone is live and data can be sent
+  std::function<void(const UsageReport& usage)> usage;
+  std::function<void(const std::string& error)> fail;  // the cascade cannot run: the call fails
+  std::function<bool()> outputReady;                   // the microphone is live and data can be sent
   CaptionPublisher* captions = nullptr;
   std::string agentIdentity;
   std::function<std::string()> agentTrackSid;
@@ -104,6 +117,7 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   void onTranscript(voice::SttResult result, uint64_t generation);
   void respond(const std::string& userText);
   void say(const std::string& text, bool fromModel);
+  void sayFromModel(std::string_view sentence);
   void synthesizeNext();
   void interrupt();
   void finishReply(const std::string& error);
@@ -111,6 +125,9 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   void postAgentTurn(bool interrupted);
   void doAction(const voice::ModelAction& action);
   std::string render(const std::string& text) const;
+  void addUsage(const std::string& stage, const std::string& provider, const std::string& model,
+                const std::string& unit, double quantity);
+  void flushUsage();
   int64_t nowMs() const;
 
   // Passed by argument.
@@ -158,6 +175,7 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   std::string endReason_;
   std::string agentSegment_;
   std::string replyText_;           // everything the model produced for this reply
+  std::string replySpoken_;         // its complete sentences, handed to TTS
   std::string spokenText_;          // what was handed to TTS
   int64_t userSpeechStartMs_ = -1;  // wall ms
   int64_t userSpeechEndMs_ = -1;
@@ -174,6 +192,8 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   uint64_t turnCounter_ = 0;
   bool discardUtterance_ = false;  // a false interruption: not a turn
   boost::json::object results_;
+  std::string ttsVoice_;
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, double> usage_;  // not yet reported
   VoiceAgentStats stats_;
 };
 

@@ -1,13 +1,14 @@
 // What the voice tests share: a caller's microphone on @livekit/rtc-node
-// that speaks the generated prompts in real time, the control API with the
-// dev key, and polling with the server's log in the failure.
+// that speaks the generated prompts in real time, what the caller sees of
+// the agent, the control API with the dev key, and polling with the
+// server's log in the failure.
 import { readFileSync } from 'node:fs';
 import { AudioFrame, AudioSource, AudioStream, LocalAudioTrack, RoomEvent, TrackKind, TrackPublishOptions, TrackSource } from '@livekit/rtc-node';
 import { media } from './browser.mjs';
 
 export const DEV_KEY = 'convox-dev-key';
 export const RATE = 48000;
-const FRAME = 480; // 10 ms
+export const FRAME = 480; // 10 ms
 
 // The samples of a 48 kHz mono 16-bit WAV (what make_media.sh writes).
 export function wavSamples(file) {
@@ -22,55 +23,83 @@ export function wavSamples(file) {
   throw new Error(`${file}: no data chunk`);
 }
 
-// api(method, path, body) against `server` (startServer's) with `key`, and
-// until(fn, what, timeoutMs) that polls fn every 100 ms.
-export function callTools(server, key = DEV_KEY) {
-  async function api(method, pathname, body) {
+// RMS of each 10 ms frame.
+export function frameRms(samples) {
+  const out = [];
+  for (let i = 0; i + FRAME <= samples.length; i += FRAME) {
+    let sum = 0;
+    for (let j = i; j < i + FRAME; ++j) sum += samples[j] * samples[j];
+    out.push(Math.sqrt(sum / FRAME));
+  }
+  return out;
+}
+
+// api(method, path, body) against `server` (lib/server.mjs) with `key`.
+export function apiOf(server, key = DEV_KEY) {
+  return async (method, pathname, body) => {
     const headers = { authorization: `Bearer ${key}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(server.httpUrl + pathname, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     return { status: res.status, json: text ? JSON.parse(text) : undefined, text };
+  };
+}
+
+// Polls `fn` every 100 ms until it returns something truthy; the error
+// names `what` and ends with `context()` (e.g. the server's log).
+export async function until(fn, what, timeoutMs = 20000, context = () => '') {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${context()}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
-  async function until(fn, what, timeoutMs = 20000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nserver log:\n${server.stderr.slice(-4000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return { api, until };
+}
+
+// { api, until(fn, what, timeoutMs) } for `server`, the failure carrying its log.
+export function callTools(server, key = DEV_KEY) {
+  return {
+    api: apiOf(server, key),
+    until: (fn, what, timeoutMs) => until(fn, what, timeoutMs, () => `server log:\n${server.stderr.slice(-4000)}`),
+  };
 }
 
 // Publishes a microphone on `room` that sends silence, or a prompt when told:
-// speak(name) resolves with the time its last frame was captured; stop() ends it.
-export async function publishMicrophone(room) {
-  const source = new AudioSource(RATE, 1);
+// speak(name) resolves with the time its last frame was captured; play(samples)
+// with {done, sentAt}, where sentAt[i] estimates when the clip's i-th 10 ms
+// frame left the SDK's send queue of `queueMs` (its capture time plus the
+// audio queued ahead of it); stop() ends it.
+export async function publishMicrophone(room, { queueMs = 1000 } = {}) {
+  const source = new AudioSource(RATE, 1, queueMs);
   const track = LocalAudioTrack.createAudioTrack('microphone', source);
   const options = new TrackPublishOptions();
   options.source = TrackSource.SOURCE_MICROPHONE;
   await room.localParticipant.publishTrack(track, options);
   let queue = [];
+  let sentAt = [];
   let running = true;
   const pump = (async () => {
     while (running) {
-      const frame = queue.length ? queue.shift() : new Int16Array(FRAME);
-      await source.captureFrame(new AudioFrame(frame, RATE, 1, FRAME));
+      const item = queue.length ? queue.shift() : undefined;
+      if (item) sentAt.push(Date.now() + source.queuedDuration);
+      await source.captureFrame(new AudioFrame(item ?? new Int16Array(FRAME), RATE, 1, FRAME));
     }
   })();
+  const play = (samples) => {
+    const frames = [];
+    for (let i = 0; i + FRAME <= samples.length; i += FRAME) frames.push(samples.slice(i, i + FRAME));
+    sentAt = [];
+    queue = frames;
+    const times = sentAt;
+    return new Promise((resolve) => {
+      const wait = () => (queue.length ? setTimeout(wait, 20) : resolve({ done: Date.now(), sentAt: times }));
+      wait();
+    });
+  };
   return {
-    speak(name) {
-      const samples = wavSamples(media(name));
-      const frames = [];
-      for (let i = 0; i + FRAME <= samples.length; i += FRAME) frames.push(samples.slice(i, i + FRAME));
-      queue = frames;
-      return new Promise((resolve) => {
-        const wait = () => (queue.length ? setTimeout(wait, 20) : resolve(Date.now()));
-        wait();
-      });
-    },
+    play,
+    speak: async (name) => (await play(wavSamples(media(name)))).done,
     async stop() {
       running = false;
       await pump;

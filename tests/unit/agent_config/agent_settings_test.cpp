@@ -149,6 +149,14 @@ TEST(AgentSettings, LegacyFieldsStillCount) {
   EXPECT_EQ(s.timeouts.endAfterSilenceMs, 15000);
 }
 
+TEST(AgentSettings, TheLlmBaseUrlShorthandReachesTheProviderConfig) {
+  const auto s = settingsOf(R"({"name": "a", "llm": {"provider": "vllm", "base_url": "http://10.0.0.3:8000/v1"}})");
+  EXPECT_EQ(s.llm.config.at("base_url"), "http://10.0.0.3:8000/v1");
+  const auto both = settingsOf(
+      R"({"name": "a", "llm": {"provider": "vllm", "base_url": "http://h/v1", "config": {"base_url": "http://h/v1"}}})");
+  EXPECT_EQ(both.llm.config.at("base_url"), "http://h/v1");
+}
+
 TEST(AgentSettings, ABadDocumentGivesAReasonToDecline) {
   const auto result = settingsFromDocument(json::parse(R"({"name": "x", "vad": {"enabled": "maybe"}, "colour": 1})"));
   EXPECT_FALSE(result.settings);

@@ -180,6 +180,21 @@ TEST(AgentDocument, SynonymsMustAgree) {
                 "max_conversation_duration_seconds", "conflict");
 }
 
+TEST(AgentDocument, AnLlmEndpointIsAnHttpUrl) {
+  // An OpenAI-compatible agent names its server in llm.config.base_url, or llm.base_url for short.
+  EXPECT_TRUE(
+      check(R"({"name": "a", "llm": {"provider": "openai", "config": {"base_url": "http://127.0.0.1:8080/v1"}}})")
+          .empty());
+  EXPECT_TRUE(check(R"({"name": "a", "llm": {"provider": "ollama", "base_url": "http://10.0.0.2:11434/v1"}})").empty());
+  expectRefused(R"("llm": {"provider": "openai", "config": {"base_url": "localhost:8080"}})", "llm.config.base_url",
+                "invalid_value");
+  expectRefused(R"("llm": {"provider": "openai", "config": {"base_url": 8080}})", "llm.config.base_url",
+                "invalid_value");
+  expectRefused(R"("llm": {"provider": "openai", "base_url": "ftp://h/v1"})", "llm.base_url", "invalid_value");
+  expectRefused(R"("llm": {"provider": "openai", "base_url": "http://a/v1", "config": {"base_url": "http://b/v1"}})",
+                "llm.config.base_url", "conflict");
+}
+
 TEST(AgentDocument, DialogIntentsAreChecked) {
   const std::string results = R"("results": [{"name": "booked", "type": "boolean"}], )";
   expectRefused(results + R"("dialog": {"intents": [{"name": "i", "reply": "r"}]})", "dialog.intents[0].keywords",

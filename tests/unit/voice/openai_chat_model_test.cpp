@@ -134,6 +134,26 @@ TEST_F(OpenAiChatModelTest, StreamsTextDeltasSplitAcrossWritesAndReportsUsage) {
   EXPECT_EQ(tools[1].at("function").at("name"), "transfer_to_human");
 }
 
+TEST_F(OpenAiChatModelTest, TheAgentsSystemPromptLeadsTheMessages) {
+  OpenAiChatSettings settings;
+  settings.systemPrompt = "You are the receptionist of Convox Clinic.";
+  const OpenAiChatModel model(io_, settings);
+  // The cascade's history has no system message: the prompt comes first.
+  const std::vector<ChatMessage> history{
+      {"assistant", "Hello, how can I help?", ""}, {"user", "Book me in", ""}, {"assistant", "When?", ""}};
+  const auto body = boost::json::parse(model.requestBody(history)).as_object();
+  const auto& messages = body.at("messages").as_array();
+  ASSERT_EQ(messages.size(), 4U);
+  EXPECT_EQ(messages[0].at("role"), "system");
+  EXPECT_EQ(messages[0].at("content"), "You are the receptionist of Convox Clinic.");
+  EXPECT_EQ(messages[1].at("content"), "Hello, how can I help?");
+  EXPECT_EQ(messages[3].at("content"), "When?");
+  // A history that brings its own system message keeps it alone.
+  const auto own = boost::json::parse(model.requestBody(history_)).as_object();
+  ASSERT_EQ(own.at("messages").as_array().size(), 2U);
+  EXPECT_EQ(own.at("messages").as_array()[0].at("content"), "You are a receptionist.");
+}
+
 TEST_F(OpenAiChatModelTest, NoAuthorizationHeaderWithoutAKey) {
   ChatCompletionsServer server(
       io_,

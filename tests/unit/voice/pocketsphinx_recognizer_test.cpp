@@ -5,6 +5,7 @@
 #include <map>
 
 #include "test_audio.hpp"
+#include "voice/dialog_engine.hpp"
 #include "voice/jsgf_grammar.hpp"
 #include "voice/resampler.hpp"
 
@@ -138,6 +139,50 @@ TEST(PocketSphinxRecognizer, ReportsDroppedWordsAndBadModels) {
   EXPECT_EQ(stt->droppedWords(), std::vector<std::string>{"zyxwv"});
   EXPECT_FALSE(PocketSphinxRecognizer::create({.modelDir = "/nonexistent"}, error));
   EXPECT_NE(error.find("missing"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace convox::voice
+
+namespace convox::voice {
+namespace {
+
+// What an agent on another model than the dialog engine (an LLM agent) is
+// heard with: its keywords as the grammar over the general language model,
+// or that model alone.
+TEST(PocketSphinxRecognizer, AnLlmAgentIsHeardThroughItsKeywordsAndTheLanguageModel) {
+  agent_config::AgentSettings agent;
+  agent.llm.provider = "openai";
+  EXPECT_TRUE(recognizerPhrases(agent).empty());
+  std::string error;
+  auto lmOnly = PocketSphinxRecognizer::create({.phrases = recognizerPhrases(agent)}, error);
+  ASSERT_TRUE(lmOnly) << error;
+  EXPECT_FALSE(lmOnly->hasGrammar());
+  for (const auto& [file, text] : kPrompts) {
+    const auto r = recognise(*lmOnly, file);
+    std::printf("%s: no keywords -> \"%s\" (%s)\n", file.c_str(), r.text.c_str(), r.source.c_str());
+    EXPECT_EQ(r.source, "lm") << file;
+    EXPECT_FALSE(r.text.empty()) << file;
+  }
+  // The general model gets this one right as it streams; a grammar of the
+  // small words (what a dialog agent has) forces it into "wait".
+  EXPECT_EQ(recognise(*lmOnly, "opening_hours.wav").text, "what are your opening hours");
+
+  agent.keywords = {"I would like to book an appointment for tomorrow at three p m", "What are your opening hours"};
+  const auto phrases = recognizerPhrases(agent);
+  EXPECT_EQ(phrases, agent.keywords);  // no small words
+  auto withKeywords = PocketSphinxRecognizer::create({.phrases = phrases}, error);
+  ASSERT_TRUE(withKeywords) << error;
+  EXPECT_EQ(recognise(*withKeywords, "book_appointment.wav").text,
+            "i would like to book an appointment for tomorrow at three p m");
+  const auto outside = recognise(*withKeywords, "goodbye.wav");
+  EXPECT_EQ(outside.source, "lm") << outside.text;
+  std::printf("outside the keywords: goodbye -> \"%s\"\n", outside.text.c_str());
+
+  // A dialog agent keeps the dialog's grammar with the small words.
+  agent.llm.provider = "convox-dialog";
+  EXPECT_EQ(recognizerPhrases(agent), dialogGrammarPhrases(agent));
+  EXPECT_GT(recognizerPhrases(agent).size(), agent.keywords.size());
 }
 
 }  // namespace

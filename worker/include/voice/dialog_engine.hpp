@@ -65,6 +65,14 @@ class DialogEngine : public LanguageModel {
 // PocketSphinxSettings::phrases.
 std::vector<std::string> dialogGrammarPhrases(const agent_config::AgentSettings& settings);
 
+// The grammar the agent is heard with. The dialog engine's agents (no
+// llm.provider, or "convox-dialog") get dialogGrammarPhrases(); an agent on
+// another model talks about anything, so it gets only its own `keywords`
+// (none: the general language model alone). The small words are left out
+// there: measured, a grammar of them forced "what are your opening hours"
+// into "wait" with full confidence, so the language model never saw it.
+std::vector<std::string> recognizerPhrases(const agent_config::AgentSettings& settings);
+
 // The pieces reply() streams `text` in: groups of a few words whose
 // concatenation is `text`.
 std::vector<std::string> splitIntoDeltas(std::string_view text, size_t wordsPerDelta = 4);

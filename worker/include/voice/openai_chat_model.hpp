@@ -30,8 +30,9 @@ struct OpenAiChatSettings {
   std::string model = "gpt-4o-mini";
   std::optional<double> temperature;
   std::optional<int64_t> maxTokens;
-  std::string caFile;      // PEM CAs to trust besides the system's, for a self-hosted https server
-  bool offerTools = true;  // end_call and transfer_to_human
+  std::string systemPrompt;  // sent first unless the history starts with a system message; "" = none
+  std::string caFile;        // PEM CAs to trust besides the system's, for a self-hosted https server
+  bool offerTools = true;    // end_call and transfer_to_human
   std::chrono::milliseconds connectTimeout{10000};  // until the response header
   std::chrono::milliseconds idleTimeout{10000};     // between body bytes (a stalled stream)
   size_t maxReplyBytes = size_t{64} * 1024;         // text plus tool arguments; beyond it the reply is cut

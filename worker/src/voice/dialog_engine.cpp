@@ -228,4 +228,14 @@ std::vector<std::string> dialogGrammarPhrases(const agent_config::AgentSettings&
   return phrases;
 }
 
+std::vector<std::string> recognizerPhrases(const agent_config::AgentSettings& settings) {
+  if (settings.llm.provider.empty() || settings.llm.provider == "convox-dialog") return dialogGrammarPhrases(settings);
+  std::vector<std::string> phrases;
+  std::set<std::string> seen;
+  for (const auto& k : settings.keywords) {
+    if (!k.empty() && seen.insert(k).second) phrases.push_back(k);
+  }
+  return phrases;
+}
+
 }  // namespace convox::voice

@@ -154,6 +154,10 @@ void OpenAiChatModel::cancel() {
 
 std::string OpenAiChatModel::requestBody(const std::vector<ChatMessage>& history) const {
   json::array messages;
+  // The cascade keeps the conversation; the instructions are the agent's.
+  if (!settings_.systemPrompt.empty() && (history.empty() || history.front().role != "system")) {
+    messages.emplace_back(json::object{{"role", "system"}, {"content", settings_.systemPrompt}});
+  }
   for (const auto& m : history) {
     json::object msg{{"role", m.role}, {"content", m.content}};
     if (m.role == "tool") msg["tool_call_id"] = m.toolCallId;

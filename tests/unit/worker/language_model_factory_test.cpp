@@ -1,0 +1,149 @@
+// Which language model an agent document gets, and with what settings: the
+// base URL's order (document, worker environment, provider default), the
+// key's (the worker's, and only to origins the operator chose), the system
+// prompt rendered, and a clear failure for what this worker cannot serve.
+#include "language_model_factory.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+namespace convox::worker {
+namespace {
+
+agent_config::AgentSettings settingsOf(const std::string& text) {
+  auto parsed = agent_config::settingsFromDocument(boost::json::parse(text));
+  EXPECT_TRUE(parsed.settings) << parsed.error;
+  return parsed.settings ? *parsed.settings : agent_config::AgentSettings{};
+}
+
+EnvLookup envOf(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const std::map<std::string, std::string> kParameters{{"customer_name", "Asha"}};
+
+std::optional<voice::OpenAiChatSettings> chat(const std::string& doc, const EnvLookup& env, ModelChoice& choice) {
+  return chatSettingsFor(settingsOf(doc), kParameters, env, choice);
+}
+
+TEST(LanguageModelFactory, DialogAgentsGetTheDialogEngine) {
+  boost::asio::io_context io;
+  for (const char* doc : {R"({"name": "a", "dialog": {"intents": [{"name": "hi", "keywords": ["hello"]}]}})",
+                          R"({"name": "a", "llm": {"provider": "convox-dialog"}})"}) {
+    auto choice = makeLanguageModel(settingsOf(doc), kParameters, io, {}, envOf({}));
+    ASSERT_TRUE(choice.model) << doc << ": " << choice.error;
+    EXPECT_NE(dynamic_cast<voice::DialogEngine*>(choice.model.get()), nullptr) << doc;
+    EXPECT_EQ(choice.provider, "convox-dialog");
+  }
+}
+
+TEST(LanguageModelFactory, OpenAiAgentGetsChatCompletionsWithTheDocumentsSettings) {
+  boost::asio::io_context io;
+  const std::string doc = R"({"name": "a", "llm": {"provider": "openai", "model": "gpt-4o-mini", "temperature": 0.3,
+      "max_tokens": 150, "system_prompt": "You call {{customer_name}}.",
+      "config": {"base_url": "http://127.0.0.1:9/v1/"}}})";
+  auto choice = makeLanguageModel(settingsOf(doc), kParameters, io, {}, envOf({{"OPENAI_API_KEY", "sk-worker"}}));
+  ASSERT_TRUE(choice.model) << choice.error;
+  EXPECT_NE(dynamic_cast<voice::OpenAiChatModel*>(choice.model.get()), nullptr);
+
+  ModelChoice c;
+  const auto s = chat(doc, envOf({{"OPENAI_API_KEY", "sk-worker"}, {"OPENAI_BASE_URL", "http://10.0.0.1/v1"}}), c);
+  ASSERT_TRUE(s) << c.error;
+  EXPECT_EQ(s->baseUrl, "http://127.0.0.1:9/v1");  // the document's wins over the worker's
+  EXPECT_EQ(s->model, "gpt-4o-mini");
+  EXPECT_EQ(s->temperature, 0.3);
+  EXPECT_EQ(s->maxTokens, 150);
+  EXPECT_EQ(s->systemPrompt, "You call Asha.");
+  EXPECT_EQ(s->provider, "openai");
+  // A document's own endpoint is not one the operator chose: no key there.
+  EXPECT_EQ(s->apiKey, "");
+}
+
+TEST(LanguageModelFactory, TheKeyGoesOnlyToOriginsTheOperatorChose) {
+  const std::string doc =
+      R"({"name": "a", "llm": {"provider": "openai", "config": {"base_url": "http://127.0.0.1:9/v1"}}})";
+  ModelChoice c;
+  auto listed = chat(
+      doc, envOf({{"OPENAI_API_KEY", "sk-worker"}, {"CONVOX_LLM_KEY_ORIGINS", "https://x.test, http://127.0.0.1:9/"}}),
+      c);
+  ASSERT_TRUE(listed) << c.error;
+  EXPECT_EQ(listed->apiKey, "sk-worker");
+  // Same host, another port: another origin.
+  auto otherPort =
+      chat(doc, envOf({{"OPENAI_API_KEY", "sk-worker"}, {"CONVOX_LLM_KEY_ORIGINS", "http://127.0.0.1:10"}}), c);
+  ASSERT_TRUE(otherPort);
+  EXPECT_EQ(otherPort->apiKey, "");
+  // The worker's own OPENAI_BASE_URL is trusted.
+  auto sameAsWorker =
+      chat(doc, envOf({{"OPENAI_API_KEY", "sk-worker"}, {"OPENAI_BASE_URL", "http://127.0.0.1:9/other"}}), c);
+  ASSERT_TRUE(sameAsWorker);
+  EXPECT_EQ(sameAsWorker->apiKey, "sk-worker");
+}
+
+TEST(LanguageModelFactory, BaseUrlFromTheWorkerThenTheProviderDefault) {
+  ModelChoice c;
+  const std::string doc = R"({"name": "a", "llm": {"provider": "openai"}})";
+  auto fromEnv = chat(doc, envOf({{"OPENAI_API_KEY", "k"}, {"OPENAI_BASE_URL", "http://10.1.2.3:8000/v1/"}}), c);
+  ASSERT_TRUE(fromEnv) << c.error;
+  EXPECT_EQ(fromEnv->baseUrl, "http://10.1.2.3:8000/v1");
+  EXPECT_EQ(fromEnv->apiKey, "k");
+  auto byDefault = chat(doc, envOf({{"OPENAI_API_KEY", "k"}}), c);
+  ASSERT_TRUE(byDefault) << c.error;
+  EXPECT_EQ(byDefault->baseUrl, "https://api.openai.com/v1");
+  EXPECT_EQ(byDefault->apiKey, "k");
+  auto groq = chat(R"({"name": "a", "llm": {"provider": "groq", "model": "llama-3.1-8b-instant"}})",
+                   envOf({{"GROQ_API_KEY", "gsk"}, {"OPENAI_API_KEY", "not-this-one"}}), c);
+  ASSERT_TRUE(groq) << c.error;
+  EXPECT_EQ(groq->baseUrl, "https://api.groq.com/openai/v1");
+  EXPECT_EQ(groq->apiKey, "gsk");
+  auto ollama = chat(R"({"name": "a", "llm": {"provider": "ollama", "model": "llama3.2"}})", envOf({}), c);
+  ASSERT_TRUE(ollama) << c.error;
+  EXPECT_EQ(ollama->baseUrl, "http://127.0.0.1:11434/v1");
+  EXPECT_EQ(ollama->apiKey, "");
+  // llm.base_url is the shorthand for llm.config.base_url.
+  auto shorthand =
+      chat(R"({"name": "a", "llm": {"provider": "llama.cpp", "base_url": "http://10.0.0.7:8080/v1"}})", envOf({}), c);
+  ASSERT_TRUE(shorthand) << c.error;
+  EXPECT_EQ(shorthand->baseUrl, "http://10.0.0.7:8080/v1");
+  EXPECT_EQ(shorthand->provider, "llama-cpp");  // as usage records spell providers
+}
+
+TEST(LanguageModelFactory, WhatTheWorkerCannotServeFailsWithTheReason) {
+  boost::asio::io_context io;
+  struct Case {
+    const char* doc;
+    std::map<std::string, std::string> env;
+    const char* endReason;
+    const char* mentions;
+  };
+  const Case cases[] = {
+      {R"({"name": "a", "llm": {"provider": "anthropic-claude"}})", {}, "provider_unavailable", "anthropic-claude"},
+      // The seed's example on a worker without a key: not silently the dialog engine.
+      {R"({"name": "a", "llm": {"provider": "openai", "model": "gpt-4o-mini"}})",
+       {},
+       "provider_unavailable",
+       "OPENAI_API_KEY"},
+      {R"({"name": "a", "llm": {"provider": "groq"}})",
+       {{"OPENAI_API_KEY", "k"}},
+       "provider_unavailable",
+       "GROQ_API_KEY"},
+      {R"({"name": "a", "llm": {"provider": "openai-compatible"}})", {}, "invalid_agent_config", "base_url"},
+      {R"({"name": "a", "llm": {"provider": "openai"}})",
+       {{"OPENAI_API_KEY", "k"}, {"OPENAI_BASE_URL", "ftp://x"}},
+       "provider_unavailable",
+       "OPENAI_BASE_URL"},
+  };
+  for (const auto& c : cases) {
+    auto choice = makeLanguageModel(settingsOf(c.doc), kParameters, io, {}, envOf(c.env));
+    EXPECT_FALSE(choice.model) << c.doc;
+    EXPECT_EQ(choice.endReason, c.endReason) << c.doc << ": " << choice.error;
+    EXPECT_NE(choice.error.find(c.mentions), std::string::npos) << c.doc << ": " << choice.error;
+  }
+}
+
+}  // namespace
+}  // namespace convox::worker

@@ -1,0 +1,172 @@
+#include "language_model_factory.hpp"
+
+#include "agent_config/placeholders.hpp"
+#include "common/http_client.hpp"
+#include "common/logging.hpp"
+
+#include <array>
+#include <cctype>
+#include <cstdlib>
+#include <string_view>
+
+namespace convox::worker {
+
+namespace {
+
+constexpr std::string_view kDialogProvider = "convox-dialog";
+
+// The OpenAI-compatible providers this worker knows. A cloud endpoint needs
+// its key; a local server (Ollama, vLLM, llama.cpp) usually has none.
+struct OpenAiProvider {
+  std::string_view name;
+  std::string_view defaultBaseUrl;  // "" = the agent or the worker must name one
+  std::string_view envPrefix;       // <prefix>_API_KEY, <prefix>_BASE_URL
+  bool cloud;
+};
+
+constexpr std::array<OpenAiProvider, 10> kProviders{{
+    {"openai", "https://api.openai.com/v1", "OPENAI", true},
+    {"groq", "https://api.groq.com/openai/v1", "GROQ", true},
+    {"deepseek", "https://api.deepseek.com/v1", "DEEPSEEK", true},
+    {"mistral", "https://api.mistral.ai/v1", "MISTRAL", true},
+    {"openrouter", "https://openrouter.ai/api/v1", "OPENROUTER", true},
+    {"together", "https://api.together.xyz/v1", "TOGETHER", true},
+    {"ollama", "http://127.0.0.1:11434/v1", "OLLAMA", false},
+    {"vllm", "http://127.0.0.1:8000/v1", "VLLM", false},
+    {"llama.cpp", "http://127.0.0.1:8080/v1", "LLAMA", false},
+    {"openai-compatible", "", "OPENAI", false},
+}};
+
+const OpenAiProvider* findProvider(const std::string& name) {
+  for (const auto& p : kProviders) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::string knownProviders() {
+  std::string out(kDialogProvider);
+  for (const auto& p : kProviders) out += ", " + std::string(p.name);
+  return out;
+}
+
+std::string envOr(const EnvLookup& env, const std::string& name) {
+  if (!env) return {};
+  auto v = env(name);
+  return v ? *v : std::string();
+}
+
+// scheme://host:port of an http(s) URL, "" when it is not one.
+std::string originOf(const std::string& url) {
+  std::string error;
+  const auto target = common::parseHttpTarget(url, error);
+  if (!target) return {};
+  return (target->tls ? "https://" : "http://") + target->host + ":" + target->port;
+}
+
+// The worker's key goes only where the operator sends it: the provider's own
+// endpoint, the worker's <prefix>_BASE_URL, or an origin listed in
+// CONVOX_LLM_KEY_ORIGINS. Agent documents are written by every team; a
+// document's base_url must not be a way to collect the operator's key.
+bool keyMayGoTo(const std::string& baseUrl, const OpenAiProvider& provider, const EnvLookup& env) {
+  const std::string origin = originOf(baseUrl);
+  if (origin.empty()) return false;
+  if (!provider.defaultBaseUrl.empty() && origin == originOf(std::string(provider.defaultBaseUrl))) return true;
+  const std::string envUrl = envOr(env, std::string(provider.envPrefix) + "_BASE_URL");
+  if (!envUrl.empty() && origin == originOf(envUrl)) return true;
+  const std::string listed = envOr(env, "CONVOX_LLM_KEY_ORIGINS");
+  for (size_t at = 0; at <= listed.size();) {
+    const size_t comma = std::min(listed.find(',', at), listed.size());
+    std::string item = listed.substr(at, comma - at);
+    item.erase(0, std::min(item.find_first_not_of(' '), item.size()));
+    while (!item.empty() && (item.back() == '/' || item.back() == ' ')) item.pop_back();
+    if (!item.empty() && originOf(item) == origin) return true;
+    at = comma + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+EnvLookup processEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe): nothing sets the environment
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+std::optional<voice::OpenAiChatSettings> chatSettingsFor(const agent_config::AgentSettings& agent,
+                                                         const std::map<std::string, std::string>& parameters,
+                                                         const EnvLookup& env, ModelChoice& choice) {
+  const auto* provider = findProvider(agent.llm.provider);
+  choice.provider = agent.llm.provider;
+  if (provider == nullptr) {
+    choice.endReason = "provider_unavailable";
+    choice.error = "llm provider '" + agent.llm.provider + "' is not supported by this worker (it serves " +
+                   knownProviders() + ")";
+    return std::nullopt;
+  }
+  const std::string prefix(provider->envPrefix);
+  auto s = voice::openAiChatSettingsFrom(agent, {});
+  const bool fromDocument = agent.llm.config.contains("base_url");
+  if (!fromDocument) {
+    s.baseUrl = envOr(env, prefix + "_BASE_URL");
+    if (s.baseUrl.empty()) s.baseUrl = provider->defaultBaseUrl;
+    while (!s.baseUrl.empty() && s.baseUrl.back() == '/') s.baseUrl.pop_back();
+  }
+  if (s.baseUrl.empty()) {
+    choice.endReason = "invalid_agent_config";
+    choice.error =
+        "llm provider '" + agent.llm.provider + "' needs llm.config.base_url (or the worker's " + prefix + "_BASE_URL)";
+    return std::nullopt;
+  }
+  std::string urlError;
+  if (!common::parseHttpTarget(s.baseUrl + "/chat/completions", urlError)) {
+    choice.endReason = fromDocument ? "invalid_agent_config" : "provider_unavailable";
+    choice.error = std::string(fromDocument ? "llm.config.base_url" : prefix + "_BASE_URL") + ": " + urlError;
+    return std::nullopt;
+  }
+  const std::string key = envOr(env, prefix + "_API_KEY");
+  const bool atDefault = s.baseUrl == provider->defaultBaseUrl;
+  if (key.empty() && provider->cloud && atDefault) {
+    choice.endReason = "provider_unavailable";
+    choice.error = "llm provider '" + agent.llm.provider + "': the worker has no " + prefix + "_API_KEY";
+    return std::nullopt;
+  }
+  if (!key.empty()) {
+    if (keyMayGoTo(s.baseUrl, *provider, env)) {
+      s.apiKey = key;
+    } else {
+      common::logger("worker")->warn(
+          "llm provider {}: not sending {}_API_KEY to {} (the agent's base_url; list its origin in "
+          "CONVOX_LLM_KEY_ORIGINS to allow it)",
+          agent.llm.provider, prefix, originOf(s.baseUrl));
+    }
+  }
+  // Usage records name providers with letters, digits, '_' and '-'.
+  s.provider = agent.llm.provider;
+  for (auto& c : s.provider) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '-';
+  }
+  s.systemPrompt = agent_config::renderPlaceholders(agent.systemPrompt, parameters);
+  return s;
+}
+
+ModelChoice makeLanguageModel(const agent_config::AgentSettings& agent,
+                              const std::map<std::string, std::string>& parameters, boost::asio::io_context& io,
+                              voice::DialogEngine::Post post, const EnvLookup& env) {
+  ModelChoice choice;
+  // No llm section: the agent is its dialog rules (or the default agent).
+  if (agent.llm.provider.empty() || agent.llm.provider == kDialogProvider) {
+    choice.provider = kDialogProvider;
+    choice.model = std::make_unique<voice::DialogEngine>(agent, parameters, std::move(post));
+    return choice;
+  }
+  auto settings = chatSettingsFor(agent, parameters, env, choice);
+  if (!settings) return choice;
+  choice.model = std::make_unique<voice::OpenAiChatModel>(io, std::move(*settings));
+  return choice;
+}
+
+}  // namespace convox::worker

@@ -1,0 +1,46 @@
+#pragma once
+
+// Chooses the call's language model from the agent document's
+// `llm.provider`: the offline dialog engine, or OpenAI-compatible chat
+// completions for the providers that speak that API. A provider this worker
+// does not know, or one it cannot reach (no key for a cloud endpoint), fails
+// the call with the reason; it never falls back to the dialog engine, which
+// would answer with rules the agent's author did not write.
+
+#include "agent_config/agent_settings.hpp"
+#include "voice/dialog_engine.hpp"
+#include "voice/language_model.hpp"
+#include "voice/openai_chat_model.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace convox::worker {
+
+// Reads the worker's environment (std::getenv in the process; a map in tests).
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup processEnvironment();
+
+struct ModelChoice {
+  std::unique_ptr<voice::LanguageModel> model;  // null on failure
+  std::string error;                            // why not, for the conversation's error
+  std::string endReason;                        // invalid_agent_config | provider_unavailable
+  std::string provider;                         // the provider chosen, for logs
+};
+
+// The chat settings an OpenAI-compatible `agent` gets: nullopt with
+// `choice.error` and `choice.endReason` when it cannot be served.
+std::optional<voice::OpenAiChatSettings> chatSettingsFor(const agent_config::AgentSettings& agent,
+                                                         const std::map<std::string, std::string>& parameters,
+                                                         const EnvLookup& env, ModelChoice& choice);
+
+ModelChoice makeLanguageModel(const agent_config::AgentSettings& agent,
+                              const std::map<std::string, std::string>& parameters, boost::asio::io_context& io,
+                              voice::DialogEngine::Post post, const EnvLookup& env);
+
+}  // namespace convox::worker
