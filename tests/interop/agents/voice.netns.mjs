@@ -11,48 +11,18 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AudioFrame, AudioSource, AudioStream, LocalAudioTrack, Room, RoomEvent, TrackKind, TrackPublishOptions, TrackSource, dispose } from '@livekit/rtc-node';
+import { AudioStream, Room, RoomEvent, TrackKind, dispose } from '@livekit/rtc-node';
 import { startServer } from '../lib/server.mjs';
 import { media, repoRoot } from '../lib/browser.mjs';
+import { RATE, controlApi, publishMicrophone, until as untilOn, wavSamples } from '../lib/voice_call.mjs';
 
-const DEV_KEY = 'convox-dev-key';
-const RATE = 48000;
-const FRAME = 480; // 10 ms
 let server;
-
-// The samples of a 48 kHz mono 16-bit WAV (what make_media.sh writes).
-function wavSamples(file) {
-  const bytes = readFileSync(file);
-  let at = 12;
-  while (at + 8 <= bytes.length) {
-    const id = bytes.toString('ascii', at, at + 4);
-    const size = bytes.readUInt32LE(at + 4);
-    if (id === 'data') return new Int16Array(bytes.buffer.slice(bytes.byteOffset + at + 8, bytes.byteOffset + at + 8 + size));
-    at += 8 + size + (size & 1);
-  }
-  throw new Error(`${file}: no data chunk`);
-}
-
-async function api(method, pathname, body) {
-  const headers = { authorization: `Bearer ${DEV_KEY}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(server.httpUrl + pathname, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined, text };
-}
-
-async function until(fn, what, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nserver log:\n${server.stderr.slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+let api;
+const until = (fn, what, timeoutMs) => untilOn(server, fn, what, timeoutMs);
 
 before(async () => {
   server = await startServer({ builtinWorker: true, args: ['--log-level', process.env.CONVOX_VOICE_LOG ?? 'info'], config: 'rtc:\n  interfaces: [10.77.0.1]\n' });
+  api = controlApi(server);
   await until(() => /registered as AW_/.test(server.stderr), 'the built-in worker');
   // --dev seeded the demo receptionist, as worker/demo/receptionist.json has it.
   const demo = JSON.parse(readFileSync(path.join(repoRoot, 'worker/demo/receptionist.json'), 'utf8'));
@@ -102,29 +72,8 @@ test('a caller on @livekit/rtc-node talks to the demo receptionist: first messag
   await room.connect(server.wsUrl, call.json.token, { autoSubscribe: true, dynacast: false });
 
   // Our microphone: silence, and a prompt when we say so, in real time.
-  const source = new AudioSource(RATE, 1);
-  const mic = LocalAudioTrack.createAudioTrack('microphone', source);
-  const options = new TrackPublishOptions();
-  options.source = TrackSource.SOURCE_MICROPHONE;
-  await room.localParticipant.publishTrack(mic, options);
-  let queue = [];
-  let speaking = true;
-  const pump = (async () => {
-    while (speaking) {
-      const frame = queue.length ? queue.shift() : new Int16Array(FRAME);
-      await source.captureFrame(new AudioFrame(frame, RATE, 1, FRAME));
-    }
-  })();
-  const speak = (name) => {
-    const samples = wavSamples(media(name));
-    const frames = [];
-    for (let i = 0; i + FRAME <= samples.length; i += FRAME) frames.push(samples.slice(i, i + FRAME));
-    queue = frames;
-    return new Promise((resolve) => {
-      const wait = () => (queue.length ? setTimeout(wait, 20) : resolve(Date.now()));
-      wait();
-    });
-  };
+  const mic = await publishMicrophone(room);
+  const speak = async (name) => (await mic.play(wavSamples(media(name)))).done;
   const heardSince = (t) => loud.some((w) => w.at > t && w.rms > 500);
   try {
     // The agent joins and speaks its first message.
@@ -162,8 +111,7 @@ test('a caller on @livekit/rtc-node talks to the demo receptionist: first messag
     assert.equal(ended.end_reason, 'agent_ended');
     assert.equal(ended.results.wants_appointment, true, JSON.stringify(ended.results));
   } finally {
-    speaking = false;
-    await pump;
+    await mic.stop();
     await room.disconnect();
   }
 });
