@@ -419,6 +419,7 @@ void VoiceAgent::say(const std::string& text, bool) {
     ++utteranceId_;
     spoken_.clear();
     utteranceSamples_ = 0;
+    utterancePlayed_ = 0;
     utteranceHistory_ = -1;
     ttsFirstAudioMs_ = -1;
     firstPacketOutMs_ = -1;
@@ -463,9 +464,7 @@ void VoiceAgent::synthesizeNext() {
       [this, text, generation, id, pieceStart](voice::TtsStats stats) {
         ttsBusy_ = false;
         if (generation != generation_) return synthesizeNext();
-        const bool firstPiece = spoken_.empty();
         spoken_.add(text, pieceStart, utteranceSamples_ - pieceStart, std::move(stats.words));
-        if (hooks_.captions) hooks_.captions->agentText(agentSegment_, (firstPiece ? "" : " ") + text);
         if (!toSpeak_.empty()) return synthesizeNext();
         if (!replying_) out_->endUtterance(id);
       });
@@ -518,6 +517,11 @@ void VoiceAgent::pushOutbound() {
     }
     ++stats_.framesOut;
     lastFrameSentMs_ = nowMs();
+    if (!agentSegment_.empty()) {
+      // The caption follows the audio: each word as it starts playing.
+      utterancePlayed_ += rtc::kOpusFrameSamples;
+      if (hooks_.captions) hooks_.captions->agentText(agentSegment_, spoken_.takeUpTo(utterancePlayed_));
+    }
     hooks_.sendOpus(std::span<const uint8_t>(packet_.data(), static_cast<size_t>(bytes)), first);
   } else {
     hooks_.skipAudio(rtc::kOpusFrameSamples);
@@ -528,7 +532,11 @@ void VoiceAgent::onPlayoutEnded(uint64_t utteranceId, int64_t playedMs, bool int
   if (utteranceId != utteranceId_) return;
   agentSpeaking_ = false;
   lastActivityMs_ = nowMs();
-  if (hooks_.captions && !agentSegment_.empty()) hooks_.captions->agentEnd(agentSegment_);
+  if (hooks_.captions && !agentSegment_.empty()) {
+    // Cut: the caption ends at the last word heard; otherwise all of it.
+    hooks_.captions->agentText(agentSegment_, interrupted ? spoken_.takeUpTo(playedMs * 48) : spoken_.takeAll());
+    hooks_.captions->agentEnd(agentSegment_);
+  }
   agentSegment_.clear();
   ++stats_.agentTurns;
   postAgentTurn(interrupted, playedMs);

@@ -162,6 +162,7 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   std::string replyText_;          // everything the model produced for this reply
   std::string lastSaid_;           // what the listener heard of the last utterance
   int64_t utteranceSamples_ = 0;   // audio queued for the current utterance (48 kHz)
+  int64_t utterancePlayed_ = 0;    // of it sent (48 kHz), for the caption
   int64_t utteranceHistory_ = -1;  // its entry in history_, once there
   // A user turn's stage times (wall ms, -1 = none): `heard_` is the speech
   // in progress or last heard, `answered_` the turn the reply answers (the

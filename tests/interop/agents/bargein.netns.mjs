@@ -126,6 +126,9 @@ test('"wait, stop, stop" over the first message: the audio stops within 200 ms, 
     console.log(`barge-in: the interrupted turn is stored as "${cut.text}" (${said.length} of ${whole.length} words)`);
     assert.ok(said.length > 0 && said.length < whole.length, `stored text: "${cut.text}"`);
     assert.deepEqual(said, whole.slice(0, said.length), `stored text: "${cut.text}"`);
+    // The caption follows the audio: it too ends at the last word heard.
+    const caption = await until(() => c.captions.find((x) => x.identity.startsWith('agent-')), 'the cut caption');
+    assert.equal(caption.text, cut.text);
     // The agent answers what the user said: the demo's "pause" intent.
     assert.match(answer.text, /what would you like/i);
     assert.equal(answer.interrupted, false);

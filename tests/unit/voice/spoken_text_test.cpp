@@ -47,3 +47,31 @@ TEST(SpokenText, ClearForgetsEverything) {
 
 }  // namespace
 }  // namespace convox::voice
+
+namespace convox::voice {
+namespace {
+
+TEST(SpokenText, TakesAddUpToTheWholeTextWordByWord) {
+  SpokenText s;
+  s.add("Hello there.", 0, 48000, {{0, 0}, {6, 24000}});
+  std::vector<std::string> deltas;
+  for (int64_t played = 960; played <= 48000; played += 960)
+    if (auto d = s.takeUpTo(played); !d.empty()) deltas.push_back(d);
+  s.add("How are you?", 48000, 48000, {{0, 0}, {4, 16000}, {8, 32000}});
+  for (int64_t played = 48000; played <= 96000; played += 960)
+    if (auto d = s.takeUpTo(played); !d.empty()) deltas.push_back(d);
+  deltas.push_back(s.takeAll());
+  EXPECT_EQ(deltas, (std::vector<std::string>{"Hello", " there.", " How", " are", " you?", ""}));
+}
+
+TEST(SpokenText, ACutCaptionStopsAtTheLastWordBegun) {
+  SpokenText s;
+  s.add("one two three four", 0, 48000, {{0, 0}, {4, 12000}, {8, 24000}, {14, 36000}});
+  std::string caption = s.takeUpTo(13000);
+  caption += s.takeUpTo(13000);
+  EXPECT_EQ(caption, "one two");
+  EXPECT_EQ(s.takeAll(), " three four");  // what is left when it plays to its end
+}
+
+}  // namespace
+}  // namespace convox::voice

@@ -4,7 +4,9 @@
 // by piece, each piece with where its audio starts in the utterance and,
 // when the engine reports them, where each word starts. An interrupted
 // turn is stored (and kept in the history) with the words that had begun
-// playing when the audio stopped, not the whole sentence.
+// playing when the audio stopped, not the whole sentence, and its caption
+// follows the audio word by word (LiveKit synchronises its transcription
+// with playout too), so a cut caption shows what was heard.
 
 #include <cstdint>
 #include <string>
@@ -25,8 +27,15 @@ class SpokenText {
   // the utterance were sent.
   std::string upTo(int64_t playedSamples) const;
   std::string all() const;
+  // The text heard since the last take (upTo's growth): the caption's next
+  // delta. The deltas of an utterance add up to all().
+  std::string takeUpTo(int64_t playedSamples);
+  std::string takeAll();
   bool empty() const { return pieces_.empty(); }
-  void clear() { pieces_.clear(); }
+  void clear() {
+    pieces_.clear();
+    taken_ = 0;
+  }
 
  private:
   struct Piece {
@@ -38,6 +47,7 @@ class SpokenText {
   static std::string cut(const Piece& piece, int64_t played);
 
   std::vector<Piece> pieces_;
+  size_t taken_ = 0;  // bytes of all() handed out by take*()
 };
 
 }  // namespace convox::voice

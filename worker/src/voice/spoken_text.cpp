@@ -48,6 +48,19 @@ std::string SpokenText::upTo(int64_t playedSamples) const {
   return out;
 }
 
+namespace {
+std::string takeFrom(const std::string& heard, size_t& taken) {
+  if (heard.size() <= taken) return {};
+  std::string delta = heard.substr(taken);
+  taken = heard.size();
+  return delta;
+}
+}  // namespace
+
+std::string SpokenText::takeUpTo(int64_t playedSamples) { return takeFrom(upTo(playedSamples), taken_); }
+
+std::string SpokenText::takeAll() { return takeFrom(all(), taken_); }
+
 std::string SpokenText::all() const {
   std::string out;
   for (const auto& piece : pieces_) {
