@@ -33,6 +33,30 @@ std::string espeakVoice(const agent_config::ProviderChoice& tts, const std::stri
   return lang.empty() ? "en-us" : lang;
 }
 
+// The agent document's interruption_handling, as barge-in acts on it.
+voice::BargeInSettings bargeInSettings(const agent_config::TurnTaking& t) {
+  voice::BargeInSettings b;
+  b.enabled = t.interruptionsEnabled;
+  b.pauseAtOnset = t.resumeFalseInterruption;
+  b.minDurationMs = t.minInterruptionDurationMs;
+  b.minWords = t.minInterruptionWords;
+  b.falseInterruptionTimeoutMs = t.falseInterruptionTimeoutMs;
+  return b;
+}
+
+const char* actionName(voice::BargeInAction a) {
+  switch (a) {
+    case voice::BargeInAction::Pause:
+      return "paused";
+    case voice::BargeInAction::Resume:
+      return "resumed (a false interruption)";
+    case voice::BargeInAction::Interrupt:
+      return "interrupted";
+    default:
+      return "";
+  }
+}
+
 }  // namespace
 
 VoiceAgent::VoiceAgent(rtc::EventLoop& loop, voice::ComputePool& pool, agent_config::AgentSettings settings,
@@ -42,7 +66,8 @@ VoiceAgent::VoiceAgent(rtc::EventLoop& loop, voice::ComputePool& pool, agent_con
       settings_(std::move(settings)),
       parameters_(std::move(parameters)),
       outbound_(outbound),
-      hooks_(std::move(hooks)) {
+      hooks_(std::move(hooks)),
+      bargeIn_(bargeInSettings(settings_.turns)) {
   preRoll_.assign(kPreRollSamples, 0);
   utterance_.reserve(kRecognizerChunk * 2);
 }
@@ -143,6 +168,7 @@ void VoiceAgent::sayFirstMessage() {
   if (first.empty()) return;
   say(render(first), false);
   history_.push_back({"assistant", render(first), {}});
+  utteranceHistory_ = static_cast<int64_t>(history_.size()) - 1;
 }
 
 void VoiceAgent::stop() {
@@ -202,10 +228,6 @@ void VoiceAgent::tick() {
     respond(std::exchange(unanswered_, {}));
   }
   if (!toSpeak_.empty()) synthesizeNext();
-  if (pausedForUser_ && userSpeaking_ &&
-      vad_->streamMs() - vadStartStreamMs_ >= settings_.turns.minInterruptionDurationMs) {
-    interrupt();
-  }
   if (outputReady) {
     pushOutbound();
   } else {
@@ -230,6 +252,9 @@ void VoiceAgent::pullInbound() {
     preRollAt_ = (preRollAt_ + 1) % preRoll_.size();
   }
   vad_->process(frame, *this);
+  // Barge-in follows the VAD's frames, not only its events: a click ends
+  // long before the VAD's speech end (its silence threshold) says so.
+  act(bargeIn_.onAudio(vad_->streamMs(), vad_->lastVoicedEndMs()));
   if (!inUtterance_) return;
   if (utterance_.size() + n <= kMaxUtteranceSamples) utterance_.insert(utterance_.end(), frame.begin(), frame.end());
   if (utterance_.size() >= kRecognizerChunk) feedRecognizer(false);
@@ -241,33 +266,50 @@ void VoiceAgent::onSpeechStart(int64_t startMs) {
   discardUtterance_ = false;
   lastActivityMs_ = nowMs();
   stillThereAsked_ = false;
-  userSpeechStartMs_ = nowMs() - (vad_->streamMs() - startMs);
+  heard_ = {};
+  heard_.speechStart = nowMs() - (vad_->streamMs() - startMs);
   // The pre-roll holds the onset the VAD needed time to decide on.
   utterance_.clear();
   utterance_.insert(utterance_.end(), preRoll_.begin() + static_cast<long>(preRollAt_), preRoll_.end());
   utterance_.insert(utterance_.end(), preRoll_.begin(), preRoll_.begin() + static_cast<long>(preRollAt_));
   const bool agentTalking = agentSpeaking_ || out_->queuedMs() > 0 || replying_;
-  if (agentTalking && settings_.turns.interruptionsEnabled) {
-    // Pause at once; whether it is an interruption is decided by its length.
-    out_->pause();
-    pausedForUser_ = true;
-    vadStartStreamMs_ = startMs;
+  common::logger("worker")->debug("voice agent: user speech from stream {} ms, reported at {} ms", startMs,
+                                  vad_->streamMs());
+  act(bargeIn_.onSpeechStart(startMs, agentTalking));
+}
+
+void VoiceAgent::act(voice::BargeInAction action) {
+  if (action == voice::BargeInAction::None) return;
+  common::logger("worker")->debug(
+      "voice agent: barge-in: the agent's audio {} at user stream {} ms (voiced until {} ms)", actionName(action),
+      vad_->streamMs(), vad_->lastVoicedEndMs());
+  switch (action) {
+    case voice::BargeInAction::Pause:
+      out_->pause();
+      break;
+    case voice::BargeInAction::Resume:
+      out_->resume();
+      ++stats_.falseInterruptions;
+      break;
+    case voice::BargeInAction::Interrupt:
+      interrupt();
+      break;
+    default:
+      break;
   }
 }
 
 void VoiceAgent::onSpeechEnd(int64_t endMs, int64_t) {
   userSpeaking_ = false;
   lastActivityMs_ = nowMs();
-  userSpeechEndMs_ = nowMs() - (vad_->streamMs() - endMs);
-  vadEndMs_ = nowMs();
-  if (pausedForUser_) {
-    // Too short to be an interruption (a cough, a click, "mhm"): the agent
-    // carries on from where it paused, and this is not a turn.
-    pausedForUser_ = false;
-    out_->resume();
-    ++stats_.falseInterruptions;
-    discardUtterance_ = true;
-  }
+  heard_.speechEnd = nowMs() - (vad_->streamMs() - endMs);
+  heard_.vadEnd = nowMs();
+  common::logger("worker")->debug("voice agent: user speech ended at stream {} ms, reported at {} ms", endMs,
+                                  vad_->streamMs());
+  act(bargeIn_.onSpeechEnd(vad_->streamMs()));
+  // Too short to be an interruption (a cough, a click, "mhm"): the agent
+  // carries on from where it paused, and this is not a turn.
+  discardUtterance_ = bargeIn_.discardSpeech();
   inUtterance_ = false;
   feedRecognizer(true);
 }
@@ -288,6 +330,8 @@ void VoiceAgent::feedRecognizer(bool final) {
   audio.swap(utterance_);
   utterance_.reserve(kRecognizerChunk * 2);
   const bool discard = discardUtterance_;
+  // With min_interruption_words the transcript decides the barge-in.
+  const bool decides = final && bargeIn_.waitingForWords();
   std::weak_ptr<bool> alive = alive_;
   auto poster = [&loop = loop_, alive](voice::ComputePool::Task task) {
     loop.post([alive, task = std::move(task)] {
@@ -302,11 +346,11 @@ void VoiceAgent::feedRecognizer(bool final) {
         return stt->finish();
       },
       poster,
-      [this, discard](std::optional<voice::SttResult> result) {
+      [this, discard, decides](std::optional<voice::SttResult> result) {
         sttBusy_ = false;
         if (result) {
           addUsage("stt", "pocketsphinx", "en-us", "audio_seconds", static_cast<double>(result->audioMs) / 1000.0);
-          if (!discard) onTranscript(std::move(*result), generation_);
+          if (!discard) onTranscript(std::move(*result), decides);
         }
         if (sttFinalPending_ || utterance_.size() >= kRecognizerChunk) feedRecognizer(sttFinalPending_);
       });
@@ -321,14 +365,21 @@ void VoiceAgent::feedRecognizer(bool final) {
   }
 }
 
-void VoiceAgent::onTranscript(voice::SttResult result, uint64_t) {
-  sttFinalMs_ = nowMs();
+void VoiceAgent::onTranscript(voice::SttResult result, bool decidesBargeIn) {
+  if (decidesBargeIn) {
+    // Timed out already: the agent resumed and this speech is not a turn.
+    if (!bargeIn_.waitingForWords()) return;
+    act(bargeIn_.onTranscript(result.text));
+    if (bargeIn_.discardSpeech()) return;
+  }
+  heard_.sttFinal = nowMs();
   if (result.text.empty()) return;
   unanswered_.clear();  // the user moved on: this is what to answer
   ++stats_.userTurns;
   if (hooks_.captions)
     hooks_.captions->userFinal(hooks_.userIdentity(), hooks_.userTrackSid(), result.text, settings_.language);
   postUserTurn(result, result.text);
+  answered_ = heard_;
   history_.push_back({"user", result.text, {}});
   if (settings_.speechUncertainty.enabled && result.confidence < settings_.speechUncertainty.lowConfidenceThreshold) {
     say(render(settings_.speechUncertainty.lowConfidenceMessage), false);
@@ -340,11 +391,14 @@ void VoiceAgent::onTranscript(voice::SttResult result, uint64_t) {
 void VoiceAgent::onUserText(const std::string& text) {
   if (text.empty()) return;
   unanswered_.clear();
+  bargeIn_.reset();
   if (agentSpeaking_ || replying_) interrupt();
   voice::SttResult typed;
   typed.text = text;
   typed.confidence = 1.0;
-  userSpeechStartMs_ = userSpeechEndMs_ = vadEndMs_ = sttFinalMs_ = nowMs();
+  const int64_t now = nowMs();
+  heard_ = {now, now, now, now};
+  answered_ = heard_;
   postUserTurn(typed, text);
   history_.push_back({"user", text, {}});
   respond(text);
@@ -400,7 +454,11 @@ void VoiceAgent::finishReply(const std::string& error) {
     say(kApology, false);
     replyText_ = replySpoken_.empty() ? std::string(kApology) : replySpoken_ + " " + kApology;
   }
-  if (!replyText_.empty()) history_.push_back({"assistant", replyText_, {}});
+  if (!replyText_.empty()) {
+    history_.push_back({"assistant", replyText_, {}});
+    utteranceHistory_ = static_cast<int64_t>(history_.size()) - 1;
+  }
+  replyText_.clear();  // in the history now: a barge-in corrects it there
   if (toSpeak_.empty() && !ttsBusy_) {
     if (utteranceId_ != 0) out_->endUtterance(utteranceId_);
     if (endAfterReply_ && !agentSpeaking_ && out_->queuedMs() == 0 && hooks_.endCall) hooks_.endCall(endReason_);
@@ -416,7 +474,10 @@ void VoiceAgent::say(const std::string& text, bool) {
   if (text.empty()) return;
   if (agentSegment_.empty()) {
     ++utteranceId_;
-    spokenText_.clear();
+    spoken_.clear();
+    utteranceSamples_ = 0;
+    utterancePlayed_ = 0;
+    utteranceHistory_ = -1;
     ttsFirstAudioMs_ = -1;
     firstPacketOutMs_ = -1;
     if (hooks_.captions) agentSegment_ = hooks_.captions->agentBegin(hooks_.agentIdentity, hooks_.agentTrackSid());
@@ -435,6 +496,7 @@ void VoiceAgent::synthesizeNext() {
   ttsBusy_ = true;
   const uint64_t generation = generation_;
   const uint64_t id = utteranceId_;
+  const int64_t pieceStart = utteranceSamples_;  // the previous piece's audio is all queued
   std::weak_ptr<bool> alive = alive_;
   auto* loop = &loop_;
   auto poster = [loop, alive](voice::ComputePool::Task task) {
@@ -450,18 +512,17 @@ void VoiceAgent::synthesizeNext() {
             const auto live = alive.lock();
             if (!live || !*live || generation != generation_) return;
             if (ttsFirstAudioMs_ < 0) ttsFirstAudioMs_ = nowMs();
-            out_->push(id, pcm);
+            const auto queued = static_cast<int64_t>(out_->push(id, pcm));
+            if (id == utteranceId_) utteranceSamples_ += queued;
           });
         });
       },
       poster,
-      [this, text, generation, id](voice::TtsStats) {
+      [this, text, generation, id, pieceStart](voice::TtsStats stats) {
         ttsBusy_ = false;
         addUsage("tts", "espeak-ng", ttsVoice_, "characters", static_cast<double>(text.size()));
         if (generation != generation_) return synthesizeNext();
-        spokenText_ += (spokenText_.empty() ? "" : " ") + text;
-        if (hooks_.captions)
-          hooks_.captions->agentText(agentSegment_, (spokenText_.size() == text.size() ? "" : " ") + text);
+        spoken_.add(text, pieceStart, utteranceSamples_ - pieceStart, std::move(stats.words));
         if (!toSpeak_.empty()) return synthesizeNext();
         if (!replying_) out_->endUtterance(id);
       });
@@ -479,15 +540,23 @@ void VoiceAgent::synthesizeNext() {
 void VoiceAgent::interrupt() {
   ++stats_.interruptions;
   ++generation_;
-  pausedForUser_ = false;
   toSpeak_.clear();
   if (ttsBusy_ && tts_) tts_->cancel();
+  const bool modelReplying = replying_ && !replyText_.empty();
   if (replying_ && model_) model_->cancel();
   replying_ = false;
   chunker_.reset();
+  lastSaid_.clear();
   out_->flush();  // reports the utterance's playout end, interrupted
+  // Cut before its first audio was queued: the queue knew no utterance.
+  if (!agentSegment_.empty()) onPlayoutEnded(utteranceId_, 0, true);
   out_->resume();
-  if (!replyText_.empty()) history_.push_back({"assistant", replyText_, {}});
+  // The history holds what the user heard, as LiveKit truncates it.
+  if (modelReplying) {
+    if (!lastSaid_.empty()) history_.push_back({"assistant", lastSaid_, {}});
+  } else if (utteranceHistory_ >= 0 && utteranceHistory_ < static_cast<int64_t>(history_.size())) {
+    history_[static_cast<size_t>(utteranceHistory_)].content = lastSaid_;
+  }
   replyText_.clear();
 }
 
@@ -505,20 +574,30 @@ void VoiceAgent::pushOutbound() {
       hooks_.setState("speaking");
     }
     ++stats_.framesOut;
+    lastFrameSentMs_ = nowMs();
+    if (!agentSegment_.empty()) {
+      // The caption follows the audio: each word as it starts playing.
+      utterancePlayed_ += rtc::kOpusFrameSamples;
+      if (hooks_.captions) hooks_.captions->agentText(agentSegment_, spoken_.takeUpTo(utterancePlayed_));
+    }
     hooks_.sendOpus(std::span<const uint8_t>(packet_.data(), static_cast<size_t>(bytes)), first);
   } else {
     hooks_.skipAudio(rtc::kOpusFrameSamples);
   }
 }
 
-void VoiceAgent::onPlayoutEnded(uint64_t utteranceId, int64_t, bool interrupted) {
+void VoiceAgent::onPlayoutEnded(uint64_t utteranceId, int64_t playedMs, bool interrupted) {
   if (utteranceId != utteranceId_) return;
   agentSpeaking_ = false;
   lastActivityMs_ = nowMs();
-  if (hooks_.captions && !agentSegment_.empty()) hooks_.captions->agentEnd(agentSegment_);
+  if (hooks_.captions && !agentSegment_.empty()) {
+    // Cut: the caption ends at the last word heard; otherwise all of it.
+    hooks_.captions->agentText(agentSegment_, interrupted ? spoken_.takeUpTo(playedMs * 48) : spoken_.takeAll());
+    hooks_.captions->agentEnd(agentSegment_);
+  }
   agentSegment_.clear();
   ++stats_.agentTurns;
-  postAgentTurn(interrupted);
+  postAgentTurn(interrupted, playedMs);
   hooks_.setState(replying_ ? "thinking" : "listening");
   if (endAfterReply_ && !replying_ && toSpeak_.empty() && hooks_.endCall) hooks_.endCall(endReason_);
 }
@@ -567,41 +646,47 @@ void VoiceAgent::postUserTurn(const voice::SttResult& result, const std::string&
   boost::json::object turn{{"turn_id", "u" + std::to_string(++turnCounter_) + "_" + common::newId("")},
                            {"role", "user"},
                            {"text", text},
-                           {"started_at", userSpeechStartMs_ > 0 ? userSpeechStartMs_ : nowMs()},
+                           {"started_at", heard_.speechStart > 0 ? heard_.speechStart : nowMs()},
                            {"interrupted", false},
                            {"confidence", std::clamp(result.confidence, 0.0, 1.0)}};
-  boost::json::object timings;
-  if (userSpeechStartMs_ > 0) timings["user_speech_start"] = userSpeechStartMs_;
-  if (userSpeechEndMs_ > 0) timings["user_speech_end"] = userSpeechEndMs_;
-  if (vadEndMs_ > 0) timings["vad_end"] = vadEndMs_;
-  if (sttFinalMs_ > 0) timings["stt_final"] = sttFinalMs_;
-  turn["timings"] = std::move(timings);
+  turn["timings"] = userTimings(heard_);
   hooks_.postTurn(std::move(turn));
 }
 
-void VoiceAgent::postAgentTurn(bool interrupted) {
-  if (!hooks_.postTurn || spokenText_.empty()) return;
+void VoiceAgent::postAgentTurn(bool interrupted, int64_t playedMs) {
+  // What the listener heard: all of it, or the words begun before the cut.
+  lastSaid_ = interrupted ? spoken_.upTo(playedMs * 48) : spoken_.all();
+  if (!hooks_.postTurn || spoken_.empty()) return;
   boost::json::object turn{{"turn_id", "a" + std::to_string(++turnCounter_) + "_" + common::newId("")},
                            {"role", "agent"},
-                           {"text", spokenText_},
+                           {"text", lastSaid_},
                            {"started_at", firstPacketOutMs_ > 0 ? firstPacketOutMs_ : nowMs()},
                            {"interrupted", interrupted}};
-  // The whole exchange on the agent's turn: the user's speech end included.
-  boost::json::object timings;
-  if (userSpeechStartMs_ > 0) timings["user_speech_start"] = userSpeechStartMs_;
-  if (userSpeechEndMs_ > 0) timings["user_speech_end"] = userSpeechEndMs_;
-  if (vadEndMs_ > 0) timings["vad_end"] = vadEndMs_;
-  if (sttFinalMs_ > 0) timings["stt_final"] = sttFinalMs_;
+  // The whole exchange on the agent's turn: the user turn it answers
+  // included (none for a first message).
+  boost::json::object timings = userTimings(answered_);
   if (llmFirstTokenMs_ > 0) timings["llm_first_token"] = llmFirstTokenMs_;
   if (ttsFirstAudioMs_ > 0) timings["tts_first_audio"] = ttsFirstAudioMs_;
   if (firstPacketOutMs_ > 0) timings["first_packet_out"] = firstPacketOutMs_;
-  timings["playout_end"] = nowMs();
+  // Cut: when its audio stopped, i.e. the last frame sent before the pause
+  // that became the interruption (the interrupting speech's start is on
+  // the user turn that follows).
+  timings["playout_end"] = interrupted && lastFrameSentMs_ > 0 ? lastFrameSentMs_ : nowMs();
   turn["timings"] = std::move(timings);
   hooks_.postTurn(std::move(turn));
   flushUsage();
-  spokenText_.clear();
   // The next agent turn answers a new user turn (or none).
-  userSpeechStartMs_ = userSpeechEndMs_ = vadEndMs_ = sttFinalMs_ = llmFirstTokenMs_ = -1;
+  answered_ = {};
+  llmFirstTokenMs_ = -1;
+}
+
+boost::json::object VoiceAgent::userTimings(const UserTimes& t) {
+  boost::json::object timings;
+  if (t.speechStart > 0) timings["user_speech_start"] = t.speechStart;
+  if (t.speechEnd > 0) timings["user_speech_end"] = t.speechEnd;
+  if (t.vadEnd > 0) timings["vad_end"] = t.vadEnd;
+  if (t.sttFinal > 0) timings["stt_final"] = t.sttFinal;
+  return timings;
 }
 
 }  // namespace convox::worker

@@ -4,10 +4,12 @@
 //   user RTP -> jitter buffer -> 48->16 kHz -> VAD -> STT (compute pool)
 //   -> turn -> language model -> sentence chunker -> TTS (compute pool)
 //   -> audio-out queue -> Opus -> RTP, paced one frame per tick.
-// Barge-in: the agent's audio pauses as soon as the VAD hears the user
-// while it speaks; once the speech lasts min_interruption_duration the
-// queued audio is flushed and LLM/TTS cancelled; speech that stops sooner
-// (a cough, a click) resumes the sentence where it paused.
+// Barge-in (voice::BargeIn decides): the agent's audio pauses as soon as
+// the VAD hears the user while it speaks; once the speech lasts
+// min_interruption_duration (and has min_interruption_words) the queued
+// audio is flushed and LLM/TTS cancelled, and the turn is stored with the
+// words actually played; speech that stops sooner (a cough, a click)
+// resumes the sentence where it paused.
 // Nothing on the tick allocates per frame or blocks; recognition and
 // synthesis run on the shared compute pool, one task per call at a time.
 
@@ -16,12 +18,14 @@
 #include "conversation_so_far.hpp"
 #include "rtc/event_loop.hpp"
 #include "voice/audio_out_queue.hpp"
+#include "voice/barge_in.hpp"
 #include "voice/compute_pool.hpp"
 #include "voice/language_model.hpp"
 #include "voice/opus_jitter_buffer.hpp"
 #include "voice/resampler.hpp"
 #include "voice/sentence_chunker.hpp"
 #include "voice/speech_to_text.hpp"
+#include "voice/spoken_text.hpp"
 #include "voice/text_to_speech.hpp"
 #include "voice/voice_activity_detector.hpp"
 
@@ -114,7 +118,8 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   void pushOutbound();
   void housekeeping(int64_t nowMs);
   void feedRecognizer(bool final);
-  void onTranscript(voice::SttResult result, uint64_t generation);
+  void onTranscript(voice::SttResult result, bool decidesBargeIn);
+  void act(voice::BargeInAction action);
   void respond(const std::string& userText);
   void say(const std::string& text, bool fromModel);
   void sayFromModel(std::string_view sentence);
@@ -122,12 +127,14 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   void interrupt();
   void finishReply(const std::string& error);
   void postUserTurn(const voice::SttResult& result, const std::string& text);
-  void postAgentTurn(bool interrupted);
+  void postAgentTurn(bool interrupted, int64_t playedMs);
   void doAction(const voice::ModelAction& action);
   std::string render(const std::string& text) const;
   void addUsage(const std::string& stage, const std::string& provider, const std::string& model,
                 const std::string& unit, double quantity);
   void flushUsage();
+  struct UserTimes;
+  static boost::json::object userTimings(const UserTimes& t);
   int64_t nowMs() const;
 
   // Passed by argument.
@@ -146,6 +153,8 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   std::unique_ptr<voice::AudioOutQueue> out_;
   std::unique_ptr<voice::LanguageModel> model_;
   voice::SentenceChunker chunker_;
+  voice::BargeIn bargeIn_;
+  voice::SpokenText spoken_;  // the current utterance's text, with where its audio is
   // Others.
   std::array<int16_t, rtc::kOpusFrameSamples> pcm48_{};
   std::array<int16_t, 400> pcm16_{};
@@ -169,23 +178,32 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   bool ttsBusy_ = false;
   bool replying_ = false;       // model or TTS still producing this reply
   bool agentSpeaking_ = false;  // frames of the current reply have been sent
-  bool pausedForUser_ = false;
   bool endAfterReply_ = false;
   bool stopped_ = false;
   std::string endReason_;
   std::string agentSegment_;
-  std::string replyText_;           // everything the model produced for this reply
-  std::string replySpoken_;         // its complete sentences, handed to TTS
-  std::string spokenText_;          // what was handed to TTS
-  int64_t userSpeechStartMs_ = -1;  // wall ms
-  int64_t userSpeechEndMs_ = -1;
-  int64_t vadEndMs_ = -1;
-  int64_t sttFinalMs_ = -1;
+  std::string replyText_;          // everything the model produced for this reply
+  std::string replySpoken_;        // its complete sentences, handed to TTS
+  std::string lastSaid_;           // what the listener heard of the last utterance
+  int64_t utteranceSamples_ = 0;   // audio queued for the current utterance (48 kHz)
+  int64_t utterancePlayed_ = 0;    // of it sent (48 kHz), for the caption
+  int64_t utteranceHistory_ = -1;  // its entry in history_, once there
+  // A user turn's stage times (wall ms, -1 = none): `heard_` is the speech
+  // in progress or last heard, `answered_` the turn the reply answers (the
+  // agent turn's user-side timings).
+  struct UserTimes {
+    int64_t speechStart = -1;
+    int64_t speechEnd = -1;
+    int64_t vadEnd = -1;
+    int64_t sttFinal = -1;
+  };
+  UserTimes heard_;
+  UserTimes answered_;
   int64_t llmFirstTokenMs_ = -1;
   int64_t ttsFirstAudioMs_ = -1;
   int64_t firstPacketOutMs_ = -1;
-  int64_t lastActivityMs_ = 0;  // user speech or agent playout, for the silence timeouts
-  int64_t vadStartStreamMs_ = 0;
+  int64_t lastFrameSentMs_ = -1;  // the agent's audio stopped here when it was cut
+  int64_t lastActivityMs_ = 0;    // user speech or agent playout, for the silence timeouts
   bool stillThereAsked_ = false;
   bool firstMessageSaid_ = false;
   std::string unanswered_;  // resumed: the stored user turn the agent was cut off before answering

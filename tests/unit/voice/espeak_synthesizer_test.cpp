@@ -63,6 +63,29 @@ TEST(EspeakSynthesizer, StreamsALongTextInManyChunks) {
   EXPECT_GT(static_cast<double>(c.pcm.size()) / 48000, 3.0);
 }
 
+TEST(EspeakSynthesizer, ReportsWhereEachWordStarts) {
+  std::string error;
+  auto tts = EspeakSynthesizer::create({}, error);
+  ASSERT_TRUE(tts) << error;
+  Collected c;
+  const std::string text = "Hello there. How are you today?";
+  const auto stats = tts->synthesize(text, c.sink());
+  ASSERT_EQ(stats.words.size(), 6u);
+  const std::vector<size_t> offsets{0, 6, 13, 17, 21, 25};
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    EXPECT_EQ(stats.words[i].textOffset, offsets[i]) << i;
+    EXPECT_GE(stats.words[i].sample, 0) << i;
+    EXPECT_LT(stats.words[i].sample, stats.audioSamples) << i;
+    if (i > 0) {
+      EXPECT_GT(stats.words[i].sample, stats.words[i - 1].sample) << i;
+    }
+  }
+  // A word's start is audible: the 100 ms after it carry speech.
+  const auto& last = stats.words.back();
+  const auto after = std::span(c.pcm).subspan(static_cast<size_t>(last.sample), 4800);
+  EXPECT_GT(test::rms(after), 300.0);
+}
+
 TEST(EspeakSynthesizer, CancelStopsEarly) {
   std::string error;
   auto tts = EspeakSynthesizer::create({}, error);

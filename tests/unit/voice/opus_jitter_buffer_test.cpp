@@ -132,6 +132,31 @@ TEST(OpusJitterBuffer, TwoLostPacketsUsePlcThenFec) {
   EXPECT_EQ(out.kinds.size(), 30u);
 }
 
+TEST(OpusJitterBuffer, ASequenceGapWithoutATimestampGapIsNotALoss) {
+  // What libwebrtc sends after DTX silence when its padding packets are
+  // dropped on the way: the numbers jump, the timestamps run on by one frame.
+  auto packets = encodeTone(30, 100);
+  uint16_t skip = 0;
+  for (size_t i = 0; i < packets.size(); ++i) {
+    if (i == 5 || i == 6) skip = static_cast<uint16_t>(skip + 9);
+    packets[i].sequence = static_cast<uint16_t>(packets[i].sequence + skip);
+  }
+  const auto out = pushAllThenDrain(packets, 30);
+  EXPECT_EQ(count(out, JitterFrame::Decoded), 30u);
+  EXPECT_EQ(count(out, JitterFrame::Concealed), 0u);
+  EXPECT_EQ(out.pcm, pushAllThenDrain(encodeTone(30, 100), 30).pcm);
+}
+
+TEST(OpusJitterBuffer, ASequenceGapWithATimestampGapIsStillALoss) {
+  auto packets = encodeTone(30, 100);
+  packets.erase(packets.begin() + 10);  // both the number and the frame are missing
+  const auto out = pushAllThenDrain(packets, 30);
+  // Repaired from the next packet (PLC, as it carries no FEC), not skipped.
+  EXPECT_EQ(out.kinds[10], JitterFrame::Fec);
+  EXPECT_EQ(count(out, JitterFrame::Decoded), 29u);
+  EXPECT_EQ(count(out, JitterFrame::Fec), 1u);
+}
+
 TEST(OpusJitterBuffer, APacketAfterItsTurnIsDroppedAsLate) {
   const auto packets = encodeTone(10, 0);
   auto jb = makeBuffer();

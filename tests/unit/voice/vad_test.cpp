@@ -135,6 +135,36 @@ TEST(WebRtcVad, ClickShorterThanTheHangoverDoesNotStartSpeech) {
   EXPECT_LE(events[1].ms, 780);
 }
 
+TEST(WebRtcVad, LastVoicedEndFollowsTheVoiceBeforeTheSpeechEndIsReported) {
+  // Barge-in reads it to resume after a click without waiting silenceMs.
+  std::string error;
+  auto r = Resampler::create(48000, 16000, error);
+  auto vad = WebRtcVad::create(16000, {}, error);
+  ASSERT_TRUE(r && vad) << error;
+  Recorder rec;
+  auto pcm = burstAt500ms(0.15).samples;
+  pcm.resize(pcm.size() + 48000, 0);
+  std::vector<int16_t> out(r->maxOutputSamples(960));
+  int64_t voicedAtStart = -1;
+  for (size_t at = 0; at + 960 <= pcm.size(); at += 960) {
+    const size_t n = r->process(std::span(pcm).subspan(at, 960), out);
+    const size_t before = rec.events.size();
+    vad->process(std::span(out).first(n), rec);
+    if (rec.events.size() > before && rec.events.back().start) voicedAtStart = vad->lastVoicedEndMs();
+    if (vad->streamMs() == 1000) {
+      // The beep's voice (with the VAD's hold) has ended; its speech end has not been reported yet.
+      EXPECT_TRUE(vad->speaking());
+      EXPECT_LE(vad->lastVoicedEndMs(), 800);
+    }
+  }
+  ASSERT_EQ(rec.events.size(), 2u);
+  // minSpeechMs of voice, give or take the second 10 ms frame of the block.
+  EXPECT_GE(voicedAtStart, rec.events[0].ms + 100);
+  EXPECT_LE(voicedAtStart, rec.events[0].ms + 110);
+  EXPECT_EQ(vad->lastVoicedEndMs(), rec.events[1].ms);
+  EXPECT_LT(vad->lastVoicedEndMs() - rec.events[0].ms, 500);  // short of min_interruption_duration
+}
+
 TEST(WebRtcVad, StreamTimeAndReset) {
   std::string error;
   auto vad = WebRtcVad::create(16000, {}, error);

@@ -32,6 +32,9 @@ class EspeakSynthesizer final : public TextToSpeech {
 
   // Called by espeak's synth callback (a C function) with the chunk.
   bool onEngineAudio(const int16_t* pcm, int samples);
+  // ... and with each word event: its 1-based character position and its
+  // time in the audio.
+  void onEngineWord(int textPosition, int audioMs);
 
  private:
   EspeakSynthesizer(const EspeakSettings& settings, int engineRate, std::unique_ptr<Resampler> resampler);
@@ -47,6 +50,7 @@ class EspeakSynthesizer final : public TextToSpeech {
   const AudioSink* sink_ = nullptr;
   TtsStats* stats_ = nullptr;
   int64_t startedNs_ = 0;
+  std::string_view text_;
 };
 
 }  // namespace convox::voice

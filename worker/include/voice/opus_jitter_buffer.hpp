@@ -40,6 +40,7 @@ struct JitterBufferStats {
   uint64_t decodeErrors = 0;
   uint64_t underruns = 0;
   uint64_t ssrcChanges = 0;
+  uint64_t sequenceGaps = 0;  // sequence numbers skipped with no audio missing (the timestamps run on)
 };
 
 class OpusJitterBuffer {
@@ -69,6 +70,7 @@ class OpusJitterBuffer {
   Slot& slotFor(uint16_t sequence) { return slots_[sequence % slots_.size()]; }
   void drop(Slot& slot);
   void restart();
+  Slot* nextHeldIfDue(uint16_t sequence);
 
   // Allocated by this.
   std::unique_ptr<rtc::OpusFrameDecoder> decoder_;

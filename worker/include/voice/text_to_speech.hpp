@@ -8,8 +8,16 @@
 #include <functional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace convox::voice {
+
+// Where a word of the text starts in the audio: barge-in stores the words
+// that were played, not the whole sentence.
+struct TtsWord {
+  size_t textOffset = 0;  // byte offset of the word in the text
+  int64_t sample = 0;     // its first sample, at sampleRate(), from the start of this call's audio
+};
 
 struct TtsStats {
   size_t characters = 0;      // usage
@@ -17,6 +25,7 @@ struct TtsStats {
   int64_t totalMs = 0;        // wall time of the call
   int64_t audioSamples = 0;   // delivered, at sampleRate()
   bool cancelled = false;
+  std::vector<TtsWord> words;  // in order; empty if the engine reports none
 };
 
 class TextToSpeech {

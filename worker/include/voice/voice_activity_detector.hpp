@@ -41,6 +41,10 @@ class VoiceActivityDetector {
   virtual void reset() = 0;
   virtual bool speaking() const = 0;
   virtual int64_t streamMs() const = 0;
+  // End of the last frame the detector judged voiced (stream ms; 0 before
+  // any): barge-in measures how long the user has spoken, and how long
+  // they have paused, from it without waiting for the speech-end event.
+  virtual int64_t lastVoicedEndMs() const = 0;
 };
 
 }  // namespace convox::voice

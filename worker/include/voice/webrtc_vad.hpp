@@ -21,6 +21,7 @@ class WebRtcVad final : public VoiceActivityDetector {
   void reset() override;
   bool speaking() const override { return speaking_; }
   int64_t streamMs() const override { return framesSeen_ * 10; }
+  int64_t lastVoicedEndMs() const override { return lastVoicedEndMs_; }
   // Raw decisions of the last frames, for tests and tuning.
   uint64_t voicedFrames() const { return voicedFrames_; }
 

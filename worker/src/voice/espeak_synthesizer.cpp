@@ -34,6 +34,8 @@ int engineRateOnce(std::string& error) {
 int synthCallback(short* pcm, int samples, espeak_EVENT* events) {
   auto* self = events != nullptr ? static_cast<EspeakSynthesizer*>(events->user_data) : nullptr;
   if (self == nullptr) return 0;
+  for (const espeak_EVENT* e = events; e->type != espeakEVENT_LIST_TERMINATED; ++e)
+    if (e->type == espeakEVENT_WORD) self->onEngineWord(e->text_position, e->audio_position);
   // Non-zero tells espeak to stop synthesising.
   return self->onEngineAudio(pcm, samples) ? 0 : 1;
 }
@@ -80,6 +82,17 @@ bool EspeakSynthesizer::onEngineAudio(const int16_t* pcm, int samples) {
   return !cancel_.load();
 }
 
+void EspeakSynthesizer::onEngineWord(int textPosition, int audioMs) {
+  if (stats_ == nullptr || textPosition < 1 || audioMs < 0) return;
+  // espeak counts characters (UTF-8 code points) from 1: find the byte.
+  size_t at = 0;
+  for (int chars = 1; chars < textPosition && at < text_.size(); ++chars) {
+    ++at;  // past the code point's first byte, then its continuation bytes
+    while (at < text_.size() && (static_cast<unsigned char>(text_[at]) & 0xC0) == 0x80) ++at;
+  }
+  stats_->words.push_back({at, int64_t{audioMs} * settings_.outputRate / 1000});
+}
+
 TtsStats EspeakSynthesizer::synthesize(std::string_view text, const AudioSink& sink) {
   TtsStats stats;
   stats.characters = text.size();
@@ -88,6 +101,7 @@ TtsStats EspeakSynthesizer::synthesize(std::string_view text, const AudioSink& s
   startedNs_ = nowNs();
   sink_ = &sink;
   stats_ = &stats;
+  text_ = text;
   resampler_->reset();
   // The engine's voice and rate are global: set ours for this call.
   espeak_SetSynthCallback(synthCallback);
@@ -107,6 +121,7 @@ TtsStats EspeakSynthesizer::synthesize(std::string_view text, const AudioSink& s
   stats.totalMs = (nowNs() - startedNs_) / 1000000;
   sink_ = nullptr;
   stats_ = nullptr;
+  text_ = {};
   return stats;
 }
 

@@ -108,6 +108,20 @@ void OpusJitterBuffer::push(uint32_t ssrc, uint16_t sequence, uint32_t timestamp
   }
 }
 
+// The first packet held after `sequence`, when it carries the frame due
+// now. A sender spends sequence numbers on packets that never reach us
+// (libwebrtc's padding for bandwidth probing, dropped by the SFU), so a gap
+// in the numbers is lost audio only when the timestamps have one too.
+OpusJitterBuffer::Slot* OpusJitterBuffer::nextHeldIfDue(uint16_t sequence) {
+  for (size_t ahead = 1; ahead < slots_.size(); ++ahead) {
+    const auto seq = static_cast<uint16_t>(sequence + ahead);
+    Slot& slot = slotFor(seq);
+    if (!slot.used || slot.sequence != seq) continue;
+    return slot.timestamp == lastTimestamp_ + rtc::kOpusFrameSamples ? &slot : nullptr;
+  }
+  return nullptr;
+}
+
 JitterFrame OpusJitterBuffer::pull(std::span<int16_t, rtc::kOpusFrameSamples> pcm) {
   if (!playing_) {
     std::fill(pcm.begin(), pcm.end(), int16_t{0});
@@ -122,9 +136,17 @@ JitterFrame OpusJitterBuffer::pull(std::span<int16_t, rtc::kOpusFrameSamples> pc
     std::fill(pcm.begin(), pcm.end(), int16_t{0});
     return JitterFrame::Silence;
   }
-  Slot& slot = slotFor(nextSequence_);
-  const uint16_t current = nextSequence_;
-  nextSequence_ = static_cast<uint16_t>(nextSequence_ + 1);
+  Slot* held = &slotFor(nextSequence_);
+  uint16_t current = nextSequence_;
+  if (!(held->used && held->sequence == current)) {
+    if (Slot* due = nextHeldIfDue(current)) {
+      ++stats_.sequenceGaps;
+      held = due;
+      current = due->sequence;
+    }
+  }
+  Slot& slot = *held;
+  nextSequence_ = static_cast<uint16_t>(current + 1);
   if (slot.used && slot.sequence == current) {
     lastTimestamp_ = slot.timestamp;
     const int n = decoder_->decode(std::span<const uint8_t>(slot.payload.data(), slot.size), pcm);
