@@ -1,0 +1,103 @@
+// The agent's signal connection drops mid-call and the call goes on: the
+// worker (client/Room) resumes its session on a new WebSocket as the SDKs
+// do (reconnect=1&sid=), the server keeps the participant and its media,
+// and the same agent answers the next request. The agent reaches the
+// server through a TCP proxy (--public-url names it: JobAssignment.url), so
+// the test can cut that connection and nothing else; the caller, an
+// unmodified @livekit/rtc-node participant, connects directly.
+// Run inside tests/interop/lib/netns.sh.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Room, dispose } from '@livekit/rtc-node';
+import { startServer } from '../lib/server.mjs';
+import { callTools, publishMicrophone, watchAgent } from '../lib/voice_call.mjs';
+
+let server;
+let api;
+let until;
+let upstreamPort = 0;
+const connections = new Set();
+let accepted = 0;
+
+// A byte-for-byte TCP relay to the server whose connections the test can cut.
+const proxy = net.createServer((client) => {
+  accepted++;
+  const upstream = net.connect(upstreamPort, '127.0.0.1');
+  const pair = { client, upstream };
+  connections.add(pair);
+  const drop = () => {
+    client.destroy();
+    upstream.destroy();
+    connections.delete(pair);
+  };
+  for (const s of [client, upstream]) {
+    s.on('error', drop);
+    s.on('close', drop);
+  }
+  client.pipe(upstream);
+  upstream.pipe(client);
+});
+
+before(async () => {
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  server = await startServer({
+    builtinWorker: true,
+    args: ['--log-level', process.env.CONVOX_VOICE_LOG ?? 'info', '--public-url', `ws://127.0.0.1:${proxy.address().port}`],
+    config: 'rtc:\n  interfaces: [10.77.0.1]\n',
+  });
+  upstreamPort = server.port;
+  ({ api, until } = callTools(server));
+  await until(() => /registered as AW_/.test(server.stderr), 'the built-in worker');
+});
+
+after(async () => {
+  for (const { client, upstream } of connections) {
+    client.destroy();
+    upstream.destroy();
+  }
+  proxy.close();
+  await server?.stop();
+  await dispose();
+});
+
+test("a dropped agent signal connection is resumed: same agent, same media, the conversation goes on", async () => {
+  const call = await api('POST', '/v1/calls', { agent_id: 'demo-receptionist', identity: 'caller' });
+  assert.equal(call.status, 201, call.text);
+  const room = new Room();
+  const { captions, states, heardSince } = watchAgent(room);
+  const connectedAt = Date.now();
+  await room.connect(server.wsUrl, call.json.token, { autoSubscribe: true, dynacast: false });
+  const mic = await publishMicrophone(room);
+  try {
+    await until(() => heardSince(connectedAt), 'the first message as audio');
+    await until(() => states.at(-1)?.state === 'listening', 'the agent to listen after its first message', 30000);
+    const agent = states.at(-1);
+    assert.ok(connections.size >= 1 && accepted >= 1, 'the agent signals through the proxy');
+
+    // Cut the agent's signal connection, as a network blip would.
+    const cutAt = Date.now();
+    for (const { client, upstream } of [...connections]) {
+      client.destroy();
+      upstream.destroy();
+    }
+    const resumed = await until(() => server.stderr.match(/job \S+: signal connection resumed \((\d+) attempts?\)/), 'the worker to resume');
+    console.log(`resumed after ${Date.now() - cutAt} ms (${resumed[1]} attempt(s))`);
+    assert.match(server.stderr, new RegExp(`participant ${agent.identity} \\(${agent.sid}\\): resumed`));
+    assert.ok(accepted >= 2, 'a new connection through the proxy');
+
+    // The same agent, on the same media, answers the next request.
+    const spokeUntil = await mic.speak('book_appointment.wav');
+    await until(() => captions.some((c) => c.identity === agent.identity && c.at > spokeUntil && /appointment request/i.test(c.text)), 'the reply caption', 30000);
+    await until(() => heardSince(spokeUntil), 'the reply as audio');
+    await until(() => states.at(-1)?.state === 'listening' && states.at(-1).at > spokeUntil, 'the state after the reply (sent over the resumed connection)', 30000);
+    assert.deepEqual([...new Set(states.map((s) => s.identity))], [agent.identity], 'no other agent joined');
+    assert.equal(room.remoteParticipants.size, 1);
+    const conversation = await api('GET', `/v1/conversations/${call.json.conversation_id}`);
+    assert.equal(conversation.json.status, 'in_progress');
+    assert.doesNotMatch(server.stderr, /ended \(signal connection/);
+  } finally {
+    await mic.stop();
+    await room.disconnect();
+  }
+});
