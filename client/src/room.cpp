@@ -1,5 +1,6 @@
 #include "client/room.hpp"
 
+#include "common/logging.hpp"
 #include "publisher_connection.hpp"
 #include "rtc/ice_candidate_init.hpp"
 #include "subscriber_connection.hpp"
@@ -19,6 +20,11 @@ uint32_t randomSsrc() { return static_cast<uint32_t>(std::random_device{}()) | 1
 constexpr std::array<std::chrono::milliseconds, 5> kResumeDelays{
     std::chrono::milliseconds(0), std::chrono::milliseconds(300), std::chrono::milliseconds(1000),
     std::chrono::milliseconds(2000), std::chrono::milliseconds(3000)};
+// Then full rejoins: the server ends a session it was keeping once its
+// resume window has passed, so these reach beyond it.
+constexpr std::array<std::chrono::milliseconds, 6> kRejoinDelays{
+    std::chrono::milliseconds(500),  std::chrono::milliseconds(1000), std::chrono::milliseconds(2000),
+    std::chrono::milliseconds(4000), std::chrono::milliseconds(8000), std::chrono::milliseconds(15000)};
 constexpr size_t kMaxHeldRequests = 256;
 constexpr int kReconnectReasonSignalDisconnected = 1;  // livekit.ReconnectReason.RR_SIGNAL_DISCONNECTED
 
@@ -69,6 +75,12 @@ LocalAudioTrack& Room::publishAudio(AudioTrackOptions options) {
   tracks_.push_back(
       std::unique_ptr<LocalAudioTrack>(new LocalAudioTrack(*this, cid, std::move(options), randomSsrc())));
   auto& track = *tracks_.back();
+  sendSignal(addTrackRequest(track));
+  if (joined_) startPublisher();
+  return track;
+}
+
+livekit::SignalRequest Room::addTrackRequest(const LocalAudioTrack& track) {
   livekit::SignalRequest request;
   auto& add = *request.mutable_add_track();
   add.set_cid(track.cid_);
@@ -77,9 +89,7 @@ LocalAudioTrack& Room::publishAudio(AudioTrackOptions options) {
   add.set_source(track.options_.source);
   add.set_disable_dtx(!track.options_.dtx);
   add.set_disable_red(true);  // we send plain Opus
-  sendSignal(request);
-  if (joined_) startPublisher();
-  return track;
+  return request;
 }
 
 bool Room::sendData(const livekit::DataPacket& packet, bool reliable) {
@@ -93,6 +103,13 @@ void Room::updateParticipant(const std::string& name, const std::string& metadat
   update.set_name(name);
   update.set_metadata(metadata);
   for (const auto& [key, value] : attributes) (*update.mutable_attributes())[key] = value;
+  // Attributes merge on the server: a rejoined participant gets all of ours.
+  if (lastMetadata_) {
+    auto merged = lastMetadata_->update_metadata().attributes();
+    for (const auto& [key, value] : attributes) merged[key] = value;
+    *update.mutable_attributes() = merged;
+  }
+  lastMetadata_ = request;
   sendSignal(request);
 }
 
@@ -127,6 +144,10 @@ void Room::onSignalMessage(const livekit::SignalResponse& message) {
     case livekit::SignalResponse::kJoin: {
       join_ = message.join();
       joined_ = true;
+      if (rejoining_) {
+        onRejoinedJoin();
+        break;
+      }
       identities_[join_.participant().sid()] = join_.participant().identity();
       noteParticipants(join_.other_participants());
       // The SDKs offer the data channels at once; a room without them
@@ -169,9 +190,10 @@ void Room::onSignalMessage(const livekit::SignalResponse& message) {
       break;
     case livekit::SignalResponse::kLeave:
       listener_.onSignal(message);
-      if (resuming_) {
-        return fail("signal connection: " + lostBecause_ + "; the server could not resume the session (reason " +
-                    std::to_string(message.leave().reason()) + ")");
+      // Resume refused, or the server wants a fresh session: join again.
+      if (resuming_ || message.leave().action() == livekit::LeaveRequest::RECONNECT) {
+        return rejoin("the server asked for a full reconnect (reason " + std::to_string(message.leave().reason()) +
+                      ")");
       }
       return fail("the server asked us to leave (reason " + std::to_string(message.leave().reason()) + ")");
     default:
@@ -195,6 +217,7 @@ void Room::noteParticipants(const google::protobuf::RepeatedPtrField<livekit::Pa
 
 void Room::onSignalClosed(const std::string& reason) {
   if (finished_) return;
+  if (rejoining_) return rejoin(reason);
   // The server keeps a session whose media connected; before that, or when
   // it said it would not, there is nothing to resume.
   const bool resumable =
@@ -210,8 +233,7 @@ void Room::onSignalClosed(const std::string& reason) {
 
 void Room::resumeSignal(const std::string& reason) {
   if (resumeAttempts_ >= static_cast<int>(kResumeDelays.size())) {
-    return fail("signal connection: " + lostBecause_ + "; not resumed after " + std::to_string(resumeAttempts_) +
-                " attempts (last: " + reason + ")");
+    return rejoin("not resumed after " + std::to_string(resumeAttempts_) + " attempts (last: " + reason + ")");
   }
   resumeTimer_.expires_after(kResumeDelays[static_cast<size_t>(resumeAttempts_)]);
   ++resumeAttempts_;
@@ -231,6 +253,59 @@ void Room::onResumed() {
   resuming_ = false;
   for (const auto& request : std::exchange(held_, {})) signal_.send(request);
   listener_.onResumed(resumeAttempts_);
+}
+
+void Room::rejoin(const std::string& reason) {
+  if (finished_) return;
+  if (!rejoining_) {
+    common::logger("client")->info("room {}: {}: joining again", join_.room().name(), reason);
+    rejoining_ = true;
+    resuming_ = false;
+    rejoinAttempts_ = 0;
+    joined_ = false;
+    signal_.close();
+    // The old session's media is gone with it.
+    if (subscriber_) {
+      for (const auto& track : subscriber_->tracks()) listener_.onTrackUnsubscribed(track);
+      subscriber_->close();
+    }
+    if (publisher_) publisher_->close();
+    subscriber_.reset();
+    publisher_.reset();
+    for (auto& track : tracks_) {
+      track->sid_.clear();
+      track->mid_.clear();
+      track->negotiated_ = false;
+    }
+    // What was held for the old session is stale: the rejoin sends afresh.
+    held_.clear();
+  }
+  if (rejoinAttempts_ >= static_cast<int>(kRejoinDelays.size())) {
+    return fail("signal connection: " + lostBecause_ + "; not rejoined after " + std::to_string(rejoinAttempts_) +
+                " attempts (last: " + reason + ")");
+  }
+  resumeTimer_.expires_after(kRejoinDelays[static_cast<size_t>(rejoinAttempts_)]);
+  ++rejoinAttempts_;
+  resumeTimer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || finished_) return;
+    std::string error;
+    if (!signal_.connect(options_.url, options_.token, options_.signal, error)) fail("signal connection: " + error);
+  });
+}
+
+void Room::onRejoinedJoin() {
+  rejoining_ = false;
+  identities_.clear();
+  identities_[join_.participant().sid()] = join_.participant().identity();
+  noteParticipants(join_.other_participants());
+  if (options_.dataChannels || !tracks_.empty()) {
+    if (!startPublisher()) return;
+  }
+  for (const auto& track : tracks_) signal_.send(addTrackRequest(*track));
+  if (lastMetadata_) signal_.send(*lastMetadata_);
+  common::logger("client")->info("room {}: joined again as {} ({}) after {} attempt{}", join_.room().name(),
+                                 localIdentity(), localSid(), rejoinAttempts_, rejoinAttempts_ == 1 ? "" : "s");
+  listener_.onRejoined(join_);
 }
 
 void Room::fail(const std::string& reason) {

@@ -146,6 +146,12 @@ void Dispatcher::onParticipantLeft(const livekit::Room& info, const livekit::Par
   for (const auto& id : ids) {
     JobRecord* job = jobs_->find(id);
     if (!job || job->phase != JobPhase::Running || job->job.state().participant_identity() != p.identity()) continue;
+    if (p.disconnect_reason() == livekit::DUPLICATE_IDENTITY) {
+      // Replaced by a participant of its own identity: the agent joined
+      // again (a full reconnect before the server gave its session up).
+      log()->info("job {}: agent {} joined room {} again", id, p.identity(), info.name());
+      continue;
+    }
     if (dropped && !workers_->find(job->workerId)) {
       log()->info("job {}: agent {} dropped from room {} and worker {} is gone; dispatching again", id, p.identity(),
                   info.name(), job->workerId);

@@ -68,7 +68,10 @@ void CallSession::onJoined(const livekit::JoinResponse& join) {
   if (api_) api_->postStatus("in_progress");
 }
 
-void CallSession::onConnected() { setState("listening"); }
+// The first time only: after a rejoin the state is the call's, sent again by the room.
+void CallSession::onConnected() {
+  if (state_ == "initializing") setState("listening");
+}
 
 void CallSession::onSignal(const livekit::SignalResponse& message) {
   if (!message.has_update()) return;
@@ -243,6 +246,11 @@ void CallSession::startVoice() {
 }
 
 void CallSession::onDisconnected(const std::string& reason) { end(true, reason, "agent_disconnected"); }
+
+void CallSession::onRejoined(const livekit::JoinResponse& join) {
+  common::logger("worker")->info("job {}: joined room {} again as {} ({})", jobId(), join.room().name(),
+                                 join.participant().identity(), join.participant().sid());
+}
 
 void CallSession::onResumed(int attempts) {
   common::logger("worker")->info("job {}: signal connection resumed ({} attempt{})", jobId(), attempts,

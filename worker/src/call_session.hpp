@@ -59,6 +59,7 @@ class CallSession final : public client::RoomListener {
   void onConnected() override;
   void onDisconnected(const std::string& reason) override;
   void onResumed(int attempts) override;
+  void onRejoined(const livekit::JoinResponse& join) override;
   void onSignal(const livekit::SignalResponse& message) override;
   void onTrackSubscribed(const client::RemoteTrack& track) override;
   void onTrackUnsubscribed(const client::RemoteTrack& track) override;

@@ -23,6 +23,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -74,6 +75,12 @@ class RoomListener {
   // The signal connection dropped and the session was resumed on a new one
   // (media went on meanwhile); `attempts` connections it took.
   virtual void onResumed(int /*attempts*/) {}
+  // The session could not be resumed and the room was joined again from
+  // scratch: a new participant sid, new peer connections, our tracks
+  // published again (same LocalAudioTrack objects, new sids) and our last
+  // name/metadata/attributes sent again. Remote tracks were unsubscribed
+  // before and are subscribed again after.
+  virtual void onRejoined(const livekit::JoinResponse& /*join*/) {}
   // Every signal message, after the room has acted on it (participant
   // updates, speakers, track_published...).
   virtual void onSignal(const livekit::SignalResponse& /*message*/) {}
@@ -170,10 +177,14 @@ class Room final : SignalListener {
   // The SDKs' resume: the same participant on a new signal connection
   // (reconnect=1&sid=), tried a few times with back-off while the server
   // keeps the session (signal.resume_window); the server then restarts the
-  // subscriber connection's ICE. A refused resume ends the room: a full
-  // rejoin (new participant, tracks published again) is not done.
+  // subscriber connection's ICE. When the server refuses (a leave asking
+  // for a reconnect) or the attempts run out, a full rejoin as the SDKs do
+  // it: new peer connections, join again, publish our tracks again.
   void resumeSignal(const std::string& reason);
   void onResumed();
+  void rejoin(const std::string& reason);
+  void onRejoinedJoin();
+  static livekit::SignalRequest addTrackRequest(const LocalAudioTrack& track);
   void noteParticipants(const google::protobuf::RepeatedPtrField<livekit::ParticipantInfo>& participants);
   bool startPublisher();
   void fail(const std::string& reason);
@@ -190,9 +201,12 @@ class Room final : SignalListener {
   bool joined_ = false;
   bool finished_ = false;
   bool resuming_ = false;
+  bool rejoining_ = false;
   int resumeAttempts_ = 0;
-  std::string lostBecause_;                   // why the signal connection dropped
-  std::vector<livekit::SignalRequest> held_;  // sent while resuming
+  int rejoinAttempts_ = 0;
+  std::optional<livekit::SignalRequest> lastMetadata_;  // sent again after a rejoin
+  std::string lostBecause_;                             // why the signal connection dropped
+  std::vector<livekit::SignalRequest> held_;            // sent while resuming
   boost::asio::steady_timer resumeTimer_;
 };
 

@@ -35,8 +35,10 @@ struct DispatcherOptions {
   std::chrono::milliseconds queueTimeout{60000};        // how long a job waits for a matching worker
   // An agent whose connection dropped (no leave) while its worker is still
   // registered: how long to wait for the worker to drop too (a crash of the
-  // whole worker; the job is dispatched again) before the job fails.
-  std::chrono::milliseconds agentDropGrace{2000};
+  // whole worker; the job is dispatched again) or for the agent to join the
+  // room again (the SDKs' full reconnect, which comes after the server's
+  // resume window) before the job fails.
+  std::chrono::milliseconds agentDropGrace{20000};
   std::optional<std::string> publicUrl;  // JobAssignment.url; unset = the worker's own URL
   std::string serverVersion;             // ServerInfo.version in the register response
   std::string nodeId;

@@ -21,7 +21,9 @@ const connections = new Set();
 let accepted = 0;
 
 // A byte-for-byte TCP relay to the server whose connections the test can cut.
+let blocked = false; // refuse every connection, as a network that is down
 const proxy = net.createServer((client) => {
+  if (blocked) return client.destroy();
   accepted++;
   const upstream = net.connect(upstreamPort, '127.0.0.1');
   const pair = { client, upstream };
@@ -51,6 +53,13 @@ before(async () => {
   await until(() => /registered as AW_/.test(server.stderr), 'the built-in worker');
 });
 
+function cutAll() {
+  for (const { client, upstream } of [...connections]) {
+    client.destroy();
+    upstream.destroy();
+  }
+}
+
 after(async () => {
   for (const { client, upstream } of connections) {
     client.destroy();
@@ -77,10 +86,7 @@ test("a dropped agent signal connection is resumed: same agent, same media, the 
 
     // Cut the agent's signal connection, as a network blip would.
     const cutAt = Date.now();
-    for (const { client, upstream } of [...connections]) {
-      client.destroy();
-      upstream.destroy();
-    }
+    cutAll();
     const resumed = await until(() => server.stderr.match(/job \S+: signal connection resumed \((\d+) attempts?\)/), 'the worker to resume');
     console.log(`resumed after ${Date.now() - cutAt} ms (${resumed[1]} attempt(s))`);
     assert.match(server.stderr, new RegExp(`participant ${agent.identity} \\(${agent.sid}\\): resumed`));
@@ -96,6 +102,44 @@ test("a dropped agent signal connection is resumed: same agent, same media, the 
     const conversation = await api('GET', `/v1/conversations/${call.json.conversation_id}`);
     assert.equal(conversation.json.status, 'in_progress');
     assert.doesNotMatch(server.stderr, /ended \(signal connection/);
+  } finally {
+    await mic.stop();
+    await room.disconnect();
+  }
+});
+
+test('a signal connection down for longer than the resume window: the agent joins again as a new participant and the conversation goes on', async () => {
+  const call = await api('POST', '/v1/calls', { agent_id: 'demo-receptionist', identity: 'caller2' });
+  assert.equal(call.status, 201, call.text);
+  const room = new Room();
+  const { captions, states, heardSince } = watchAgent(room);
+  const connectedAt = Date.now();
+  await room.connect(server.wsUrl, call.json.token, { autoSubscribe: true, dynacast: false });
+  const mic = await publishMicrophone(room);
+  try {
+    await until(() => heardSince(connectedAt), 'the first message as audio');
+    await until(() => states.at(-1)?.state === 'listening', 'the agent to listen after its first message', 30000);
+    const before = states.at(-1);
+
+    // Down for 12 s: resumes fail, the server ends the session after its
+    // 10 s resume window, and a later attempt joins afresh.
+    blocked = true;
+    cutAll();
+    await until(() => server.stderr.includes(`participant ${before.identity}: not back within 10 s, leaving`), 'the server to give the session up', 20000);
+    await new Promise((r) => setTimeout(r, 1500));
+    blocked = false;
+    const rejoined = await until(() => server.stderr.match(new RegExp(`joined room \\S+ again as ${before.identity} \\((PA_\\w+)\\)`)), 'the worker to join again', 30000);
+    assert.notEqual(rejoined[1], before.sid, 'a new participant');
+    // Its state is there again on the new participant, without a new turn.
+    await until(() => states.some((s) => s.sid === rejoined[1] && s.state === 'listening'), 'the state on the new participant', 20000);
+
+    const spokeUntil = await mic.speak('book_appointment.wav');
+    await until(() => captions.some((c) => c.identity === before.identity && c.at > spokeUntil && /appointment request/i.test(c.text)), 'the reply caption', 30000);
+    await until(() => heardSince(spokeUntil), 'the reply as audio');
+    const conversation = await api('GET', `/v1/conversations/${call.json.conversation_id}`);
+    assert.equal(conversation.json.status, 'in_progress', JSON.stringify(conversation.json));
+    const turns = (await api('GET', `/v1/conversations/${call.json.conversation_id}/turns`)).json.turns;
+    assert.equal(turns.filter((t) => /convox demo clinic/i.test(t.text)).length, 1, 'the first message was not said again');
   } finally {
     await mic.stop();
     await room.disconnect();

@@ -69,7 +69,7 @@ TEST_F(WorkerLossTest, WorkerDropsThenAgentTimesOut) {
 
 TEST_F(WorkerLossTest, AgentDropWithTheWorkerStillHereFailsAfterTheGrace) {
   dispatcher_.onParticipantLeft(room("r"), agent(livekit::SIGNAL_CLOSE));
-  clock_.advance(std::chrono::milliseconds(1999));
+  clock_.advance(std::chrono::milliseconds(19999));
   dispatcher_.onTick();
   EXPECT_EQ(phase(jobId_), JobPhase::Running);
   clock_.advance(std::chrono::milliseconds(1));
@@ -83,8 +83,19 @@ TEST_F(WorkerLossTest, AgentDropWithTheWorkerStillHereFailsAfterTheGrace) {
 
 TEST_F(WorkerLossTest, AgentBackBeforeTheGraceEndsKeepsTheJob) {
   dispatcher_.onParticipantLeft(room("r"), agent(livekit::SIGNAL_CLOSE));
+  clock_.advance(std::chrono::milliseconds(15000));  // its resume window passed, then it joined afresh
   dispatcher_.onParticipantJoined(room("r"), agent(livekit::UNKNOWN_REASON));
-  clock_.advance(std::chrono::milliseconds(5000));
+  clock_.advance(std::chrono::milliseconds(30000));
+  dispatcher_.onTick();
+  EXPECT_EQ(phase(jobId_), JobPhase::Running);
+  EXPECT_TRUE(a_.conn->terminatedJobs().empty());
+}
+
+TEST_F(WorkerLossTest, AgentReplacedByItsOwnRejoinKeepsTheJob) {
+  // The SFU removes the old participant when the same identity joins again.
+  dispatcher_.onParticipantLeft(room("r"), agent(livekit::DUPLICATE_IDENTITY));
+  dispatcher_.onParticipantJoined(room("r"), agent(livekit::UNKNOWN_REASON));
+  clock_.advance(std::chrono::milliseconds(60000));
   dispatcher_.onTick();
   EXPECT_EQ(phase(jobId_), JobPhase::Running);
   EXPECT_TRUE(a_.conn->terminatedJobs().empty());
