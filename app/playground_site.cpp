@@ -1,5 +1,6 @@
 #include "playground_site.hpp"
 
+#include "common/http_client.hpp"
 #include "common/logging.hpp"
 
 #include <boost/json/object.hpp>
@@ -61,12 +62,24 @@ fs::path findDirectory(const std::string& configured) {
   return fs::path(CONVOX_SOURCE_DIR) / "playground";
 }
 
-common::HttpResponse withPageHeaders(common::HttpResponse res) {
-  // The page talks to this server (/v1, the signal WebSocket) and to the
-  // call's URL, which --public-url may put on another host.
-  res.set("Content-Security-Policy",
-          "default-src 'self'; connect-src 'self' ws: wss: http: https:; media-src 'self' blob: mediastream:; "
-          "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+// The page talks to this server only (/v1 and the signal WebSocket: CSP's
+// 'self' covers ws: on the same host), or to --public-url when that names
+// another host; nothing else may receive the key the page holds.
+std::string contentSecurityPolicy(const std::string& publicUrl) {
+  std::string connect = "'self'";
+  std::string url = publicUrl;
+  if (url.starts_with("ws://") || url.starts_with("wss://")) url.replace(0, 2, "http");
+  std::string error;
+  if (auto origin = url.empty() ? std::nullopt : common::parseHttpTarget(url, error)) {
+    connect += std::string(origin->tls ? " wss://" : " ws://") + origin->hostField + ":" + origin->port;
+  }
+  return "default-src 'self'; connect-src " + connect +
+         "; media-src 'self' blob: mediastream:; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "
+         "form-action 'none'";
+}
+
+common::HttpResponse withPageHeaders(common::HttpResponse res, const std::string& policy) {
+  res.set("Content-Security-Policy", policy);
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Referrer-Policy", "no-referrer");
   res.set(common::http::field::cache_control, "no-cache");
@@ -89,13 +102,14 @@ void mountPlayground(common::HttpRouter& router, const PlaygroundOptions& option
                  }));
     return;
   }
+  const auto policy = contentSecurityPolicy(options.publicUrl);
   for (const auto& file : kFiles) {
     auto body = readWhole(dir / file.relativePath);
     if (!body) continue;  // checked above; a file removed since is a 404
     auto shared = std::make_shared<const std::string>(std::move(*body));
-    router.exact(file.route,
-                 common::getOnly([shared, type = std::string(file.contentType)](const common::HttpRequest& req) {
-                   return withPageHeaders(common::makeResponse(req, common::http::status::ok, *shared, type));
+    router.exact(file.route, common::getOnly([shared, type = std::string(file.contentType),
+                                              policy](const common::HttpRequest& req) {
+                   return withPageHeaders(common::makeResponse(req, common::http::status::ok, *shared, type), policy);
                  }));
   }
   // What the page cannot know by itself. The dev key is public (the banner
@@ -106,8 +120,9 @@ void mountPlayground(common::HttpRouter& router, const PlaygroundOptions& option
   if (options.dev) config["api_key"] = options.devApiKey;
   config["version"] = options.serverVersion;
   router.exact("/playground/config.json",
-               common::getOnly([body = boost::json::serialize(config)](const common::HttpRequest& req) {
-                 return withPageHeaders(common::makeResponse(req, common::http::status::ok, body, "application/json"));
+               common::getOnly([body = boost::json::serialize(config), policy](const common::HttpRequest& req) {
+                 return withPageHeaders(common::makeResponse(req, common::http::status::ok, body, "application/json"),
+                                        policy);
                }));
   log->info("playground served from {}", dir.string());
 }

@@ -17,6 +17,7 @@ struct PlaygroundOptions {
   bool dev = false;       // --dev: the page may use the well-known dev key
   std::string devApiKey;  // that key (control_api::kDevApiKey)
   std::string serverVersion;
+  std::string publicUrl;  // --public-url: where the page's calls connect, beside this origin
 };
 
 // Mounts / and /playground/*. Without the files (npm ci not run), / says how

@@ -280,7 +280,8 @@ int main(int argc, char** argv) {
                                      config.dev ? control_api::DevKey::Accepted : control_api::DevKey::Refused);
 
   auto router = baseRoutes(metrics);
-  app::mountPlayground(router, {config.playgroundDir, config.dev, control_api::kDevApiKey, CONVOX_VERSION});
+  app::mountPlayground(router,
+                       {config.playgroundDir, config.dev, control_api::kDevApiKey, CONVOX_VERSION, config.publicUrl});
   controlApi.mount(router);
   signal.mount(router);
   roomService.mount(router);

@@ -133,12 +133,12 @@
 
   // --- the call --------------------------------------------------------------
 
-  // A server bound to every interface may name itself localhost in the
-  // call's URL; a browser on another machine reaches it where it loaded the page.
+  // A server bound to every interface names itself localhost in the call's
+  // URL: the browser reaches it where it loaded the page (and the page's
+  // Content-Security-Policy allows only that, or --public-url).
   function signalUrl(url) {
     const parsed = new URL(url);
-    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
-    if (loopback && !['localhost', '127.0.0.1', '[::1]'].includes(location.hostname)) {
+    if (['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname)) {
       parsed.host = location.host;
       parsed.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     }

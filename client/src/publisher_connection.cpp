@@ -124,6 +124,13 @@ void PublisherConnection::onAnswer(const livekit::SessionDescription& answer) {
   if (wanted_) negotiate();
 }
 
+void PublisherConnection::restartIce() {
+  if (!transport_) return;
+  std::string error;
+  if (!transport_->restartLocalIce(error)) return room_.fail("publisher ICE restart: " + error);
+  negotiate();
+}
+
 void PublisherConnection::addRemoteCandidate(const std::string& candidate) {
   if (transport_) transport_->addRemoteCandidate(candidate);
 }

@@ -23,6 +23,9 @@ class PublisherConnection final : public rtc::WebRtcTransportListener {
   // Something to (re)negotiate: a track was published, or the first offer.
   void negotiate();
   void onAnswer(const livekit::SessionDescription& answer);
+  // New local ICE credentials in the next offer (after a resume whose
+  // media path broke, as the SDKs restart it).
+  void restartIce();
   void addRemoteCandidate(const std::string& candidate);
   bool sendData(const std::string& bytes, bool reliable);
   bool sendRtp(std::span<uint8_t> buffer, size_t length);

@@ -34,6 +34,7 @@ Room::Room(rtc::EventLoop& loop, boost::asio::io_context& io, RoomListener& list
     : loop_(loop), listener_(listener), options_(std::move(options)), signal_(io, *this), resumeTimer_(io) {}
 
 Room::~Room() {
+  *alive_ = false;
   finished_ = true;
   resumeTimer_.cancel();
   signal_.close();
@@ -119,7 +120,14 @@ void Room::sendSignal(const livekit::SignalRequest& request) {
   if (request.has_update_metadata()) {
     std::erase_if(held_, [](const livekit::SignalRequest& r) { return r.has_update_metadata(); });
   }
-  if (held_.size() < kMaxHeldRequests) held_.push_back(request);
+  // An offer, answer or candidate must not be lost: past the bound the
+  // state is beyond resuming, and a fresh session is the honest way on
+  // (decided once resumed: here we may be inside a peer connection's call).
+  if (held_.size() >= kMaxHeldRequests) {
+    heldOverflowed_ = true;
+    return;
+  }
+  held_.push_back(request);
 }
 
 bool Room::publisherConnected() const { return publisher_ && publisher_->connected(); }
@@ -190,6 +198,12 @@ void Room::onSignalMessage(const livekit::SignalResponse& message) {
       break;
     case livekit::SignalResponse::kLeave:
       listener_.onSignal(message);
+      // The server moves us (e.g. draining): resume on a new connection.
+      if (!resuming_ && joined_ && message.leave().action() == livekit::LeaveRequest::RESUME) {
+        signal_.close();
+        return onSignalClosed("the server asked us to resume (reason " + std::to_string(message.leave().reason()) +
+                              ")");
+      }
       // Resume refused, or the server wants a fresh session: join again.
       if (resuming_ || message.leave().action() == livekit::LeaveRequest::RECONNECT) {
         return rejoin("the server asked for a full reconnect (reason " + std::to_string(message.leave().reason()) +
@@ -237,8 +251,8 @@ void Room::resumeSignal(const std::string& reason) {
   }
   resumeTimer_.expires_after(kResumeDelays[static_cast<size_t>(resumeAttempts_)]);
   ++resumeAttempts_;
-  resumeTimer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || finished_) return;
+  resumeTimer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+    if (ec || alive.expired() || finished_) return;
     auto options = options_.signal;
     options.reconnect = true;
     options.participantSid = localSid();
@@ -251,8 +265,35 @@ void Room::resumeSignal(const std::string& reason) {
 void Room::onResumed() {
   if (!resuming_) return;
   resuming_ = false;
+  if (std::exchange(heldOverflowed_, false)) {
+    return rejoin("more than " + std::to_string(kMaxHeldRequests) + " requests while the signal connection was down");
+  }
+  // As the SDKs: what we publish and receive, for a server that reconciles
+  // (ours keeps the session whole), then what waited, then a new publisher
+  // ICE path if the old one broke meanwhile (the server restarts the
+  // subscriber's itself).
+  signal_.send(syncState());
   for (const auto& request : std::exchange(held_, {})) signal_.send(request);
+  if (publisher_ && !publisher_->connected()) publisher_->restartIce();
   listener_.onResumed(resumeAttempts_);
+}
+
+livekit::SignalRequest Room::syncState() const {
+  livekit::SignalRequest request;
+  auto& sync = *request.mutable_sync_state();
+  for (const auto& track : tracks_) {
+    if (track->sid_.empty()) continue;
+    auto& published = *sync.add_publish_tracks();
+    published.set_cid(track->cid_);
+    published.mutable_track()->set_sid(track->sid_);
+    published.mutable_track()->set_name(track->options_.name);
+    published.mutable_track()->set_type(livekit::AUDIO);
+    published.mutable_track()->set_source(track->options_.source);
+  }
+  auto& subscription = *sync.mutable_subscription();
+  subscription.set_subscribe(true);
+  for (const auto& track : remoteTracks()) subscription.add_track_sids(track.trackSid);
+  return request;
 }
 
 void Room::rejoin(const std::string& reason) {
@@ -279,6 +320,7 @@ void Room::rejoin(const std::string& reason) {
     }
     // What was held for the old session is stale: the rejoin sends afresh.
     held_.clear();
+    heldOverflowed_ = false;
   }
   if (rejoinAttempts_ >= static_cast<int>(kRejoinDelays.size())) {
     return fail("signal connection: " + lostBecause_ + "; not rejoined after " + std::to_string(rejoinAttempts_) +
@@ -286,8 +328,8 @@ void Room::rejoin(const std::string& reason) {
   }
   resumeTimer_.expires_after(kRejoinDelays[static_cast<size_t>(rejoinAttempts_)]);
   ++rejoinAttempts_;
-  resumeTimer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || finished_) return;
+  resumeTimer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+    if (ec || alive.expired() || finished_) return;
     std::string error;
     if (!signal_.connect(options_.url, options_.token, options_.signal, error)) fail("signal connection: " + error);
   });

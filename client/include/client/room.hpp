@@ -182,6 +182,7 @@ class Room final : SignalListener {
   // it: new peer connections, join again, publish our tracks again.
   void resumeSignal(const std::string& reason);
   void onResumed();
+  livekit::SignalRequest syncState() const;
   void rejoin(const std::string& reason);
   void onRejoinedJoin();
   static livekit::SignalRequest addTrackRequest(const LocalAudioTrack& track);
@@ -202,12 +203,15 @@ class Room final : SignalListener {
   bool finished_ = false;
   bool resuming_ = false;
   bool rejoining_ = false;
+  bool heldOverflowed_ = false;
   int resumeAttempts_ = 0;
   int rejoinAttempts_ = 0;
   std::optional<livekit::SignalRequest> lastMetadata_;  // sent again after a rejoin
   std::string lostBecause_;                             // why the signal connection dropped
   std::vector<livekit::SignalRequest> held_;            // sent while resuming
   boost::asio::steady_timer resumeTimer_;
+  // A timer handler already queued when we go runs anyway: it checks this.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace convox::client
