@@ -11,9 +11,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { AudioStream, Room, RoomEvent, TrackKind, dispose } from '@livekit/rtc-node';
-import { startServer } from '../lib/server.mjs';
-import { RATE, apiOf, publishMicrophone, until as poll } from '../lib/voice_call.mjs';
+import { dispose } from '@livekit/rtc-node';
+import { joinCall, startVoiceServer, until as poll } from '../lib/voice_call.mjs';
 
 const KEY = 'sk-test-llm-e2e-0123456789';
 const MODEL = 'gpt-test-mini';
@@ -84,15 +83,8 @@ function startLlm() {
 before(async () => {
   llm = await startLlm();
   const origin = `http://127.0.0.1:${llm.address().port}`;
-  server = await startServer({
-    builtinWorker: true,
-    args: ['--log-level', process.env.CONVOX_VOICE_LOG ?? 'info'],
-    config: 'rtc:\n  interfaces: [10.77.0.1]\n',
-    // The worker's key, and the operator's word that this origin may have it.
-    env: { OPENAI_API_KEY: KEY, CONVOX_LLM_KEY_ORIGINS: origin, OPENAI_BASE_URL: '' },
-  });
-  api = apiOf(server);
-  await until(() => /registered as AW_/.test(server.stderr), 'the built-in worker');
+  // The worker's key, and the operator's word that this origin may have it.
+  ({ server, api } = await startVoiceServer({ env: { OPENAI_API_KEY: KEY, CONVOX_LLM_KEY_ORIGINS: origin, OPENAI_BASE_URL: '' } }));
 });
 
 after(async () => {
@@ -111,41 +103,12 @@ test('an OpenAI-compatible agent: a streamed reply spoken, a stream cut mid-way 
   });
   assert.equal(created.status, 201, created.text);
   assert.equal(created.json.llm.config.base_url, base);
-  const call = await api('POST', '/v1/calls', { agent_id: created.json.id, identity: 'caller', parameters: { clinic: 'Convox Clinic' } });
-  assert.equal(call.status, 201, call.text);
-
-  const room = new Room();
-  const captions = [];
-  room.registerTextStreamHandler('lk.transcription', async (reader, { identity }) => {
-    const text = await reader.readAll();
-    captions.push({ identity, text, at: Date.now() });
-  });
-  const states = [];
-  room.on(RoomEvent.ParticipantAttributesChanged, (changed) => {
-    if (changed['lk.agent.state']) states.push(changed['lk.agent.state']);
-  });
-  const loud = [];
-  room.on(RoomEvent.TrackSubscribed, (track, _pub, participant) => {
-    if (track.kind !== TrackKind.KIND_AUDIO || !participant.identity.startsWith('agent-')) return;
-    (async () => {
-      let sum = 0;
-      let n = 0;
-      for await (const frame of new AudioStream(track, RATE, 1)) {
-        for (const x of frame.data) sum += x * x;
-        n += frame.data.length;
-        if (n >= RATE / 10) {
-          loud.push({ at: Date.now(), rms: Math.sqrt(sum / n) });
-          sum = 0;
-          n = 0;
-        }
-      }
-    })();
-  });
-  const heardSince = (t) => loud.some((w) => w.at > t && w.rms > 500);
+  const { call, mic, captions, states: stateLog, heardSince, connectedAt, hangUp } = await joinCall(
+    { server, api },
+    { agent_id: created.json.id, identity: 'caller', parameters: { clinic: 'Convox Clinic' } },
+  );
+  const states = { at: (i) => stateLog.at(i)?.state };
   const agentCaptionSince = (t) => captions.find((c) => c.identity.startsWith('agent-') && c.at > t);
-  const connectedAt = Date.now();
-  await room.connect(server.wsUrl, call.json.token, { autoSubscribe: true, dynacast: false });
-  const mic = await publishMicrophone(room);
   try {
     await until(() => heardSince(connectedAt), 'the first message as audio');
     const first = await until(() => agentCaptionSince(connectedAt), 'the first message caption');
@@ -203,7 +166,7 @@ test('an OpenAI-compatible agent: a streamed reply spoken, a stream cut mid-way 
     await until(() => states.at(-1) === 'listening', 'the agent to listen after the third reply');
 
     // The stored turns, in order.
-    const conversation = `/v1/conversations/${call.json.conversation_id}`;
+    const conversation = `/v1/conversations/${call.conversation_id}`;
     const turns = await until(async () => {
       const list = (await api('GET', `${conversation}/turns`)).json?.turns ?? [];
       return list.filter((t) => t.role === 'agent').length >= 4 ? list : undefined;
@@ -249,11 +212,10 @@ test('an OpenAI-compatible agent: a streamed reply spoken, a stream cut mid-way 
     assert.ok(usage.every((u) => u.stage !== 'stt' || u.provider === 'pocketsphinx'), JSON.stringify(usage));
     console.log(`usage: ${JSON.stringify(usage.map((u) => [u.stage, u.provider, u.unit, u.quantity]))}`);
   } finally {
-    await mic.stop();
-    await room.disconnect();
+    await hangUp();
   }
   const ended = await until(async () => {
-    const c = (await api('GET', `/v1/conversations/${call.json.conversation_id}`)).json;
+    const c = (await api('GET', `/v1/conversations/${call.conversation_id}`)).json;
     return c?.status === 'ended' ? c : undefined;
   }, 'the conversation to end after the hang-up');
   assert.equal(ended.end_reason, 'user_hangup');
@@ -262,25 +224,20 @@ test('an OpenAI-compatible agent: a streamed reply spoken, a stream cut mid-way 
 test('an agent whose llm provider this worker does not serve: the call fails with the reason, nothing else answers', async () => {
   const created = await api('POST', '/v1/agents', { name: 'Unknown LLM', first_message: 'Hello there.', llm: { provider: 'no-such-llm', model: 'm1' } });
   assert.equal(created.status, 201, created.text);
-  const call = await api('POST', '/v1/calls', { agent_id: created.json.id, identity: 'caller2' });
-  assert.equal(call.status, 201, call.text);
   const before = requests.length;
-  const room = new Room();
-  await room.connect(server.wsUrl, call.json.token, { autoSubscribe: true, dynacast: false });
-  const mic = await publishMicrophone(room);
+  const { call, hangUp } = await joinCall({ server, api }, { agent_id: created.json.id, identity: 'caller2' });
   try {
     const failed = await until(async () => {
-      const c = (await api('GET', `/v1/conversations/${call.json.conversation_id}`)).json;
+      const c = (await api('GET', `/v1/conversations/${call.conversation_id}`)).json;
       return c?.status === 'failed' ? c : undefined;
     }, 'the call to fail');
     assert.equal(failed.end_reason, 'provider_unavailable');
     assert.match(failed.error, /llm provider 'no-such-llm' is not supported by this worker/);
     // Not the dialog engine instead: no first message, no turns; no request to any model.
-    const turns = (await api('GET', `/v1/conversations/${call.json.conversation_id}/turns`)).json?.turns ?? [];
+    const turns = (await api('GET', `/v1/conversations/${call.conversation_id}/turns`)).json?.turns ?? [];
     assert.deepEqual(turns, []);
     assert.equal(requests.length, before);
   } finally {
-    await mic.stop();
-    await room.disconnect();
+    await hangUp();
   }
 });

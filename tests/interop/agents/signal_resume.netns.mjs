@@ -9,9 +9,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Room, dispose } from '@livekit/rtc-node';
-import { startServer } from '../lib/server.mjs';
-import { callTools, publishMicrophone, watchAgent } from '../lib/voice_call.mjs';
+import { dispose } from '@livekit/rtc-node';
+import { joinCall, startVoiceServer } from '../lib/voice_call.mjs';
 
 let server;
 let api;
@@ -43,14 +42,9 @@ const proxy = net.createServer((client) => {
 
 before(async () => {
   await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  server = await startServer({
-    builtinWorker: true,
-    args: ['--log-level', process.env.CONVOX_VOICE_LOG ?? 'info', '--public-url', `ws://127.0.0.1:${proxy.address().port}`],
-    config: 'rtc:\n  interfaces: [10.77.0.1]\n',
-  });
+  // The server's port is known once it listens: the proxy dials it lazily.
+  ({ server, api, until } = await startVoiceServer({ args: ['--public-url', `ws://127.0.0.1:${proxy.address().port}`] }));
   upstreamPort = server.port;
-  ({ api, until } = callTools(server));
-  await until(() => /registered as AW_/.test(server.stderr), 'the built-in worker');
 });
 
 function cutAll() {
@@ -71,13 +65,7 @@ after(async () => {
 });
 
 test("a dropped agent signal connection is resumed: same agent, same media, the conversation goes on", async () => {
-  const call = await api('POST', '/v1/calls', { agent_id: 'demo-receptionist', identity: 'caller' });
-  assert.equal(call.status, 201, call.text);
-  const room = new Room();
-  const { captions, states, heardSince } = watchAgent(room);
-  const connectedAt = Date.now();
-  await room.connect(server.wsUrl, call.json.token, { autoSubscribe: true, dynacast: false });
-  const mic = await publishMicrophone(room);
+  const { call, captions, states, heardSince, connectedAt, mic, room, hangUp } = await joinCall({ server, api }, { agent_id: 'demo-receptionist', identity: 'caller' });
   try {
     await until(() => heardSince(connectedAt), 'the first message as audio');
     await until(() => states.at(-1)?.state === 'listening', 'the agent to listen after its first message', 30000);
@@ -99,23 +87,16 @@ test("a dropped agent signal connection is resumed: same agent, same media, the 
     await until(() => states.at(-1)?.state === 'listening' && states.at(-1).at > spokeUntil, 'the state after the reply (sent over the resumed connection)', 30000);
     assert.deepEqual([...new Set(states.map((s) => s.identity))], [agent.identity], 'no other agent joined');
     assert.equal(room.remoteParticipants.size, 1);
-    const conversation = await api('GET', `/v1/conversations/${call.json.conversation_id}`);
+    const conversation = await api('GET', `/v1/conversations/${call.conversation_id}`);
     assert.equal(conversation.json.status, 'in_progress');
     assert.doesNotMatch(server.stderr, /ended \(signal connection/);
   } finally {
-    await mic.stop();
-    await room.disconnect();
+    await hangUp();
   }
 });
 
 test('a signal connection down for longer than the resume window: the agent joins again as a new participant and the conversation goes on', async () => {
-  const call = await api('POST', '/v1/calls', { agent_id: 'demo-receptionist', identity: 'caller2' });
-  assert.equal(call.status, 201, call.text);
-  const room = new Room();
-  const { captions, states, heardSince } = watchAgent(room);
-  const connectedAt = Date.now();
-  await room.connect(server.wsUrl, call.json.token, { autoSubscribe: true, dynacast: false });
-  const mic = await publishMicrophone(room);
+  const { call, captions, states, heardSince, connectedAt, mic, hangUp } = await joinCall({ server, api }, { agent_id: 'demo-receptionist', identity: 'caller2' });
   try {
     await until(() => heardSince(connectedAt), 'the first message as audio');
     await until(() => states.at(-1)?.state === 'listening', 'the agent to listen after its first message', 30000);
@@ -136,12 +117,11 @@ test('a signal connection down for longer than the resume window: the agent join
     const spokeUntil = await mic.speak('book_appointment.wav');
     await until(() => captions.some((c) => c.identity === before.identity && c.at > spokeUntil && /appointment request/i.test(c.text)), 'the reply caption', 30000);
     await until(() => heardSince(spokeUntil), 'the reply as audio');
-    const conversation = await api('GET', `/v1/conversations/${call.json.conversation_id}`);
+    const conversation = await api('GET', `/v1/conversations/${call.conversation_id}`);
     assert.equal(conversation.json.status, 'in_progress', JSON.stringify(conversation.json));
-    const turns = (await api('GET', `/v1/conversations/${call.json.conversation_id}/turns`)).json.turns;
+    const turns = (await api('GET', `/v1/conversations/${call.conversation_id}/turns`)).json.turns;
     assert.equal(turns.filter((t) => /convox demo clinic/i.test(t.text)).length, 1, 'the first message was not said again');
   } finally {
-    await mic.stop();
-    await room.disconnect();
+    await hangUp();
   }
 });

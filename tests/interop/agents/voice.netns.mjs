@@ -11,19 +11,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Room, dispose } from '@livekit/rtc-node';
-import { startServer } from '../lib/server.mjs';
+import { dispose } from '@livekit/rtc-node';
 import { repoRoot } from '../lib/browser.mjs';
-import { callTools, publishMicrophone, watchAgent } from '../lib/voice_call.mjs';
+import { joinCall, startVoiceServer } from '../lib/voice_call.mjs';
 
 let server;
 let api;
 let until;
 
 before(async () => {
-  server = await startServer({ builtinWorker: true, args: ['--log-level', process.env.CONVOX_VOICE_LOG ?? 'info'], config: 'rtc:\n  interfaces: [10.77.0.1]\n' });
-  ({ api, until } = callTools(server));
-  await until(() => /registered as AW_/.test(server.stderr), 'the built-in worker');
+  ({ server, api, until } = await startVoiceServer());
   // --dev seeded the demo receptionist, as worker/demo/receptionist.json has it.
   const demo = JSON.parse(readFileSync(path.join(repoRoot, 'worker/demo/receptionist.json'), 'utf8'));
   const seeded = await api('GET', `/v1/agents/${demo.id}`);
@@ -38,15 +35,8 @@ after(async () => {
 });
 
 test('a caller on @livekit/rtc-node talks to the demo receptionist: first message, captions, a reply, turns, goodbye ends the call', async () => {
-  const call = await api('POST', '/v1/calls', { agent_id: 'demo-receptionist', identity: 'caller' });
-  assert.equal(call.status, 201, call.text);
-  const room = new Room();
-  const { captions, states, heardSince } = watchAgent(room);
-  const connectedAt = Date.now();
-  await room.connect(server.wsUrl, call.json.token, { autoSubscribe: true, dynacast: false });
-
   // Our microphone: silence, and a prompt when we say so, in real time.
-  const mic = await publishMicrophone(room);
+  const { call, mic, captions, states, heardSince, connectedAt, hangUp } = await joinCall({ server, api }, { agent_id: 'demo-receptionist', identity: 'caller' });
   const speak = (name) => mic.speak(name);
   try {
     // The agent joins and speaks its first message.
@@ -64,7 +54,7 @@ test('a caller on @livekit/rtc-node talks to the demo receptionist: first messag
     await until(() => states.at(-1)?.state === 'listening', 'the agent to listen after its reply', 30000);
 
     const turns = await until(async () => {
-      const t = await api('GET', `/v1/conversations/${call.json.conversation_id}/turns`);
+      const t = await api('GET', `/v1/conversations/${call.conversation_id}/turns`);
       const list = t.json?.turns ?? [];
       return list.some((x) => x.role === 'user' && /appointment/.test(x.text)) && list.filter((x) => x.role === 'agent').length >= 2 ? list : undefined;
     }, 'the stored turns');
@@ -78,13 +68,12 @@ test('a caller on @livekit/rtc-node talks to the demo receptionist: first messag
     // Goodbye ends the call, with the results the dialog collected.
     await speak('goodbye.wav');
     const ended = await until(async () => {
-      const c = await api('GET', `/v1/conversations/${call.json.conversation_id}`);
+      const c = await api('GET', `/v1/conversations/${call.conversation_id}`);
       return c.json?.status === 'ended' ? c.json : undefined;
     }, 'the call to end', 30000);
     assert.equal(ended.end_reason, 'agent_ended');
     assert.equal(ended.results.wants_appointment, true, JSON.stringify(ended.results));
   } finally {
-    await mic.stop();
-    await room.disconnect();
+    await hangUp();
   }
 });

@@ -141,3 +141,43 @@ export function watchAgent(room) {
   const heardSince = (t) => loud.some((w) => w.at > t && w.rms > 500);
   return { captions, states, loud, heardSince };
 }
+
+// convox-server --dev on the test namespace's address with its built-in
+// worker, once the worker has registered: { server, api, until }.
+export async function startVoiceServer({ args = [], env } = {}) {
+  const { startServer } = await import('./server.mjs');
+  const server = await startServer({
+    builtinWorker: true,
+    args: ['--log-level', process.env.CONVOX_VOICE_LOG ?? 'info', ...args],
+    config: 'rtc:\n  interfaces: [10.77.0.1]\n',
+    env,
+  });
+  const tools = callTools(server);
+  await tools.until(() => /registered as AW_/.test(server.stderr), 'the built-in worker');
+  return { server, ...tools };
+}
+
+// POST /v1/calls with `body`, then a caller on @livekit/rtc-node joins with
+// the call's token and publishes its microphone: the call, the room, the
+// microphone, and what the caller sees of the agent (watchAgent).
+export async function joinCall({ server, api }, body) {
+  const { Room } = await import('@livekit/rtc-node');
+  const call = await api('POST', '/v1/calls', body);
+  if (call.status !== 201) throw new Error(`POST /v1/calls: ${call.status} ${call.text}`);
+  const room = new Room();
+  const seen = watchAgent(room);
+  const connectedAt = Date.now();
+  await room.connect(server.wsUrl, call.json.token, { autoSubscribe: true, dynacast: false });
+  const mic = await publishMicrophone(room);
+  return {
+    call: call.json,
+    room,
+    mic,
+    connectedAt,
+    ...seen,
+    async hangUp() {
+      await mic.stop();
+      await room.disconnect();
+    },
+  };
+}
