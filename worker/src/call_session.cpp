@@ -4,7 +4,9 @@
 #include "common/logging.hpp"
 #include "media_thread.hpp"
 #include "voice/dialog_engine.hpp"
+#include "voice/test_providers.hpp"
 #include "voice_agent.hpp"
+#include "worker_metrics.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -188,6 +190,7 @@ void CallSession::startVoice() {
     if (microphone_) microphone_->advance(samples);
   };
   hooks.postTurn = [this](boost::json::object turn) {
+    if (setup_.metrics) setup_.metrics->recordTurn(turn);
     if (api_) api_->postTurn(std::move(turn));
   };
   hooks.endCall = [this](const std::string& reason) {
@@ -218,8 +221,14 @@ void CallSession::startVoice() {
   hooks.agentTrackSid = [this] { return microphone_ ? microphone_->sid() : std::string(); };
   hooks.userIdentity = [this] { return userIdentity_; };
   hooks.userTrackSid = [this] { return userTrackSid_; };
-  auto model = std::make_unique<voice::DialogEngine>(
-      settings, parameters, [loop = &thread_.loop()](std::function<void()> task) { loop->post(std::move(task)); });
+  auto post = [loop = &thread_.loop()](std::function<void()> task) { loop->post(std::move(task)); };
+  std::unique_ptr<voice::LanguageModel> model;
+  if (settings.llm.provider == voice::kTestProvider) {
+    model = voice::makeTestLanguageModel(
+        voice::testProviderText(settings.llm, "reply", "Sure, I can book that for you."), post);
+  } else {
+    model = std::make_unique<voice::DialogEngine>(settings, parameters, post);
+  }
   voice_ = std::make_unique<VoiceAgent>(thread_.loop(), *setup_.pool, std::move(settings), std::move(parameters),
                                         outbound, std::move(hooks));
   std::string error;
