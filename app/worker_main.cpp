@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <cstdlib>
 #include <iostream>
 
@@ -28,15 +29,15 @@ int main(int argc, char** argv) {
   std::string logLevel = env("CONVOX_LOG_LEVEL", "info");
   const std::string metricsPort = env("CONVOX_WORKER_METRICS_PORT");
   if (!metricsPort.empty()) {
-    try {
-      const int port = std::stoi(metricsPort);
-      if (port < 0 || port > 65535) throw std::out_of_range("port");
-      options.metricsPort = static_cast<uint16_t>(port);
-    } catch (const std::exception&) {
+    unsigned port = 0;
+    const auto* end = metricsPort.data() + metricsPort.size();
+    const auto [at, ec] = std::from_chars(metricsPort.data(), end, port);
+    if (ec != std::errc() || at != end || port > 65535) {
       std::cerr << "convox-worker: CONVOX_WORKER_METRICS_PORT must be a port number (0-65535), got '" << metricsPort
                 << "'\n";
       return 2;
     }
+    options.metricsPort = static_cast<uint16_t>(port);
   }
 
   CLI::App app{"convox-worker: takes jobs from a LiveKit-compatible server and runs the voice agent in each room"};
