@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <cstdlib>
 #include <iostream>
 
@@ -26,6 +27,18 @@ int main(int argc, char** argv) {
   options.agentName = env("CONVOX_AGENT_WORKER_NAME", options.agentName);
   options.controlApiUrl = env("CONVOX_CONTROL_API_URL");
   std::string logLevel = env("CONVOX_LOG_LEVEL", "info");
+  const std::string metricsPort = env("CONVOX_WORKER_METRICS_PORT");
+  if (!metricsPort.empty()) {
+    unsigned port = 0;
+    const auto* end = metricsPort.data() + metricsPort.size();
+    const auto [at, ec] = std::from_chars(metricsPort.data(), end, port);
+    if (ec != std::errc() || at != end || port > 65535) {
+      std::cerr << "convox-worker: CONVOX_WORKER_METRICS_PORT must be a port number (0-65535), got '" << metricsPort
+                << "'\n";
+      return 2;
+    }
+    options.metricsPort = static_cast<uint16_t>(port);
+  }
 
   CLI::App app{"convox-worker: takes jobs from a LiveKit-compatible server and runs the voice agent in each room"};
   app.add_option("--url", options.url, "server URL (LIVEKIT_URL)");
@@ -37,6 +50,9 @@ int main(int argc, char** argv) {
   app.add_option("--media-threads", options.mediaThreads, "media threads (0: one per core)");
   app.add_option("--max-jobs", options.maxJobs, "calls at once before the worker reports itself full");
   app.add_option("--ice-address", options.iceAddress, "local address for ICE (default: every interface)");
+  app.add_option("--metrics-port", options.metricsPort,
+                 "serve Prometheus /metrics on this port (CONVOX_WORKER_METRICS_PORT; default 0: off)");
+  app.add_option("--metrics-address", options.metricsAddress, "address /metrics listens on (default 127.0.0.1)");
   app.add_option("--log-level", logLevel, "trace, debug, info, warn, error");
   CLI11_PARSE(app, argc, argv);
 

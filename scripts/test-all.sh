@@ -68,7 +68,7 @@ run_interop() {
   local name="$1" bindir="$2" status
   # The sanitizer build has no bench/: the load tool's smoke test drives the
   # server under test with the release build's tool.
-  (cd tests/interop && CONVOX_BIN_DIR="$bindir" CONVOX_SFU_LOAD_BIN="$root/build/bench/convox-sfu-load" node --test --test-concurrency=1 --test-reporter=tap ./*.test.mjs) \
+  (cd tests/interop && CONVOX_BIN_DIR="$bindir" CONVOX_SFU_LOAD_BIN="$root/build/bench/convox-sfu-load" CONVOX_AGENT_LOAD_BIN="$root/build/bench/convox-agent-load" node --test --test-concurrency=1 --test-reporter=tap ./*.test.mjs) \
     2>&1 | tee "$logs/$name.log"
   status=${PIPESTATUS[0]}
   record_node_log "$name" "$status"

@@ -2,10 +2,13 @@
 
 #include "call_session.hpp"
 #include "client/agent_worker_client.hpp"
+#include "common/http_server.hpp"
 #include "common/logging.hpp"
+#include "common/metrics.hpp"
 #include "job_metadata.hpp"
 #include "media_thread.hpp"
 #include "voice/compute_pool.hpp"
+#include "worker_metrics.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -37,7 +40,7 @@ std::string httpBase(const std::string& url) {
 class AgentWorker::Impl final : public client::AgentWorkerListener {
  public:
   explicit Impl(WorkerOptions options)
-      : options_(std::move(options)), signals_(io_, SIGINT, SIGTERM), drainTimer_(io_) {
+      : options_(std::move(options)), signals_(io_, SIGINT, SIGTERM), drainTimer_(io_), metrics_(registry_.registry()) {
     if (options_.controlApiUrl.empty()) options_.controlApiUrl = httpBase(options_.url);
     const unsigned threads =
         options_.mediaThreads ? options_.mediaThreads : std::max(1u, std::thread::hardware_concurrency());
@@ -60,12 +63,17 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
       common::logger("worker")->error("{}", error);
       return 2;
     }
+    if (options_.metricsPort && !serveMetrics(error)) {
+      common::logger("worker")->error("{}", error);
+      return 2;
+    }
     signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
       if (!ec) drain(signal);
     });
     common::logger("worker")->info("convox-worker: agent name '{}', {} media thread(s), up to {} calls, server {}",
                                    options_.agentName, threads_.size(), options_.maxJobs, options_.url);
     io_.run();
+    if (metricsServer_) metricsServer_->stop();
     // The last UpdateJobStatus and the close frame go out.
     io_.restart();
     io_.run_for(std::chrono::milliseconds(200));
@@ -101,6 +109,27 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
   }
 
  private:
+  bool serveMetrics(std::string& error) {
+    common::HttpRouter router;
+    router.exact("/metrics", common::getOnly([this](const common::HttpRequest& req) {
+                   // Gauges are read at scrape time, on this (the jobs') thread.
+                   metrics_.setActiveCalls(jobs_.size());
+                   metrics_.setComputeQueueDepth(pool_->queued());
+                   return common::makeResponse(req, common::http::status::ok, registry_.render(),
+                                               "text/plain; version=0.0.4; charset=utf-8");
+                 }));
+    try {
+      metricsServer_ = std::make_unique<common::HttpServer>(io_, std::move(router), common::HttpServerLimits{});
+      metricsServer_->listen(options_.metricsAddress, options_.metricsPort);
+    } catch (const std::exception& e) {
+      error = "cannot serve /metrics on " + options_.metricsAddress + ":" + std::to_string(options_.metricsPort) +
+              ": " + e.what();
+      return false;
+    }
+    common::logger("worker")->info("metrics on http://{}:{}/metrics", options_.metricsAddress, metricsServer_->port());
+    return true;
+  }
+
   void onRegistered(const std::string& workerId) override {
     common::logger("worker")->info("registered as {}", workerId);
   }
@@ -150,6 +179,8 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
     setup.controlApiUrl = options_.controlApiUrl;
     setup.iceAddress = options_.iceAddress;
     setup.pool = pool_.get();
+    setup.metrics = &metrics_;
+    metrics_.callStarted();
     client_->updateJob(job.id(), livekit::JS_RUNNING);
     thread->post([this, thread, setup = std::move(setup)]() mutable {
       const std::string id = setup.job.id();
@@ -191,6 +222,7 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
     if (it == jobs_.end()) return;
     --it->second->jobCount;
     jobs_.erase(it);
+    metrics_.callEnded(failed);
     if (client_) client_->updateJob(jobId, failed ? livekit::JS_FAILED : livekit::JS_SUCCESS, failed ? reason : "");
     if (draining_ && jobs_.empty()) finish();
   }
@@ -222,6 +254,9 @@ class AgentWorker::Impl final : public client::AgentWorkerListener {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer drainTimer_;
+  common::Metrics registry_;  // before the threads: their calls record into it until they stop
+  WorkerMetrics metrics_;
+  std::unique_ptr<common::HttpServer> metricsServer_;
   std::unique_ptr<voice::ComputePool> pool_;  // before the threads: their calls use it until they stop
   std::vector<std::unique_ptr<MediaThread>> threads_;
   std::unique_ptr<client::AgentWorkerClient> client_;

@@ -5,6 +5,7 @@
 #include "language_model_factory.hpp"
 #include "media_thread.hpp"
 #include "voice_agent.hpp"
+#include "worker_metrics.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -191,6 +192,7 @@ void CallSession::startVoice() {
     if (microphone_) microphone_->advance(samples);
   };
   hooks.postTurn = [this](boost::json::object turn) {
+    if (setup_.metrics) setup_.metrics->recordTurn(turn);
     if (api_) api_->postTurn(std::move(turn));
   };
   hooks.endCall = [this](const std::string& reason) {

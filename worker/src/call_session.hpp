@@ -26,6 +26,7 @@ namespace convox::worker {
 class MediaThread;
 
 class VoiceAgent;
+class WorkerMetrics;
 
 struct CallSetup {
   livekit::Job job;
@@ -35,6 +36,7 @@ struct CallSetup {
   std::string controlApiUrl;
   std::string iceAddress;
   voice::ComputePool* pool = nullptr;  // shared by the worker's calls
+  WorkerMetrics* metrics = nullptr;    // the worker's; null in tests
 };
 
 class CallSession final : public client::RoomListener {

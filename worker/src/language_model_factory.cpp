@@ -1,5 +1,7 @@
 #include "language_model_factory.hpp"
 
+#include "voice/test_providers.hpp"
+
 #include "agent_config/placeholders.hpp"
 #include "common/http_client.hpp"
 #include "common/logging.hpp"
@@ -161,6 +163,13 @@ ModelChoice makeLanguageModel(const agent_config::AgentSettings& agent,
   if (agent.llm.provider.empty() || agent.llm.provider == kDialogProvider) {
     choice.provider = kDialogProvider;
     choice.model = std::make_unique<voice::DialogEngine>(agent, parameters, std::move(post));
+    return choice;
+  }
+  // A benchmarking stand-in (bench/agent_load): a fixed reply at no cost.
+  if (agent.llm.provider == voice::kTestProvider) {
+    choice.provider = voice::kTestProvider;
+    choice.model = voice::makeTestLanguageModel(
+        voice::testProviderText(agent.llm, "reply", "Sure, I can book that for you."), std::move(post));
     return choice;
   }
   auto settings = chatSettingsFor(agent, parameters, env, choice);

@@ -6,6 +6,7 @@
 #include "voice/dialog_engine.hpp"
 #include "voice/espeak_synthesizer.hpp"
 #include "voice/pocketsphinx_recognizer.hpp"
+#include "voice/test_providers.hpp"
 #include "voice/webrtc_vad.hpp"
 
 #include <algorithm>
@@ -107,12 +108,19 @@ bool VoiceAgent::init(std::unique_ptr<voice::LanguageModel> model, std::string& 
       if (const auto live = alive.lock(); live && *live) task();
     });
   };
+  const bool testStt = settings_.stt.provider == voice::kTestProvider;
+  const bool testTts = settings_.tts.provider == voice::kTestProvider;
+  const std::string testTranscript =
+      voice::testProviderText(settings_.stt, "transcript", "i would like to book an appointment");
   const bool posted = pool_.submit(
-      [stt, tts]() {
+      [stt, tts, testStt, testTts, testTranscript]() {
         Engines e;
         std::string err;
-        e.stt = voice::PocketSphinxRecognizer::create(stt, err);
+        if (testStt) e.stt = voice::makeTestRecognizer(testTranscript);
+        if (testTts) e.tts = voice::makeTestSynthesizer();
+        if (!e.stt) e.stt = voice::PocketSphinxRecognizer::create(stt, err);
         if (!e.stt) e.error = "speech recognition: " + err;
+        if (e.tts) return e;
         auto synth = voice::EspeakSynthesizer::create(tts, err);
         if (!synth) {
           auto fallback = tts;

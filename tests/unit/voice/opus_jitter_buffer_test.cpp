@@ -182,6 +182,45 @@ TEST(OpusJitterBuffer, BurstBeyondCapacityDropsTheOldest) {
   EXPECT_EQ(jb->stats().underruns, 1u);
 }
 
+// Frames of silence through the encoder, as a microphone sends between words.
+std::vector<Packet> encodeSilence(size_t frames, uint16_t firstSequence) {
+  std::string error;
+  auto enc = rtc::OpusFrameEncoder::create({}, error);
+  EXPECT_TRUE(enc) << error;
+  const std::vector<int16_t> pcm(960, 0);
+  std::vector<Packet> out;
+  std::array<uint8_t, rtc::kOpusMaxPacketBytes> buf{};
+  for (size_t i = 0; i < frames; ++i) {
+    const int n = enc->encode(pcm, buf);
+    EXPECT_GT(n, 0);
+    out.push_back({static_cast<uint16_t>(firstSequence + i), static_cast<uint32_t>(1000 + i * 960),
+                   std::vector<uint8_t>(buf.begin(), buf.begin() + n)});
+  }
+  return out;
+}
+
+// A burst before playout starts (the call's first packets arrive before the
+// agent listens) or after a stall would delay every later frame by its
+// depth for the rest of the call (bench/agent_load measured 170-430 ms):
+// silent frames are dropped until the buffer is back to its prefill, so the
+// delay shrinks in the next pause and speech itself is never cut.
+TEST(OpusJitterBuffer, ExcessDelayDrainsInSilenceNotInSpeech) {
+  auto jb = makeBuffer({.capacity = 16, .prefill = 3});
+  const auto quiet = encodeSilence(12, 100);
+  for (const auto& p : quiet) jb->push(7, p.sequence, p.timestamp, p.payload);
+  ASSERT_EQ(jb->depth(), 12u);
+  const auto first = pull(*jb, 1);
+  EXPECT_EQ(first.kinds[0], JitterFrame::Decoded);
+  EXPECT_LE(jb->depth(), 3u) << "the silence was played out at its full delay";
+  // Speech held as deep is played in full: no word is cut to catch up.
+  auto speech = makeBuffer({.capacity = 16, .prefill = 3});
+  const auto tone = encodeTone(12, 200);
+  for (const auto& p : tone) speech->push(7, p.sequence, p.timestamp, p.payload);
+  const auto out = pull(*speech, 12);
+  EXPECT_EQ(count(out, JitterFrame::Decoded), 12u);
+  EXPECT_EQ(speech->lastTimestamp(), tone.back().timestamp);
+}
+
 TEST(OpusJitterBuffer, RunningDryBuffersAgainAndSkipsThePause) {
   const auto packets = encodeTone(20, 0);
   auto jb = makeBuffer();

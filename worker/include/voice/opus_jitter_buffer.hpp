@@ -21,6 +21,9 @@ namespace convox::voice {
 struct JitterBufferSettings {
   size_t capacity = 16;  // packets (320 ms of 20 ms frames); a power of two
   size_t prefill = 3;    // frames held before playout starts (60 ms)
+  // Quieter than this RMS, a decoded frame held beyond the prefill is
+  // dropped (see pull()); 0 keeps every frame.
+  double trimBelowRms = 200;
 };
 
 enum class JitterFrame {
@@ -41,6 +44,7 @@ struct JitterBufferStats {
   uint64_t underruns = 0;
   uint64_t ssrcChanges = 0;
   uint64_t sequenceGaps = 0;  // sequence numbers skipped with no audio missing (the timestamps run on)
+  uint64_t trimmed = 0;       // silent frames dropped to bring the delay back to the prefill
 };
 
 class OpusJitterBuffer {
@@ -49,7 +53,9 @@ class OpusJitterBuffer {
 
   // One RTP packet's Opus payload (20 ms frames, as browsers send).
   void push(uint32_t ssrc, uint16_t sequence, uint32_t timestamp, std::span<const uint8_t> payload);
-  // Writes the next 20 ms (960 samples, 48 kHz mono) into `pcm`.
+  // Writes the next 20 ms (960 samples, 48 kHz mono) into `pcm`. While more
+  // than `prefill` frames are held (a burst before playout began, a stall),
+  // silent frames are skipped: the delay shrinks in pauses, never in speech.
   JitterFrame pull(std::span<int16_t, rtc::kOpusFrameSamples> pcm);
 
   size_t depth() const { return stored_; }  // packets held
@@ -69,6 +75,7 @@ class OpusJitterBuffer {
   OpusJitterBuffer(const JitterBufferSettings& settings, std::unique_ptr<rtc::OpusFrameDecoder> decoder);
   Slot& slotFor(uint16_t sequence) { return slots_[sequence % slots_.size()]; }
   void drop(Slot& slot);
+  JitterFrame pullOne(std::span<int16_t, rtc::kOpusFrameSamples> pcm);
   void restart();
   Slot* nextHeldIfDue(uint16_t sequence);
 

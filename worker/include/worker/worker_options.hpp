@@ -3,6 +3,7 @@
 // What convox-worker is told at start (flags, environment: see app/worker_main.cpp).
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace convox::worker {
@@ -18,7 +19,10 @@ struct WorkerOptions {
   unsigned mediaThreads = 0;  // 0: one per core
   unsigned maxJobs = 25;      // availability says no beyond this
   std::chrono::seconds drainTimeout{60};
-  std::string iceAddress;  // the local address ICE gathers on; empty: every interface
+  std::string iceAddress;
+  // Prometheus /metrics (stage latencies, calls, compute queue); 0: not served.
+  uint16_t metricsPort = 0;
+  std::string metricsAddress = "127.0.0.1";  // the local address ICE gathers on; empty: every interface
 };
 
 }  // namespace convox::worker

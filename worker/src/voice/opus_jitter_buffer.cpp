@@ -122,7 +122,31 @@ OpusJitterBuffer::Slot* OpusJitterBuffer::nextHeldIfDue(uint16_t sequence) {
   return nullptr;
 }
 
+namespace {
+
+bool quieterThan(std::span<const int16_t> pcm, double rms) {
+  double sum = 0;
+  for (const auto s : pcm) sum += static_cast<double>(s) * s;
+  return sum < rms * rms * static_cast<double>(pcm.size());
+}
+
+}  // namespace
+
 JitterFrame OpusJitterBuffer::pull(std::span<int16_t, rtc::kOpusFrameSamples> pcm) {
+  auto kind = pullOne(pcm);
+  // Both ends run on their own 20 ms clocks, so a delay once taken on (the
+  // first packets arriving before the agent listens, a stall of either
+  // side) would stay for the whole call. Decoded silence beyond the prefill
+  // is dropped instead: a pause gives the time back, speech is never cut.
+  while (kind == JitterFrame::Decoded && stored_ > settings_.prefill && settings_.trimBelowRms > 0 &&
+         quieterThan(pcm, settings_.trimBelowRms)) {
+    ++stats_.trimmed;
+    kind = pullOne(pcm);
+  }
+  return kind;
+}
+
+JitterFrame OpusJitterBuffer::pullOne(std::span<int16_t, rtc::kOpusFrameSamples> pcm) {
   if (!playing_) {
     std::fill(pcm.begin(), pcm.end(), int16_t{0});
     return JitterFrame::Silence;
