@@ -88,6 +88,22 @@ TEST(WebRtcVad, EveryPromptIsOneUtterance) {
   }
 }
 
+TEST(WebRtcVad, TheSpeechEndIsWhereTheVoiceStopsNotWhereTheDetectorsHangoverDoes) {
+  // The detector keeps flagging frames for up to ~150 ms after the energy
+  // stops; every one of them would delay the reply (the silence wait counts
+  // from the speech end). Within 30 ms of the last loud 10 ms frame.
+  for (const char* name : {"hello.wav", "book_appointment.wav", "opening_hours.wav", "speak_to_human.wav",
+                           "goodbye.wav", "interrupt_stop.wav"}) {
+    const auto pcm = test::media(name);
+    const auto events = detect(pcm);
+    ASSERT_EQ(events.size(), 2u) << name;
+    const int64_t speechEndMs = lastLoudMs(pcm);
+    EXPECT_GE(events[1].ms, speechEndMs - 30) << name;
+    EXPECT_LE(events[1].ms, speechEndMs + 30) << name;
+    EXPECT_EQ(events[1].detectedMs - events[1].ms, VadSettings{}.silenceMs) << name;
+  }
+}
+
 TEST(WebRtcVad, ShortSilenceThresholdSplitsAtPauses) {
   // "Wait, stop, stop." has pauses at its commas: a 100 ms threshold ends
   // speech there, the default does not.

@@ -28,7 +28,10 @@ class WebRtcVad final : public VoiceActivityDetector {
  private:
   struct Impl;
   WebRtcVad(std::unique_ptr<Impl> impl, int sampleRate, const VadSettings& settings);
-  void onFrame(bool voiced, VadListener& listener);
+  void onFrame(bool voiced, double rms, VadListener& listener);
+
+  static constexpr double kVoiceOfPeak = 0.03;  // -30 dB
+  static constexpr double kMinVoiceRms = 50.0;  // of int16 samples: below, no voice however quiet the talker
 
   // Allocated by this.
   std::unique_ptr<Impl> impl_;
@@ -43,6 +46,7 @@ class WebRtcVad final : public VoiceActivityDetector {
   int voicedInRun_ = 0;      // voiced frames in the candidate run
   int silentRun_ = 0;        // consecutive unvoiced frames
   int64_t lastVoicedEndMs_ = 0;
+  double peakRms_ = 0;  // the loudest frame of the run or utterance so far
 };
 
 }  // namespace convox::voice

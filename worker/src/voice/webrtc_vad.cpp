@@ -4,6 +4,7 @@
 #include <webrtc/modules/interface/module_common_types.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace convox::voice {
@@ -64,14 +65,28 @@ void WebRtcVad::process(std::span<const int16_t> pcm, VadListener& listener) {
     frame.sample_rate_hz_ = frameSamples_ * 100;
     frame.num_channels_ = 1;
     frame.samples_per_channel_ = static_cast<size_t>(frameSamples_);
+    // The frame's energy, before the APM sees it (it leaves the audio as
+    // is with everything but the detector off).
+    int64_t sum = 0;
+    for (int i = 0; i < frameSamples_; ++i) sum += int64_t{frame.data_[i]} * frame.data_[i];
+    const double rms = std::sqrt(static_cast<double>(sum) / frameSamples_);
     const bool ok = impl_->apm->ProcessStream(&frame) == 0;
-    onFrame(ok && impl_->apm->voice_detection()->stream_has_voice(), listener);
+    onFrame(ok && impl_->apm->voice_detection()->stream_has_voice(), rms, listener);
   }
 }
 
-void WebRtcVad::onFrame(bool voiced, VadListener& listener) {
+void WebRtcVad::onFrame(bool voiced, double rms, VadListener& listener) {
   const int64_t frameStartMs = framesSeen_ * 10;
   ++framesSeen_;
+  if (voiced && speaking_) {
+    // The detector's hangover flags frames for ~100 ms after the voice has
+    // stopped, and the silence wait would count from there: within speech,
+    // a flagged frame 30 dB below the utterance's loudest is not voice.
+    peakRms_ = std::max(peakRms_, rms);
+    voiced = rms >= std::max(kMinVoiceRms, peakRms_ * kVoiceOfPeak);
+  } else if (voiced) {
+    peakRms_ = std::max(peakRms_, rms);
+  }
   if (voiced) {
     ++voicedFrames_;
     lastVoicedEndMs_ = frameStartMs + 10;
@@ -90,6 +105,7 @@ void WebRtcVad::onFrame(bool voiced, VadListener& listener) {
       speaking_ = false;
       runStartMs_ = -1;
       voicedInRun_ = 0;
+      peakRms_ = 0;
       listener.onSpeechEnd(lastVoicedEndMs_, frameStartMs + 10);
     }
     return;
@@ -99,6 +115,7 @@ void WebRtcVad::onFrame(bool voiced, VadListener& listener) {
   if (runStartMs_ >= 0 && silentRun_ * 10 >= settings_.minSpeechMs) {
     runStartMs_ = -1;
     voicedInRun_ = 0;
+    peakRms_ = 0;
   }
 }
 
@@ -112,6 +129,7 @@ void WebRtcVad::reset() {
   voicedInRun_ = 0;
   silentRun_ = 0;
   lastVoicedEndMs_ = 0;
+  peakRms_ = 0;
 }
 
 }  // namespace convox::voice
