@@ -190,10 +190,13 @@ test('an OpenAI-compatible agent: a streamed reply spoken, a stream cut mid-way 
 
     // Usage per provider: the tokens the streams reported (the cut one reported none),
     // characters synthesised, seconds recognised.
+    // Each reply's usage is posted after its playout ends: wait for the last one's too.
+    const spoken = [FIRST_MESSAGE, REPLY_1.join(''), APOLOGY, REPLY_3.join('')];
+    const sum = (list, stage, unit) => list.filter((u) => u.stage === stage && u.unit === unit).reduce((s, u) => s + u.quantity, 0);
     const usage = await until(async () => {
       const list = (await api('GET', `${conversation}/usage`)).json?.usage ?? [];
-      const out = list.filter((u) => u.stage === 'llm' && u.unit === 'output_tokens');
-      return out.reduce((s, u) => s + u.quantity, 0) >= USAGE_1.completion_tokens + USAGE_3.completion_tokens ? list : undefined;
+      const tokensIn = sum(list, 'llm', 'output_tokens') >= USAGE_1.completion_tokens + USAGE_3.completion_tokens;
+      return tokensIn && sum(list, 'tts', 'characters') >= spoken.join('').length - 10 ? list : undefined;
     }, 'the usage records');
     const total = (stage, unit) => usage.filter((u) => u.stage === stage && u.unit === unit).reduce((s, u) => s + u.quantity, 0);
     for (const u of usage.filter((x) => x.stage === 'llm')) {
@@ -202,7 +205,6 @@ test('an OpenAI-compatible agent: a streamed reply spoken, a stream cut mid-way 
     }
     assert.equal(total('llm', 'input_tokens'), USAGE_1.prompt_tokens + USAGE_3.prompt_tokens);
     assert.equal(total('llm', 'output_tokens'), USAGE_1.completion_tokens + USAGE_3.completion_tokens);
-    const spoken = [FIRST_MESSAGE, REPLY_1.join(''), APOLOGY, REPLY_3.join('')];
     const said = total('tts', 'characters');
     // Sentences are synthesised one by one, without the spaces between them.
     assert.ok(said >= spoken.join('').length - 10 && said <= spoken.join(' ').length, `tts characters ${said}`);
