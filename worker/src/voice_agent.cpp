@@ -286,6 +286,7 @@ void VoiceAgent::act(voice::BargeInAction action) {
   switch (action) {
     case voice::BargeInAction::Pause:
       out_->pause();
+      ++stats_.pauses;
       break;
     case voice::BargeInAction::Resume:
       out_->resume();
@@ -391,8 +392,13 @@ void VoiceAgent::onTranscript(voice::SttResult result, bool decidesBargeIn) {
 void VoiceAgent::onUserText(const std::string& text) {
   if (text.empty()) return;
   unanswered_.clear();
+  // Typing is an interruption like speech: whatever is playing, generating
+  // or merely queued (perhaps paused by a barge-in that has not decided yet,
+  // which reset() forgets) is cut, and the queue is never left paused.
+  const bool agentBusy = agentSpeaking_ || replying_ || out_->paused() || out_->queuedMs() > 0 || ttsBusy_ ||
+                         !toSpeak_.empty() || !agentSegment_.empty();
   bargeIn_.reset();
-  if (agentSpeaking_ || replying_) interrupt();
+  if (agentBusy) interrupt();
   voice::SttResult typed;
   typed.text = text;
   typed.confidence = 1.0;
@@ -480,6 +486,7 @@ void VoiceAgent::say(const std::string& text, bool) {
     utteranceHistory_ = -1;
     ttsFirstAudioMs_ = -1;
     firstPacketOutMs_ = -1;
+    lastFrameSentMs_ = -1;  // a cut before the first frame stopped nothing of this one
     if (hooks_.captions) agentSegment_ = hooks_.captions->agentBegin(hooks_.agentIdentity, hooks_.agentTrackSid());
   }
   toSpeak_.push_back(text);
@@ -542,7 +549,14 @@ void VoiceAgent::interrupt() {
   ++generation_;
   toSpeak_.clear();
   if (ttsBusy_ && tts_) tts_->cancel();
-  const bool modelReplying = replying_ && !replyText_.empty();
+  // Whether a reply is being generated, not whether it has text yet: a reply
+  // that has produced nothing has no history entry of its own.
+  const bool modelReplying = replying_;
+  const bool hadSegment = !agentSegment_.empty();
+  // The user interrupted the goodbye: the agent listens again and the end
+  // is cancelled (LiveKit's end_call waits for the speech; an interrupted
+  // speech does not end the call). A time limit still ends it.
+  if (endReason_ == "agent_ended") endAfterReply_ = false;
   if (replying_ && model_) model_->cancel();
   replying_ = false;
   chunker_.reset();
@@ -551,12 +565,17 @@ void VoiceAgent::interrupt() {
   // Cut before its first audio was queued: the queue knew no utterance.
   if (!agentSegment_.empty()) onPlayoutEnded(utteranceId_, 0, true);
   out_->resume();
-  // The history holds what the user heard, as LiveKit truncates it.
-  if (modelReplying) {
-    if (!lastSaid_.empty()) history_.push_back({"assistant", lastSaid_, {}});
-  } else if (utteranceHistory_ >= 0 && utteranceHistory_ < static_cast<int64_t>(history_.size())) {
-    history_[static_cast<size_t>(utteranceHistory_)].content = lastSaid_;
+  // The history holds what the user heard, as LiveKit truncates it, and
+  // only for the utterance this cut ended: a reply heard to its end before
+  // keeps its text.
+  if (hadSegment) {
+    if (modelReplying) {
+      if (!lastSaid_.empty()) history_.push_back({"assistant", lastSaid_, {}});
+    } else if (utteranceHistory_ >= 0 && utteranceHistory_ < static_cast<int64_t>(history_.size())) {
+      history_[static_cast<size_t>(utteranceHistory_)].content = lastSaid_;
+    }
   }
+  utteranceHistory_ = -1;
   replyText_.clear();
 }
 
@@ -596,6 +615,8 @@ void VoiceAgent::onPlayoutEnded(uint64_t utteranceId, int64_t playedMs, bool int
     hooks_.captions->agentEnd(agentSegment_);
   }
   agentSegment_.clear();
+  // Heard to the end: its history entry is final, no later cut may touch it.
+  if (!interrupted) utteranceHistory_ = -1;
   ++stats_.agentTurns;
   postAgentTurn(interrupted, playedMs);
   hooks_.setState(replying_ ? "thinking" : "listening");

@@ -78,6 +78,7 @@ struct VoiceAgentStats {
   uint64_t agentTurns = 0;
   uint64_t interruptions = 0;
   uint64_t falseInterruptions = 0;
+  uint64_t pauses = 0;  // barge-in onsets that paused the agent's audio
   uint64_t poolRejections = 0;
 };
 
