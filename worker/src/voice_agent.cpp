@@ -330,7 +330,11 @@ void VoiceAgent::feedRecognizer(bool final) {
   std::vector<int16_t> audio;
   audio.swap(utterance_);
   utterance_.reserve(kRecognizerChunk * 2);
-  const bool discard = discardUtterance_;
+  // Read when the final chunk is sent, not at the speech end: a final
+  // chunk held back while the recognizer was busy may go out after the
+  // false-interruption timeout has resumed the agent (with
+  // min_interruption_words), and that speech is then not a turn either.
+  const bool discard = discardUtterance_ || (final && bargeIn_.discardSpeech());
   // With min_interruption_words the transcript decides the barge-in.
   const bool decides = final && bargeIn_.waitingForWords();
   std::weak_ptr<bool> alive = alive_;
