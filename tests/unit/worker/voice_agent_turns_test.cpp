@@ -7,8 +7,8 @@
 
 #include "voice_agent.hpp"
 
-#include "../voice/test_audio.hpp"
 #include "rtc/event_loop.hpp"
+#include "test_audio.hpp"  // tests/unit/voice: the media helpers
 #include "voice/compute_pool.hpp"
 
 #include <gtest/gtest.h>
