@@ -154,6 +154,7 @@ void VoiceAgent::resume(ConversationSoFar soFar) {
   firstMessageSaid_ = true;
   history_ = std::move(soFar.history);
   unanswered_ = std::move(soFar.unanswered);
+  unansweredTimings_ = std::move(soFar.unansweredTimings);
 }
 
 void VoiceAgent::start() {
@@ -225,6 +226,9 @@ void VoiceAgent::tick() {
   if (outputReady && !firstMessageSaid_) sayFirstMessage();
   // Not while the user speaks or is being transcribed: a new turn replaces it.
   if (outputReady && !unanswered_.empty() && !replying_ && !inUtterance_ && !sttBusy_ && !sttFinalPending_) {
+    // The answer's turn carries the stored user turn's timings, as a live
+    // answer carries the turn it answers.
+    answered_ = userTimesFrom(unansweredTimings_);
     respond(std::exchange(unanswered_, {}));
   }
   if (!toSpeak_.empty()) synthesizeNext();
@@ -703,6 +707,17 @@ void VoiceAgent::postAgentTurn(bool interrupted, int64_t playedMs) {
   // The next agent turn answers a new user turn (or none).
   answered_ = {};
   llmFirstTokenMs_ = -1;
+}
+
+VoiceAgent::UserTimes VoiceAgent::userTimesFrom(const boost::json::object& timings) {
+  const auto at = [&](const char* name) -> int64_t {
+    const auto* v = timings.if_contains(name);
+    if (v == nullptr || !v->is_number()) return -1;
+    boost::system::error_code ec;
+    const auto n = v->to_number<int64_t>(ec);
+    return ec ? -1 : n;
+  };
+  return {at("user_speech_start"), at("user_speech_end"), at("vad_end"), at("stt_final")};
 }
 
 boost::json::object VoiceAgent::userTimings(const UserTimes& t) {
