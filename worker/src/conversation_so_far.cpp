@@ -42,6 +42,10 @@ boost::system::result<ConversationSoFar, std::string> conversationSoFar(const bo
                          !(redacted && redacted->is_bool() && redacted->get_bool());
     const bool user = role->get_string() == "user";
     out.unanswered = user && hasText ? std::string(text->get_string()) : std::string();
+    out.unansweredTimings.clear();
+    if (const auto* timings = turn->if_contains("timings"); user && hasText && timings && timings->is_object()) {
+      out.unansweredTimings = timings->as_object();
+    }
     if (hasText) out.history.push_back({user ? "user" : "assistant", std::string(text->get_string()), {}});
   }
   // Ids of other writers (or none of ours): the numbering still moves past every stored turn.

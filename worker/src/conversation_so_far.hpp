@@ -28,6 +28,9 @@ struct ConversationSoFar {
   // The last stored turn is the user's and has text: the agent was cut off
   // before answering it, so the new agent answers it first.
   std::string unanswered;
+  // Its stored timings (user_speech_start, ..., stt_final), for the answer's
+  // agent turn; empty when it has none.
+  boost::json::object unansweredTimings;
 
   // False for a call that has not said anything yet: it starts fresh.
   bool resumed() const { return turnsStored > 0; }

@@ -3,8 +3,11 @@
 #include "voice/test_providers.hpp"
 
 #include "agent_config/placeholders.hpp"
+#include "common/address_policy.hpp"
 #include "common/http_client.hpp"
 #include "common/logging.hpp"
+
+#include <boost/asio/ip/address.hpp>
 
 #include <array>
 #include <cctype>
@@ -70,7 +73,9 @@ std::string originOf(const std::string& url) {
 // endpoint, the worker's <prefix>_BASE_URL, or an origin listed in
 // CONVOX_LLM_KEY_ORIGINS. Agent documents are written by every team; a
 // document's base_url must not be a way to collect the operator's key.
-bool keyMayGoTo(const std::string& baseUrl, const OpenAiProvider& provider, const EnvLookup& env) {
+// The same origins are trusted to be on a private network (a local Ollama,
+// a vLLM box behind the worker); any other base_url must be public.
+bool trustedOrigin(const std::string& baseUrl, const OpenAiProvider& provider, const EnvLookup& env) {
   const std::string origin = originOf(baseUrl);
   if (origin.empty()) return false;
   if (!provider.defaultBaseUrl.empty() && origin == originOf(std::string(provider.defaultBaseUrl))) return true;
@@ -129,6 +134,27 @@ std::optional<voice::OpenAiChatSettings> chatSettingsFor(const agent_config::Age
     choice.error = std::string(fromDocument ? "llm.config.base_url" : prefix + "_BASE_URL") + ": " + urlError;
     return std::nullopt;
   }
+  const bool trusted = trustedOrigin(s.baseUrl, *provider, env);
+  if (fromDocument && !trusted) {
+    // Server-side request forgery: any team's document could otherwise make
+    // the worker POST to the cloud metadata endpoint or the control API. An
+    // address literal is refused now; a name when it resolves (the chat
+    // model's connect checks every address it would use).
+    s.publicAddressesOnly = true;
+    std::string parseError;
+    const auto target = common::parseHttpTarget(s.baseUrl + "/chat/completions", parseError);
+    boost::system::error_code ec;
+    const auto literal = boost::asio::ip::make_address(target->host, ec);
+    if (!ec) {
+      if (const auto kind = common::nonPublicAddressKind(literal)) {
+        choice.endReason = "provider_unavailable";
+        choice.error = "llm.config.base_url " + originOf(s.baseUrl) + " is a " + std::string(*kind) +
+                       " address; a document's base_url must be public unless the worker lists its origin in "
+                       "CONVOX_LLM_KEY_ORIGINS";
+        return std::nullopt;
+      }
+    }
+  }
   const std::string key = envOr(env, prefix + "_API_KEY");
   const bool atDefault = s.baseUrl == provider->defaultBaseUrl;
   if (key.empty() && provider->cloud && atDefault) {
@@ -137,7 +163,7 @@ std::optional<voice::OpenAiChatSettings> chatSettingsFor(const agent_config::Age
     return std::nullopt;
   }
   if (!key.empty()) {
-    if (keyMayGoTo(s.baseUrl, *provider, env)) {
+    if (trusted) {
       s.apiKey = key;
     } else {
       common::logger("worker")->warn(

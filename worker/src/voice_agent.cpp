@@ -162,6 +162,7 @@ void VoiceAgent::resume(ConversationSoFar soFar) {
   firstMessageSaid_ = true;
   history_ = std::move(soFar.history);
   unanswered_ = std::move(soFar.unanswered);
+  unansweredTimings_ = std::move(soFar.unansweredTimings);
 }
 
 void VoiceAgent::start() {
@@ -233,6 +234,9 @@ void VoiceAgent::tick() {
   if (outputReady && !firstMessageSaid_) sayFirstMessage();
   // Not while the user speaks or is being transcribed: a new turn replaces it.
   if (outputReady && !unanswered_.empty() && !replying_ && !inUtterance_ && !sttBusy_ && !sttFinalPending_) {
+    // The answer's turn carries the stored user turn's timings, as a live
+    // answer carries the turn it answers.
+    answered_ = userTimesFrom(unansweredTimings_);
     respond(std::exchange(unanswered_, {}));
   }
   if (!toSpeak_.empty()) synthesizeNext();
@@ -294,6 +298,7 @@ void VoiceAgent::act(voice::BargeInAction action) {
   switch (action) {
     case voice::BargeInAction::Pause:
       out_->pause();
+      ++stats_.pauses;
       break;
     case voice::BargeInAction::Resume:
       out_->resume();
@@ -337,7 +342,11 @@ void VoiceAgent::feedRecognizer(bool final) {
   std::vector<int16_t> audio;
   audio.swap(utterance_);
   utterance_.reserve(kRecognizerChunk * 2);
-  const bool discard = discardUtterance_;
+  // Read when the final chunk is sent, not at the speech end: a final
+  // chunk held back while the recognizer was busy may go out after the
+  // false-interruption timeout has resumed the agent (with
+  // min_interruption_words), and that speech is then not a turn either.
+  const bool discard = discardUtterance_ || (final && bargeIn_.discardSpeech());
   // With min_interruption_words the transcript decides the barge-in.
   const bool decides = final && bargeIn_.waitingForWords();
   std::weak_ptr<bool> alive = alive_;
@@ -399,8 +408,13 @@ void VoiceAgent::onTranscript(voice::SttResult result, bool decidesBargeIn) {
 void VoiceAgent::onUserText(const std::string& text) {
   if (text.empty()) return;
   unanswered_.clear();
+  // Typing is an interruption like speech: whatever is playing, generating
+  // or merely queued (perhaps paused by a barge-in that has not decided yet,
+  // which reset() forgets) is cut, and the queue is never left paused.
+  const bool agentBusy = agentSpeaking_ || replying_ || out_->paused() || out_->queuedMs() > 0 || ttsBusy_ ||
+                         !toSpeak_.empty() || !agentSegment_.empty();
   bargeIn_.reset();
-  if (agentSpeaking_ || replying_) interrupt();
+  if (agentBusy) interrupt();
   voice::SttResult typed;
   typed.text = text;
   typed.confidence = 1.0;
@@ -488,6 +502,7 @@ void VoiceAgent::say(const std::string& text, bool) {
     utteranceHistory_ = -1;
     ttsFirstAudioMs_ = -1;
     firstPacketOutMs_ = -1;
+    lastFrameSentMs_ = -1;  // a cut before the first frame stopped nothing of this one
     if (hooks_.captions) agentSegment_ = hooks_.captions->agentBegin(hooks_.agentIdentity, hooks_.agentTrackSid());
   }
   toSpeak_.push_back(text);
@@ -550,7 +565,14 @@ void VoiceAgent::interrupt() {
   ++generation_;
   toSpeak_.clear();
   if (ttsBusy_ && tts_) tts_->cancel();
-  const bool modelReplying = replying_ && !replyText_.empty();
+  // Whether a reply is being generated, not whether it has text yet: a reply
+  // that has produced nothing has no history entry of its own.
+  const bool modelReplying = replying_;
+  const bool hadSegment = !agentSegment_.empty();
+  // The user interrupted the goodbye: the agent listens again and the end
+  // is cancelled (LiveKit's end_call waits for the speech; an interrupted
+  // speech does not end the call). A time limit still ends it.
+  if (endReason_ == "agent_ended") endAfterReply_ = false;
   if (replying_ && model_) model_->cancel();
   replying_ = false;
   chunker_.reset();
@@ -559,12 +581,17 @@ void VoiceAgent::interrupt() {
   // Cut before its first audio was queued: the queue knew no utterance.
   if (!agentSegment_.empty()) onPlayoutEnded(utteranceId_, 0, true);
   out_->resume();
-  // The history holds what the user heard, as LiveKit truncates it.
-  if (modelReplying) {
-    if (!lastSaid_.empty()) history_.push_back({"assistant", lastSaid_, {}});
-  } else if (utteranceHistory_ >= 0 && utteranceHistory_ < static_cast<int64_t>(history_.size())) {
-    history_[static_cast<size_t>(utteranceHistory_)].content = lastSaid_;
+  // The history holds what the user heard, as LiveKit truncates it, and
+  // only for the utterance this cut ended: a reply heard to its end before
+  // keeps its text.
+  if (hadSegment) {
+    if (modelReplying) {
+      if (!lastSaid_.empty()) history_.push_back({"assistant", lastSaid_, {}});
+    } else if (utteranceHistory_ >= 0 && utteranceHistory_ < static_cast<int64_t>(history_.size())) {
+      history_[static_cast<size_t>(utteranceHistory_)].content = lastSaid_;
+    }
   }
+  utteranceHistory_ = -1;
   replyText_.clear();
 }
 
@@ -604,6 +631,8 @@ void VoiceAgent::onPlayoutEnded(uint64_t utteranceId, int64_t playedMs, bool int
     hooks_.captions->agentEnd(agentSegment_);
   }
   agentSegment_.clear();
+  // Heard to the end: its history entry is final, no later cut may touch it.
+  if (!interrupted) utteranceHistory_ = -1;
   ++stats_.agentTurns;
   postAgentTurn(interrupted, playedMs);
   hooks_.setState(replying_ ? "thinking" : "listening");
@@ -686,6 +715,17 @@ void VoiceAgent::postAgentTurn(bool interrupted, int64_t playedMs) {
   // The next agent turn answers a new user turn (or none).
   answered_ = {};
   llmFirstTokenMs_ = -1;
+}
+
+VoiceAgent::UserTimes VoiceAgent::userTimesFrom(const boost::json::object& timings) {
+  const auto at = [&](const char* name) -> int64_t {
+    const auto* v = timings.if_contains(name);
+    if (v == nullptr || !v->is_number()) return -1;
+    boost::system::error_code ec;
+    const auto n = v->to_number<int64_t>(ec);
+    return ec ? -1 : n;
+  };
+  return {at("user_speech_start"), at("user_speech_end"), at("vad_end"), at("stt_final")};
 }
 
 boost::json::object VoiceAgent::userTimings(const UserTimes& t) {

@@ -78,6 +78,7 @@ struct VoiceAgentStats {
   uint64_t agentTurns = 0;
   uint64_t interruptions = 0;
   uint64_t falseInterruptions = 0;
+  uint64_t pauses = 0;  // barge-in onsets that paused the agent's audio
   uint64_t poolRejections = 0;
 };
 
@@ -135,6 +136,7 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   void flushUsage();
   struct UserTimes;
   static boost::json::object userTimings(const UserTimes& t);
+  static UserTimes userTimesFrom(const boost::json::object& timings);
   int64_t nowMs() const;
 
   // Passed by argument.
@@ -206,7 +208,8 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   int64_t lastActivityMs_ = 0;    // user speech or agent playout, for the silence timeouts
   bool stillThereAsked_ = false;
   bool firstMessageSaid_ = false;
-  std::string unanswered_;  // resumed: the stored user turn the agent was cut off before answering
+  std::string unanswered_;                 // resumed: the stored user turn the agent was cut off before answering
+  boost::json::object unansweredTimings_;  // its stored timings, for the answer's turn
   uint64_t turnCounter_ = 0;
   bool discardUtterance_ = false;  // a false interruption: not a turn
   boost::json::object results_;

@@ -117,7 +117,14 @@ test('"wait, stop, stop" over the first message: the audio stops within 200 ms, 
       `VAD speech start -> last frame sent; excludes the network and the worker's 60 ms jitter buffer, includes the ` +
       `VAD's ~100 ms of voice and the 20 ms tick); caller: ${callerMs} ms from sending the first speech frame to the last ` +
       `loud agent frame received (adds both network legs, the SFU, the worker's jitter buffer and the caller's own)`);
-    assert.ok(workerMs >= 0 && workerMs <= 200, `the worker's figure, ${workerMs} ms, is above the 200 ms aim`);
+    // No lower bound: user_speech_start is back-dated on the worker's stream
+    // clock (20 ms of audio per tick) while playout_end is wall time. On a
+    // loaded machine the media thread can stall between its last frame sent
+    // and the tick whose VAD decision pauses the audio; the stream then
+    // counts less time than passed, the back-dated start lands after the
+    // last frame and the difference is negative (the audio stopped "before"
+    // the speech), which is within the aim, not a failure.
+    assert.ok(workerMs <= 200, `the worker's figure, ${workerMs} ms, is above the 200 ms aim`);
 
     // Interrupted with what was played, which is a start of the first message.
     const words = (s) => s.toLowerCase().replace(/[^a-z ]/g, '').split(/\s+/).filter(Boolean);
@@ -164,6 +171,12 @@ test('a 150 ms beep over the first message: the agent pauses briefly and resumes
     const pause = quietGaps(c.frames, beepAt, beepAt + 1500)[0];
     console.log(`beep: the longest silence in the agent's audio within 1.5 s of the beep was ${pause?.ms ?? 0} ms ` +
       `(caller's clock; includes espeak's own pauses between words)`);
+    // The beep paused the agent (a gap of a few frames at least) and only
+    // briefly (well under the false-interruption timeout; generous for a
+    // loaded CI machine: the caller's clock adds both network legs).
+    assert.ok(pause, 'no silence in the agent\'s audio after the beep');
+    assert.ok(pause.ms >= 60, `the agent did not pause for the beep: the longest silence was ${pause.ms} ms`);
+    assert.ok(pause.ms <= 800, `the agent paused ${pause.ms} ms for a 150 ms beep`);
   } finally {
     await c.mic.stop();
     await c.room.disconnect();

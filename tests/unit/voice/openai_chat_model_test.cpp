@@ -454,3 +454,30 @@ TEST(OpenAiChatSettingsTest, FromTheAgentDocument) {
 
 }  // namespace
 }  // namespace convox::voice
+
+namespace convox::voice {
+namespace {
+
+// SSRF (review item 8): a document's base_url the operator does not trust
+// may not reach loopback; the request fails with the reason and the server
+// never sees it (here the local wire-format server on 127.0.0.1).
+TEST_F(OpenAiChatModelTest, PublicAddressesOnlyRefusesLoopbackWithTheReason) {
+  ChatCompletionsServer server(
+      io_,
+      {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Hi")) + sseEvent("[DONE]")) + std::string(kLastChunk)}},
+      AfterScript::kClose);
+  auto settings = settingsFor(server);
+  settings.publicAddressesOnly = true;
+  OpenAiChatModel model(io_, settings);
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  ASSERT_TRUE(out.error.has_value());
+  EXPECT_NE(out.error->find("refused: 127.0.0.1 is 127.0.0.1, a loopback address"), std::string::npos) << *out.error;
+  EXPECT_EQ(out.error->find(kKey), std::string::npos) << *out.error;
+  EXPECT_TRUE(out.text.empty());
+  EXPECT_TRUE(server.request().empty()) << "the request reached the server";
+}
+
+}  // namespace
+}  // namespace convox::voice

@@ -75,3 +75,40 @@ TEST(SpokenText, ACutCaptionStopsAtTheLastWordBegun) {
 
 }  // namespace
 }  // namespace convox::voice
+
+namespace convox::voice {
+namespace {
+
+// The caption's per-frame take is incremental (a cursor, no string per
+// frame); at every frame its deltas so far must equal upTo(), with word
+// times and without, across pieces.
+TEST(SpokenText, IncrementalTakesMatchUpToAtEveryFrame) {
+  SpokenText s;
+  s.add("Hello there. How are you?", 0, 72000, {{0, 0}, {6, 14400}, {13, 38400}, {17, 48000}, {21, 57600}});
+  s.add("one two  three four", 72000, 9600, {});
+  s.add("Last.", 81600, 4800, {{0, 0}});
+  std::string caption;
+  for (int64_t played = 0; played <= 90000; played += 960) {
+    const std::string delta = s.takeUpTo(played);
+    caption += delta;
+    ASSERT_EQ(caption, s.upTo(played)) << "at " << played;
+    // No new word since the last frame: nothing handed out.
+    EXPECT_TRUE(s.takeUpTo(played).empty()) << "at " << played;
+  }
+  caption += s.takeAll();
+  EXPECT_EQ(caption, s.all());
+  EXPECT_TRUE(s.takeAll().empty());
+}
+
+TEST(SpokenText, ATakeAfterClearStartsAgain) {
+  SpokenText s;
+  s.add("one two", 0, 960, {});
+  EXPECT_EQ(s.takeUpTo(960), "one two");
+  s.clear();
+  s.add("three four", 0, 960, {{0, 0}, {6, 480}});
+  EXPECT_EQ(s.takeUpTo(1), "three");
+  EXPECT_EQ(s.takeUpTo(481), " four");
+}
+
+}  // namespace
+}  // namespace convox::voice

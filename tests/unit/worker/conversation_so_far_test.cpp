@@ -43,6 +43,19 @@ TEST(ConversationSoFar, AUserTurnLeftUnansweredIsReported) {
   ASSERT_TRUE(soFar) << soFar.error();
   EXPECT_EQ(soFar->unanswered, "what are your opening hours");
   EXPECT_TRUE(soFar->results.empty());
+  EXPECT_TRUE(soFar->unansweredTimings.empty());  // none stored
+}
+
+TEST(ConversationSoFar, TheUnansweredTurnsTimingsComeWithIt) {
+  const auto turns = json::parse(R"({"turns": [
+    {"turn_id": "u1_w", "role": "user", "text": "hi", "timings": {"user_speech_start": 5}},
+    {"turn_id": "a2_x", "role": "agent", "text": "Hello."},
+    {"turn_id": "u3_y", "role": "user", "text": "what are your opening hours",
+     "timings": {"user_speech_start": 100, "stt_final": 900}}]})");
+  const auto soFar = conversationSoFar(conversation("{}"), turns);
+  ASSERT_TRUE(soFar) << soFar.error();
+  EXPECT_EQ(soFar->unansweredTimings.at("user_speech_start"), 100);
+  EXPECT_EQ(soFar->unansweredTimings.at("stt_final"), 900);
 }
 
 TEST(ConversationSoFar, NumberingMovesPastTheHighestStoredNumberAndForeignIds) {

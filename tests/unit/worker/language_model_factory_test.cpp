@@ -45,7 +45,7 @@ TEST(LanguageModelFactory, OpenAiAgentGetsChatCompletionsWithTheDocumentsSetting
   boost::asio::io_context io;
   const std::string doc = R"({"name": "a", "llm": {"provider": "openai", "model": "gpt-4o-mini", "temperature": 0.3,
       "max_tokens": 150, "system_prompt": "You call {{customer_name}}.",
-      "config": {"base_url": "http://127.0.0.1:9/v1/"}}})";
+      "config": {"base_url": "http://llm.example.com:9/v1/"}}})";
   auto choice = makeLanguageModel(settingsOf(doc), kParameters, io, {}, envOf({{"OPENAI_API_KEY", "sk-worker"}}));
   ASSERT_TRUE(choice.model) << choice.error;
   EXPECT_NE(dynamic_cast<voice::OpenAiChatModel*>(choice.model.get()), nullptr);
@@ -53,14 +53,16 @@ TEST(LanguageModelFactory, OpenAiAgentGetsChatCompletionsWithTheDocumentsSetting
   ModelChoice c;
   const auto s = chat(doc, envOf({{"OPENAI_API_KEY", "sk-worker"}, {"OPENAI_BASE_URL", "http://10.0.0.1/v1"}}), c);
   ASSERT_TRUE(s) << c.error;
-  EXPECT_EQ(s->baseUrl, "http://127.0.0.1:9/v1");  // the document's wins over the worker's
+  EXPECT_EQ(s->baseUrl, "http://llm.example.com:9/v1");  // the document's wins over the worker's
   EXPECT_EQ(s->model, "gpt-4o-mini");
   EXPECT_EQ(s->temperature, 0.3);
   EXPECT_EQ(s->maxTokens, 150);
   EXPECT_EQ(s->systemPrompt, "You call Asha.");
   EXPECT_EQ(s->provider, "openai");
-  // A document's own endpoint is not one the operator chose: no key there.
+  // A document's own endpoint is not one the operator chose: no key there,
+  // and only public addresses (checked when the name resolves).
   EXPECT_EQ(s->apiKey, "");
+  EXPECT_TRUE(s->publicAddressesOnly);
 }
 
 TEST(LanguageModelFactory, TheKeyGoesOnlyToOriginsTheOperatorChose) {
@@ -72,16 +74,58 @@ TEST(LanguageModelFactory, TheKeyGoesOnlyToOriginsTheOperatorChose) {
       c);
   ASSERT_TRUE(listed) << c.error;
   EXPECT_EQ(listed->apiKey, "sk-worker");
-  // Same host, another port: another origin.
+  EXPECT_FALSE(listed->publicAddressesOnly);
+  // Same host, another port: another origin (and a loopback one, refused).
   auto otherPort =
       chat(doc, envOf({{"OPENAI_API_KEY", "sk-worker"}, {"CONVOX_LLM_KEY_ORIGINS", "http://127.0.0.1:10"}}), c);
-  ASSERT_TRUE(otherPort);
-  EXPECT_EQ(otherPort->apiKey, "");
+  ASSERT_FALSE(otherPort);
+  EXPECT_EQ(c.endReason, "provider_unavailable");
   // The worker's own OPENAI_BASE_URL is trusted.
   auto sameAsWorker =
       chat(doc, envOf({{"OPENAI_API_KEY", "sk-worker"}, {"OPENAI_BASE_URL", "http://127.0.0.1:9/other"}}), c);
   ASSERT_TRUE(sameAsWorker);
   EXPECT_EQ(sameAsWorker->apiKey, "sk-worker");
+  EXPECT_FALSE(sameAsWorker->publicAddressesOnly);
+}
+
+// Review item 8 (SSRF): any team writes agent documents; the worker must
+// not POST for them to the cloud metadata endpoint, the control API on
+// loopback or the operator's private network unless the operator trusts
+// the origin.
+TEST(LanguageModelFactory, ADocumentsBaseUrlMayNotReachNonPublicAddresses) {
+  const auto docWith = [](const std::string& url) {
+    return R"({"name": "a", "llm": {"provider": "openai-compatible", "config": {"base_url": ")" + url + R"("}}})";
+  };
+  for (const char* url : {"http://169.254.169.254/latest", "http://127.0.0.1:7880/v1", "http://[::1]:8080/v1",
+                          "http://10.0.0.7:8080/v1", "http://192.168.1.2/v1"}) {
+    ModelChoice c;
+    EXPECT_FALSE(chat(docWith(url), envOf({{"OPENAI_API_KEY", "sk-worker"}}), c)) << url;
+    EXPECT_EQ(c.endReason, "provider_unavailable") << url;
+    EXPECT_NE(c.error.find("must be public"), std::string::npos) << url << ": " << c.error;
+    EXPECT_EQ(c.error.find("sk-worker"), std::string::npos) << c.error;
+  }
+  // A public address or a name: allowed, its resolved addresses checked.
+  for (const char* url : {"http://8.8.8.8/v1", "https://llm.example.com/v1"}) {
+    ModelChoice c;
+    const auto s = chat(docWith(url), envOf({}), c);
+    ASSERT_TRUE(s) << url << ": " << c.error;
+    EXPECT_TRUE(s->publicAddressesOnly) << url;
+  }
+  // Trusted origins are not restricted: the operator's CONVOX_LLM_KEY_ORIGINS,
+  // the worker's <PREFIX>_BASE_URL, the provider's default (a local Ollama).
+  ModelChoice c;
+  auto listed =
+      chat(docWith("http://10.0.0.7:8080/v1"), envOf({{"CONVOX_LLM_KEY_ORIGINS", "http://10.0.0.7:8080"}}), c);
+  ASSERT_TRUE(listed) << c.error;
+  EXPECT_FALSE(listed->publicAddressesOnly);
+  auto worker = chat(docWith("http://10.0.0.7:8080/v2"), envOf({{"OPENAI_BASE_URL", "http://10.0.0.7:8080/v1"}}), c);
+  ASSERT_TRUE(worker) << c.error;
+  EXPECT_FALSE(worker->publicAddressesOnly);
+  auto ollama =
+      chat(R"({"name": "a", "llm": {"provider": "ollama", "config": {"base_url": "http://127.0.0.1:11434/v1"}}})",
+           envOf({}), c);
+  ASSERT_TRUE(ollama) << c.error;
+  EXPECT_FALSE(ollama->publicAddressesOnly);
 }
 
 TEST(LanguageModelFactory, BaseUrlFromTheWorkerThenTheProviderDefault) {
@@ -105,8 +149,8 @@ TEST(LanguageModelFactory, BaseUrlFromTheWorkerThenTheProviderDefault) {
   EXPECT_EQ(ollama->baseUrl, "http://127.0.0.1:11434/v1");
   EXPECT_EQ(ollama->apiKey, "");
   // llm.base_url is the shorthand for llm.config.base_url.
-  auto shorthand =
-      chat(R"({"name": "a", "llm": {"provider": "llama.cpp", "base_url": "http://10.0.0.7:8080/v1"}})", envOf({}), c);
+  auto shorthand = chat(R"({"name": "a", "llm": {"provider": "llama.cpp", "base_url": "http://10.0.0.7:8080/v1"}})",
+                        envOf({{"CONVOX_LLM_KEY_ORIGINS", "http://10.0.0.7:8080"}}), c);
   ASSERT_TRUE(shorthand) << c.error;
   EXPECT_EQ(shorthand->baseUrl, "http://10.0.0.7:8080/v1");
   EXPECT_EQ(shorthand->provider, "llama-cpp");  // as usage records spell providers

@@ -151,5 +151,22 @@ TEST_F(VoiceAgentResumeTest, AUserTurnTheOldWorkerNeverAnsweredIsAnswered) {
   EXPECT_EQ(idOf(*agentTurn()).rfind("a3_", 0), 0U) << idOf(*agentTurn());
 }
 
+// Review item 7: the answer's turn carries the stored user turn's timings
+// (as a live answer does), and none when the stored turn had none.
+TEST_F(VoiceAgentResumeTest, TheAnswerToAStoredTurnCarriesItsTimings) {
+  auto soFar = stored({{"assistant", kFirstMessage, {}}, {"user", "what are your opening hours", {}}}, 2,
+                      "what are your opening hours");
+  soFar.unansweredTimings = {
+      {"user_speech_start", 1000}, {"user_speech_end", 2000}, {"vad_end", 2500}, {"stt_final", 2600}};
+  agent_->resume(std::move(soFar));
+  agent_->start();
+  ASSERT_TRUE(waitForAgentTurn());
+  const auto& timings = agentTurn()->at("timings").as_object();
+  EXPECT_EQ(timings.at("user_speech_start"), 1000);
+  EXPECT_EQ(timings.at("user_speech_end"), 2000);
+  EXPECT_EQ(timings.at("vad_end"), 2500);
+  EXPECT_EQ(timings.at("stt_final"), 2600);
+}
+
 }  // namespace
 }  // namespace convox::worker

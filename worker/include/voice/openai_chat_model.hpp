@@ -36,6 +36,10 @@ struct OpenAiChatSettings {
   std::chrono::milliseconds connectTimeout{10000};  // until the response header
   std::chrono::milliseconds idleTimeout{10000};     // between body bytes (a stalled stream)
   size_t maxReplyBytes = size_t{64} * 1024;         // text plus tool arguments; beyond it the reply is cut
+  // The base_url came from an agent document and is not an origin the
+  // operator trusts: loopback, private and link-local addresses are refused
+  // (the cloud metadata endpoint, the control API, the operator's network).
+  bool publicAddressesOnly = false;
 };
 
 // The settings of an agent whose llm provider is OpenAI-compatible: model,

@@ -28,26 +28,47 @@ class SpokenText {
   std::string upTo(int64_t playedSamples) const;
   std::string all() const;
   // The text heard since the last take (upTo's growth): the caption's next
-  // delta. The deltas of an utterance add up to all().
+  // delta. The deltas of an utterance add up to all(). Called once per
+  // 20 ms frame, so it is incremental: a cursor moves over the words, and
+  // a string is built only when a new word has begun; otherwise it returns
+  // an empty string (no allocation). `playedSamples` only grows; a smaller
+  // value takes nothing.
   std::string takeUpTo(int64_t playedSamples);
   std::string takeAll();
   bool empty() const { return pieces_.empty(); }
   void clear() {
     pieces_.clear();
     taken_ = 0;
+    heard_ = 0;
+    piece_ = 0;
+    mark_ = 0;
   }
 
  private:
+  // Where a word begins to count as heard, and where the heard text then
+  // ends in the piece (through the end of that word).
+  struct Mark {
+    int64_t key = 0;  // timed: the word's first sample; proportional: its byte offset
+    size_t textEnd = 0;
+  };
   struct Piece {
     std::string text;
     int64_t start = 0;
     int64_t samples = 0;
     std::vector<TtsWord> words;
+    std::vector<Mark> marks;  // in order, made by add()
+    size_t offset = 0;        // where the piece starts in all()
   };
   static std::string cut(const Piece& piece, int64_t played);
+  std::string takeTo(size_t heard);
 
   std::vector<Piece> pieces_;
   size_t taken_ = 0;  // bytes of all() handed out by take*()
+  // The cursor of takeUpTo(): bytes of all() heard, the piece it is in and
+  // that piece's next mark.
+  size_t heard_ = 0;
+  size_t piece_ = 0;
+  size_t mark_ = 0;
 };
 
 }  // namespace convox::voice

@@ -57,6 +57,7 @@ class Exchange final : public HttpStream, public std::enable_shared_from_this<Ex
         target_(std::move(target)),
         connectTimeout_(request.connectTimeout),
         idleTimeout_(request.idleTimeout),
+        refuse_(std::move(request.refuse)),
         handlers_(std::move(handlers)) {
     req_ = {http::verb::post, target_.path, 11};
     req_.set(http::field::host, target_.hostField);
@@ -107,8 +108,19 @@ class Exchange final : public HttpStream, public std::enable_shared_from_this<Ex
   }
 
   void connect(const tcp::resolver::results_type& resolved) {
+    std::vector<tcp::endpoint> endpoints;
+    std::string refusal;
+    for (const auto& entry : resolved) {
+      const auto reason = refuse_ ? refuse_(entry.endpoint().address()) : std::nullopt;
+      if (!reason) {
+        endpoints.push_back(entry.endpoint());
+      } else if (refusal.empty()) {
+        refusal = "refused: " + target_.host + " is " + entry.endpoint().address().to_string() + ", " + *reason;
+      }
+    }
+    if (endpoints.empty()) return finish(refusal.empty() ? "resolve: no addresses" : refusal);
     tcp().expires_at(deadline_);
-    tcp().async_connect(resolved, [self = this->shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+    tcp().async_connect(endpoints, [self = this->shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
       if (self->cancelled_) return;
       if (ec) return self->fail("connect", ec);
       if constexpr (kTls) {
@@ -192,6 +204,7 @@ class Exchange final : public HttpStream, public std::enable_shared_from_this<Ex
   Target target_;
   std::chrono::milliseconds connectTimeout_;
   std::chrono::milliseconds idleTimeout_;
+  common::AddressFilter refuse_;
   HttpStreamHandlers handlers_;
   http::request<http::string_body> req_;
   std::chrono::steady_clock::time_point deadline_;

@@ -9,6 +9,8 @@
 // the response header; `idleTimeout` each wait for the next body bytes (a
 // stalled stream). Everything runs on the io_context given.
 
+#include "common/http_client.hpp"
+
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
@@ -28,6 +30,9 @@ struct HttpStreamRequest {
   std::chrono::milliseconds connectTimeout{10000};
   std::chrono::milliseconds idleTimeout{10000};
   std::string caFile;  // PEM CAs trusted besides the system's (a self-hosted server's private CA)
+  // Addresses it objects to are not connected to (checked on the resolved
+  // addresses the connect uses); none left: the request fails with its reason.
+  common::AddressFilter refuse;
 };
 
 struct HttpStreamHandlers {

@@ -1,5 +1,6 @@
 #include "voice/openai_chat_model.hpp"
 
+#include "common/address_policy.hpp"
 #include "voice/chat_stream_decoder.hpp"
 #include "voice/http_stream.hpp"
 #include "voice/sse_parser.hpp"
@@ -192,6 +193,15 @@ void OpenAiChatModel::reply(const std::vector<ChatMessage>& history, ReplyCallba
   request.connectTimeout = settings_.connectTimeout;
   request.idleTimeout = settings_.idleTimeout;
   request.caFile = settings_.caFile;
+  if (settings_.publicAddressesOnly) {
+    request.refuse = [](const boost::asio::ip::address& a) -> std::optional<std::string> {
+      const auto kind = common::nonPublicAddressKind(a);
+      if (!kind) return std::nullopt;
+      return "a " + std::string(*kind) +
+             " address (an agent's llm.config.base_url must be public unless its origin is in "
+             "CONVOX_LLM_KEY_ORIGINS)";
+    };
+  }
 
   // The handlers hold the exchange, not the model: a model destroyed
   // mid-reply cancels it and nothing dangles.
