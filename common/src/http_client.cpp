@@ -69,16 +69,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   auto& tcp() { return beast::get_lowest_layer(stream_); }
 
   void connect(const tcp::resolver::results_type& resolved) {
-    std::vector<tcp::endpoint> endpoints;
-    std::string refusal;
-    for (const auto& entry : resolved) {
-      const auto reason = refuse_ ? refuse_(entry.endpoint().address()) : std::nullopt;
-      if (!reason) {
-        endpoints.push_back(entry.endpoint());
-      } else if (refusal.empty()) {
-        refusal = "refused: " + target_.host + " is " + entry.endpoint().address().to_string() + ", " + *reason;
-      }
-    }
+    auto [endpoints, refusal] = allowedEndpoints(resolved, target_.host, refuse_);
     if (endpoints.empty())
       return finish({0, refusal.empty() ? "resolve: no addresses" : refusal, {}, !refusal.empty()});
     tcp().expires_after(timeout_);
@@ -145,6 +136,20 @@ std::optional<HttpTarget> parseHttpTarget(const std::string& url, std::string& e
   t.port = parsed->has_port() ? std::string(parsed->port()) : (t.tls ? "443" : "80");
   t.path = parsed->encoded_target().empty() ? "/" : std::string(parsed->encoded_target());
   return t;
+}
+
+AllowedEndpoints allowedEndpoints(const tcp::resolver::results_type& resolved, const std::string& host,
+                                  const AddressFilter& refuse) {
+  AllowedEndpoints allowed;
+  for (const auto& entry : resolved) {
+    const auto reason = refuse ? refuse(entry.endpoint().address()) : std::nullopt;
+    if (!reason) {
+      allowed.endpoints.push_back(entry.endpoint());
+    } else if (allowed.refusal.empty()) {
+      allowed.refusal = "refused: " + host + " is " + entry.endpoint().address().to_string() + ", " + *reason;
+    }
+  }
+  return allowed;
 }
 
 void httpPost(asio::io_context& io, const std::string& url, HttpHeaders headers, std::string body,

@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
 #include <functional>
@@ -41,6 +42,15 @@ std::optional<HttpTarget> parseHttpTarget(const std::string& url, std::string& e
 // a reason refuses it. It is applied to the addresses the connect then uses,
 // so a name cannot be re-pointed between the check and the connection.
 using AddressFilter = std::function<std::optional<std::string>(const boost::asio::ip::address&)>;
+
+// The resolved endpoints `refuse` allows (all of them without one), and why
+// the first refused one was refused ("refused: <host> is <address>, <reason>").
+struct AllowedEndpoints {
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints;
+  std::string refusal;
+};
+AllowedEndpoints allowedEndpoints(const boost::asio::ip::tcp::resolver::results_type& resolved, const std::string& host,
+                                  const AddressFilter& refuse);
 
 // POSTs `body` to `url` (http:// or https://, certificate verified against
 // the system's CAs). `done` runs on `io`'s thread. With `refuse`, addresses

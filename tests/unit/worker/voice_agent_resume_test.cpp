@@ -6,6 +6,8 @@
 
 #include "voice_agent.hpp"
 
+#include "voice_agent_hooks.hpp"
+
 #include "rtc/event_loop.hpp"
 #include "voice/compute_pool.hpp"
 
@@ -43,19 +45,8 @@ class VoiceAgentResumeTest : public ::testing::Test {
   void SetUp() override {
     agent_config::AgentSettings settings;
     settings.firstMessage.inbound = kFirstMessage;
-    VoiceAgentHooks hooks;
-    hooks.setState = [](const std::string&) {};
-    hooks.sendOpus = [](std::span<const uint8_t>, bool) { return true; };
-    hooks.skipAudio = [](uint32_t) {};
-    hooks.postTurn = [this](json::object turn) { turns_.push_back(std::move(turn)); };
-    hooks.endCall = [](const std::string&) {};
+    auto hooks = recordingHooks(turns_);
     hooks.setResults = [this](const json::object& results) { results_ = results; };
-    hooks.fail = [](const std::string& error) { ADD_FAILURE() << error; };
-    hooks.outputReady = [] { return true; };
-    hooks.agentIdentity = "agent-job";
-    hooks.agentTrackSid = [] { return std::string("TR_agent"); };
-    hooks.userIdentity = [] { return std::string("caller"); };
-    hooks.userTrackSid = [] { return std::string("TR_caller"); };
     agent_ = std::make_unique<VoiceAgent>(loop_, pool_, std::move(settings), std::map<std::string, std::string>{},
                                           false, std::move(hooks));
     std::string error;

@@ -7,6 +7,8 @@
 
 #include "voice_agent.hpp"
 
+#include "voice_agent_hooks.hpp"
+
 #include "rtc/event_loop.hpp"
 #include "test_audio.hpp"  // tests/unit/voice: the media helpers
 #include "voice/compute_pool.hpp"
@@ -68,19 +70,9 @@ class VoiceAgentTurnsTest : public ::testing::Test {
   void start(const std::function<void(agent_config::AgentSettings&)>& configure = {}) {
     agent_config::AgentSettings settings;  // no first message
     if (configure) configure(settings);
-    VoiceAgentHooks hooks;
-    hooks.setState = [](const std::string&) {};
-    hooks.sendOpus = [](std::span<const uint8_t>, bool) { return true; };
-    hooks.skipAudio = [](uint32_t) {};
-    hooks.postTurn = [this](json::object turn) { turns_.push_back(std::move(turn)); };
+    auto hooks = recordingHooks(turns_);
     hooks.endCall = [this](const std::string& reason) { ended_.push_back(reason); };
-    hooks.setResults = [](const json::object&) {};
-    hooks.fail = [](const std::string& error) { ADD_FAILURE() << error; };
     hooks.outputReady = [this] { return outputReady_; };
-    hooks.agentIdentity = "agent-job";
-    hooks.agentTrackSid = [] { return std::string("TR_agent"); };
-    hooks.userIdentity = [] { return std::string("caller"); };
-    hooks.userTrackSid = [] { return std::string("TR_caller"); };
     agent_ = std::make_unique<VoiceAgent>(loop_, pool_, std::move(settings), std::map<std::string, std::string>{},
                                           false, std::move(hooks));
     std::string error;

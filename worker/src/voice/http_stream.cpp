@@ -108,16 +108,7 @@ class Exchange final : public HttpStream, public std::enable_shared_from_this<Ex
   }
 
   void connect(const tcp::resolver::results_type& resolved) {
-    std::vector<tcp::endpoint> endpoints;
-    std::string refusal;
-    for (const auto& entry : resolved) {
-      const auto reason = refuse_ ? refuse_(entry.endpoint().address()) : std::nullopt;
-      if (!reason) {
-        endpoints.push_back(entry.endpoint());
-      } else if (refusal.empty()) {
-        refusal = "refused: " + target_.host + " is " + entry.endpoint().address().to_string() + ", " + *reason;
-      }
-    }
+    auto [endpoints, refusal] = common::allowedEndpoints(resolved, target_.host, refuse_);
     if (endpoints.empty()) return finish(refusal.empty() ? "resolve: no addresses" : refusal);
     tcp().expires_at(deadline_);
     tcp().async_connect(endpoints, [self = this->shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
