@@ -13,9 +13,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AudioStream, Room, RoomEvent, TrackKind, dispose } from '@livekit/rtc-node';
-import { startServer } from '../lib/server.mjs';
 import { media, repoRoot } from '../lib/browser.mjs';
-import { RATE, callTools, frameRms, publishMicrophone, wavSamples } from '../lib/voice_call.mjs';
+import { RATE, frameRms, publishMicrophone, startVoiceServer, wavSamples } from '../lib/voice_call.mjs';
 
 const LOUD = 500; // RMS of a 10 ms frame of the agent's speech; silence and Opus comfort noise stay far below
 const demo = JSON.parse(readFileSync(path.join(repoRoot, 'worker/demo/receptionist.json'), 'utf8'));
@@ -24,9 +23,7 @@ let api;
 let until;
 
 before(async () => {
-  server = await startServer({ builtinWorker: true, args: ['--log-level', process.env.CONVOX_VOICE_LOG ?? 'info'], config: 'rtc:\n  interfaces: [10.77.0.1]\n' });
-  ({ api, until } = callTools(server));
-  await until(() => /registered as AW_/.test(server.stderr), 'the built-in worker');
+  ({ server, api, until } = await startVoiceServer());
 });
 
 after(async () => {

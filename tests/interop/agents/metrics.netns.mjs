@@ -9,9 +9,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { Room, dispose } from '@livekit/rtc-node';
-import { startServer } from '../lib/server.mjs';
-import { callTools, publishMicrophone, watchAgent } from '../lib/voice_call.mjs';
+import { dispose } from '@livekit/rtc-node';
+import { joinCall, startVoiceServer } from '../lib/voice_call.mjs';
 
 let server;
 let api;
@@ -38,14 +37,7 @@ function samples(text) {
 
 before(async () => {
   metricsPort = await freePort();
-  server = await startServer({
-    builtinWorker: true,
-    args: ['--log-level', process.env.CONVOX_VOICE_LOG ?? 'info'],
-    config: 'rtc:\n  interfaces: [10.77.0.1]\n',
-    env: { CONVOX_WORKER_METRICS_PORT: String(metricsPort) },
-  });
-  ({ api, until } = callTools(server));
-  await until(() => /registered as AW_/.test(server.stderr), 'the built-in worker');
+  ({ server, api, until } = await startVoiceServer({ env: { CONVOX_WORKER_METRICS_PORT: String(metricsPort) } }));
 });
 
 after(async () => {
@@ -59,13 +51,7 @@ test('the worker /metrics holds the stored reply turn stage by stage', async () 
   assert.equal(before.get('convox_worker_voice_to_voice_seconds_count'), 0, 'no turn yet');
   assert.equal(before.get('convox_worker_active_calls'), 0);
 
-  const call = await api('POST', '/v1/calls', { agent_id: 'demo-receptionist', identity: 'caller' });
-  assert.equal(call.status, 201, call.text);
-  const room = new Room();
-  const { states, heardSince } = watchAgent(room);
-  const connectedAt = Date.now();
-  await room.connect(server.wsUrl, call.json.token, { autoSubscribe: true, dynacast: false });
-  const mic = await publishMicrophone(room);
+  const { call, states, heardSince, connectedAt, mic, hangUp } = await joinCall({ server, api }, { agent_id: 'demo-receptionist', identity: 'caller' });
   try {
     await until(() => heardSince(connectedAt), 'the first message as audio');
     await until(() => states.at(-1)?.state === 'listening', 'the agent to listen after its first message');
@@ -77,7 +63,7 @@ test('the worker /metrics holds the stored reply turn stage by stage', async () 
     await until(() => heardSince(spokeUntil), 'the reply as audio');
     await until(() => states.at(-1)?.state === 'listening', 'the agent to listen after its reply', 30000);
     const reply = await until(async () => {
-      const t = await api('GET', `/v1/conversations/${call.json.conversation_id}/turns`);
+      const t = await api('GET', `/v1/conversations/${call.conversation_id}/turns`);
       return (t.json?.turns ?? []).find((x) => x.role === 'agent' && x.timings.user_speech_end);
     }, 'the stored reply');
     const t = reply.timings;
@@ -101,8 +87,7 @@ test('the worker /metrics holds the stored reply turn stage by stage', async () 
     assert.equal(stage('transport')[0], 2);
     console.log(`/metrics after the reply: voice to voice ${v2vSum} s; stages ${JSON.stringify(Object.fromEntries(['endpointing', 'stt', 'llm_first_token', 'tts_first_audio', 'transport'].map((s) => [s, stage(s)[1]])))}`);
   } finally {
-    await mic.stop();
-    await room.disconnect();
+    await hangUp();
   }
   const ended = await until(async () => ((await scrape()).get('convox_worker_calls_ended_total') === 1 ? true : undefined), 'the call to be counted as ended');
   assert.ok(ended);

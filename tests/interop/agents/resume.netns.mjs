@@ -10,9 +10,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Room, dispose } from '@livekit/rtc-node';
-import { startServer } from '../lib/server.mjs';
-import { callTools, publishMicrophone, watchAgent } from '../lib/voice_call.mjs';
+import { dispose } from '@livekit/rtc-node';
+import { joinCall, startVoiceServer } from '../lib/voice_call.mjs';
 
 let server;
 let api;
@@ -31,9 +30,7 @@ function workerPid() {
 }
 
 before(async () => {
-  server = await startServer({ builtinWorker: true, args: ['--log-level', process.env.CONVOX_VOICE_LOG ?? 'info'], config: 'rtc:\n  interfaces: [10.77.0.1]\n' });
-  ({ api, until } = callTools(server));
-  await until(() => /registered as AW_/.test(server.stderr), 'the built-in worker');
+  ({ server, api, until } = await startVoiceServer());
 });
 
 after(async () => {
@@ -42,14 +39,8 @@ after(async () => {
 });
 
 test('a re-dispatched job continues the conversation: no second greeting, the answer to the next question, results kept, nothing stored twice', async () => {
-  const call = await api('POST', '/v1/calls', { agent_id: 'demo-receptionist', identity: 'caller' });
-  assert.equal(call.status, 201, call.text);
-  const conversation = `/v1/conversations/${call.json.conversation_id}`;
-  const room = new Room();
-  const { captions, states, loud, heardSince } = watchAgent(room);
-  const connectedAt = Date.now();
-  await room.connect(server.wsUrl, call.json.token, { autoSubscribe: true, dynacast: false });
-  const mic = await publishMicrophone(room);
+  const { call, captions, states, loud, heardSince, connectedAt, mic, hangUp } = await joinCall({ server, api }, { agent_id: 'demo-receptionist', identity: 'caller' });
+  const conversation = `/v1/conversations/${call.conversation_id}`;
   const agentCaption = (re, since) => captions.find((c) => c.identity.startsWith('agent-') && c.at > since && re.test(c.text));
   try {
     // The first worker: greeting, then the booking request and its answer.
@@ -131,7 +122,6 @@ test('a re-dispatched job continues the conversation: no second greeting, the an
     expected.forEach((re, i) => assert.match(spoken[i], re, JSON.stringify(spoken, null, 1)));
     assert.equal(new Set(spoken).size, spoken.length, JSON.stringify(spoken, null, 1));
   } finally {
-    await mic.stop();
-    await room.disconnect();
+    await hangUp();
   }
 });
