@@ -10,9 +10,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { API_KEY, API_SECRET, binDir, run, startServer } from './lib/server.mjs';
+import { API_KEY, API_SECRET, binDir, freePort, run, startServer } from './lib/server.mjs';
 import { media } from './lib/browser.mjs';
 
 const DEV_KEY = 'convox-dev-key';
@@ -24,14 +23,6 @@ let server;
 let worker;
 let workerLog = '';
 let metricsPort;
-
-async function freePort() {
-  const probe = createServer();
-  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 before(async () => {
   if (missing) return;

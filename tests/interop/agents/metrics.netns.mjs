@@ -8,22 +8,14 @@
 // Run inside tests/interop/lib/netns.sh.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { dispose } from '@livekit/rtc-node';
+import { freePort } from '../lib/server.mjs';
 import { joinCall, startVoiceServer } from '../lib/voice_call.mjs';
 
 let server;
 let api;
 let until;
 let metricsPort;
-
-async function freePort() {
-  const probe = createServer();
-  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 // name{labels} value lines of a Prometheus text page, as a map.
 function samples(text) {

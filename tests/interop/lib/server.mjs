@@ -1,5 +1,6 @@
 // Starts convox-server as a child process on a free loopback port.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -76,4 +77,13 @@ export async function run(binary, args) {
   child.stderr.on('data', (d) => (stderr += d));
   const code = await new Promise((resolve) => child.on('exit', resolve));
   return { code, stdout, stderr };
+}
+
+/** A TCP port free on 127.0.0.1 now (for a process told its port up front). */
+export async function freePort() {
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
