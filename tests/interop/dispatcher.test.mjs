@@ -103,9 +103,11 @@ test('automatic dispatch: room job offered, accepted, assigned with a job token;
     // register a worker (a team worker's job would become a platform credential).
     assert.equal(await upgradeStatus(`${server.wsUrl}/agent?access_token=${assignment.token}`), 401);
     // The job token joins the room as an agent; when that agent leaves, the job ends.
+    // (A drop without a leave is given 20 s to come back first: the unit tests cover that.)
     const agent = await SignalClient.connect(server.wsUrl, assignment.token, { header: true });
     const agentJoin = await agent.nextCase('join');
     assert.equal(agentJoin.participant.identity, `agent-${job.id}`);
+    agent.send({ case: 'leave', value: { reason: 1, action: 0 } }); // CLIENT_INITIATED, DISCONNECT
     await agent.close();
     const termination = await worker.nextCase('termination');
     assert.equal(termination.jobId, job.id);
