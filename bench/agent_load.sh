@@ -40,23 +40,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# shellcheck source=start_server.sh
+source "$root/bench/start_server.sh"
 
-printf 'rtc:\n  interfaces: [127.0.0.1]\n' >"$work/convox.yaml"
-taskset -c "$other_cpus" "$build/app/convox-server" --dev --no-worker --port 0 --data-dir "$work/data" \
-  --log-level "${CONVOX_LOG_LEVEL:-warn}" --config "$work/convox.yaml" >"$work/server.out" 2>"$work/server.err" &
-server=$!
-port=""
-for _ in $(seq 100); do
-  port="$(sed -nE 's/.*listening on [0-9.]+:([0-9]+).*/\1/p' "$work/server.out" | head -1)"
-  [ -n "$port" ] && break
-  kill -0 "$server" 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$port" ]; then
-  echo "agent_load: convox-server did not start:" >&2
-  cat "$work/server.err" >&2
-  exit 1
-fi
+start_convox_server agent_load taskset -c "$other_cpus" -- --dev --no-worker --data-dir "$work/data"
 
 LIVEKIT_URL="ws://127.0.0.1:$port" LIVEKIT_API_KEY=devkey LIVEKIT_API_SECRET=secret \
   taskset -c "$worker_cpus" "$build/app/convox-worker" --ice-address 127.0.0.1 --max-jobs 1000 \

@@ -29,23 +29,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# shellcheck source=start_server.sh
+source "$root/bench/start_server.sh"
 
-printf 'rtc:\n  interfaces: [127.0.0.1]\n' >"$work/convox.yaml"
-"$build/app/convox-server" --dev --port 0 --log-level "${CONVOX_LOG_LEVEL:-warn}" --config "$work/convox.yaml" \
-  >"$work/server.out" 2>"$work/server.err" &
-server=$!
-port=""
-for _ in $(seq 100); do
-  port="$(sed -nE 's/.*listening on [0-9.]+:([0-9]+).*/\1/p' "$work/server.out" | head -1)"
-  [ -n "$port" ] && break
-  kill -0 "$server" 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$port" ]; then
-  echo "sfu_load: convox-server did not start:" >&2
-  cat "$work/server.err" >&2
-  exit 1
-fi
+start_convox_server sfu_load -- --dev
 
 args=("$@")
 [ ${#args[@]} -eq 0 ] && args=(--rooms 10 --publishers 2 --subscribers 4 --seconds 20)
