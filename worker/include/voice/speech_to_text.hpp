@@ -21,9 +21,10 @@ struct SttResult {
   std::string text{};     // lower-case words separated by spaces; empty if nothing was heard
   double confidence = 0;  // 0..1
   std::vector<SttWord> words{};
-  std::string source{};   // which model produced it, e.g. "grammar" or "lm"
-  int64_t audioMs = 0;    // audio in the utterance (usage)
-  int64_t computeMs = 0;  // time spent recognising (latency)
+  std::string source{};    // which model produced it, e.g. "grammar" or "lm"
+  std::string language{};  // as the provider detected or was told, BCP-47 ("en-US", "hi-IN"); may be empty
+  int64_t audioMs = 0;     // audio in the utterance (usage)
+  int64_t computeMs = 0;   // time spent recognising (latency)
 };
 
 class SpeechToText {
