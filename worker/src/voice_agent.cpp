@@ -3,10 +3,7 @@
 #include "agent_config/placeholders.hpp"
 #include "common/ids.hpp"
 #include "common/logging.hpp"
-#include "voice/dialog_engine.hpp"
-#include "voice/espeak_synthesizer.hpp"
-#include "voice/pocketsphinx_recognizer.hpp"
-#include "voice/test_providers.hpp"
+#include "local_services.hpp"
 #include "voice/webrtc_vad.hpp"
 
 #include <algorithm>
@@ -17,22 +14,9 @@ namespace convox::worker {
 namespace {
 
 constexpr std::chrono::milliseconds kFrame{20};
-constexpr size_t kPreRollSamples = size_t{16000} * 3 / 10;   // 300 ms at 16 kHz
-constexpr size_t kRecognizerChunk = 16000 / 5;               // hand audio over every 200 ms
-constexpr size_t kMaxUtteranceSamples = size_t{16000} * 15;  // the STT input cap (15 s)
+constexpr size_t kPreRollSamples = size_t{16000} * 3 / 10;  // 300 ms at 16 kHz
 constexpr const char* kApology = "Sorry, I am having trouble answering right now.";
 constexpr const char* kStillThere = "Are you still there?";
-
-// espeak-ng speaks what the agent names when it is an espeak voice; anything
-// else (a cloud provider's voice) falls back to the language's default.
-std::string espeakVoice(const agent_config::ProviderChoice& tts, const std::string& language) {
-  if ((tts.provider.empty() || tts.provider == "espeak" || tts.provider == "espeak-ng") && !tts.voice.empty()) {
-    return tts.voice;
-  }
-  std::string lang = tts.language.empty() ? language : tts.language;
-  std::transform(lang.begin(), lang.end(), lang.begin(), [](unsigned char c) { return std::tolower(c); });
-  return lang.empty() ? "en-us" : lang;
-}
 
 // The agent document's interruption_handling, as barge-in acts on it.
 voice::BargeInSettings bargeInSettings(const agent_config::TurnTaking& t) {
@@ -70,84 +54,63 @@ VoiceAgent::VoiceAgent(rtc::EventLoop& loop, voice::ComputePool& pool, agent_con
       hooks_(std::move(hooks)),
       bargeIn_(bargeInSettings(settings_.turns)) {
   preRoll_.assign(kPreRollSamples, 0);
-  utterance_.reserve(kRecognizerChunk * 2);
 }
 
 VoiceAgent::~VoiceAgent() { stop(); }
 
-bool VoiceAgent::init(std::unique_ptr<voice::LanguageModel> model, std::string& error) {
-  model_ = std::move(model);
+bool VoiceAgent::init(VoiceProviders providers, std::string& error) {
+  model_ = std::move(providers.model);
+  llmProvider_ = settings_.llm.provider;
   jitter_ = voice::OpusJitterBuffer::create({}, error);
   if (!jitter_) return false;
-  downsampler_ = voice::Resampler::create(48000, 16000, error);
+  downsampler_ = voice::Resampler::create(48000, voice::kSttSampleRate, error);
   if (!downsampler_) return false;
   voice::VadSettings vad;
   vad.silenceMs = static_cast<int>(settings_.turns.vadMinSilenceMs);
   vad.minSpeechMs = std::max(vad.minSpeechMs, static_cast<int>(settings_.turns.vadMinSpeechMs));
-  vad_ = voice::WebRtcVad::create(16000, vad, error);
+  vad_ = voice::WebRtcVad::create(voice::kSttSampleRate, vad, error);
   if (!vad_) return false;
   out_ = voice::AudioOutQueue::create({}, *this, error);
   if (!out_) return false;
-  // Model loading takes a while (PocketSphinx reads its acoustic model):
-  // on the pool, never on the media thread. Audio that arrives first waits.
-  voice::PocketSphinxSettings stt;
-  stt.phrases = voice::recognizerPhrases(settings_);
-  voice::EspeakSettings tts;
-  tts.voice = espeakVoice(settings_.tts, settings_.language);
-  ttsVoice_ = tts.voice;
-  tts.rate = std::clamp(static_cast<int>(175 * settings_.voiceSpeed), 80, 450);
-  struct Engines {
-    std::shared_ptr<voice::SpeechToText> stt;
-    std::shared_ptr<voice::TextToSpeech> tts;
-    std::string error;
-  };
-  std::weak_ptr<bool> alive = alive_;
-  auto poster = [&loop = loop_, alive](voice::ComputePool::Task task) {
-    loop.post([alive, task = std::move(task)] {
-      // Set to false by stop(): a stopped agent takes no more results.
-      if (const auto live = alive.lock(); live && *live) task();
-    });
-  };
-  const bool testStt = settings_.stt.provider == voice::kTestProvider;
-  const bool testTts = settings_.tts.provider == voice::kTestProvider;
-  const std::string testTranscript =
-      voice::testProviderText(settings_.stt, "transcript", "i would like to book an appointment");
-  const bool posted = pool_.submit(
-      [stt, tts, testStt, testTts, testTranscript]() {
-        Engines e;
-        std::string err;
-        if (testStt) e.stt = voice::makeTestRecognizer(testTranscript);
-        if (testTts) e.tts = voice::makeTestSynthesizer();
-        if (!e.stt) e.stt = voice::PocketSphinxRecognizer::create(stt, err);
-        if (!e.stt) e.error = "speech recognition: " + err;
-        if (e.tts) return e;
-        auto synth = voice::EspeakSynthesizer::create(tts, err);
-        if (!synth) {
-          auto fallback = tts;
-          fallback.voice = "en-us";
-          synth = voice::EspeakSynthesizer::create(fallback, err);
-        }
-        e.tts = std::move(synth);
-        if (!e.tts && e.error.empty()) e.error = "speech synthesis: " + err;
-        return e;
-      },
-      poster,
-      [this](Engines e) {
-        stt_ = std::move(e.stt);
-        tts_ = std::move(e.tts);
-        if (!e.error.empty()) {
+  stt_ = std::move(providers.stt);
+  tts_ = std::move(providers.tts);
+  if (!stt_ || !tts_) {
+    std::weak_ptr<bool> alive = alive_;
+    LocalServiceContext local{
+        pool_,
+        [&loop = loop_](voice::ComputePool::Task task) { loop.post(std::move(task)); },
+        usageSink(),
+        [this, alive](const std::string& reason) {
           // A call that can neither hear nor speak is over, not silent.
-          common::logger("worker")->error("voice agent: {}", e.error);
-          if (hooks_.fail) hooks_.fail(e.error);
-          return;
-        }
-        synthesizeNext();  // the first message may be waiting
-      });
-  if (!posted) {
-    error = "the compute pool is full";
-    return false;
+          if (const auto live = alive.lock(); live && *live && hooks_.fail) hooks_.fail(reason);
+        },
+    };
+    if (!stt_) stt_ = makeLocalStt(settings_, local);
+    if (!tts_) tts_ = makeLocalTts(settings_, local);
   }
+  stt_->warm();
+  tts_->warm();
   return true;
+}
+
+voice::UsageSink VoiceAgent::usageSink() {
+  std::weak_ptr<bool> alive = alive_;
+  return [this, alive](const voice::ProviderUsage& u) {
+    // Spent even after the call stopped (a socket's last seconds): still counted.
+    if (alive.expired()) return;
+    addUsage(u.stage, u.provider, u.model, u.unit, u.quantity);
+    if (stopped_) flushUsage();
+  };
+}
+
+std::function<void(const ProviderEvent&)> VoiceAgent::eventSink() {
+  std::weak_ptr<bool> alive = alive_;
+  return [this, alive](const ProviderEvent& e) {
+    if (alive.expired()) return;
+    common::logger("worker")->warn("voice agent: {} provider {} {}{}: {}", e.stage, e.provider, e.event,
+                                   e.to.empty() ? "" : " -> " + e.to, e.reason);
+    events_.push_back(e);
+  };
 }
 
 void VoiceAgent::resume(ConversationSoFar soFar) {
@@ -187,6 +150,11 @@ void VoiceAgent::stop() {
   if (timer_) loop_.cancelTimer(std::exchange(timer_, 0));
   if (tts_) tts_->cancel();
   if (model_) model_->cancel();
+  if (stt_) stt_->cancel();
+  // Connections close and report their last usage (Deepgram bills the
+  // socket's lifetime up to here).
+  if (stt_) stt_->close();
+  if (tts_) tts_->close();
   flushUsage();
 }
 
@@ -233,7 +201,7 @@ void VoiceAgent::tick() {
   const bool outputReady = !hooks_.outputReady || hooks_.outputReady();
   if (outputReady && !firstMessageSaid_) sayFirstMessage();
   // Not while the user speaks or is being transcribed: a new turn replaces it.
-  if (outputReady && !unanswered_.empty() && !replying_ && !inUtterance_ && !sttBusy_ && !sttFinalPending_) {
+  if (outputReady && !unanswered_.empty() && !replying_ && !inUtterance_ && sttPending_ == 0) {
     // The answer's turn carries the stored user turn's timings, as a live
     // answer carries the turn it answers.
     answered_ = userTimesFrom(unansweredTimings_);
@@ -267,9 +235,7 @@ void VoiceAgent::pullInbound() {
   // Barge-in follows the VAD's frames, not only its events: a click ends
   // long before the VAD's speech end (its silence threshold) says so.
   act(bargeIn_.onAudio(vad_->streamMs(), vad_->lastVoicedEndMs()));
-  if (!inUtterance_) return;
-  if (utterance_.size() + n <= kMaxUtteranceSamples) utterance_.insert(utterance_.end(), frame.begin(), frame.end());
-  if (utterance_.size() >= kRecognizerChunk) feedRecognizer(false);
+  if (inUtterance_) stt_->push(frame);
 }
 
 void VoiceAgent::onSpeechStart(int64_t startMs) {
@@ -280,10 +246,11 @@ void VoiceAgent::onSpeechStart(int64_t startMs) {
   stillThereAsked_ = false;
   heard_ = {};
   heard_.speechStart = nowMs() - (vad_->streamMs() - startMs);
+  ++utterances_;
   // The pre-roll holds the onset the VAD needed time to decide on.
-  utterance_.clear();
-  utterance_.insert(utterance_.end(), preRoll_.begin() + static_cast<long>(preRollAt_), preRoll_.end());
-  utterance_.insert(utterance_.end(), preRoll_.begin(), preRoll_.begin() + static_cast<long>(preRollAt_));
+  const std::span<const int16_t> ring(preRoll_);
+  stt_->push(ring.subspan(preRollAt_));
+  stt_->push(ring.first(preRollAt_));
   const bool agentTalking = agentSpeaking_ || out_->queuedMs() > 0 || replying_;
   common::logger("worker")->debug("voice agent: user speech from stream {} ms, reported at {} ms", startMs,
                                   vad_->streamMs());
@@ -324,62 +291,35 @@ void VoiceAgent::onSpeechEnd(int64_t endMs, int64_t) {
   // carries on from where it paused, and this is not a turn.
   discardUtterance_ = bargeIn_.discardSpeech();
   inUtterance_ = false;
-  feedRecognizer(true);
+  finishUtterance();
 }
 
-void VoiceAgent::feedRecognizer(bool final) {
-  if (!stt_) {
-    // Still loading: keep what we have (bounded) and try at the end.
-    if (final) sttFinalPending_ = true;
-    return;
-  }
-  if (sttBusy_) {
-    if (final) sttFinalPending_ = true;
-    return;
-  }
-  sttBusy_ = true;
-  sttFinalPending_ = false;
-  std::vector<int16_t> audio;
-  audio.swap(utterance_);
-  utterance_.reserve(kRecognizerChunk * 2);
-  // Read when the final chunk is sent, not at the speech end: a final
-  // chunk held back while the recognizer was busy may go out after the
-  // false-interruption timeout has resumed the agent (with
-  // min_interruption_words), and that speech is then not a turn either.
-  const bool discard = discardUtterance_ || (final && bargeIn_.discardSpeech());
+void VoiceAgent::finishUtterance() {
+  ++sttPending_;
   // With min_interruption_words the transcript decides the barge-in.
-  const bool decides = final && bargeIn_.waitingForWords();
+  const bool decides = bargeIn_.waitingForWords();
+  const bool discardNow = discardUtterance_;
+  const uint64_t utterance = utterances_;
+  const std::string provider = stt_->provider();
   std::weak_ptr<bool> alive = alive_;
-  auto poster = [&loop = loop_, alive](voice::ComputePool::Task task) {
-    loop.post([alive, task = std::move(task)] {
-      // Set to false by stop(): a stopped agent takes no more results.
-      if (const auto live = alive.lock(); live && *live) task();
-    });
-  };
-  const bool posted = pool_.submit(
-      [stt = stt_, audio = std::move(audio), final]() -> std::optional<voice::SttResult> {
-        stt->push(audio);
-        if (!final) return std::nullopt;
-        return stt->finish();
-      },
-      poster,
-      [this, discard, decides](std::optional<voice::SttResult> result) {
-        sttBusy_ = false;
-        if (result) {
-          addUsage("stt", "pocketsphinx", "en-us", "audio_seconds", static_cast<double>(result->audioMs) / 1000.0);
-          if (!discard) onTranscript(std::move(*result), decides);
-        }
-        if (sttFinalPending_ || utterance_.size() >= kRecognizerChunk) feedRecognizer(sttFinalPending_);
-      });
-  if (!posted) {
-    sttBusy_ = false;
-    ++stats_.poolRejections;
-    common::logger("worker")->warn("voice agent: compute pool full, an utterance was dropped");
-    if (final && stt_) {
-      // The recognizer must not carry this utterance into the next one.
-      pool_.post([stt = stt_] { stt->cancel(); });
+  voice::SttCallbacks callbacks;
+  callbacks.onFinal = [this, alive, decides, discardNow, utterance, provider](voice::SttResult result,
+                                                                              const std::string& error) {
+    if (const auto live = alive.lock(); !live || !*live) return;
+    --sttPending_;
+    if (!error.empty()) {
+      ++stats_.sttErrors;
+      common::logger("worker")->warn("voice agent: speech recognition ({}) failed: {}", provider, error);
     }
-  }
+    // A false interruption is not a turn: known at the speech end, or (with
+    // min_interruption_words, or a late transcript) once the agent resumed
+    // after the false-interruption timeout, as long as no newer speech began.
+    const bool discard = discardNow || (utterance == utterances_ && bargeIn_.discardSpeech());
+    if (discard) return;
+    sttProvider_ = provider;
+    onTranscript(std::move(result), decides);
+  };
+  stt_->finish(std::move(callbacks));
 }
 
 void VoiceAgent::onTranscript(voice::SttResult result, bool decidesBargeIn) {
@@ -452,6 +392,7 @@ void VoiceAgent::respond(const std::string&) {
   callbacks.onDone = [this, alive, generation](const voice::ModelUsage& usage, const std::string& error) {
     if (const auto live = alive.lock(); !live || !*live) return;
     // Tokens are spent whether or not the reply is still wanted.
+    if (!usage.provider.empty()) llmProvider_ = usage.provider;
     addUsage("llm", usage.provider, usage.model, "input_tokens", static_cast<double>(usage.inputTokens));
     addUsage("llm", usage.provider, usage.model, "output_tokens", static_cast<double>(usage.outputTokens));
     if (generation != generation_) return;
@@ -482,7 +423,7 @@ void VoiceAgent::finishReply(const std::string& error) {
   }
   replyText_.clear();  // in the history now: a barge-in corrects it there
   if (toSpeak_.empty() && !ttsBusy_) {
-    if (utteranceId_ != 0) out_->endUtterance(utteranceId_);
+    if (utteranceId_ != 0) endSpeech(utteranceId_);
     if (endAfterReply_ && !agentSpeaking_ && out_->queuedMs() == 0 && hooks_.endCall) hooks_.endCall(endReason_);
   }
 }
@@ -520,51 +461,45 @@ void VoiceAgent::synthesizeNext() {
   const uint64_t generation = generation_;
   const uint64_t id = utteranceId_;
   const int64_t pieceStart = utteranceSamples_;  // the previous piece's audio is all queued
+  ttsProvider_ = tts_->provider();
   std::weak_ptr<bool> alive = alive_;
-  auto* loop = &loop_;
-  auto poster = [loop, alive](voice::ComputePool::Task task) {
-    loop->post([alive, task = std::move(task)] {
-      if (const auto live = alive.lock(); live && *live) task();
-    });
+  voice::TtsCallbacks callbacks;
+  callbacks.onAudio = [this, alive, generation, id](std::span<const int16_t> pcm) {
+    const auto live = alive.lock();
+    if (!live || !*live || generation != generation_) return;
+    if (ttsFirstAudioMs_ < 0) ttsFirstAudioMs_ = nowMs();
+    const auto queued = static_cast<int64_t>(out_->push(id, pcm));
+    if (id == utteranceId_) utteranceSamples_ += queued;
   };
-  const bool posted = pool_.submit(
-      [tts = tts_, text, loop, alive, generation, id, this]() {
-        // Chunks go to the media thread as the engine makes them.
-        return tts->synthesize(text, [&](std::span<const int16_t> pcm) {
-          loop->post([alive, pcm = std::vector<int16_t>(pcm.begin(), pcm.end()), generation, id, this] {
-            const auto live = alive.lock();
-            if (!live || !*live || generation != generation_) return;
-            if (ttsFirstAudioMs_ < 0) ttsFirstAudioMs_ = nowMs();
-            const auto queued = static_cast<int64_t>(out_->push(id, pcm));
-            if (id == utteranceId_) utteranceSamples_ += queued;
-          });
-        });
-      },
-      poster,
-      [this, text, generation, id, pieceStart](voice::TtsStats stats) {
-        ttsBusy_ = false;
-        addUsage("tts", "espeak-ng", ttsVoice_, "characters", static_cast<double>(text.size()));
-        if (generation != generation_) return synthesizeNext();
-        spoken_.add(text, pieceStart, utteranceSamples_ - pieceStart, std::move(stats.words));
-        if (!toSpeak_.empty()) return synthesizeNext();
-        if (!replying_) out_->endUtterance(id);
-      });
-  if (!posted) {
-    // The rest of this reply is not spoken; the utterance ends with what is
-    // queued, so playout, state, captions and timeouts carry on.
+  callbacks.onDone = [this, alive, text, generation, id, pieceStart](voice::TtsStats stats, const std::string& error) {
+    if (const auto live = alive.lock(); !live || !*live) return;
     ttsBusy_ = false;
-    ++stats_.poolRejections;
-    toSpeak_.clear();
-    if (!replying_) out_->endUtterance(id);
-    common::logger("worker")->warn("voice agent: compute pool full, a sentence was not spoken");
-  }
+    if (generation != generation_) return synthesizeNext();
+    if (!error.empty()) {
+      // The rest of this sentence is not spoken; what was queued plays and
+      // the reply goes on with its next sentence.
+      ++stats_.ttsErrors;
+      common::logger("worker")->warn("voice agent: speech synthesis ({}) failed: {}", ttsProvider_, error);
+    }
+    spoken_.add(text, pieceStart, utteranceSamples_ - pieceStart, std::move(stats.words));
+    if (!toSpeak_.empty()) return synthesizeNext();
+    if (!replying_) endSpeech(id);
+  };
+  tts_->synthesize(text, id, std::move(callbacks));
+}
+
+void VoiceAgent::endSpeech(uint64_t id) {
+  out_->endUtterance(id);
+  tts_->endUtterance(id);
 }
 
 void VoiceAgent::interrupt() {
   ++stats_.interruptions;
   ++generation_;
   toSpeak_.clear();
-  if (ttsBusy_ && tts_) tts_->cancel();
+  // Also between sentences: a provider with contexts closes the reply's.
+  tts_->cancel();
+  ttsBusy_ = false;
   // Whether a reply is being generated, not whether it has text yet: a reply
   // that has produced nothing has no history entry of its own.
   const bool modelReplying = replying_;
@@ -687,6 +622,7 @@ void VoiceAgent::postUserTurn(const voice::SttResult& result, const std::string&
                            {"interrupted", false},
                            {"confidence", std::clamp(result.confidence, 0.0, 1.0)}};
   turn["timings"] = userTimings(heard_);
+  if (!sttProvider_.empty()) turn["providers"] = {{"stt", sttProvider_}};
   hooks_.postTurn(std::move(turn));
 }
 
@@ -710,6 +646,20 @@ void VoiceAgent::postAgentTurn(bool interrupted, int64_t playedMs) {
   // the user turn that follows).
   timings["playout_end"] = interrupted && lastFrameSentMs_ > 0 ? lastFrameSentMs_ : nowMs();
   turn["timings"] = std::move(timings);
+  boost::json::object providers;
+  if (answered_.speechStart > 0 && !sttProvider_.empty()) providers["stt"] = sttProvider_;
+  if (llmFirstTokenMs_ > 0 && !llmProvider_.empty()) providers["llm"] = llmProvider_;
+  if (!ttsProvider_.empty()) providers["tts"] = ttsProvider_;
+  turn["providers"] = std::move(providers);
+  if (!events_.empty()) {
+    boost::json::array events;
+    for (auto& e : std::exchange(events_, {})) {
+      boost::json::object o{{"stage", e.stage}, {"provider", e.provider}, {"event", e.event}, {"reason", e.reason}};
+      if (!e.to.empty()) o["to"] = e.to;
+      events.push_back(std::move(o));
+    }
+    turn["provider_events"] = std::move(events);
+  }
   hooks_.postTurn(std::move(turn));
   flushUsage();
   // The next agent turn answers a new user turn (or none).

@@ -11,7 +11,9 @@
 // words actually played; speech that stops sooner (a cough, a click)
 // resumes the sentence where it paused.
 // Nothing on the tick allocates per frame or blocks; recognition and
-// synthesis run on the shared compute pool, one task per call at a time.
+// synthesis are asynchronous services (voice/stt_service.hpp,
+// tts_service.hpp): a network provider's client on the call's io_context,
+// or a local engine on the shared compute pool.
 
 #include "agent_config/agent_settings.hpp"
 #include "captions.hpp"
@@ -24,9 +26,9 @@
 #include "voice/opus_jitter_buffer.hpp"
 #include "voice/resampler.hpp"
 #include "voice/sentence_chunker.hpp"
-#include "voice/speech_to_text.hpp"
 #include "voice/spoken_text.hpp"
-#include "voice/text_to_speech.hpp"
+#include "voice/stt_service.hpp"
+#include "voice/tts_service.hpp"
 #include "voice/voice_activity_detector.hpp"
 
 #include <boost/json/object.hpp>
@@ -71,6 +73,24 @@ struct VoiceAgentHooks {
   std::function<std::string()> userTrackSid;
 };
 
+// The call's providers. A null stt or tts gets the offline engine the
+// agent's settings name (PocketSphinx, espeak-ng, or the benchmark's).
+struct VoiceProviders {
+  std::unique_ptr<voice::LanguageModel> model;
+  std::unique_ptr<voice::SttService> stt;
+  std::unique_ptr<voice::TtsService> tts;
+};
+
+// A provider failed and the next one of its stage took over (or none was
+// left): logged, counted, and stored on the next agent turn.
+struct ProviderEvent {
+  std::string stage;     // stt | llm | tts
+  std::string provider;  // the one that failed
+  std::string event;     // error | timeout | fallback
+  std::string reason;
+  std::string to;  // fallback: the provider that took over
+};
+
 struct VoiceAgentStats {
   uint64_t framesIn = 0;
   uint64_t framesOut = 0;
@@ -79,7 +99,8 @@ struct VoiceAgentStats {
   uint64_t interruptions = 0;
   uint64_t falseInterruptions = 0;
   uint64_t pauses = 0;  // barge-in onsets that paused the agent's audio
-  uint64_t poolRejections = 0;
+  uint64_t sttErrors = 0;
+  uint64_t ttsErrors = 0;
 };
 
 class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
@@ -91,7 +112,16 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   VoiceAgent& operator=(const VoiceAgent&) = delete;
 
   // Builds the stages; false with the reason if one cannot be made.
-  bool init(std::unique_ptr<voice::LanguageModel> model, std::string& error);
+  bool init(VoiceProviders providers, std::string& error);
+  bool init(std::unique_ptr<voice::LanguageModel> model, std::string& error) {
+    VoiceProviders providers;
+    providers.model = std::move(model);
+    return init(std::move(providers), error);
+  }
+  // Where the services made for this agent report usage and provider
+  // events; safe to call after the agent is gone (they are dropped).
+  voice::UsageSink usageSink();
+  std::function<void(const ProviderEvent& event)> eventSink();
   // Before start(): a re-dispatched job continues the stored conversation.
   // The model sees its history, the results collected so far stay, turn ids
   // go on after the stored ones, and the first message is not said again;
@@ -118,13 +148,14 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   void pullInbound();
   void pushOutbound();
   void housekeeping(int64_t nowMs);
-  void feedRecognizer(bool final);
+  void finishUtterance();
   void onTranscript(voice::SttResult result, bool decidesBargeIn);
   void act(voice::BargeInAction action);
   void respond(const std::string& userText);
   void say(const std::string& text, bool fromModel);
   void sayFromModel(std::string_view sentence);
   void synthesizeNext();
+  void endSpeech(uint64_t utteranceId);
   void interrupt();
   void finishReply(const std::string& error);
   void postUserTurn(const voice::SttResult& result, const std::string& text);
@@ -150,8 +181,8 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   std::unique_ptr<voice::OpusJitterBuffer> jitter_;
   std::unique_ptr<voice::Resampler> downsampler_;
   std::unique_ptr<voice::VoiceActivityDetector> vad_;
-  std::shared_ptr<voice::SpeechToText> stt_;  // shared with its pool task
-  std::shared_ptr<voice::TextToSpeech> tts_;
+  std::unique_ptr<voice::SttService> stt_;
+  std::unique_ptr<voice::TtsService> tts_;
   std::unique_ptr<voice::AudioOutQueue> out_;
   std::unique_ptr<voice::LanguageModel> model_;
   voice::SentenceChunker chunker_;
@@ -162,7 +193,6 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   std::array<int16_t, 400> pcm16_{};
   std::vector<int16_t> preRoll_;  // the last 300 ms at 16 kHz, a ring: the VAD decides late
   size_t preRollAt_ = 0;
-  std::vector<int16_t> utterance_;  // 16 kHz audio not yet given to the recognizer
   std::vector<uint8_t> packet_ = std::vector<uint8_t>(rtc::kOpusMaxPacketBytes);
   std::deque<std::string> toSpeak_;  // sentences waiting for synthesis
   std::vector<voice::ChatMessage> history_;
@@ -175,8 +205,8 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   bool userSpeaking_ = false;
   bool userAudio_ = false;  // a user track is flowing
   bool inUtterance_ = false;
-  bool sttBusy_ = false;
-  bool sttFinalPending_ = false;
+  int sttPending_ = 0;       // utterances finished whose transcript has not come
+  uint64_t utterances_ = 0;  // speech starts heard, so a late transcript knows if another began
   bool ttsBusy_ = false;
   bool replying_ = false;       // model or TTS still producing this reply
   bool agentSpeaking_ = false;  // frames of the current reply have been sent
@@ -213,7 +243,10 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   uint64_t turnCounter_ = 0;
   bool discardUtterance_ = false;  // a false interruption: not a turn
   boost::json::object results_;
-  std::string ttsVoice_;
+  std::string ttsProvider_;  // of the sentence being synthesised, for the agent turn
+  std::string sttProvider_;  // that transcribed the user turn being answered
+  std::string llmProvider_;
+  std::vector<ProviderEvent> events_;                                                       // not yet stored on a turn
   std::map<std::tuple<std::string, std::string, std::string, std::string>, double> usage_;  // not yet reported
   VoiceAgentStats stats_;
 };
