@@ -38,9 +38,8 @@ std::vector<std::string> strings(const json::object* obj, std::string_view key) 
   return out;
 }
 
-ProviderChoice provider(const json::object& doc, std::string_view key, const std::string& language) {
+ProviderChoice providerFrom(const json::object* stage, const std::string& language) {
   ProviderChoice p;
-  const auto* stage = objectAt(doc, key);
   read(stage, "provider", p.provider);
   read(stage, "model", p.model);
   read(stage, "voice", p.voice);
@@ -49,6 +48,23 @@ ProviderChoice provider(const json::object& doc, std::string_view key, const std
   if (const auto* c = stage ? objectAt(*stage, "provider_config") : nullptr) p.config = *c;
   if (const auto* c = stage ? objectAt(*stage, "config") : nullptr) {
     for (const auto& [k, v] : *c) p.config[k] = v;
+  }
+  return p;
+}
+
+ProviderChoice provider(const json::object& doc, std::string_view key, const std::string& language) {
+  const auto* stage = objectAt(doc, key);
+  ProviderChoice p = providerFrom(stage, language);
+  if (const auto* list = stage ? stage->if_contains("fallback") : nullptr; list && list->is_array()) {
+    for (const auto& f : list->get_array()) {
+      if (!f.is_object()) continue;
+      auto next = providerFrom(&f.get_object(), p.language);
+      // A fallback's base_url (llm) travels with its config, as the stage's does.
+      if (const auto* url = f.get_object().if_contains("base_url"); url && url->is_string()) {
+        next.config["base_url"] = *url;
+      }
+      p.fallbacks.push_back(std::move(next));
+    }
   }
   return p;
 }
@@ -179,7 +195,17 @@ AgentSettings build(const json::object& doc) {
       s.llm.config["base_url"] = *url;
     }
   }
-  read(objectAt(doc, "voice"), "speed", s.voiceSpeed);
+  const auto* voice = objectAt(doc, "voice");
+  read(voice, "speed", s.voiceSpeed);
+  read(voice, "output_format", s.voiceOutputFormat);
+  if (voice && voice->contains("stability")) {
+    s.voiceStability = 0;
+    read(voice, "stability", *s.voiceStability);
+  }
+  if (voice && voice->contains("similarity")) {
+    s.voiceSimilarity = 0;
+    read(voice, "similarity", *s.voiceSimilarity);
+  }
   if (const auto* languages = doc.if_contains("languages")) {
     for (const auto& l : languages->as_array()) {
       std::string voice = s.tts.voice;

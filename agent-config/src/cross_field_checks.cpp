@@ -97,13 +97,32 @@ void checkDialog(const json::object& document, std::vector<FieldError>& errors) 
 
 // `llm.config` passes through to the provider, but its base_url is where
 // the worker connects: a typo should fail on save, not on the first call.
+void checkBaseUrl(const json::value* url, const std::string& path, std::vector<FieldError>& errors) {
+  if (!url) return;
+  const auto* text = url->if_string();
+  if (!text || (!text->starts_with("http://") && !text->starts_with("https://")) || text->size() > 2000) {
+    errors.push_back({path, "invalid_value", "must be an http:// or https:// URL (at most 2000 characters)"});
+  }
+}
+
 void checkLlmBaseUrl(const json::object& document, std::vector<FieldError>& errors) {
   for (const char* path : {"llm.config.base_url", "llm.provider_config.base_url"}) {
-    const auto* url = at(document, path);
-    if (!url) continue;
-    const auto* text = url->if_string();
-    if (!text || (!text->starts_with("http://") && !text->starts_with("https://")) || text->size() > 2000) {
-      errors.push_back({path, "invalid_value", "must be an http:// or https:// URL (at most 2000 characters)"});
+    checkBaseUrl(at(document, path), path, errors);
+  }
+  // Each fallback of each stage: a provider's URL is where the worker connects.
+  for (const char* stage : {"stt", "llm", "tts"}) {
+    const auto* list = at(document, std::string(stage) + ".fallback");
+    if (!list || !list->is_array()) continue;
+    for (size_t i = 0; i < list->get_array().size(); ++i) {
+      const auto* entry = list->get_array()[i].if_object();
+      if (!entry) continue;
+      const std::string base = std::string(stage) + ".fallback[" + std::to_string(i) + "].";
+      checkBaseUrl(entry->if_contains("base_url"), base + "base_url", errors);
+      for (const char* key : {"config", "provider_config"}) {
+        const auto* c = entry->if_contains(key);
+        if (c && c->is_object())
+          checkBaseUrl(c->get_object().if_contains("base_url"), base + key + ".base_url", errors);
+      }
     }
   }
 }

@@ -87,13 +87,20 @@ Spec oneOf(std::vector<std::string> values, bool required = false) {
 
 // `config` is the seed's name for provider settings, `provider_config` the
 // one Convox had first; both pass through to the provider.
+// `fallback` (a Convox extension beside the seed's fields): the providers
+// to try, in order, when this one fails or is too slow for a request.
 Spec providerStage(std::map<std::string, Spec> extra = {}) {
   std::map<std::string, Spec> fields{{"provider", str(64, true)},
                                      {"model", str(200)},
                                      {"language", language()},
                                      {"config", anyObject()},
                                      {"provider_config", anyObject()}};
+  auto fallback = fields;
+  for (const auto& [name, spec] : extra) {
+    if (name == "provider" || name == "model" || name == "voice" || name == "base_url") fallback.emplace(name, spec);
+  }
   fields.merge(extra);
+  fields.emplace("fallback", array(object(std::move(fallback)), 4));
   return object(std::move(fields));
 }
 

@@ -19,9 +19,10 @@ namespace convox::agent_config {
 struct ProviderChoice {
   std::string provider;  // "" when the document names none: the worker's offline default
   std::string model;
-  std::string voice;           // tts only
-  std::string language;        // BCP 47; falls back to the agent's `language`
-  boost::json::object config;  // `config` merged over `provider_config` (provider-specific, passed through)
+  std::string voice;                      // tts only
+  std::string language;                   // BCP 47; falls back to the agent's `language`
+  boost::json::object config;             // `config` merged over `provider_config` (provider-specific, passed through)
+  std::vector<ProviderChoice> fallbacks;  // `fallback`: tried in order when this one fails (not nested)
 };
 
 struct FirstMessage {
@@ -110,6 +111,10 @@ struct AgentSettings {
   std::optional<int64_t> llmMaxTokens;
   ProviderChoice tts;
   double voiceSpeed = 1.0;
+  // The seed's voice settings, mapped per TTS provider (unset = the provider's default).
+  std::optional<double> voiceStability;
+  std::optional<double> voiceSimilarity;
+  std::string voiceOutputFormat;                       // pcm_24000, ulaw_8000, ... ("" = the provider client chooses)
   std::map<std::string, std::string> voiceByLanguage;  // `languages`: language -> voice
   TurnTaking turns;
   Timeouts timeouts;

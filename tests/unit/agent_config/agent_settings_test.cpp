@@ -220,5 +220,30 @@ TEST(Overrides, AnAgentWithoutOverrideKeysTakesNone) {
   EXPECT_EQ(applyOverrides(config, {}).effective, config);
 }
 
+TEST(AgentSettings, EachStageListsItsFallbacksInOrder) {
+  const auto s = settingsOf(R"({"name": "F", "language": "hi-IN",
+    "stt": {"provider": "deepgram", "model": "nova-3", "fallback": [{"provider": "openai", "model": "whisper-1"}]},
+    "llm": {"provider": "openai", "fallback": [{"provider": "groq", "model": "llama", "base_url": "https://g.example/v1"},
+                                                {"provider": "anthropic", "config": {"x": 1}}]},
+    "tts": {"provider": "elevenlabs", "voice": "v1", "fallback": [{"provider": "openai", "voice": "alloy"}]},
+    "voice": {"stability": 0.3, "similarity": 0.9, "output_format": "pcm_24000"}})");
+  ASSERT_EQ(s.stt.fallbacks.size(), 1u);
+  EXPECT_EQ(s.stt.fallbacks[0].provider, "openai");
+  EXPECT_EQ(s.stt.fallbacks[0].model, "whisper-1");
+  EXPECT_EQ(s.stt.fallbacks[0].language, "hi-IN");  // the stage's language unless it names one
+  ASSERT_EQ(s.llm.fallbacks.size(), 2u);
+  EXPECT_EQ(s.llm.fallbacks[0].provider, "groq");
+  EXPECT_EQ(s.llm.fallbacks[0].config.at("base_url").as_string(), "https://g.example/v1");
+  EXPECT_EQ(s.llm.fallbacks[1].provider, "anthropic");
+  EXPECT_EQ(s.llm.fallbacks[1].config.at("x").as_int64(), 1);
+  ASSERT_EQ(s.tts.fallbacks.size(), 1u);
+  EXPECT_EQ(s.tts.fallbacks[0].voice, "alloy");
+  EXPECT_TRUE(s.tts.fallbacks[0].fallbacks.empty());
+  ASSERT_TRUE(s.voiceStability && s.voiceSimilarity);
+  EXPECT_DOUBLE_EQ(*s.voiceStability, 0.3);
+  EXPECT_DOUBLE_EQ(*s.voiceSimilarity, 0.9);
+  EXPECT_EQ(s.voiceOutputFormat, "pcm_24000");
+}
+
 }  // namespace
 }  // namespace convox::agent_config

@@ -94,6 +94,14 @@ TEST(AgentDocument, NewFieldsRefuseBadValuesWithTheirPath) {
   expectRefused(R"("compliance": {"gdpr": {}})", "compliance.gdpr", "unknown_field");
   expectRefused(R"("first_message": 3)", "first_message", "wrong_type");
   expectRefused(R"("first_message": {"inbound": "hi", "sideways": "x"})", "first_message.sideways", "unknown_field");
+  expectRefused(R"("llm": {"provider": "openai", "fallback": [{"model": "m"}]})", "llm.fallback[0].provider",
+                "required");
+  expectRefused(R"("llm": {"provider": "openai", "fallback": [{"provider": "groq", "base_url": "ftp://x"}]})",
+                "llm.fallback[0].base_url", "invalid_value");
+  expectRefused(R"("stt": {"provider": "deepgram", "fallback": [{"provider": "openai", "fallback": []}]})",
+                "stt.fallback[0].fallback", "unknown_field");
+  expectRefused(R"("tts": {"provider": "elevenlabs", "fallback": [{"provider": "openai", "config": {"base_url": 3}}]})",
+                "tts.fallback[0].config.base_url", "invalid_value");
   expectRefused(R"("eagerness": "frantic")", "eagerness", "invalid_value");
   expectRefused(R"("eagerness": 1.5)", "eagerness", "out_of_range");
   expectRefused(R"("eagerness": true)", "eagerness", "wrong_type");
