@@ -226,17 +226,23 @@ void CallSession::startVoice() {
   hooks.agentTrackSid = [this] { return microphone_ ? microphone_->sid() : std::string(); };
   hooks.userIdentity = [this] { return userIdentity_; };
   hooks.userTrackSid = [this] { return userTrackSid_; };
+  voice_ = std::make_unique<VoiceAgent>(thread_.loop(), *setup_.pool, settings, parameters, outbound, std::move(hooks));
+  FallbackHooks cascade;
+  cascade.onEvent = [events = voice_->eventSink()](const voice::FallbackEvent& e) {
+    events({"llm", e.provider, e.event, e.reason, e.to});
+  };
+  cascade.usage = voice_->usageSink();
   auto choice = makeLanguageModel(
       settings, parameters, thread_.io(),
-      [loop = &thread_.loop()](std::function<void()> task) { loop->post(std::move(task)); }, processEnvironment());
+      [loop = &thread_.loop()](std::function<void()> task) { loop->post(std::move(task)); }, processEnvironment(),
+      std::move(cascade));
   if (!choice.model) {
     common::logger("worker")->warn("job {}: {}", jobId(), choice.error);
+    voice_.reset();
     room_->disconnect();
     return end(true, choice.error, choice.endReason);
   }
   common::logger("worker")->info("job {}: language model {}", jobId(), choice.provider);
-  voice_ = std::make_unique<VoiceAgent>(thread_.loop(), *setup_.pool, std::move(settings), std::move(parameters),
-                                        outbound, std::move(hooks));
   std::string error;
   if (!voice_->init(std::move(choice.model), error)) {
     voice_.reset();

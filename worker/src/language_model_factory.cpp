@@ -181,9 +181,11 @@ std::optional<voice::OpenAiChatSettings> chatSettingsFor(const agent_config::Age
   return s;
 }
 
-ModelChoice makeLanguageModel(const agent_config::AgentSettings& agent,
-                              const std::map<std::string, std::string>& parameters, boost::asio::io_context& io,
-                              voice::DialogEngine::Post post, const EnvLookup& env) {
+// One model: the stage's primary, or a fallback given as the primary of a copy.
+static ModelChoice makeOneLanguageModel(const agent_config::AgentSettings& agent,
+                                        const std::map<std::string, std::string>& parameters,
+                                        boost::asio::io_context& io, voice::DialogEngine::Post post,
+                                        const EnvLookup& env) {
   ModelChoice choice;
   // No llm section: the agent is its dialog rules (or the default agent).
   if (agent.llm.provider.empty() || agent.llm.provider == kDialogProvider) {
@@ -201,6 +203,53 @@ ModelChoice makeLanguageModel(const agent_config::AgentSettings& agent,
   auto settings = chatSettingsFor(agent, parameters, env, choice);
   if (!settings) return choice;
   choice.model = std::make_unique<voice::OpenAiChatModel>(io, std::move(*settings));
+  return choice;
+}
+
+ModelChoice makeLanguageModel(const agent_config::AgentSettings& agent,
+                              const std::map<std::string, std::string>& parameters, boost::asio::io_context& io,
+                              voice::DialogEngine::Post post, const EnvLookup& env, FallbackHooks hooks) {
+  auto primary = makeOneLanguageModel(agent, parameters, io, post, env);
+  if (agent.llm.fallbacks.empty()) return primary;
+  // The cascade: every provider that can be made, in the document's order.
+  // One that cannot (no key on this worker) is left out with its reason
+  // logged; the call fails (with the primary's reason) only when none can.
+  std::vector<voice::FallbackModel> models;
+  std::string names;
+  auto add = [&](ModelChoice& c) {
+    if (!c.model) {
+      common::logger("worker")->warn("llm cascade: {} is left out: {}", c.provider, c.error);
+      return;
+    }
+    names += (names.empty() ? "" : " -> ") + c.provider;
+    models.push_back({c.provider, std::move(c.model)});
+  };
+  ModelChoice failedPrimary;
+  failedPrimary.error = primary.error;
+  failedPrimary.endReason = primary.endReason;
+  failedPrimary.provider = primary.provider;
+  add(primary);
+  for (const auto& fallback : agent.llm.fallbacks) {
+    auto copy = agent;
+    copy.llm = fallback;
+    copy.llm.fallbacks.clear();
+    auto c = makeOneLanguageModel(copy, parameters, io, post, env);
+    add(c);
+  }
+  if (models.empty()) return failedPrimary;
+  ModelChoice choice;
+  choice.provider = names;
+  if (models.size() == 1) {
+    choice.model = std::move(models.front().model);
+    return choice;
+  }
+  voice::FallbackSettings settings;
+  if (agent.timeouts.llmCascadeTimeoutMs > 0) {
+    settings.firstTokenTimeout = std::chrono::milliseconds(agent.timeouts.llmCascadeTimeoutMs);
+  }
+  settings.onEvent = std::move(hooks.onEvent);
+  settings.usage = std::move(hooks.usage);
+  choice.model = voice::makeFallbackLanguageModel(io, std::move(models), std::move(settings));
   return choice;
 }
 

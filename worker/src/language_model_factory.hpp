@@ -9,6 +9,7 @@
 
 #include "agent_config/agent_settings.hpp"
 #include "voice/dialog_engine.hpp"
+#include "voice/fallback_language_model.hpp"
 #include "voice/language_model.hpp"
 #include "voice/openai_chat_model.hpp"
 
@@ -39,8 +40,17 @@ std::optional<voice::OpenAiChatSettings> chatSettingsFor(const agent_config::Age
                                                          const std::map<std::string, std::string>& parameters,
                                                          const EnvLookup& env, ModelChoice& choice);
 
+// Where a cascade reports its switches and its background probes' usage.
+struct FallbackHooks {
+  std::function<void(const voice::FallbackEvent& event)> onEvent;
+  voice::UsageSink usage;
+};
+
+// The agent's model; with `llm.fallback` listed, a FallbackLanguageModel
+// over every provider of the list this worker can serve (first-token
+// timeout: llm_cascade_timeout_seconds).
 ModelChoice makeLanguageModel(const agent_config::AgentSettings& agent,
                               const std::map<std::string, std::string>& parameters, boost::asio::io_context& io,
-                              voice::DialogEngine::Post post, const EnvLookup& env);
+                              voice::DialogEngine::Post post, const EnvLookup& env, FallbackHooks hooks = {});
 
 }  // namespace convox::worker

@@ -189,5 +189,31 @@ TEST(LanguageModelFactory, WhatTheWorkerCannotServeFailsWithTheReason) {
   }
 }
 
+TEST(LanguageModelFactory, ACascadeKeepsTheProvidersThisWorkerCanServeInOrder) {
+  boost::asio::io_context io;
+  // OpenAI has no key on this worker: left out; Groq and Ollama remain.
+  const std::string doc = R"({"name": "a", "llm": {"provider": "openai", "model": "gpt-4o-mini",
+      "fallback": [{"provider": "groq", "model": "llama-3.1-8b-instant"}, {"provider": "ollama", "model": "llama3"}]}})";
+  auto choice = makeLanguageModel(settingsOf(doc), kParameters, io, {}, envOf({{"GROQ_API_KEY", "gsk-worker"}}));
+  ASSERT_TRUE(choice.model) << choice.error;
+  EXPECT_EQ(choice.provider, "groq -> ollama");
+  EXPECT_EQ(dynamic_cast<voice::OpenAiChatModel*>(choice.model.get()), nullptr);  // the cascade, not one model
+
+  // Only one can be made: that one, unwrapped.
+  auto one = makeLanguageModel(settingsOf(R"({"name": "a", "llm": {"provider": "openai",
+      "fallback": [{"provider": "ollama", "model": "llama3"}]}})"),
+                               kParameters, io, {}, envOf({}));
+  ASSERT_TRUE(one.model) << one.error;
+  EXPECT_EQ(one.provider, "ollama");
+
+  // None: the primary's reason.
+  auto none = makeLanguageModel(settingsOf(R"({"name": "a", "llm": {"provider": "openai",
+      "fallback": [{"provider": "groq"}]}})"),
+                                kParameters, io, {}, envOf({}));
+  EXPECT_FALSE(none.model);
+  EXPECT_EQ(none.endReason, "provider_unavailable");
+  EXPECT_NE(none.error.find("OPENAI_API_KEY"), std::string::npos) << none.error;
+}
+
 }  // namespace
 }  // namespace convox::worker
