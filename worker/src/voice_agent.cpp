@@ -17,6 +17,8 @@ constexpr std::chrono::milliseconds kFrame{20};
 constexpr size_t kPreRollSamples = size_t{16000} * 3 / 10;  // 300 ms at 16 kHz
 constexpr const char* kApology = "Sorry, I am having trouble answering right now.";
 constexpr const char* kStillThere = "Are you still there?";
+// soft_timeout_seconds: said when the model has not begun its answer by then.
+constexpr const char* kSoftTimeoutFiller = "One moment, please.";
 
 // The agent document's interruption_handling, as barge-in acts on it.
 voice::BargeInSettings bargeInSettings(const agent_config::TurnTaking& t) {
@@ -148,6 +150,7 @@ void VoiceAgent::stop() {
   stopped_ = true;
   *alive_ = false;
   if (timer_) loop_.cancelTimer(std::exchange(timer_, 0));
+  if (softTimer_) loop_.cancelTimer(std::exchange(softTimer_, 0));
   if (tts_) tts_->cancel();
   if (model_) model_->cancel();
   if (stt_) stt_->cancel();
@@ -406,6 +409,19 @@ void VoiceAgent::respond(const std::string&) {
     finishReply(error);
   };
   model_->reply(history_, std::move(callbacks));
+  if (settings_.timeouts.softTimeoutMs > 0) {
+    if (softTimer_) loop_.cancelTimer(softTimer_);
+    softTimer_ = loop_.addTimer(std::chrono::milliseconds(settings_.timeouts.softTimeoutMs), [this, alive, generation] {
+      if (const auto live = alive.lock(); !live || !*live) return;
+      softTimer_ = 0;
+      // Still thinking and nothing said yet for this reply: the caller hears
+      // that the agent is there (not added to the history: the model's
+      // answer follows it in the same utterance).
+      if (generation != generation_ || !replying_ || llmFirstTokenMs_ >= 0 || !toSpeak_.empty()) return;
+      ++stats_.softTimeouts;
+      say(kSoftTimeoutFiller, false);
+    });
+  }
 }
 
 void VoiceAgent::finishReply(const std::string& error) {

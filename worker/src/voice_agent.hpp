@@ -101,6 +101,7 @@ struct VoiceAgentStats {
   uint64_t pauses = 0;  // barge-in onsets that paused the agent's audio
   uint64_t sttErrors = 0;
   uint64_t ttsErrors = 0;
+  uint64_t softTimeouts = 0;  // fillers said while the model was slow
 };
 
 class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
@@ -198,6 +199,7 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   std::vector<voice::ChatMessage> history_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   uint32_t timer_ = 0;
+  uint32_t softTimer_ = 0;  // soft_timeout_seconds of the reply being generated
   std::chrono::steady_clock::time_point started_;
   uint64_t ticks_ = 0;
   uint64_t generation_ = 0;  // bumped by barge-in: stale pool results are dropped

@@ -269,5 +269,29 @@ TEST_F(VoiceAgentTurnsTest, SpeechTheTimeoutDiscardedIsNotATurnWhenItsFinalChunk
   EXPECT_EQ(seen_.size(), 1U) << "the model was asked to answer it";
 }
 
+// soft_timeout_seconds: a model that has not begun its answer by then gets
+// a filler said for it; a prompt one does not.
+TEST_F(VoiceAgentTurnsTest, ASlowModelGetsTheSoftTimeoutFillerAndAPromptOneDoesNot) {
+  script_ = {{"We are open from nine to five."}, {"", false, true}};
+  start([](agent_config::AgentSettings& s) { s.timeouts.softTimeoutMs = 300; });
+  agent_->onUserText("what are your opening hours");
+  ASSERT_TRUE(waitForAgentTurns(1));
+  loop_.runFor(500ms);
+  EXPECT_EQ(agent_->stats().softTimeouts, 0U) << "the first answer came at once";
+  EXPECT_EQ(agentTurns()[0]->at("text"), "We are open from nine to five.");
+
+  agent_->onUserText("and on sunday");  // the model goes quiet
+  ASSERT_TRUE(loop_.runUntil([&] { return agent_->stats().softTimeouts == 1; }, 5s));
+  // The filler is heard: frames go out although the model said nothing.
+  const auto framesBefore = agent_->stats().framesOut;
+  ASSERT_TRUE(loop_.runUntil([&] { return agent_->stats().framesOut > framesBefore + 10; }, 10s));
+  agent_->onUserText("never mind");  // cuts it
+  ASSERT_TRUE(waitForAgentTurns(2)) << dump();
+  const std::string said(agentTurns()[1]->at("text").as_string());
+  EXPECT_FALSE(said.empty()) << dump();
+  EXPECT_TRUE(std::string("One moment, please.").starts_with(said)) << said;
+  EXPECT_EQ(agent_->stats().softTimeouts, 1U);
+}
+
 }  // namespace
 }  // namespace convox::worker
