@@ -319,7 +319,7 @@ void VoiceAgent::finishUtterance() {
     // after the false-interruption timeout, as long as no newer speech began.
     const bool discard = discardNow || (utterance == utterances_ && bargeIn_.discardSpeech());
     if (discard) return;
-    sttProvider_ = provider;
+    sttProvider_ = result.provider.empty() ? provider : result.provider;
     onTranscript(std::move(result), decides);
   };
   stt_->finish(std::move(callbacks));
@@ -491,6 +491,7 @@ void VoiceAgent::synthesizeNext() {
     if (const auto live = alive.lock(); !live || !*live) return;
     ttsBusy_ = false;
     if (generation != generation_) return synthesizeNext();
+    if (!stats.provider.empty()) ttsProvider_ = stats.provider;
     if (!error.empty()) {
       // The rest of this sentence is not spoken; what was queued plays and
       // the reply goes on with its next sentence.

@@ -22,6 +22,7 @@ struct SttResult {
   double confidence = 0;  // 0..1
   std::vector<SttWord> words{};
   std::string source{};    // which model produced it, e.g. "grammar" or "lm"
+  std::string provider{};  // the service that produced it (set by a service; a fallback names the one that answered)
   std::string language{};  // as the provider detected or was told, BCP-47 ("en-US", "hi-IN"); may be empty
   int64_t audioMs = 0;     // audio in the utterance (usage)
   int64_t computeMs = 0;   // time spent recognising (latency)

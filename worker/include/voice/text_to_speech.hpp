@@ -26,6 +26,7 @@ struct TtsStats {
   int64_t audioSamples = 0;   // delivered, at sampleRate()
   bool cancelled = false;
   std::vector<TtsWord> words;  // in order; empty if the engine reports none
+  std::string provider;        // the service that spoke it (a fallback names the one that did)
 };
 
 class TextToSpeech {
