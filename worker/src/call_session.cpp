@@ -4,6 +4,7 @@
 #include "common/logging.hpp"
 #include "language_model_factory.hpp"
 #include "media_thread.hpp"
+#include "speech_service_factory.hpp"
 #include "voice_agent.hpp"
 #include "worker_metrics.hpp"
 
@@ -243,8 +244,37 @@ void CallSession::startVoice() {
     return end(true, choice.error, choice.endReason);
   }
   common::logger("worker")->info("job {}: language model {}", jobId(), choice.provider);
+  SpeechServiceContext speech{
+      *setup_.pool,
+      [loop = &thread_.loop()](voice::ComputePool::Task task) { loop->post(std::move(task)); },
+      thread_.io(),
+      voice_->usageSink(),
+      voice_->eventSink(),
+      [this, alive = std::weak_ptr<bool>(alive_)](const std::string& reason) {
+        // A call that can neither hear nor speak is over, not silent.
+        if (alive.expired() || finished_) return;
+        if (room_) room_->disconnect();
+        end(true, "voice pipeline: " + reason, "worker_error");
+      },
+      processEnvironment(),
+  };
+  auto stt = makeSttService(settings, speech);
+  auto tts = stt.service ? makeTtsService(settings, speech) : ServiceChoice<voice::TtsService>{};
+  if (!stt.service || !tts.service) {
+    const auto& failed = !stt.service ? stt.error : tts.error;
+    const auto& reason = !stt.service ? stt.endReason : tts.endReason;
+    common::logger("worker")->warn("job {}: {}", jobId(), failed);
+    voice_.reset();
+    room_->disconnect();
+    return end(true, failed, reason);
+  }
+  common::logger("worker")->info("job {}: speech recognition {}, synthesis {}", jobId(), stt.provider, tts.provider);
+  VoiceProviders providers;
+  providers.model = std::move(choice.model);
+  providers.stt = std::move(stt.service);
+  providers.tts = std::move(tts.service);
   std::string error;
-  if (!voice_->init(std::move(choice.model), error)) {
+  if (!voice_->init(std::move(providers), error)) {
     voice_.reset();
     room_->disconnect();
     return end(true, "voice pipeline: " + error, "worker_error");

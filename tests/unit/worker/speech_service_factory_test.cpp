@@ -1,0 +1,125 @@
+// Which speech services an agent document gets: the offline engines for
+// the local providers, a clear failure for what this worker cannot serve,
+// and a cascade of what it can from a `fallback` list. Also where a network
+// provider is reached and with which key (provider_endpoint).
+#include "speech_service_factory.hpp"
+#include "provider_endpoint.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+namespace convox::worker {
+namespace {
+
+agent_config::AgentSettings settingsOf(const std::string& text) {
+  auto parsed = agent_config::settingsFromDocument(boost::json::parse(text));
+  EXPECT_TRUE(parsed.settings) << parsed.error;
+  return parsed.settings ? *parsed.settings : agent_config::AgentSettings{};
+}
+
+EnvLookup envOf(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+class SpeechServiceFactoryTest : public ::testing::Test {
+ protected:
+  voice::ComputePool pool_{1, 8};
+  boost::asio::io_context io_;
+  std::vector<ProviderEvent> events_;
+  SpeechServiceContext context(EnvLookup env = envOf({})) {
+    return {pool_,
+            [](voice::ComputePool::Task) {},
+            io_,
+            {},
+            [this](const ProviderEvent& e) { events_.push_back(e); },
+            {},
+            std::move(env)};
+  }
+};
+
+TEST_F(SpeechServiceFactoryTest, LocalProvidersGetTheOfflineEngines) {
+  for (const char* doc : {R"({"name": "a"})", R"({"name": "a", "stt": {"provider": "pocketsphinx"},
+                                                  "tts": {"provider": "espeak-ng", "voice": "en-gb"}})"}) {
+    auto stt = makeSttService(settingsOf(doc), context());
+    ASSERT_TRUE(stt.service) << stt.error;
+    EXPECT_EQ(stt.service->provider(), "pocketsphinx");
+    auto tts = makeTtsService(settingsOf(doc), context());
+    ASSERT_TRUE(tts.service) << tts.error;
+    EXPECT_EQ(tts.service->provider(), "espeak-ng");
+  }
+}
+
+TEST_F(SpeechServiceFactoryTest, AProviderThisWorkerCannotServeFailsWithTheReason) {
+  auto stt = makeSttService(settingsOf(R"({"name": "a", "stt": {"provider": "gnani"}})"), context());
+  EXPECT_FALSE(stt.service);
+  EXPECT_EQ(stt.endReason, "provider_unavailable");
+  EXPECT_NE(stt.error.find("stt provider 'gnani' is not supported"), std::string::npos) << stt.error;
+  auto tts = makeTtsService(settingsOf(R"({"name": "a", "tts": {"provider": "gnani"}})"), context());
+  EXPECT_FALSE(tts.service);
+  EXPECT_NE(tts.error.find("tts provider 'gnani'"), std::string::npos) << tts.error;
+}
+
+TEST_F(SpeechServiceFactoryTest, AFallbackListKeepsWhatCanBeServedInOrder) {
+  auto tts = makeTtsService(settingsOf(R"({"name": "a", "tts": {"provider": "gnani",
+      "fallback": [{"provider": "espeak-ng"}, {"provider": "convox-test"}]}})"),
+                            context());
+  ASSERT_TRUE(tts.service) << tts.error;
+  EXPECT_EQ(tts.provider, "espeak-ng -> convox-test");
+  EXPECT_EQ(tts.service->provider(), "espeak-ng");
+  // Nothing servable: the primary's reason.
+  auto none = makeSttService(
+      settingsOf(R"({"name": "a", "stt": {"provider": "gnani", "fallback": [{"provider": "x"}]}})"), context());
+  EXPECT_FALSE(none.service);
+  EXPECT_NE(none.error.find("'gnani'"), std::string::npos) << none.error;
+}
+
+EndpointSpec deepgram() { return {"stt", "deepgram", "https://api.deepgram.com", "DEEPGRAM", true}; }
+
+TEST(ProviderEndpoint, TheWorkersKeyGoesToTheProviderAndTheWorkersOwnBaseUrlOnly) {
+  EndpointError error;
+  auto e = resolveEndpoint(deepgram(), {}, envOf({{"DEEPGRAM_API_KEY", "dg-key"}}), error);
+  ASSERT_TRUE(e) << error.error;
+  EXPECT_EQ(e->baseUrl, "https://api.deepgram.com");
+  EXPECT_EQ(e->apiKey, "dg-key");
+  EXPECT_FALSE(e->publicOnly);
+
+  // A document's base_url elsewhere: no key, public addresses only.
+  boost::json::object config{{"base_url", "https://stt.example.com/"}};
+  e = resolveEndpoint(deepgram(), config, envOf({{"DEEPGRAM_API_KEY", "dg-key"}}), error);
+  ASSERT_TRUE(e) << error.error;
+  EXPECT_EQ(e->baseUrl, "https://stt.example.com");
+  EXPECT_EQ(e->apiKey, "");
+  EXPECT_TRUE(e->publicOnly);
+
+  // ... unless the operator lists its origin.
+  e = resolveEndpoint(
+      deepgram(), config,
+      envOf({{"DEEPGRAM_API_KEY", "dg-key"}, {"CONVOX_PROVIDER_KEY_ORIGINS", "https://stt.example.com"}}), error);
+  ASSERT_TRUE(e) << error.error;
+  EXPECT_EQ(e->apiKey, "dg-key");
+  EXPECT_FALSE(e->publicOnly);
+}
+
+TEST(ProviderEndpoint, PrivateDocumentUrlsAndMissingKeysAreRefusedWithTheirReason) {
+  EndpointError error;
+  EXPECT_FALSE(resolveEndpoint(deepgram(), {{"base_url", "http://169.254.169.254"}}, envOf({}), error));
+  EXPECT_EQ(error.endReason, "provider_unavailable");
+  EXPECT_NE(error.error.find("link-local"), std::string::npos) << error.error;
+  EXPECT_FALSE(resolveEndpoint(deepgram(), {}, envOf({}), error));
+  EXPECT_NE(error.error.find("no DEEPGRAM_API_KEY"), std::string::npos) << error.error;
+  EXPECT_FALSE(resolveEndpoint(deepgram(), {{"base_url", "ftp://x"}}, envOf({}), error));
+  EXPECT_EQ(error.endReason, "invalid_agent_config");
+  // The worker's own base URL is trusted with the key and with a private address.
+  auto e = resolveEndpoint(deepgram(), {},
+                           envOf({{"DEEPGRAM_API_KEY", "k"}, {"DEEPGRAM_BASE_URL", "http://10.1.2.3:8080"}}), error);
+  ASSERT_TRUE(e) << error.error;
+  EXPECT_EQ(e->apiKey, "k");
+  EXPECT_FALSE(e->publicOnly);
+}
+
+}  // namespace
+}  // namespace convox::worker
