@@ -90,6 +90,14 @@ bool VoiceAgent::init(VoiceProviders providers, std::string& error) {
     if (!stt_) stt_ = makeLocalStt(settings_, local);
     if (!tts_) tts_ = makeLocalTts(settings_, local);
   }
+  // With min_interruption_words a streaming recognizer's interims decide
+  // the barge-in as soon as enough words are heard.
+  stt_->setInterimHandler([this, alive = std::weak_ptr<bool>(alive_)](const voice::SttResult& interim) {
+    if (const auto live = alive.lock(); !live || !*live) return;
+    const auto action = bargeIn_.onInterimTranscript(interim.text);
+    if (action == voice::BargeInAction::Interrupt) interruptedByInterim_ = utterances_;
+    act(action);
+  });
   stt_->warm();
   tts_->warm();
   return true;
@@ -326,7 +334,10 @@ void VoiceAgent::finishUtterance() {
 }
 
 void VoiceAgent::onTranscript(voice::SttResult result, bool decidesBargeIn) {
-  if (decidesBargeIn) {
+  if (decidesBargeIn && interruptedByInterim_ != 0) {
+    // An interim already had the words: this speech interrupted, and is a turn.
+    interruptedByInterim_ = 0;
+  } else if (decidesBargeIn) {
     // Timed out already: the agent resumed and this speech is not a turn.
     if (!bargeIn_.waitingForWords()) return;
     act(bargeIn_.onTranscript(result.text));

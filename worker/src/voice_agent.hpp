@@ -207,8 +207,9 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   bool userSpeaking_ = false;
   bool userAudio_ = false;  // a user track is flowing
   bool inUtterance_ = false;
-  int sttPending_ = 0;       // utterances finished whose transcript has not come
-  uint64_t utterances_ = 0;  // speech starts heard, so a late transcript knows if another began
+  int sttPending_ = 0;                 // utterances finished whose transcript has not come
+  uint64_t utterances_ = 0;            // speech starts heard, so a late transcript knows if another began
+  uint64_t interruptedByInterim_ = 0;  // the utterance whose interim transcript made the barge-in
   bool ttsBusy_ = false;
   bool replying_ = false;       // model or TTS still producing this reply
   bool agentSpeaking_ = false;  // frames of the current reply have been sent

@@ -110,6 +110,23 @@ TEST(BargeIn, MinWordsWaitsPausedForTheTranscript) {
   EXPECT_FALSE(b.discardSpeech());
 }
 
+TEST(BargeIn, AnInterimWithEnoughWordsInterruptsBeforeTheSpeechEnds) {
+  BargeInSettings s;
+  s.minWords = 2;
+  BargeIn b(s);
+  Driver d{b};
+  d.lastVoiced = 1100;
+  ASSERT_EQ(b.onSpeechStart(1000, true), A::Pause);
+  d.run(1100, 1800, true);
+  ASSERT_TRUE(b.waitingForWords());
+  EXPECT_EQ(b.onInterimTranscript("wait"), A::None);  // one word: the final decides
+  EXPECT_TRUE(b.waitingForWords());
+  EXPECT_EQ(b.onInterimTranscript("wait stop"), A::Interrupt);
+  EXPECT_FALSE(b.waitingForWords());
+  EXPECT_FALSE(b.discardSpeech());
+  EXPECT_EQ(b.onInterimTranscript("wait stop now"), A::None);  // decided already
+}
+
 TEST(BargeIn, MinWordsResumesOnAShortTranscript) {
   BargeInSettings s;
   s.minWords = 2;

@@ -57,6 +57,9 @@ class BargeIn {
   BargeInAction onSpeechEnd(int64_t streamMs);
   // The final transcript of the speech, when waitingForWords().
   BargeInAction onTranscript(std::string_view text);
+  // A streaming recognizer's interim transcript of the same speech: enough
+  // words interrupt at once; fewer decide nothing yet (the final decides).
+  BargeInAction onInterimTranscript(std::string_view text);
   // The agent's reply ended or was cut by other means (typed input): any
   // pending decision is moot.
   void reset();

@@ -92,6 +92,11 @@ BargeInAction BargeIn::onTranscript(std::string_view text) {
   return resume();
 }
 
+BargeInAction BargeIn::onInterimTranscript(std::string_view text) {
+  if (!waitingForWords() || countWords(text) < settings_.minWords) return BargeInAction::None;
+  return onTranscript(text);
+}
+
 void BargeIn::reset() {
   state_ = State::Idle;
   paused_ = false;
