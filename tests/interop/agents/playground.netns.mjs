@@ -12,41 +12,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startServer } from '../lib/server.mjs';
 import { launchChromium, media } from '../lib/browser.mjs';
+import { installTestMicrophone } from '../lib/test_microphone.mjs';
 
 let server;
 let browser;
-
-// Replaces getUserMedia before the page's scripts run: the microphone is a
-// MediaStreamDestination, silent until the test plays a WAV into it.
-function installTestMicrophone() {
-  const context = new AudioContext({ sampleRate: 48000 });
-  const destination = context.createMediaStreamDestination();
-  // A near-silent constant keeps the track producing frames, as a real mic does.
-  const hum = context.createConstantSource();
-  hum.offset.value = 0.0001;
-  hum.connect(destination);
-  hum.start();
-  window.__testMicrophone = {
-    async play(base64) {
-      await context.resume();
-      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-      const buffer = await context.decodeAudioData(bytes.buffer);
-      const source = context.createBufferSource();
-      source.buffer = buffer;
-      source.connect(destination);
-      const ended = new Promise((resolve) => (source.onended = resolve));
-      source.start();
-      await ended;
-      return Date.now();
-    },
-  };
-  const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-  navigator.mediaDevices.getUserMedia = async (constraints) => {
-    if (!constraints?.audio || constraints.video) return original(constraints);
-    await context.resume();
-    return new MediaStream([destination.stream.getAudioTracks()[0].clone()]);
-  };
-}
 
 async function until(fn, what, timeoutMs = 20000) {
   const deadline = Date.now() + timeoutMs;
