@@ -60,6 +60,7 @@ HttpResponse route(const RequestContext& ctx) {
   if (resource == "calls") return handleCalls(ctx);
   if (resource == "conversations") return handleConversations(ctx);
   if (resource == "sessions") return handleSessions(ctx);
+  if (resource == "providers" && ctx.segments.size() == 3 && ctx.segments[2] == "pricing") return handlePricing(ctx);
   return notFound(ctx.req, "route");
 }
 
