@@ -7,6 +7,7 @@
 
 #include <boost/url/parse.hpp>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -173,6 +174,75 @@ std::vector<FieldError> readTimings(const json::object& object, TurnTimings& out
   return errors;
 }
 
+constexpr size_t kMaxProviderEvents = 32;
+
+bool isStage(const std::string& s) { return s == "stt" || s == "llm" || s == "tts"; }
+
+// `providers`: {stt?, llm?, tts?}, each the id of the provider that served it.
+std::vector<FieldError> readProviders(const json::object& object, TurnProviders& out) {
+  FieldReader fields(object);
+  const std::array<std::pair<const char*, std::string*>, 3> stages{
+      {{"stt", &out.stt}, {"llm", &out.llm}, {"tts", &out.tts}}};
+  std::vector<FieldError> errors;
+  for (const auto& [name, field] : stages) {
+    const auto id = fields.string(name, false, 64);
+    if (id && !isIdentifier(*id)) {
+      errors.push_back({name, "invalid_value", "must be a provider id: letters, digits, '_' and '-'"});
+    } else if (id) {
+      *field = *id;
+    }
+  }
+  auto more = fields.finish();
+  errors.insert(errors.begin(), more.begin(), more.end());
+  for (auto& e : errors) e.field = "providers." + e.field;
+  return errors;
+}
+
+// `provider_events`: [{stage, provider, event, reason?, to?}], `to` only on
+// a fallback (the provider that took over).
+std::vector<FieldError> readProviderEvents(const json::array& list, std::vector<ProviderEvent>& out) {
+  if (list.size() > kMaxProviderEvents) {
+    return {{"provider_events", "too_long", "may hold at most " + std::to_string(kMaxProviderEvents) + " events"}};
+  }
+  std::vector<FieldError> errors;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string path = "provider_events[" + std::to_string(i) + "]";
+    if (!list[i].is_object()) {
+      errors.push_back({path, "wrong_type", "must be an object"});
+      continue;
+    }
+    FieldReader fields(list[i].get_object());
+    ProviderEvent e;
+    const auto stage = fields.string("stage", true, 8);
+    const auto provider = fields.string("provider", true, 64);
+    const auto event = fields.string("event", true, 16);
+    e.reason = fields.string("reason", false, 500);
+    e.to = fields.string("to", false, 64);
+    auto more = fields.finish();
+    if (stage && !isStage(*stage)) more.push_back({"stage", "invalid_value", "must be stt, llm or tts"});
+    if (provider && !isIdentifier(*provider)) {
+      more.push_back({"provider", "invalid_value", "must be a provider id: letters, digits, '_' and '-'"});
+    }
+    if (event && *event != "error" && *event != "timeout" && *event != "fallback") {
+      more.push_back({"event", "invalid_value", "must be error, timeout or fallback"});
+    }
+    if (e.to && !isIdentifier(*e.to)) {
+      more.push_back({"to", "invalid_value", "must be a provider id: letters, digits, '_' and '-'"});
+    } else if (e.to && event && *event != "fallback") {
+      more.push_back({"to", "invalid_value", "names the provider a fallback moved to: fallback events only"});
+    }
+    for (auto& m : more) m.field = path + "." + m.field;
+    errors.insert(errors.end(), more.begin(), more.end());
+    if (more.empty()) {
+      e.stage = *stage;
+      e.provider = *provider;
+      e.event = *event;
+      out.push_back(std::move(e));
+    }
+  }
+  return errors;
+}
+
 HttpResponse ingestTurn(const RequestContext& ctx, const ConversationRecord& c) {
   const auto& req = ctx.req;
   auto body = parseJsonObject(req, ctx.limits.maxBodyBytes);
@@ -187,6 +257,8 @@ HttpResponse ingestTurn(const RequestContext& ctx, const ConversationRecord& c) 
   const auto confidence = fields.number("confidence", false, 0, 1);
   const auto language = fields.string("language", false, 35);
   const auto* timings = fields.object("timings");
+  const auto* providers = fields.object("providers");
+  const auto* providerEvents = fields.array("provider_events");
   auto errors = fields.finish();
   if (turnId && !isIdentifier(*turnId))
     errors.push_back({"turn_id", "invalid_value", "may contain only letters, digits, '_' and '-'"});
@@ -201,6 +273,14 @@ HttpResponse ingestTurn(const RequestContext& ctx, const ConversationRecord& c) 
     auto more = readTimings(*timings, turn.timings);
     errors.insert(errors.end(), more.begin(), more.end());
   }
+  if (providers) {
+    auto more = readProviders(*providers, turn.providers);
+    errors.insert(errors.end(), more.begin(), more.end());
+  }
+  if (providerEvents) {
+    auto more = readProviderEvents(*providerEvents, turn.providerEvents);
+    errors.insert(errors.end(), more.begin(), more.end());
+  }
   if (!errors.empty()) return errorResponse(req, status::bad_request, "invalid_request", "invalid turn", errors);
   turn.turnId = *turnId;
   turn.role = *role;
@@ -210,7 +290,7 @@ HttpResponse ingestTurn(const RequestContext& ctx, const ConversationRecord& c) 
   turn.language = language;
   turn.redacted = !logsTranscripts(ctx, c);
   if (!turn.redacted) turn.text = text.value_or("");
-  const bool stored = ctx.repository.addTurn(ctx.teamId, c.id, turn, common::unixMillis());
+  const bool stored = ctx.repository.addTurn(ctx.teamId, c.id, turn, common::unixMillis(), c.agentId);
   return jsonResponse(req, stored ? status::created : status::ok,
                       {{"turn_id", turn.turnId}, {"stored", stored}, {"redacted", turn.redacted}});
 }
@@ -264,6 +344,16 @@ json::object turnJson(const TurnRecord& t) {
                        {"llm_first_token", between(s.sttFinal, s.llmFirstToken)},
                        {"tts_first_audio", between(s.llmFirstToken, s.ttsFirstAudio)},
                        {"transport", between(s.ttsFirstAudio, s.firstPacketOut)}};
+  const auto named = [](const std::string& id) { return id.empty() ? json::value(nullptr) : json::value(id); };
+  json::object providers{
+      {"stt", named(t.providers.stt)}, {"llm", named(t.providers.llm)}, {"tts", named(t.providers.tts)}};
+  json::array events;
+  for (const auto& e : t.providerEvents) {
+    json::object o{{"stage", e.stage}, {"provider", e.provider}, {"event", e.event}};
+    o["reason"] = e.reason ? json::value(*e.reason) : json::value(nullptr);
+    if (e.to) o["to"] = *e.to;
+    events.push_back(std::move(o));
+  }
   return {{"turn_id", t.turnId},
           {"role", t.role},
           {"text", t.text},
@@ -274,7 +364,9 @@ json::object turnJson(const TurnRecord& t) {
            t.confidenceMicros ? json::value(static_cast<double>(*t.confidenceMicros) / 1e6) : json::value(nullptr)},
           {"language", t.language ? json::value(*t.language) : json::value(nullptr)},
           {"timings", std::move(timings)},
-          {"latency_ms", std::move(latency)}};
+          {"latency_ms", std::move(latency)},
+          {"providers", std::move(providers)},
+          {"provider_events", std::move(events)}};
 }
 
 json::object conversationJson(const ConversationRecord& c) {
