@@ -54,7 +54,7 @@ void fill(Repository& repo, const std::string& team, int turns) {
       TurnRecord t;
       t.turnId = "a" + std::to_string(j);
       t.role = "agent";
-      t.timings.userSpeechEnd = c.createdAt + 1000 + j * 15'000;
+      t.timings.userSpeechEnd = c.createdAt + 1000 + int64_t{j} * 15'000;
       t.timings.sttFinal = *t.timings.userSpeechEnd + next(80, 600);
       t.timings.llmFirstToken = *t.timings.sttFinal + next(150, 1500);
       t.timings.ttsFirstAudio = *t.timings.llmFirstToken + next(60, 400);

@@ -86,8 +86,17 @@ std::vector<AggregateRow> Repository::turnsByProvider(const std::string& teamId,
   std::string sql;
   for (const std::string stage : {"stt", "llm", "tts"}) {
     if (!sql.empty()) sql += " UNION ALL ";
-    sql += "SELECT CAST('" + stage + "' AS TEXT), " + stage + "_provider, COUNT(*) FROM turns" + where + " AND " +
-           stage + "_provider IS NOT NULL GROUP BY " + stage + "_provider";
+    const std::string provider = stage + "_provider";
+    sql += "SELECT CAST('";
+    sql += stage;
+    sql += "' AS TEXT), ";
+    sql += provider;
+    sql += ", COUNT(*) FROM turns";
+    sql += where;
+    sql += " AND ";
+    sql += provider;
+    sql += " IS NOT NULL GROUP BY ";
+    sql += provider;
   }
   return read(sql_->query(sql, rangeParams(teamId, range)), 2);
 }

@@ -104,10 +104,13 @@ std::string formatIsoTime(int64_t unixMillis) {
   int64_t m = 1;
   while (days >= daysInMonth(y, m)) days -= daysInMonth(y, m++);
   char out[160];
+  const long long day = days + 1;
+  const long long hour = msOfDay / 3'600'000;
+  const long long minute = msOfDay / 60'000 % 60;
+  const long long second = msOfDay / 1000 % 60;
+  const long long millis = msOfDay % 1000;
   std::snprintf(out, sizeof out, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(y),
-                static_cast<long long>(m), static_cast<long long>(days + 1),
-                static_cast<long long>(msOfDay / 3'600'000), static_cast<long long>(msOfDay / 60'000 % 60),
-                static_cast<long long>(msOfDay / 1000 % 60), static_cast<long long>(msOfDay % 1000));
+                static_cast<long long>(m), day, hour, minute, second, millis);
   return out;
 }
 

@@ -53,38 +53,47 @@ class AnalyticsTest : public ApiTest {
       const int64_t created = kT0 + i * kHour;
       conversation(teamId_, id, agent, created);
       repo().changeStatus(teamId_, id, {"in_progress", {}, {}}, created + 1000);
-      repo().changeStatus(teamId_, id, {i == 9 ? "failed" : "ended", {}, {}}, created + 1000 + (i + 1) * 60'000);
+      repo().changeStatus(teamId_, id, {i == 9 ? "failed" : "ended", {}, {}}, created + 1000 + int64_t{i + 1} * 60'000);
       for (int j = 0; j < kTurnsEach; ++j) {
-        const int64_t speechEnd = created + 5000 + j * 10'000;
+        const int64_t speechEnd = created + 5000 + int64_t{j} * 10'000;
         const int64_t stt = speechEnd + next(50, 400);
         const int64_t llm = stt + next(100, 900);
         const int64_t tts = llm + next(50, 300);
         const int64_t out = tts + next(1, 30);
         const std::string sttProvider = j % 2 ? "sarvam" : "deepgram";
         const auto tid = std::to_string(j);
-        // The user's turn carries recognition timings too; analytics count the exchange once, from the agent turn.
-        post(id, R"({"turn_id": "u)" + tid + R"(", "role": "user", "started_at": )" + std::to_string(speechEnd - 900) +
-                     R"(, "timings": {"user_speech_end": )" + std::to_string(speechEnd) + R"(, "stt_final": )" +
-                     std::to_string(stt) + R"(}, "providers": {"stt": ")" + sttProvider + R"("}})");
-        std::string events;
+        // The user's turn carries recognition timings too; analytics count
+        // the exchange once, from the agent turn.
+        post(id, json::serialize(json::object{{"turn_id", "u" + tid},
+                                              {"role", "user"},
+                                              {"started_at", speechEnd - 900},
+                                              {"timings", {{"user_speech_end", speechEnd}, {"stt_final", stt}}},
+                                              {"providers", {{"stt", sttProvider}}}}));
+        json::array events;
         const int n = i * kTurnsEach + j;
         if (n % 5 == 0) {
-          events += R"({"stage": "llm", "provider": "groq", "event": "timeout", "reason": "no first token in 2 s"},)"
-                    R"({"stage": "llm", "provider": "groq", "event": "fallback", "to": "openai"})";
+          events.push_back(
+              {{"stage", "llm"}, {"provider", "groq"}, {"event", "timeout"}, {"reason", "no first token in 2 s"}});
+          events.push_back({{"stage", "llm"}, {"provider", "groq"}, {"event", "fallback"}, {"to", "openai"}});
           ++expected_.groqTimeouts;
           ++expected_.groqFallbacks;
         }
         if (n % 7 == 0) {
-          events += std::string(events.empty() ? "" : ",") +
-                    R"({"stage": "tts", "provider": "elevenlabs", "event": "error", "reason": "HTTP 500"})";
+          events.push_back({{"stage", "tts"}, {"provider", "elevenlabs"}, {"event", "error"}, {"reason", "HTTP 500"}});
           ++expected_.elevenErrors;
         }
-        post(id, R"({"turn_id": "a)" + tid + R"(", "role": "agent", "started_at": )" + std::to_string(out) +
-                     R"(, "timings": {"user_speech_end": )" + std::to_string(speechEnd) + R"(, "stt_final": )" +
-                     std::to_string(stt) + R"(, "llm_first_token": )" + std::to_string(llm) +
-                     R"(, "tts_first_audio": )" + std::to_string(tts) + R"(, "first_packet_out": )" +
-                     std::to_string(out) + R"(}, "providers": {"stt": ")" + sttProvider +
-                     R"(", "llm": "openai", "tts": "elevenlabs"}, "provider_events": [)" + events + "]}");
+        post(id, json::serialize(
+                     json::object{{"turn_id", "a" + tid},
+                                  {"role", "agent"},
+                                  {"started_at", out},
+                                  {"timings",
+                                   {{"user_speech_end", speechEnd},
+                                    {"stt_final", stt},
+                                    {"llm_first_token", llm},
+                                    {"tts_first_audio", tts},
+                                    {"first_packet_out", out}}},
+                                  {"providers", {{"stt", sttProvider}, {"llm", "openai"}, {"tts", "elevenlabs"}}},
+                                  {"provider_events", std::move(events)}}));
         const std::map<std::string, int64_t> lat{
             {"stt", stt - speechEnd}, {"llm", llm - stt}, {"tts", tts - llm}, {"voice_to_voice", out - speechEnd}};
         for (const auto& [stage, ms] : lat) {
@@ -200,8 +209,8 @@ TEST_P(AnalyticsTest, CostIsSummedExactlyByStageProviderModelAndBucket) {
   EXPECT_EQ(c.at("bucket"), "day");
   int64_t stt = 0, llm = 0;
   for (int i = 0; i < kConversations; ++i) {
-    stt += (60 + i) * 80;
-    llm += 150 * (i + 1);
+    stt += int64_t{60 + i} * 80;
+    llm += int64_t{150} * (i + 1);
   }
   EXPECT_EQ(micros(c.at("by_stage").at("stt")), stt);
   EXPECT_EQ(micros(c.at("by_stage").at("llm")), llm);
