@@ -207,6 +207,16 @@ const json::object* FieldReader::object(std::string_view name) {
   return &v->get_object();
 }
 
+const json::array* FieldReader::array(std::string_view name, bool required) {
+  const auto* v = take(name, required);
+  if (!v) return nullptr;
+  if (!v->is_array()) {
+    error(name, "wrong_type", "must be an array");
+    return nullptr;
+  }
+  return &v->get_array();
+}
+
 std::vector<FieldError> FieldReader::finish() {
   for (const auto& [key, value] : object_) {
     if (std::find(known_.begin(), known_.end(), std::string(key)) == known_.end()) {

@@ -50,6 +50,7 @@ class FieldReader {
   std::optional<double> number(std::string_view name, bool required, double min, double max);
   std::optional<bool> boolean(std::string_view name);
   const json::object* object(std::string_view name);
+  const json::array* array(std::string_view name, bool required = false);
   // The fields not read, as unknown_field errors, after the type errors.
   std::vector<FieldError> finish();
 

@@ -47,6 +47,10 @@ std::vector<std::string_view> queryParametersOf(const std::vector<std::string>& 
     return {"agent_id", "status", "created_from", "created_until", "limit", "cursor"};
   }
   if (segments.size() == 3 && conversations && segments[2] == "transcript") return {"format"};
+  if (segments.size() == 2 && segments[0] == "analytics") {
+    if (segments[1] == "cost") return {"from", "to", "agent_id", "bucket"};
+    return {"from", "to", "agent_id"};
+  }
   return {};
 }
 
@@ -60,6 +64,8 @@ HttpResponse route(const RequestContext& ctx) {
   if (resource == "calls") return handleCalls(ctx);
   if (resource == "conversations") return handleConversations(ctx);
   if (resource == "sessions") return handleSessions(ctx);
+  if (resource == "providers" && ctx.segments.size() == 3 && ctx.segments[2] == "pricing") return handlePricing(ctx);
+  if (resource == "analytics") return handleAnalytics(ctx);
   return notFound(ctx.req, "route");
 }
 

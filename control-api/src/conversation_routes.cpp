@@ -3,6 +3,7 @@
 #include "common/base64.hpp"
 #include "common/ids.hpp"
 #include "routes.hpp"
+#include "turn_providers.hpp"
 #include "turn_timings.hpp"
 
 #include <boost/url/parse.hpp>
@@ -187,6 +188,8 @@ HttpResponse ingestTurn(const RequestContext& ctx, const ConversationRecord& c) 
   const auto confidence = fields.number("confidence", false, 0, 1);
   const auto language = fields.string("language", false, 35);
   const auto* timings = fields.object("timings");
+  const auto* providers = fields.object("providers");
+  const auto* providerEvents = fields.array("provider_events");
   auto errors = fields.finish();
   if (turnId && !isIdentifier(*turnId))
     errors.push_back({"turn_id", "invalid_value", "may contain only letters, digits, '_' and '-'"});
@@ -201,6 +204,14 @@ HttpResponse ingestTurn(const RequestContext& ctx, const ConversationRecord& c) 
     auto more = readTimings(*timings, turn.timings);
     errors.insert(errors.end(), more.begin(), more.end());
   }
+  if (providers) {
+    auto more = readProviders(*providers, turn.providers);
+    errors.insert(errors.end(), more.begin(), more.end());
+  }
+  if (providerEvents) {
+    auto more = readProviderEvents(*providerEvents, turn.providerEvents);
+    errors.insert(errors.end(), more.begin(), more.end());
+  }
   if (!errors.empty()) return errorResponse(req, status::bad_request, "invalid_request", "invalid turn", errors);
   turn.turnId = *turnId;
   turn.role = *role;
@@ -210,7 +221,7 @@ HttpResponse ingestTurn(const RequestContext& ctx, const ConversationRecord& c) 
   turn.language = language;
   turn.redacted = !logsTranscripts(ctx, c);
   if (!turn.redacted) turn.text = text.value_or("");
-  const bool stored = ctx.repository.addTurn(ctx.teamId, c.id, turn, common::unixMillis());
+  const bool stored = ctx.repository.addTurn(ctx.teamId, c.id, turn, common::unixMillis(), c.agentId);
   return jsonResponse(req, stored ? status::created : status::ok,
                       {{"turn_id", turn.turnId}, {"stored", stored}, {"redacted", turn.redacted}});
 }
@@ -264,6 +275,16 @@ json::object turnJson(const TurnRecord& t) {
                        {"llm_first_token", between(s.sttFinal, s.llmFirstToken)},
                        {"tts_first_audio", between(s.llmFirstToken, s.ttsFirstAudio)},
                        {"transport", between(s.ttsFirstAudio, s.firstPacketOut)}};
+  const auto named = [](const std::string& id) { return id.empty() ? json::value(nullptr) : json::value(id); };
+  json::object providers{
+      {"stt", named(t.providers.stt)}, {"llm", named(t.providers.llm)}, {"tts", named(t.providers.tts)}};
+  json::array events;
+  for (const auto& e : t.providerEvents) {
+    json::object o{{"stage", e.stage}, {"provider", e.provider}, {"event", e.event}};
+    o["reason"] = e.reason ? json::value(*e.reason) : json::value(nullptr);
+    if (e.to) o["to"] = *e.to;
+    events.push_back(std::move(o));
+  }
   return {{"turn_id", t.turnId},
           {"role", t.role},
           {"text", t.text},
@@ -274,7 +295,9 @@ json::object turnJson(const TurnRecord& t) {
            t.confidenceMicros ? json::value(static_cast<double>(*t.confidenceMicros) / 1e6) : json::value(nullptr)},
           {"language", t.language ? json::value(*t.language) : json::value(nullptr)},
           {"timings", std::move(timings)},
-          {"latency_ms", std::move(latency)}};
+          {"latency_ms", std::move(latency)},
+          {"providers", std::move(providers)},
+          {"provider_events", std::move(events)}};
 }
 
 json::object conversationJson(const ConversationRecord& c) {

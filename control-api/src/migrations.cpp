@@ -107,6 +107,66 @@ ALTER TABLE turns ADD COLUMN playout_end_at BIGINT;
 ALTER TABLE conversations ADD COLUMN end_reason TEXT;
 CREATE INDEX conversations_room ON conversations(room);
 )sql"},
+      // Prices per team (the built-in defaults are in price_table.cpp), how
+      // each usage record was priced, and what the analytics need computed
+      // once at insert: stage latencies, the providers of a turn, its
+      // agent, and per-team time indexes that hold every column the
+      // analytics read (so a range is read from the index alone).
+      {6, R"sql(
+CREATE TABLE provider_prices (
+  team_id TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  price_nano_usd BIGINT NOT NULL,
+  per_units BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (team_id, provider, model, unit)
+);
+ALTER TABLE usage_records ADD COLUMN agent_id TEXT;
+ALTER TABLE usage_records ADD COLUMN cost_source TEXT;
+UPDATE usage_records SET cost_source = 'reported' WHERE cost_micro_usd IS NOT NULL;
+UPDATE usage_records SET agent_id = (SELECT c.agent_id FROM conversations c
+  WHERE c.team_id = usage_records.team_id AND c.id = usage_records.conversation_id);
+CREATE INDEX usage_records_team_recorded ON usage_records(team_id, recorded_at, agent_id, stage, provider, model,
+  unit, cost_micro_usd, quantity_micros);
+ALTER TABLE turns ADD COLUMN agent_id TEXT;
+ALTER TABLE turns ADD COLUMN stt_provider TEXT;
+ALTER TABLE turns ADD COLUMN llm_provider TEXT;
+ALTER TABLE turns ADD COLUMN tts_provider TEXT;
+ALTER TABLE turns ADD COLUMN stt_ms BIGINT;
+ALTER TABLE turns ADD COLUMN llm_ms BIGINT;
+ALTER TABLE turns ADD COLUMN tts_ms BIGINT;
+ALTER TABLE turns ADD COLUMN voice_to_voice_ms BIGINT;
+UPDATE turns SET agent_id = (SELECT c.agent_id FROM conversations c
+  WHERE c.team_id = turns.team_id AND c.id = turns.conversation_id);
+UPDATE turns SET stt_ms = stt_final_at - user_speech_end_at
+  WHERE stt_final_at IS NOT NULL AND user_speech_end_at IS NOT NULL;
+UPDATE turns SET llm_ms = llm_first_token_at - stt_final_at
+  WHERE llm_first_token_at IS NOT NULL AND stt_final_at IS NOT NULL;
+UPDATE turns SET tts_ms = tts_first_audio_at - llm_first_token_at
+  WHERE tts_first_audio_at IS NOT NULL AND llm_first_token_at IS NOT NULL;
+UPDATE turns SET voice_to_voice_ms = first_packet_out_at - user_speech_end_at
+  WHERE first_packet_out_at IS NOT NULL AND user_speech_end_at IS NOT NULL;
+CREATE INDEX turns_team_started ON turns(team_id, started_at, role, agent_id, stt_provider, stt_ms, llm_provider,
+  llm_ms, tts_provider, tts_ms, voice_to_voice_ms);
+CREATE TABLE turn_provider_events (
+  team_id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  turn_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  agent_id TEXT,
+  at BIGINT NOT NULL,
+  stage TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  event TEXT NOT NULL,
+  reason TEXT,
+  to_provider TEXT,
+  PRIMARY KEY (team_id, conversation_id, turn_id, seq)
+);
+CREATE INDEX turn_provider_events_team_at ON turn_provider_events(team_id, at);
+CREATE INDEX conversations_team_agent_created ON conversations(team_id, agent_id, created_at);
+)sql"},
   };
   return kMigrations;
 }

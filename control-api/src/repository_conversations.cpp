@@ -3,6 +3,8 @@
 #include "row_reader.hpp"
 #include "turn_timings.hpp"
 
+#include <algorithm>
+
 namespace convox::control_api {
 namespace {
 
@@ -110,8 +112,20 @@ std::optional<ConversationRecord> Repository::changeStatus(const std::string& te
   return std::nullopt;
 }
 
+namespace {
+
+// A stage's latency from two timestamps, when both were reported.
+SqlValue between(const std::optional<int64_t>& from, const std::optional<int64_t>& to) {
+  return from && to ? SqlValue(std::to_string(*to - *from)) : std::nullopt;
+}
+SqlValue optionalText(const std::string& s) { return s.empty() ? std::nullopt : SqlValue(s); }
+
+}  // namespace
+
 bool Repository::addTurn(const std::string& teamId, const std::string& conversationId, const TurnRecord& turn,
-                         int64_t now) {
+                         int64_t now, const std::string& agentId) {
+  const auto& t = turn.timings;
+  // The analytics read these columns instead of recomputing them per query.
   std::vector<SqlValue> values{teamId,
                                conversationId,
                                turn.turnId,
@@ -122,25 +136,56 @@ bool Repository::addTurn(const std::string& teamId, const std::string& conversat
                                std::to_string(now),
                                optionalNumber(turn.confidenceMicros),
                                turn.language,
-                               turn.redacted ? "1" : "0"};
+                               turn.redacted ? "1" : "0",
+                               optionalText(agentId),
+                               optionalText(turn.providers.stt),
+                               optionalText(turn.providers.llm),
+                               optionalText(turn.providers.tts),
+                               between(t.userSpeechEnd, t.sttFinal),
+                               between(t.sttFinal, t.llmFirstToken),
+                               between(t.llmFirstToken, t.ttsFirstAudio),
+                               between(t.userSpeechEnd, t.firstPacketOut)};
   std::string placeholders;
   for (size_t i = 1; i <= values.size() + kTurnStages.size(); ++i) {
     placeholders += (i == 1 ? "$" : ", $") + std::to_string(i);
   }
   for (const auto& stage : kTurnStages) values.push_back(optionalNumber(turn.timings.*stage.field));
-  return !sql_->query(
-                  "INSERT INTO turns (team_id, conversation_id, turn_id, role, text, started_at, interrupted, "
-                  "created_at, confidence_micros, language, redacted" +
-                      timingColumns() + ") VALUES (" + placeholders +
-                      ") ON CONFLICT (team_id, conversation_id, turn_id) DO NOTHING RETURNING turn_id",
-                  values)
-              .empty();
+  const bool stored =
+      !sql_->query(
+               "INSERT INTO turns (team_id, conversation_id, turn_id, role, text, started_at, interrupted, "
+               "created_at, confidence_micros, language, redacted, agent_id, stt_provider, llm_provider, "
+               "tts_provider, stt_ms, llm_ms, tts_ms, voice_to_voice_ms" +
+                   timingColumns() + ") VALUES (" + placeholders +
+                   ") ON CONFLICT (team_id, conversation_id, turn_id) DO NOTHING RETURNING turn_id",
+               values)
+           .empty();
+  if (turn.providerEvents.empty()) return stored;
+  // One statement for all of the turn's events. Also run when the turn was
+  // there already: a retry after a failure between the two statements then
+  // completes the events, and a repeat of stored ones changes nothing.
+  std::string sql =
+      "INSERT INTO turn_provider_events (team_id, conversation_id, turn_id, seq, agent_id, at, stage, provider, event, "
+      "reason, to_provider) VALUES ";
+  std::vector<SqlValue> params{teamId, conversationId, turn.turnId, optionalText(agentId),
+                               std::to_string(turn.startedAt)};
+  for (size_t i = 0; i < turn.providerEvents.size(); ++i) {
+    const auto& e = turn.providerEvents[i];
+    const auto n = params.size();
+    const auto p = [&](size_t k) { return "$" + std::to_string(n + k); };
+    sql += std::string(i ? ", " : "") + "($1, $2, $3, " + p(1) + ", $4, $5, " + p(2) + ", " + p(3) + ", " + p(4) +
+           ", " + p(5) + ", " + p(6) + ")";
+    params.insert(params.end(), {std::to_string(i), e.stage, e.provider, e.event, e.reason, e.to});
+  }
+  sql += " ON CONFLICT (team_id, conversation_id, turn_id, seq) DO NOTHING";
+  sql_->query(sql, params);
+  return stored;
 }
 
 std::vector<TurnRecord> Repository::listTurns(const std::string& teamId, const std::string& conversationId) {
   std::vector<TurnRecord> out;
   for (const auto& row : sql_->query(
-           "SELECT turn_id, role, text, started_at, interrupted, confidence_micros, language, redacted" +
+           "SELECT turn_id, role, text, started_at, interrupted, confidence_micros, language, redacted, stt_provider, "
+           "llm_provider, tts_provider" +
                timingColumns() + " FROM turns WHERE team_id = $1 AND conversation_id = $2 ORDER BY started_at, turn_id",
            {teamId, conversationId})) {
     RowReader r(row);
@@ -153,8 +198,28 @@ std::vector<TurnRecord> Repository::listTurns(const std::string& teamId, const s
     t.confidenceMicros = r.optionalInteger();
     t.language = r.optionalText();
     t.redacted = r.integer() != 0;
+    t.providers.stt = r.text();
+    t.providers.llm = r.text();
+    t.providers.tts = r.text();
     for (const auto& stage : kTurnStages) t.timings.*stage.field = r.optionalInteger();
     out.push_back(std::move(t));
+  }
+  // The events of all turns in one query, attached in their order.
+  const auto events = sql_->query(
+      "SELECT turn_id, stage, provider, event, reason, to_provider FROM turn_provider_events "
+      "WHERE team_id = $1 AND conversation_id = $2 ORDER BY turn_id, seq",
+      {teamId, conversationId});
+  for (const auto& row : events) {
+    RowReader r(row);
+    const auto turnId = r.text();
+    ProviderEvent e;
+    e.stage = r.text();
+    e.provider = r.text();
+    e.event = r.text();
+    e.reason = r.optionalText();
+    e.to = r.optionalText();
+    const auto it = std::find_if(out.begin(), out.end(), [&](const TurnRecord& t) { return t.turnId == turnId; });
+    if (it != out.end()) it->providerEvents.push_back(std::move(e));
   }
   return out;
 }

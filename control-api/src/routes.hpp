@@ -29,6 +29,9 @@ HttpResponse handleAgentTest(const RequestContext& ctx);
 // Sub-resources of one conversation the caller may see.
 HttpResponse handleUsage(const RequestContext& ctx, const ConversationRecord& conversation);
 HttpResponse handleCost(const RequestContext& ctx, const ConversationRecord& conversation);
+// /v1/providers/{id}/pricing and /v1/analytics/{overview,cost,latency,providers}.
+HttpResponse handlePricing(const RequestContext& ctx);
+HttpResponse handleAnalytics(const RequestContext& ctx);
 
 HttpResponse notFound(const HttpRequest& req, std::string_view what);
 HttpResponse methodNotAllowed(const HttpRequest& req);

@@ -2,6 +2,7 @@
 // provider; idempotent on usage_id) and /v1/conversations/{id}/cost (those
 // records summed by stage and by provider).
 #include "common/ids.hpp"
+#include "price_table.hpp"
 #include "routes.hpp"
 
 #include <algorithm>
@@ -47,6 +48,7 @@ json::object usageJson(const UsageRecord& u) {
           {"unit", u.unit},
           {"quantity", fromMicros(u.quantityMicros)},
           {"cost_usd", u.costMicroUsd ? json::value(fromMicros(*u.costMicroUsd)) : json::value(nullptr)},
+          {"cost_source", u.costSource.empty() ? json::value(nullptr) : json::value(u.costSource)},
           {"recorded_at", u.recordedAt}};
 }
 
@@ -79,9 +81,17 @@ HttpResponse ingestUsage(const RequestContext& ctx, const ConversationRecord& c)
   usage.model = model.value_or("");
   usage.unit = *unit;
   usage.quantityMicros = toMicros(*quantity);
-  if (cost) usage.costMicroUsd = toMicros(*cost);
+  if (cost) {
+    usage.costMicroUsd = toMicros(*cost);
+    usage.costSource = "reported";
+  } else if (const auto price = effectivePrice(ctx.repository, ctx.teamId, usage.provider, usage.model, usage.unit)) {
+    // Priced now, at the price in force when it was reported: a later price
+    // change does not rewrite what a past call cost.
+    usage.costMicroUsd = costMicroUsd(usage.quantityMicros, *price);
+    usage.costSource = "price_table";
+  }
   usage.recordedAt = recordedAt.value_or(common::unixMillis());
-  const bool stored = ctx.repository.addUsage(ctx.teamId, c.id, usage);
+  const bool stored = ctx.repository.addUsage(ctx.teamId, c.id, usage, c.agentId);
   return jsonResponse(req, stored ? status::created : status::ok, {{"usage_id", usage.usageId}, {"stored", stored}});
 }
 

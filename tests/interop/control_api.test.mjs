@@ -342,8 +342,8 @@ for (const backend of backends) {
       assert.equal((await post({ usage_id: 'u-stt-2', stage: 'stt', provider: 'deepgram', model: 'nova-2', unit: 'audio_seconds', quantity: 7.5, cost_usd: 0.000537 })).status, 201);
       assert.equal((await post({ usage_id: 'u-llm-in', stage: 'llm', provider: 'openai', model: 'gpt-4o-mini', unit: 'input_tokens', quantity: 1200, cost_usd: 0.00018 })).status, 201);
       assert.equal((await post({ usage_id: 'u-llm-out', stage: 'llm', provider: 'openai', model: 'gpt-4o-mini', unit: 'output_tokens', quantity: 300, cost_usd: 0.00018 })).status, 201);
-      // Not priced by the reporter: counted apart, never read as free.
-      assert.equal((await post({ usage_id: 'u-tts', stage: 'tts', provider: 'piper', unit: 'characters', quantity: 420 })).status, 201);
+      // Priced neither by the reporter nor by the price table (an unknown provider): counted apart, never read as free.
+      assert.equal((await post({ usage_id: 'u-tts', stage: 'tts', provider: 'acme-tts', unit: 'characters', quantity: 420 })).status, 201);
 
       const cost = await api('GET', `${base}/cost`, k);
       assert.equal(cost.status, 200, cost.text);
@@ -354,7 +354,7 @@ for (const backend of backends) {
       const byKey = Object.fromEntries(cost.json.by_provider.map((p) => [`${p.stage}/${p.provider}`, p]));
       assert.deepEqual(byKey['stt/deepgram'], { stage: 'stt', provider: 'deepgram', model: 'nova-2', cost_usd: 0.001433, quantities: { audio_seconds: 20 }, unpriced_records: 0 });
       assert.deepEqual(byKey['llm/openai'].quantities, { input_tokens: 1200, output_tokens: 300 });
-      assert.deepEqual(byKey['tts/piper'], { stage: 'tts', provider: 'piper', model: null, cost_usd: 0, quantities: { characters: 420 }, unpriced_records: 1 });
+      assert.deepEqual(byKey['tts/acme-tts'], { stage: 'tts', provider: 'acme-tts', model: null, cost_usd: 0, quantities: { characters: 420 }, unpriced_records: 1 });
       const listed = await api('GET', `${base}/usage`, k);
       assert.equal(listed.json.usage.length, 5);
       assert.deepEqual(listed.json.usage.find((u) => u.usage_id === 'u-stt-1').cost_usd, 0.000896);
@@ -367,6 +367,54 @@ for (const backend of backends) {
       for (const p of [`${base}/usage`, `${base}/cost`]) assertError(await api('GET', p, { key: teamB.key }), 404, 'not_found');
       assertError(await api('POST', `${base}/usage`, { key: teamB.key, body: stt }), 404, 'not_found');
       assertError(await api('POST', `${base}/cost`, k), 405, 'method_not_allowed');
+    });
+
+    test('prices: a team edit overrides the list price for new usage; the analytics sum it', async () => {
+      const k = { key: teamA.key };
+      const listPrice = await api('GET', '/v1/providers/deepgram/pricing', k);
+      assert.equal(listPrice.status, 200, listPrice.text);
+      assert.ok(listPrice.json.prices.some((p) => p.model === 'nova-3' && !p.team_override));
+      const edit = await api('PUT', '/v1/providers/deepgram/pricing', { ...k, body: { prices: [{ model: 'nova-3', unit: 'audio_seconds', usd: 0.006, per: 'minute' }] } });
+      assert.equal(edit.status, 200, edit.text);
+      assert.ok(edit.json.prices.some((p) => p.model === 'nova-3' && p.team_override && p.usd === 0.006));
+      assertError(await api('PUT', '/v1/providers/deepgram/pricing', { ...k, body: { prices: [{ model: 'nova-3', unit: 'audio_seconds', usd: 1, per: '1k' }] } }), 400, 'invalid_request', 'prices[0].per');
+      const other = await api('GET', '/v1/providers/deepgram/pricing', { key: teamB.key });
+      assert.ok(other.json.prices.every((p) => !p.team_override));
+
+      // Its own agent, so the analytics see only this test's call.
+      assert.equal((await api('POST', '/v1/agents', { ...k, body: { id: 'pricer', name: 'Pricer' } })).status, 201);
+      const priced = (await api('POST', '/v1/calls', { ...k, body: { agent_id: 'pricer' } })).json.conversation_id;
+      const at = Date.now();
+      const u = await api('POST', `/v1/conversations/${priced}/usage`, { ...k, body: { usage_id: 'p1', stage: 'stt', provider: 'deepgram', model: 'nova-3', unit: 'audio_seconds', quantity: 90, recorded_at: at } });
+      assert.equal(u.status, 201, u.text);
+      const listed = await api('GET', `/v1/conversations/${priced}/usage`, k);
+      assert.equal(listed.json.usage[0].cost_usd, 0.009); // 90 s at $0.006 a minute
+      assert.equal(listed.json.usage[0].cost_source, 'price_table');
+      const turn = await api('POST', `/v1/conversations/${priced}/turns`, { ...k, body: {
+        turn_id: 'a1', role: 'agent', started_at: at, providers: { stt: 'deepgram', llm: 'openai', tts: 'elevenlabs' },
+        timings: { user_speech_end: at - 900, stt_final: at - 700, llm_first_token: at - 300, tts_first_audio: at - 100, first_packet_out: at },
+        provider_events: [{ stage: 'llm', provider: 'groq', event: 'fallback', reason: 'HTTP 503', to: 'openai' }] } });
+      assert.equal(turn.status, 201, turn.text);
+
+      const from = new Date(at - 60_000).toISOString();
+      const to = new Date(at + 60_000).toISOString();
+      const range = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&agent_id=pricer`;
+      const cost = await api('GET', `/v1/analytics/cost?${range}&bucket=hour`, k);
+      assert.equal(cost.status, 200, cost.text);
+      assert.equal(cost.json.total_usd, 0.009);
+      const latency = await api('GET', `/v1/analytics/latency?${range}`, k);
+      assert.equal(latency.status, 200, latency.text);
+      assert.deepEqual(latency.json.stages.map((s) => [s.stage, s.p50_ms]), [['stt', 200], ['llm', 400], ['tts', 200], ['voice_to_voice', 900]]);
+      const providers = await api('GET', `/v1/analytics/providers?${range}`, k);
+      assert.equal(providers.status, 200, providers.text);
+      assert.equal(providers.json.by_stage.llm.fallback_rate, 0.5);
+      const overview = await api('GET', `/v1/analytics/overview?${range}`, k);
+      assert.equal(overview.status, 200, overview.text);
+      assert.equal(overview.json.calls, 1);
+      assert.equal(overview.json.cost_usd, 0.009);
+      assert.equal((await api('GET', `/v1/analytics/overview?${range}`, { key: teamB.key })).json.cost_usd, 0);
+      assertError(await api('GET', '/v1/analytics/overview?from=tomorrow', k), 400, 'invalid_request', 'from');
+      assert.equal((await api('DELETE', '/v1/providers/deepgram/pricing', k)).status, 200);
     });
 
     test('conversation list: filters and an opaque cursor that walks every row once', async () => {

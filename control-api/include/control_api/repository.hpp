@@ -70,6 +70,23 @@ struct TurnTimings {
   std::optional<int64_t> playoutEnd;
 };
 
+// A provider's trouble during a turn, as the worker reports it: the
+// provider failed, timed out, or was left for the next in its stage's list.
+struct ProviderEvent {
+  std::string stage;     // stt | llm | tts
+  std::string provider;  // the one that failed or was left
+  std::string event;     // error | timeout | fallback
+  std::optional<std::string> reason = std::nullopt;
+  std::optional<std::string> to = std::nullopt;  // fallback: the provider that took over
+};
+
+// Which provider served each stage of a turn (empty: not named).
+struct TurnProviders {
+  std::string stt;
+  std::string llm;
+  std::string tts;
+};
+
 struct TurnRecord {
   std::string turnId;
   std::string role;  // user | agent
@@ -82,6 +99,8 @@ struct TurnRecord {
   std::optional<std::string> language = std::nullopt;  // BCP 47, e.g. hi-IN
   TurnTimings timings = {};
   bool redacted = false;  // the agent does not log transcripts: the text was not stored
+  TurnProviders providers = {};
+  std::vector<ProviderEvent> providerEvents = {};
 };
 
 // One webhook delivery attempt, as the delivery log keeps it.
@@ -107,8 +126,36 @@ struct UsageRecord {
   std::string model;     // empty when the provider has none
   std::string unit;      // audio_seconds, input_tokens, output_tokens, characters, requests, minutes
   int64_t quantityMicros = 0;
-  std::optional<int64_t> costMicroUsd;  // none: the reporter did not price it
+  std::optional<int64_t> costMicroUsd;  // none: neither the reporter nor the price table priced it
   int64_t recordedAt = 0;
+  // "reported" (the worker sent the cost), "price_table" (priced at insert),
+  // or empty (unpriced, or stored before costs had a source).
+  std::string costSource = {};
+};
+
+// A price: `priceNanoUsd` US nano-dollars per `perUnits` of the unit (60
+// audio_seconds = a minute, 1000 tokens), kept as given so that no
+// conversion rounds; a record's cost is rounded once, to micro-dollars.
+struct Price {
+  std::string provider;
+  std::string model;  // "*": any model of the provider
+  std::string unit;   // the usage unit it prices
+  int64_t priceNanoUsd = 0;
+  int64_t perUnits = 1;
+};
+
+// Analytics read a team's rows in [from, to) (unix ms), optionally one agent's.
+struct AnalyticsRange {
+  int64_t from = 0;
+  int64_t to = 0;
+  std::optional<std::string> agentId;
+};
+
+// One aggregated row per group the query asked for: its key columns (as
+// text) and integer measures, in the query's order.
+struct AggregateRow {
+  std::vector<std::string> keys;
+  std::vector<int64_t> values;
 };
 
 // Position after the last row of a page: conversations are listed newest first.
@@ -180,12 +227,39 @@ class Repository {
   std::optional<ConversationRecord> changeStatus(const std::string& teamId, const std::string& conversationId,
                                                  const StatusChange& change, int64_t now);
   // Stores the turn unless one with its id exists; true when stored now.
-  bool addTurn(const std::string& teamId, const std::string& conversationId, const TurnRecord& turn, int64_t now);
+  // `agentId` is the conversation's, kept on the row for the analytics.
+  bool addTurn(const std::string& teamId, const std::string& conversationId, const TurnRecord& turn, int64_t now,
+               const std::string& agentId = "");
   std::vector<TurnRecord> listTurns(const std::string& teamId, const std::string& conversationId);
 
   // Usage; true when stored now, false when a record with its id exists.
-  bool addUsage(const std::string& teamId, const std::string& conversationId, const UsageRecord& usage);
+  bool addUsage(const std::string& teamId, const std::string& conversationId, const UsageRecord& usage,
+                const std::string& agentId = "");
   std::vector<UsageRecord> listUsage(const std::string& teamId, const std::string& conversationId);
+
+  // Prices: the team's own rows (the built-in defaults are not stored).
+  std::vector<Price> listTeamPrices(const std::string& teamId, const std::string& provider);
+  // The team's rows for (provider, model or "*", unit), exact model first.
+  std::vector<Price> findTeamPrices(const std::string& teamId, const std::string& provider, const std::string& model,
+                                    const std::string& unit);
+  void setTeamPrice(const std::string& teamId, const Price& price, int64_t now);
+  bool deleteTeamPrice(const std::string& teamId, const std::string& provider, const std::string& model,
+                       const std::string& unit);
+
+  // Analytics aggregates over a range (see analytics_queries.cpp).
+  // Conversations created in range by status: keys {status}, values {count, ended ms}.
+  std::vector<AggregateRow> conversationsByStatus(const std::string& teamId, const AnalyticsRange& range);
+  // Usage recorded in range per bucket: keys {bucket start, stage, provider,
+  // model}, values {cost micro-USD, records, unpriced records}.
+  std::vector<AggregateRow> costByBucket(const std::string& teamId, const AnalyticsRange& range, int64_t bucketMs);
+  // Agent turns in range: keys {provider or "", latency ms}, values {count},
+  // for stage stt, llm, tts or voice_to_voice.
+  std::vector<AggregateRow> latencyHistogram(const std::string& teamId, const AnalyticsRange& range,
+                                             const std::string& stage);
+  // Agent turns in range naming a provider: keys {stage, provider}, values {turns}.
+  std::vector<AggregateRow> turnsByProvider(const std::string& teamId, const AnalyticsRange& range);
+  // Provider events in range: keys {stage, provider, event}, values {count}.
+  std::vector<AggregateRow> providerEventCounts(const std::string& teamId, const AnalyticsRange& range);
 
   // Webhook delivery log.
   void recordDelivery(const std::string& teamId, const WebhookDeliveryRecord& attempt);
