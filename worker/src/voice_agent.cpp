@@ -7,6 +7,7 @@
 #include "voice/webrtc_vad.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 namespace convox::worker {
@@ -29,6 +30,24 @@ voice::BargeInSettings bargeInSettings(const agent_config::TurnTaking& t) {
   b.minWords = t.minInterruptionWords;
   b.falseInterruptionTimeoutMs = t.falseInterruptionTimeoutMs;
   return b;
+}
+
+// The control API takes provider ids of letters, digits, '_' and '-'
+// ("llama.cpp" is stored as "llama-cpp"), and reasons of at most 500 bytes.
+std::string providerId(std::string name) {
+  for (auto& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '-';
+  }
+  return name.substr(0, 64);
+}
+
+std::string shortReason(std::string reason) {
+  constexpr size_t kMax = 480;
+  if (reason.size() <= kMax) return reason;
+  size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+  reason.resize(cut);
+  return reason + "...";
 }
 
 const char* actionName(voice::BargeInAction a) {
@@ -171,7 +190,7 @@ void VoiceAgent::stop() {
 
 void VoiceAgent::addUsage(const std::string& stage, const std::string& provider, const std::string& model,
                           const std::string& unit, double quantity) {
-  if (quantity > 0) usage_[{stage, provider, model, unit}] += quantity;
+  if (quantity > 0) usage_[{stage, providerId(provider), model, unit}] += quantity;
 }
 
 void VoiceAgent::flushUsage() {
@@ -650,7 +669,7 @@ void VoiceAgent::postUserTurn(const voice::SttResult& result, const std::string&
                            {"interrupted", false},
                            {"confidence", std::clamp(result.confidence, 0.0, 1.0)}};
   turn["timings"] = userTimings(heard_);
-  if (!sttProvider_.empty()) turn["providers"] = {{"stt", sttProvider_}};
+  if (!sttProvider_.empty()) turn["providers"] = {{"stt", providerId(sttProvider_)}};
   hooks_.postTurn(std::move(turn));
 }
 
@@ -675,15 +694,22 @@ void VoiceAgent::postAgentTurn(bool interrupted, int64_t playedMs) {
   timings["playout_end"] = interrupted && lastFrameSentMs_ > 0 ? lastFrameSentMs_ : nowMs();
   turn["timings"] = std::move(timings);
   boost::json::object providers;
-  if (answered_.speechStart > 0 && !sttProvider_.empty()) providers["stt"] = sttProvider_;
-  if (llmFirstTokenMs_ > 0 && !llmProvider_.empty()) providers["llm"] = llmProvider_;
-  if (!ttsProvider_.empty()) providers["tts"] = ttsProvider_;
+  if (answered_.speechStart > 0 && !sttProvider_.empty()) providers["stt"] = providerId(sttProvider_);
+  if (llmFirstTokenMs_ > 0 && !llmProvider_.empty()) providers["llm"] = providerId(llmProvider_);
+  if (!ttsProvider_.empty()) providers["tts"] = providerId(ttsProvider_);
   turn["providers"] = std::move(providers);
   if (!events_.empty()) {
     boost::json::array events;
-    for (auto& e : std::exchange(events_, {})) {
-      boost::json::object o{{"stage", e.stage}, {"provider", e.provider}, {"event", e.event}, {"reason", e.reason}};
-      if (!e.to.empty()) o["to"] = e.to;
+    auto pending = std::exchange(events_, {});
+    // The turn stores the latest ones (a provider flapping all turn long).
+    constexpr size_t kMaxEvents = 16;
+    if (pending.size() > kMaxEvents) pending.erase(pending.begin(), pending.end() - kMaxEvents);
+    for (auto& e : pending) {
+      boost::json::object o{{"stage", e.stage},
+                            {"provider", providerId(e.provider)},
+                            {"event", e.event},
+                            {"reason", shortReason(e.reason)}};
+      if (!e.to.empty()) o["to"] = providerId(e.to);
       events.push_back(std::move(o));
     }
     turn["provider_events"] = std::move(events);
