@@ -246,5 +246,19 @@ TEST_F(OpenAiCompatTest, SarvamForbiddenNamesTheStatusAndTheCode) {
             "chat completions: HTTP 403: Invalid API key. Please check your API subscription key.");
 }
 
+// Groq answers a rate limit with retry-after; the error keeps it for the caller.
+TEST_F(OpenAiCompatTest, GroqRateLimitKeepsRetryAfter) {
+  std::string response = testing::jsonResponse(
+      429, "Too Many Requests",
+      R"({"error":{"message":"Rate limit reached for model `llama-3.3-70b-versatile` on tokens per minute",)"
+      R"("type":"tokens","code":"rate_limit_exceeded"}})");
+  response.insert(response.find("\r\n") + 2, "retry-after: 2\r\nx-ratelimit-remaining-tokens: 0\r\n");
+  ChatCompletionsServer server(io_, {{response}}, AfterScript::kClose);
+  auto out = replyFrom(settingsFor(server));
+  EXPECT_EQ(out.error.value_or(""),
+            "chat completions: HTTP 429 (retry after 2 s): Rate limit reached for model `llama-3.3-70b-versatile` on "
+            "tokens per minute");
+}
+
 }  // namespace
 }  // namespace convox::voice
