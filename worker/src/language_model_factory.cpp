@@ -1,5 +1,7 @@
 #include "language_model_factory.hpp"
 
+#include "voice/anthropic_chat_model.hpp"
+#include "voice/gemini_chat_model.hpp"
 #include "voice/test_providers.hpp"
 
 #include "agent_config/placeholders.hpp"
@@ -20,29 +22,42 @@ namespace {
 
 constexpr std::string_view kDialogProvider = "convox-dialog";
 
-// The OpenAI-compatible providers this worker knows. A cloud endpoint needs
-// its key; a local server (Ollama, vLLM, llama.cpp) usually has none.
-struct OpenAiProvider {
+// The providers this worker knows, by the API they speak. A cloud endpoint
+// needs its key; a local server (Ollama, vLLM, llama.cpp) usually has none.
+enum class ChatApi { kOpenAi, kAnthropic, kGemini };
+
+struct LlmProvider {
   std::string_view name;
   std::string_view defaultBaseUrl;  // "" = the agent or the worker must name one
   std::string_view envPrefix;       // <prefix>_API_KEY, <prefix>_BASE_URL
   bool cloud;
+  ChatApi api = ChatApi::kOpenAi;
+  std::string_view defaultModel;  // "" = the client's default
+  std::string_view altKeyEnv;     // read when <prefix>_API_KEY is not set
+  std::string_view keyHeader;     // "" = Authorization: Bearer
 };
 
-constexpr std::array<OpenAiProvider, 10> kProviders{{
-    {"openai", "https://api.openai.com/v1", "OPENAI", true},
-    {"groq", "https://api.groq.com/openai/v1", "GROQ", true},
-    {"deepseek", "https://api.deepseek.com/v1", "DEEPSEEK", true},
-    {"mistral", "https://api.mistral.ai/v1", "MISTRAL", true},
-    {"openrouter", "https://openrouter.ai/api/v1", "OPENROUTER", true},
-    {"together", "https://api.together.xyz/v1", "TOGETHER", true},
-    {"ollama", "http://127.0.0.1:11434/v1", "OLLAMA", false},
-    {"vllm", "http://127.0.0.1:8000/v1", "VLLM", false},
-    {"llama.cpp", "http://127.0.0.1:8080/v1", "LLAMA", false},
-    {"openai-compatible", "", "OPENAI", false},
+constexpr std::array<LlmProvider, 14> kProviders{{
+    {"openai", "https://api.openai.com/v1", "OPENAI", true, ChatApi::kOpenAi, "", "", ""},
+    {"groq", "https://api.groq.com/openai/v1", "GROQ", true, ChatApi::kOpenAi, "", "", ""},
+    {"deepseek", "https://api.deepseek.com/v1", "DEEPSEEK", true, ChatApi::kOpenAi, "", "", ""},
+    {"mistral", "https://api.mistral.ai/v1", "MISTRAL", true, ChatApi::kOpenAi, "", "", ""},
+    {"openrouter", "https://openrouter.ai/api/v1", "OPENROUTER", true, ChatApi::kOpenAi, "", "", ""},
+    {"together", "https://api.together.xyz/v1", "TOGETHER", true, ChatApi::kOpenAi, "", "", ""},
+    {"ollama", "http://127.0.0.1:11434/v1", "OLLAMA", false, ChatApi::kOpenAi, "", "", ""},
+    {"vllm", "http://127.0.0.1:8000/v1", "VLLM", false, ChatApi::kOpenAi, "", "", ""},
+    {"llama.cpp", "http://127.0.0.1:8080/v1", "LLAMA", false, ChatApi::kOpenAi, "", "", ""},
+    {"openai-compatible", "", "OPENAI", false, ChatApi::kOpenAi, "", "", ""},
+    {"anthropic", "https://api.anthropic.com", "ANTHROPIC", true, ChatApi::kAnthropic, "claude-haiku-4-5", "", ""},
+    {"gemini", "https://generativelanguage.googleapis.com", "GEMINI", true, ChatApi::kGemini, "gemini-2.5-flash",
+     "GOOGLE_API_KEY", ""},
+    {"google", "https://generativelanguage.googleapis.com", "GEMINI", true, ChatApi::kGemini, "gemini-2.5-flash",
+     "GOOGLE_API_KEY", ""},
+    // Sarvam's own guide names sarvam-105b current (PROTOCOL-providers.md §7).
+    {"sarvam", "https://api.sarvam.ai/v1", "SARVAM", true, ChatApi::kOpenAi, "sarvam-105b", "", "api-subscription-key"},
 }};
 
-const OpenAiProvider* findProvider(const std::string& name) {
+const LlmProvider* findProvider(const std::string& name) {
   for (const auto& p : kProviders) {
     if (p.name == name) return &p;
   }
@@ -75,7 +90,7 @@ std::string originOf(const std::string& url) {
 // document's base_url must not be a way to collect the operator's key.
 // The same origins are trusted to be on a private network (a local Ollama,
 // a vLLM box behind the worker); any other base_url must be public.
-bool trustedOrigin(const std::string& baseUrl, const OpenAiProvider& provider, const EnvLookup& env) {
+bool trustedOrigin(const std::string& baseUrl, const LlmProvider& provider, const EnvLookup& env) {
   const std::string origin = originOf(baseUrl);
   if (origin.empty()) return false;
   if (!provider.defaultBaseUrl.empty() && origin == originOf(std::string(provider.defaultBaseUrl))) return true;
@@ -91,6 +106,14 @@ bool trustedOrigin(const std::string& baseUrl, const OpenAiProvider& provider, c
     at = comma + 1;
   }
   return false;
+}
+
+// A provider's own settings with the common part the factory filled.
+template <typename Settings>
+Settings withCommon(const voice::ChatModelSettings& common) {
+  Settings s;
+  static_cast<voice::ChatModelSettings&>(s) = common;
+  return s;
 }
 
 }  // namespace
@@ -116,6 +139,8 @@ std::optional<voice::OpenAiChatSettings> chatSettingsFor(const agent_config::Age
   }
   const std::string prefix(provider->envPrefix);
   auto s = voice::openAiChatSettingsFrom(agent, {});
+  if (agent.llm.model.empty() && !provider->defaultModel.empty()) s.model = provider->defaultModel;
+  if (!provider->keyHeader.empty()) s.keyHeader = provider->keyHeader;
   const bool fromDocument = agent.llm.config.contains("base_url");
   if (!fromDocument) {
     s.baseUrl = envOr(env, prefix + "_BASE_URL");
@@ -155,11 +180,13 @@ std::optional<voice::OpenAiChatSettings> chatSettingsFor(const agent_config::Age
       }
     }
   }
-  const std::string key = envOr(env, prefix + "_API_KEY");
+  std::string key = envOr(env, prefix + "_API_KEY");
+  if (key.empty() && !provider->altKeyEnv.empty()) key = envOr(env, std::string(provider->altKeyEnv));
   const bool atDefault = s.baseUrl == provider->defaultBaseUrl;
   if (key.empty() && provider->cloud && atDefault) {
     choice.endReason = "provider_unavailable";
     choice.error = "llm provider '" + agent.llm.provider + "': the worker has no " + prefix + "_API_KEY";
+    if (!provider->altKeyEnv.empty()) choice.error += " or " + std::string(provider->altKeyEnv);
     return std::nullopt;
   }
   if (!key.empty()) {
@@ -202,7 +229,18 @@ static ModelChoice makeOneLanguageModel(const agent_config::AgentSettings& agent
   }
   auto settings = chatSettingsFor(agent, parameters, env, choice);
   if (!settings) return choice;
-  choice.model = std::make_unique<voice::OpenAiChatModel>(io, std::move(*settings));
+  switch (findProvider(agent.llm.provider)->api) {
+    case ChatApi::kAnthropic:
+      choice.model =
+          std::make_unique<voice::AnthropicChatModel>(io, withCommon<voice::AnthropicChatSettings>(*settings));
+      break;
+    case ChatApi::kGemini:
+      choice.model = std::make_unique<voice::GeminiChatModel>(io, withCommon<voice::GeminiChatSettings>(*settings));
+      break;
+    case ChatApi::kOpenAi:
+      choice.model = std::make_unique<voice::OpenAiChatModel>(io, std::move(*settings));
+      break;
+  }
   return choice;
 }
 

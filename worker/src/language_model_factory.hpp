@@ -1,8 +1,9 @@
 #pragma once
 
 // Chooses the call's language model from the agent document's
-// `llm.provider`: the offline dialog engine, or OpenAI-compatible chat
-// completions for the providers that speak that API. A provider this worker
+// `llm.provider`: the offline dialog engine, OpenAI-compatible chat
+// completions for the providers that speak that API (Sarvam among them, with
+// its own key header), Anthropic Messages or Google Gemini. A provider this worker
 // does not know, or one it cannot reach (no key for a cloud endpoint), fails
 // the call with the reason; it never falls back to the dialog engine, which
 // would answer with rules the agent's author did not write.
@@ -34,7 +35,8 @@ struct ModelChoice {
   std::string provider;                         // the provider chosen, for logs
 };
 
-// The chat settings an OpenAI-compatible `agent` gets: nullopt with
+// The chat settings an `agent` on a chat model gets (the common part serves
+// the Anthropic and Gemini clients too): nullopt with
 // `choice.error` and `choice.endReason` when it cannot be served.
 std::optional<voice::OpenAiChatSettings> chatSettingsFor(const agent_config::AgentSettings& agent,
                                                          const std::map<std::string, std::string>& parameters,

@@ -4,6 +4,9 @@
 // prompt rendered, and a clear failure for what this worker cannot serve.
 #include "language_model_factory.hpp"
 
+#include "voice/anthropic_chat_model.hpp"
+#include "voice/gemini_chat_model.hpp"
+
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
@@ -213,6 +216,95 @@ TEST(LanguageModelFactory, ACascadeKeepsTheProvidersThisWorkerCanServeInOrder) {
   EXPECT_FALSE(none.model);
   EXPECT_EQ(none.endReason, "provider_unavailable");
   EXPECT_NE(none.error.find("OPENAI_API_KEY"), std::string::npos) << none.error;
+}
+
+// Issue 14: Anthropic, Gemini (as "gemini" or "google") and Sarvam, each with
+// its own key variable, endpoint and default model.
+TEST(LanguageModelFactory, AnthropicGeminiAndSarvamGetTheirOwnClients) {
+  boost::asio::io_context io;
+  auto anthropic = makeLanguageModel(settingsOf(R"({"name": "a", "llm": {"provider": "anthropic"}})"), kParameters, io,
+                                     {}, envOf({{"ANTHROPIC_API_KEY", "sk-ant"}}));
+  ASSERT_TRUE(anthropic.model) << anthropic.error;
+  EXPECT_NE(dynamic_cast<voice::AnthropicChatModel*>(anthropic.model.get()), nullptr);
+  for (const char* provider : {"gemini", "google"}) {
+    for (const char* keyVar : {"GEMINI_API_KEY", "GOOGLE_API_KEY"}) {
+      auto gemini =
+          makeLanguageModel(settingsOf(std::string(R"({"name": "a", "llm": {"provider": ")") + provider + R"("}})"),
+                            kParameters, io, {}, envOf({{keyVar, "AIza"}}));
+      ASSERT_TRUE(gemini.model) << provider << " " << keyVar << ": " << gemini.error;
+      EXPECT_NE(dynamic_cast<voice::GeminiChatModel*>(gemini.model.get()), nullptr) << provider;
+    }
+  }
+  auto sarvam = makeLanguageModel(settingsOf(R"({"name": "a", "llm": {"provider": "sarvam"}})"), kParameters, io, {},
+                                  envOf({{"SARVAM_API_KEY", "sk-sarvam"}}));
+  ASSERT_TRUE(sarvam.model) << sarvam.error;
+  EXPECT_NE(dynamic_cast<voice::OpenAiChatModel*>(sarvam.model.get()), nullptr);
+
+  ModelChoice c;
+  auto a = chat(R"({"name": "a", "llm": {"provider": "anthropic"}})", envOf({{"ANTHROPIC_API_KEY", "sk-ant"}}), c);
+  ASSERT_TRUE(a) << c.error;
+  EXPECT_EQ(a->baseUrl, "https://api.anthropic.com");
+  EXPECT_EQ(a->apiKey, "sk-ant");
+  EXPECT_EQ(a->model, "claude-haiku-4-5");
+  auto g = chat(R"({"name": "a", "llm": {"provider": "google", "model": "gemini-2.5-pro"}})",
+                envOf({{"GEMINI_API_KEY", "gem"}, {"GOOGLE_API_KEY", "goo"}}), c);
+  ASSERT_TRUE(g) << c.error;
+  EXPECT_EQ(g->baseUrl, "https://generativelanguage.googleapis.com");
+  EXPECT_EQ(g->apiKey, "gem");  // GEMINI_API_KEY first
+  EXPECT_EQ(g->model, "gemini-2.5-pro");
+  EXPECT_EQ(g->provider, "google");
+  auto s = chat(R"({"name": "a", "llm": {"provider": "sarvam"}})", envOf({{"SARVAM_API_KEY", "sk-sarvam"}}), c);
+  ASSERT_TRUE(s) << c.error;
+  EXPECT_EQ(s->baseUrl, "https://api.sarvam.ai/v1");
+  EXPECT_EQ(s->keyHeader, "api-subscription-key");
+  EXPECT_EQ(s->model, "sarvam-105b");
+  auto openai = chat(R"({"name": "a", "llm": {"provider": "openai"}})", envOf({{"OPENAI_API_KEY", "k"}}), c);
+  ASSERT_TRUE(openai) << c.error;
+  EXPECT_EQ(openai->keyHeader, "Authorization");
+}
+
+TEST(LanguageModelFactory, TheNewProvidersKeysGoOnlyToTrustedOrigins) {
+  const std::map<std::string, std::string> keys{
+      {"ANTHROPIC_API_KEY", "sk-ant"}, {"GEMINI_API_KEY", "gem"}, {"SARVAM_API_KEY", "sk-sarvam"}};
+  for (const char* provider : {"anthropic", "gemini", "sarvam"}) {
+    const auto doc = [provider](const std::string& url) {
+      return std::string(R"({"name": "a", "llm": {"provider": ")") + provider + R"(", "config": {"base_url": ")" + url +
+             R"("}}})";
+    };
+    ModelChoice c;
+    auto other = chat(doc("https://collector.example.com"), envOf(keys), c);
+    ASSERT_TRUE(other) << provider << ": " << c.error;
+    EXPECT_EQ(other->apiKey, "") << provider;
+    EXPECT_TRUE(other->publicAddressesOnly) << provider;
+    EXPECT_FALSE(chat(doc("http://169.254.169.254"), envOf(keys), c)) << provider;
+    EXPECT_NE(c.error.find("must be public"), std::string::npos) << provider << ": " << c.error;
+    auto env = keys;
+    env["CONVOX_LLM_KEY_ORIGINS"] = "http://10.0.0.9:8000";
+    auto listed = chat(doc("http://10.0.0.9:8000"), envOf(env), c);
+    ASSERT_TRUE(listed) << provider << ": " << c.error;
+    EXPECT_FALSE(listed->apiKey.empty()) << provider;
+  }
+  // The worker's own <PREFIX>_BASE_URL is trusted too.
+  ModelChoice c;
+  auto proxy =
+      chat(R"({"name": "a", "llm": {"provider": "anthropic", "config": {"base_url": "http://10.0.0.5:4000"}}})",
+           envOf({{"ANTHROPIC_API_KEY", "sk-ant"}, {"ANTHROPIC_BASE_URL", "http://10.0.0.5:4000"}}), c);
+  ASSERT_TRUE(proxy) << c.error;
+  EXPECT_EQ(proxy->apiKey, "sk-ant");
+}
+
+TEST(LanguageModelFactory, TheNewProvidersWithoutTheirKeyFailWithTheVariable) {
+  boost::asio::io_context io;
+  const std::pair<const char*, const char*> cases[] = {
+      {"anthropic", "ANTHROPIC_API_KEY"}, {"gemini", "GEMINI_API_KEY or GOOGLE_API_KEY"}, {"sarvam", "SARVAM_API_KEY"}};
+  for (const auto& [provider, mentions] : cases) {
+    auto choice =
+        makeLanguageModel(settingsOf(std::string(R"({"name": "a", "llm": {"provider": ")") + provider + R"("}})"),
+                          kParameters, io, {}, envOf({{"OPENAI_API_KEY", "not-this-one"}}));
+    EXPECT_FALSE(choice.model) << provider;
+    EXPECT_EQ(choice.endReason, "provider_unavailable") << provider;
+    EXPECT_NE(choice.error.find(mentions), std::string::npos) << provider << ": " << choice.error;
+  }
 }
 
 }  // namespace

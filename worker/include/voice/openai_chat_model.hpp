@@ -9,37 +9,29 @@
 // media thread's); nothing blocks it. reply() and cancel() are called on that
 // io_context's thread, and the callbacks run there.
 
+#include "voice/chat_model_settings.hpp"
 #include "voice/language_model.hpp"
 
 #include "agent_config/agent_settings.hpp"
 
 #include <boost/asio/io_context.hpp>
 
-#include <chrono>
-#include <cstddef>
 #include <memory>
-#include <optional>
 #include <string>
 
 namespace convox::voice {
 
-struct OpenAiChatSettings {
-  std::string baseUrl = "https://api.openai.com/v1";  // without /chat/completions
-  std::string apiKey;                                 // "" = no Authorization header (local servers)
-  std::string provider = "openai";                    // for usage records
-  std::string model = "gpt-4o-mini";
-  std::optional<double> temperature;
-  std::optional<int64_t> maxTokens;
-  std::string systemPrompt;  // sent first unless the history starts with a system message; "" = none
-  std::string caFile;        // PEM CAs to trust besides the system's, for a self-hosted https server
-  bool offerTools = true;    // end_call and transfer_to_human
-  std::chrono::milliseconds connectTimeout{10000};  // until the response header
-  std::chrono::milliseconds idleTimeout{10000};     // between body bytes (a stalled stream)
-  size_t maxReplyBytes = size_t{64} * 1024;         // text plus tool arguments; beyond it the reply is cut
-  // The base_url came from an agent document and is not an origin the
-  // operator trusts: loopback, private and link-local addresses are refused
-  // (the cloud metadata endpoint, the control API, the operator's network).
-  bool publicAddressesOnly = false;
+class ChatStream;
+
+struct OpenAiChatSettings : ChatModelSettings {
+  OpenAiChatSettings() {
+    baseUrl = "https://api.openai.com/v1";  // without /chat/completions
+    provider = "openai";
+    model = "gpt-4o-mini";
+  }
+  // The header that carries the key: "Authorization" gets "Bearer <key>";
+  // any other (Sarvam's "api-subscription-key") the key alone.
+  std::string keyHeader = "Authorization";
 };
 
 // The settings of an agent whose llm provider is OpenAI-compatible: model,
@@ -62,13 +54,11 @@ class OpenAiChatModel : public LanguageModel {
   std::string requestBody(const std::vector<ChatMessage>& history) const;
 
  private:
-  struct Exchange;
-
   // Passed by argument.
   boost::asio::io_context& io_;
   OpenAiChatSettings settings_;
   // Allocated by this.
-  std::shared_ptr<Exchange> current_;
+  std::shared_ptr<ChatStream> current_;
 };
 
 }  // namespace convox::voice

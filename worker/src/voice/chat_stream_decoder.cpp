@@ -1,5 +1,7 @@
 #include "voice/chat_stream_decoder.hpp"
 
+#include "voice/chat_tools.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -21,6 +23,11 @@ std::string clip(std::string_view s) {
   return std::string(s.substr(0, kMaxErrorMessage)) + "...";
 }
 
+void readTokens(const json::object& usage, int64_t& prompt, int64_t& completion) {
+  if (const auto* p = usage.if_contains("prompt_tokens"); p && p->is_number()) prompt = p->to_number<int64_t>();
+  if (const auto* c = usage.if_contains("completion_tokens"); c && c->is_number()) completion = c->to_number<int64_t>();
+}
+
 std::string messageOf(const json::value& error) {
   if (error.is_string()) return clip(error.get_string());
   if (const auto* o = error.if_object()) {
@@ -31,15 +38,7 @@ std::string messageOf(const json::value& error) {
 
 }  // namespace
 
-bool ChatStreamDecoder::grow(size_t bytes, std::string& error) {
-  bytes_ += bytes;
-  if (bytes_ <= maxBytes_) return true;
-  error = "the reply is longer than " + std::to_string(maxBytes_ / 1024) + " KiB; cut";
-  return false;
-}
-
-bool ChatStreamDecoder::onData(std::string_view data, const std::function<void(std::string_view)>& onText,
-                               std::string& error) {
+bool ChatStreamDecoder::onData(std::string_view data, const TextSink& onText, std::string& error) {
   if (data == "[DONE]") {
     done_ = true;
     return true;
@@ -57,11 +56,14 @@ bool ChatStreamDecoder::onData(std::string_view data, const std::function<void(s
   }
   if (auto m = stringAt(chunk, "model"); !m.empty()) model_ = m;
   if (const auto* u = chunk.if_contains("usage"); u && u->is_object()) {
-    const auto& usage = u->get_object();
-    if (const auto* p = usage.if_contains("prompt_tokens"); p && p->is_number())
-      promptTokens_ = p->to_number<int64_t>();
-    if (const auto* c = usage.if_contains("completion_tokens"); c && c->is_number())
-      completionTokens_ = c->to_number<int64_t>();
+    sawUsage_ = true;
+    readTokens(u->get_object(), promptTokens_, completionTokens_);
+  }
+  // Groq without include_usage: the finish chunk's x_groq.usage.
+  if (const auto* x = chunk.if_contains("x_groq"); x && x->is_object()) {
+    if (const auto* u = x->get_object().if_contains("usage"); u && u->is_object()) {
+      readTokens(u->get_object(), groqPromptTokens_, groqCompletionTokens_);
+    }
   }
   const auto* choices = chunk.if_contains("choices");
   if (!choices || !choices->is_array() || choices->get_array().empty()) return true;  // the usage chunk
@@ -72,7 +74,7 @@ bool ChatStreamDecoder::onData(std::string_view data, const std::function<void(s
   const auto* delta = deltaValue ? deltaValue->if_object() : nullptr;
   if (!delta) return true;
   if (auto text = stringAt(*delta, "content"); !text.empty()) {
-    if (!grow(text.size(), error)) return false;
+    if (!budget_.take(text.size(), error)) return false;
     if (onText) onText(text);
   }
   const auto* tools = delta->if_contains("tool_calls");
@@ -88,7 +90,7 @@ bool ChatStreamDecoder::onData(std::string_view data, const std::function<void(s
     if (!fn) continue;
     if (auto name = stringAt(*fn, "name"); !name.empty()) assembled.name = name;
     const auto args = stringAt(*fn, "arguments");
-    if (!grow(args.size() + assembled.name.size(), error)) return false;
+    if (!budget_.take(args.size() + assembled.name.size(), error)) return false;
     assembled.arguments.append(args);
   }
   return true;
@@ -110,18 +112,18 @@ bool ChatStreamDecoder::actions(std::vector<ModelAction>& out, std::string& erro
       }
       args = std::move(parsed.get_object());
     }
-    if (!call.id.empty()) args["tool_call_id"] = call.id;
-    if (call.name == "end_call") {
-      out.push_back({"end_call", std::move(args)});
-    } else if (call.name == "transfer_to_human") {
-      if (!args.contains("target")) args["target"] = "";
-      out.push_back({"transfer", std::move(args)});
-    } else {
-      out.push_back({call.name, std::move(args)});
-    }
+    out.push_back(actionFromToolCall(call.name, std::move(args), call.id));
   }
   return true;
 }
+
+void ChatStreamDecoder::addUsage(ModelUsage& usage) const {
+  usage.inputTokens = promptTokens();
+  usage.outputTokens = completionTokens();
+  if (!model_.empty()) usage.model = model_;
+}
+
+std::string ChatStreamDecoder::errorFromBody(std::string_view body) const { return errorMessageFromBody(body); }
 
 std::string errorMessageFromBody(std::string_view body) {
   boost::system::error_code ec;

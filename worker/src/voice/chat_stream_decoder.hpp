@@ -6,7 +6,14 @@
 // from whichever chunk carries it (the include_usage chunk has no choices;
 // some servers send a running total on every chunk, so the last one wins),
 // `data: [DONE]` as the end and a `data: {"error": ...}` as a failure.
+//
+// Server differences (PROTOCOL-providers.md §1, §7): Groq reports usage in
+// `x_groq.usage` on the finish chunk, counted when no standard usage chunk
+// came; reasoning deltas (`reasoning_content`, `reasoning`: Sarvam, vLLM,
+// Ollama's thinking) are never text to speak; Ollama's whole tool call in one
+// delta and llama.cpp's `content: null` need nothing special.
 
+#include "voice/chat_stream.hpp"
 #include "voice/language_model.hpp"
 
 #include <cstddef>
@@ -19,23 +26,25 @@
 
 namespace convox::voice {
 
-class ChatStreamDecoder {
+class ChatStreamDecoder final : public ChatEventDecoder {
  public:
   // `maxBytes` bounds the text and tool arguments together.
-  explicit ChatStreamDecoder(size_t maxBytes) : maxBytes_(maxBytes) {}
+  explicit ChatStreamDecoder(size_t maxBytes) : budget_(maxBytes) {}
 
   // False with `error` set when the payload is not a chunk, reports an error,
   // or the reply grows past the limit.
-  bool onData(std::string_view data, const std::function<void(std::string_view text)>& onText, std::string& error);
+  bool onData(std::string_view data, const TextSink& onText, std::string& error) override;
 
-  bool done() const { return done_; }
-  // The tool calls, in index order, as the platform's actions: end_call ->
-  // "end_call", transfer_to_human -> "transfer" (target "" = a human), other
-  // names as they are. False when a call's arguments are not a JSON object.
-  bool actions(std::vector<ModelAction>& out, std::string& error) const;
+  bool done() const override { return done_; }
+  std::string endedWithoutDone() const override { return "the stream ended before data: [DONE]"; }
+  // The tool calls, in index order, as the platform's actions (actionFromToolCall).
+  // False when a call's arguments are not a JSON object.
+  bool actions(std::vector<ModelAction>& out, std::string& error) const override;
+  void addUsage(ModelUsage& usage) const override;
+  std::string errorFromBody(std::string_view body) const override;
 
-  int64_t promptTokens() const { return promptTokens_; }
-  int64_t completionTokens() const { return completionTokens_; }
+  int64_t promptTokens() const { return sawUsage_ ? promptTokens_ : groqPromptTokens_; }
+  int64_t completionTokens() const { return sawUsage_ ? completionTokens_ : groqCompletionTokens_; }
   const std::string& model() const { return model_; }
   const std::string& finishReason() const { return finishReason_; }
 
@@ -46,14 +55,14 @@ class ChatStreamDecoder {
     std::string arguments;
   };
 
-  bool grow(size_t bytes, std::string& error);
-
-  size_t maxBytes_;
-  size_t bytes_ = 0;
+  ReplyBudget budget_;
   bool done_ = false;
   std::map<int64_t, ToolCall> calls_;
   int64_t promptTokens_ = 0;
   int64_t completionTokens_ = 0;
+  bool sawUsage_ = false;
+  int64_t groqPromptTokens_ = 0;
+  int64_t groqCompletionTokens_ = 0;
   std::string model_;
   std::string finishReason_;
 };

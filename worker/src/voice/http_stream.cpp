@@ -136,6 +136,10 @@ class Exchange final : public HttpStream, public std::enable_shared_from_this<Ex
       http::async_read_header(self->stream_, self->buffer_, self->parser_, [self](beast::error_code rec, size_t) {
         if (self->cancelled_) return;
         if (rec) return self->fail("read header", rec);
+        if (auto onHeader = self->handlers_.onHeader) {
+          for (const auto& field : self->parser_.get()) onHeader(field.name_string(), field.value());
+        }
+        if (self->cancelled_) return;
         auto onStatus = self->handlers_.onStatus;
         if (onStatus) onStatus(self->parser_.get().result_int());
         if (self->cancelled_) return;

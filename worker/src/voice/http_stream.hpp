@@ -36,6 +36,8 @@ struct HttpStreamRequest {
 };
 
 struct HttpStreamHandlers {
+  // Each response header field (e.g. retry-after on a 429), before onStatus.
+  std::function<void(std::string_view name, std::string_view value)> onHeader;
   std::function<void(unsigned status)> onStatus;       // once, when the header arrived
   std::function<void(std::string_view bytes)> onBody;  // body bytes, chunked encoding removed
   // Once, last: "" when the body ended as HTTP says it ends; otherwise why

@@ -1,128 +1,14 @@
 #include "voice/openai_chat_model.hpp"
 
-#include "common/address_policy.hpp"
+#include "voice/chat_stream.hpp"
 #include "voice/chat_stream_decoder.hpp"
-#include "voice/http_stream.hpp"
-#include "voice/sse_parser.hpp"
+#include "voice/chat_tools.hpp"
 
 #include <boost/json/serialize.hpp>
 
 namespace convox::voice {
 
 namespace json = boost::json;
-
-namespace {
-
-constexpr size_t kMaxErrorBody = size_t{16} * 1024;
-
-json::object functionTool(std::string_view name, std::string_view description, std::string_view reasonText) {
-  json::object reason{{"type", "string"}, {"description", reasonText}};
-  json::object parameters{{"type", "object"}, {"properties", json::object{{"reason", std::move(reason)}}}};
-  json::object fn{{"name", name}, {"description", description}, {"parameters", std::move(parameters)}};
-  return {{"type", "function"}, {"function", std::move(fn)}};
-}
-
-json::array platformTools() {
-  json::array tools;
-  tools.emplace_back(functionTool("end_call",
-                                  "End the call once the conversation is over: the caller said goodbye, asked to hang "
-                                  "up, or there is nothing more to do. Say goodbye first.",
-                                  "Why the call ends."));
-  tools.emplace_back(functionTool("transfer_to_human",
-                                  "Transfer the caller to a human agent when they ask for a person or you cannot help.",
-                                  "Why the caller needs a person."));
-  return tools;
-}
-
-// An error text never carries the key, even when a server echoes it.
-std::string redact(std::string text, const std::string& secret) {
-  if (secret.size() < 4) return text;
-  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-    text.replace(at, secret.size(), "[redacted]");
-  }
-  return text;
-}
-
-}  // namespace
-
-struct OpenAiChatModel::Exchange {
-  explicit Exchange(const OpenAiChatSettings& s) : decoder(s.maxReplyBytes), apiKey(s.apiKey) {}
-
-  ReplyCallbacks callbacks;
-  SseParser sse;
-  ChatStreamDecoder decoder;
-  std::string apiKey;  // only to redact it from errors
-  std::shared_ptr<HttpStream> http;
-  ModelUsage usage;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  unsigned status = 0;
-  std::string errorBody;
-  bool finished = false;
-
-  int64_t elapsedMs() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-  }
-
-  void onBody(std::string_view bytes) {
-    if (finished) return;
-    if (status < 200 || status >= 300) {
-      errorBody.append(bytes.substr(0, kMaxErrorBody - std::min(kMaxErrorBody, errorBody.size())));
-      return;
-    }
-    std::string error;
-    const bool ok = sse.feed(
-        bytes,
-        [&](std::string_view data) {
-          if (finished || !error.empty() || decoder.done()) return;
-          decoder.onData(
-              data,
-              [&](std::string_view text) {
-                if (usage.firstTokenMs < 0) usage.firstTokenMs = elapsedMs();
-                // A copy: the callback may cancel(), which drops `callbacks`.
-                auto onText = callbacks.onText;
-                if (onText && !finished) onText(text);
-              },
-              error);
-        },
-        error);
-    if (finished) return;  // cancelled from onText
-    if (!ok || !error.empty()) return finish("chat completions: " + error);
-    if (decoder.done()) finish("");
-  }
-
-  void onEnd(const std::string& httpError) {
-    if (finished) return;
-    if (status != 0 && (status < 200 || status >= 300)) {
-      return finish("chat completions: HTTP " + std::to_string(status) + ": " + errorMessageFromBody(errorBody));
-    }
-    if (!httpError.empty()) return finish("chat completions: " + httpError);
-    finish("chat completions: the stream ended before data: [DONE]");
-  }
-
-  void finish(const std::string& error) {
-    if (finished) return;
-    finished = true;
-    if (http) http->cancel();
-    http.reset();
-    usage.totalMs = elapsedMs();
-    usage.inputTokens = decoder.promptTokens();
-    usage.outputTokens = decoder.completionTokens();
-    if (!decoder.model().empty()) usage.model = decoder.model();
-    auto cb = std::move(callbacks);
-    std::string finalError = error;
-    if (finalError.empty()) {
-      std::vector<ModelAction> actions;
-      if (decoder.actions(actions, finalError)) {
-        for (const auto& a : actions) {
-          if (cb.onAction) cb.onAction(a);
-        }
-      } else {
-        finalError = "chat completions: " + finalError;
-      }
-    }
-    if (cb.onDone) cb.onDone(usage, redact(finalError, apiKey));
-  }
-};
 
 OpenAiChatSettings openAiChatSettingsFrom(const agent_config::AgentSettings& agent, const std::string& apiKey) {
   OpenAiChatSettings s;
@@ -145,11 +31,7 @@ OpenAiChatModel::OpenAiChatModel(boost::asio::io_context& io, OpenAiChatSettings
 OpenAiChatModel::~OpenAiChatModel() { cancel(); }
 
 void OpenAiChatModel::cancel() {
-  if (!current_) return;
-  current_->finished = true;  // no callback follows
-  current_->callbacks = {};
-  if (current_->http) current_->http->cancel();
-  current_->http.reset();
+  if (current_) current_->cancel();
   current_.reset();
 }
 
@@ -171,7 +53,12 @@ std::string OpenAiChatModel::requestBody(const std::vector<ChatMessage>& history
   if (settings_.temperature) body["temperature"] = *settings_.temperature;
   if (settings_.maxTokens) body["max_tokens"] = *settings_.maxTokens;
   if (settings_.offerTools) {
-    body["tools"] = platformTools();
+    json::array tools;
+    for (const auto& t : platformTools()) {
+      json::object fn{{"name", t.name}, {"description", t.description}, {"parameters", toolArgumentsSchema(t)}};
+      tools.emplace_back(json::object{{"type", "function"}, {"function", std::move(fn)}});
+    }
+    body["tools"] = std::move(tools);
     body["tool_choice"] = "auto";
   }
   return json::serialize(body);
@@ -179,38 +66,17 @@ std::string OpenAiChatModel::requestBody(const std::vector<ChatMessage>& history
 
 void OpenAiChatModel::reply(const std::vector<ChatMessage>& history, ReplyCallbacks callbacks) {
   cancel();  // a new turn replaces one still streaming
-  auto exchange = std::make_shared<Exchange>(settings_);
-  exchange->callbacks = std::move(callbacks);
-  exchange->usage.provider = settings_.provider;
-  exchange->usage.model = settings_.model;
-  current_ = exchange;
-
-  HttpStreamRequest request;
+  ChatStreamRequest request;
+  request.label = "chat completions";
   request.url = settings_.baseUrl + "/chat/completions";
-  request.headers = {{"Content-Type", "application/json"}, {"Accept", "text/event-stream"}};
-  if (!settings_.apiKey.empty()) request.headers.emplace_back("Authorization", "Bearer " + settings_.apiKey);
-  request.body = requestBody(history);
-  request.connectTimeout = settings_.connectTimeout;
-  request.idleTimeout = settings_.idleTimeout;
-  request.caFile = settings_.caFile;
-  if (settings_.publicAddressesOnly) {
-    request.refuse = [](const boost::asio::ip::address& a) -> std::optional<std::string> {
-      const auto kind = common::nonPublicAddressKind(a);
-      if (!kind) return std::nullopt;
-      return "a " + std::string(*kind) +
-             " address (an agent's llm.config.base_url must be public unless its origin is in "
-             "CONVOX_LLM_KEY_ORIGINS)";
-    };
+  if (!settings_.apiKey.empty()) {
+    const bool bearer = settings_.keyHeader.empty() || settings_.keyHeader == "Authorization";
+    request.headers.emplace_back(bearer ? "Authorization" : settings_.keyHeader,
+                                 bearer ? "Bearer " + settings_.apiKey : settings_.apiKey);
   }
-
-  // The handlers hold the exchange, not the model: a model destroyed
-  // mid-reply cancels it and nothing dangles.
-  HttpStreamHandlers handlers;
-  handlers.onStatus = [exchange](unsigned status) { exchange->status = status; };
-  handlers.onBody = [exchange](std::string_view bytes) { exchange->onBody(bytes); };
-  handlers.onEnd = [exchange](const std::string& error) { exchange->onEnd(error); };
-  auto http = startHttpStream(io_, std::move(request), std::move(handlers));
-  if (!exchange->finished) exchange->http = std::move(http);
+  request.body = requestBody(history);
+  current_ = startChatStream(io_, settings_, std::move(request),
+                             std::make_unique<ChatStreamDecoder>(settings_.maxReplyBytes), std::move(callbacks));
 }
 
 }  // namespace convox::voice

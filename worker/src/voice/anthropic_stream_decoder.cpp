@@ -1,0 +1,168 @@
+#include "voice/anthropic_stream_decoder.hpp"
+
+#include "voice/chat_tools.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace convox::voice {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kMaxErrorMessage = 300;
+
+std::string_view stringAt(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
+}
+
+const json::object* objectAt(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v ? v->if_object() : nullptr;
+}
+
+int64_t intAt(const json::object& o, std::string_view key, int64_t otherwise) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_number() ? v->to_number<int64_t>() : otherwise;
+}
+
+std::string clip(std::string_view s) {
+  if (s.size() <= kMaxErrorMessage) return std::string(s);
+  return std::string(s.substr(0, kMaxErrorMessage)) + "...";
+}
+
+// {"type":"overloaded_error","message":"Overloaded"} -> "overloaded_error: Overloaded".
+std::string describe(const json::value& error) {
+  const auto* o = error.if_object();
+  if (!o) return clip(json::serialize(error));
+  const auto type = stringAt(*o, "type");
+  const auto message = stringAt(*o, "message");
+  if (message.empty()) return clip(json::serialize(error));
+  return clip(type.empty() ? std::string(message) : std::string(type) + ": " + std::string(message));
+}
+
+}  // namespace
+
+bool AnthropicStreamDecoder::onData(std::string_view data, const TextSink& onText, std::string& error) {
+  boost::system::error_code ec;
+  const auto value = json::parse(data, ec);
+  if (ec || !value.is_object()) {
+    error = "a stream event is not a JSON object";
+    return false;
+  }
+  const auto& event = value.get_object();
+  const auto type = stringAt(event, "type");
+  if (type == "ping" || type == "content_block_stop") return true;
+  if (type == "error") {
+    const auto* e = event.if_contains("error");
+    error = "the server reported an error mid-stream: " + (e ? describe(*e) : std::string("(no detail)"));
+    return false;
+  }
+  if (type == "message_start") {
+    const auto* message = objectAt(event, "message");
+    if (!message) {
+      error = "message_start without a message";
+      return false;
+    }
+    if (auto m = stringAt(*message, "model"); !m.empty()) model_ = m;
+    if (const auto* usage = objectAt(*message, "usage")) {
+      inputTokens_ = intAt(*usage, "input_tokens", inputTokens_);
+      outputTokens_ = intAt(*usage, "output_tokens", outputTokens_);
+    }
+    return true;
+  }
+  if (type == "message_delta") {
+    if (const auto* delta = objectAt(event, "delta")) {
+      if (auto r = stringAt(*delta, "stop_reason"); !r.empty()) stopReason_ = r;
+    }
+    // Cumulative counts; input_tokens appears here too on newer API versions.
+    if (const auto* usage = objectAt(event, "usage")) {
+      outputTokens_ = intAt(*usage, "output_tokens", outputTokens_);
+      inputTokens_ = intAt(*usage, "input_tokens", inputTokens_);
+    }
+    return true;
+  }
+  if (type == "message_stop") {
+    done_ = true;
+    return true;
+  }
+  const int64_t index = intAt(event, "index", -1);
+  if (type == "content_block_start") {
+    const auto* block = objectAt(event, "content_block");
+    if (!block || index < 0) {
+      error = "content_block_start without an index or a content_block";
+      return false;
+    }
+    if (stringAt(*block, "type") == "tool_use") {
+      auto& tool = tools_[index];
+      tool.id = stringAt(*block, "id");
+      tool.name = stringAt(*block, "name");
+      if (!budget_.take(tool.name.size(), error)) return false;
+    }
+    return true;  // a text block's text comes in deltas; thinking is not spoken
+  }
+  if (type == "content_block_delta") {
+    const auto* delta = objectAt(event, "delta");
+    if (!delta || index < 0) {
+      error = "content_block_delta without an index or a delta";
+      return false;
+    }
+    const auto kind = stringAt(*delta, "type");
+    if (kind == "text_delta") {
+      const auto text = stringAt(*delta, "text");
+      if (!budget_.take(text.size(), error)) return false;
+      if (!text.empty() && onText) onText(text);
+    } else if (kind == "input_json_delta") {
+      auto it = tools_.find(index);
+      if (it == tools_.end()) {
+        error = "input_json_delta for block " + std::to_string(index) + ", which is not a tool_use";
+        return false;
+      }
+      const auto piece = stringAt(*delta, "partial_json");
+      if (!budget_.take(piece.size(), error)) return false;
+      it->second.json.append(piece);
+    }
+    return true;  // thinking_delta, signature_delta, citations: not for speech
+  }
+  return true;  // event types added later are ignored, as Anthropic asks clients to
+}
+
+bool AnthropicStreamDecoder::actions(std::vector<ModelAction>& out, std::string& error) const {
+  for (const auto& [index, tool] : tools_) {
+    if (tool.name.empty()) {
+      error = "tool_use block " + std::to_string(index) + " has no name";
+      return false;
+    }
+    json::object input;
+    if (!tool.json.empty()) {
+      boost::system::error_code ec;
+      auto parsed = json::parse(tool.json, ec);
+      if (ec || !parsed.is_object()) {
+        error = "tool_use " + tool.name + ": the input is not a JSON object";
+        return false;
+      }
+      input = std::move(parsed.get_object());
+    }
+    out.push_back(actionFromToolCall(tool.name, std::move(input), tool.id));
+  }
+  return true;
+}
+
+void AnthropicStreamDecoder::addUsage(ModelUsage& usage) const {
+  usage.inputTokens = inputTokens_;
+  usage.outputTokens = outputTokens_;
+  if (!model_.empty()) usage.model = model_;
+}
+
+std::string AnthropicStreamDecoder::errorFromBody(std::string_view body) const {
+  boost::system::error_code ec;
+  const auto value = json::parse(body, ec);
+  if (!ec && value.is_object()) {
+    if (const auto* e = value.get_object().if_contains("error")) return describe(*e);
+  }
+  return clip(body);
+}
+
+}  // namespace convox::voice

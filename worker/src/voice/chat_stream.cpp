@@ -1,0 +1,174 @@
+#include "voice/chat_stream.hpp"
+
+#include "common/address_policy.hpp"
+#include "voice/sse_parser.hpp"
+
+#include <boost/beast/core/string.hpp>
+
+#include <chrono>
+
+namespace convox::voice {
+
+namespace {
+
+constexpr size_t kMaxErrorBody = size_t{16} * 1024;
+constexpr size_t kMaxRetryAfter = 32;
+
+// An error text never carries the key, even when a server echoes it.
+std::string redact(std::string text, const std::string& secret) {
+  if (secret.size() < 4) return text;
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+    text.replace(at, secret.size(), "[redacted]");
+  }
+  return text;
+}
+
+class Exchange final : public ChatStream, public std::enable_shared_from_this<Exchange> {
+ public:
+  Exchange(std::string label, std::string apiKey, std::unique_ptr<ChatEventDecoder> decoder, ReplyCallbacks callbacks,
+           ModelUsage usage)
+      : label_(std::move(label)),
+        apiKey_(std::move(apiKey)),
+        decoder_(std::move(decoder)),
+        callbacks_(std::move(callbacks)),
+        usage_(std::move(usage)) {}
+
+  void start(boost::asio::io_context& io, HttpStreamRequest request) {
+    // The handlers hold the exchange, not the model: a model destroyed
+    // mid-reply cancels it and nothing dangles.
+    auto self = shared_from_this();
+    HttpStreamHandlers handlers;
+    handlers.onHeader = [self](std::string_view name, std::string_view value) {
+      if (boost::beast::iequals(name, "retry-after")) self->retryAfter_ = value.substr(0, kMaxRetryAfter);
+    };
+    handlers.onStatus = [self](unsigned status) { self->status_ = status; };
+    handlers.onBody = [self](std::string_view bytes) { self->onBody(bytes); };
+    handlers.onEnd = [self](const std::string& error) { self->onEnd(error); };
+    auto http = startHttpStream(io, std::move(request), std::move(handlers));
+    if (!finished_) http_ = std::move(http);
+  }
+
+  void cancel() override {
+    finished_ = true;  // no callback follows
+    callbacks_ = {};
+    if (http_) http_->cancel();
+    http_.reset();
+  }
+
+ private:
+  bool httpError() const { return status_ != 0 && (status_ < 200 || status_ >= 300); }
+
+  int64_t elapsedMs() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
+  }
+
+  void onBody(std::string_view bytes) {
+    if (finished_) return;
+    if (httpError()) {
+      errorBody_.append(bytes.substr(0, kMaxErrorBody - std::min(kMaxErrorBody, errorBody_.size())));
+      return;
+    }
+    std::string error;
+    const auto onText = [this](std::string_view text) {
+      if (usage_.firstTokenMs < 0) usage_.firstTokenMs = elapsedMs();
+      // A copy: the callback may cancel(), which drops `callbacks_`.
+      auto cb = callbacks_.onText;
+      if (cb && !finished_) cb(text);
+    };
+    const bool ok = sse_.feed(
+        bytes,
+        [&](std::string_view data) {
+          if (finished_ || !error.empty() || decoder_->done()) return;
+          decoder_->onData(data, onText, error);
+        },
+        error);
+    if (finished_) return;  // cancelled from onText
+    if (!ok || !error.empty()) return finish(error);
+    if (decoder_->done()) finish("");
+  }
+
+  void onEnd(const std::string& transportError) {
+    if (finished_) return;
+    if (httpError()) {
+      std::string text = "HTTP " + std::to_string(status_);
+      if (!retryAfter_.empty()) text += " (retry after " + retryAfter_ + " s)";
+      return finish(text + ": " + decoder_->errorFromBody(errorBody_));
+    }
+    if (!transportError.empty()) return finish(transportError);
+    finish(decoder_->endedWithoutDone());
+  }
+
+  void finish(const std::string& error) {
+    if (finished_) return;
+    finished_ = true;
+    if (http_) http_->cancel();
+    http_.reset();
+    usage_.totalMs = elapsedMs();
+    decoder_->addUsage(usage_);
+    auto cb = std::move(callbacks_);
+    std::string finalError = error;
+    if (finalError.empty()) {
+      std::vector<ModelAction> actions;
+      if (decoder_->actions(actions, finalError)) {
+        for (const auto& a : actions) {
+          if (cb.onAction) cb.onAction(a);
+        }
+      }
+    }
+    if (!finalError.empty()) finalError = label_ + ": " + finalError;
+    if (cb.onDone) cb.onDone(usage_, redact(finalError, apiKey_));
+  }
+
+  std::string label_;
+  std::string apiKey_;  // only to redact it from errors
+  std::unique_ptr<ChatEventDecoder> decoder_;
+  ReplyCallbacks callbacks_;
+  ModelUsage usage_;
+  SseParser sse_;
+  std::shared_ptr<HttpStream> http_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  unsigned status_ = 0;
+  std::string retryAfter_;
+  std::string errorBody_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+bool ReplyBudget::take(size_t bytes, std::string& error) {
+  used_ += bytes;
+  if (used_ <= maxBytes_) return true;
+  error = "the reply is longer than " + std::to_string(maxBytes_ / 1024) + " KiB; cut";
+  return false;
+}
+
+std::shared_ptr<ChatStream> startChatStream(boost::asio::io_context& io, const ChatModelSettings& settings,
+                                            ChatStreamRequest request, std::unique_ptr<ChatEventDecoder> decoder,
+                                            ReplyCallbacks callbacks) {
+  ModelUsage usage;
+  usage.provider = settings.provider;
+  usage.model = settings.model;
+  auto exchange = std::make_shared<Exchange>(std::move(request.label), settings.apiKey, std::move(decoder),
+                                             std::move(callbacks), std::move(usage));
+  HttpStreamRequest http;
+  http.url = std::move(request.url);
+  http.headers = {{"Content-Type", "application/json"}, {"Accept", "text/event-stream"}};
+  for (auto& h : request.headers) http.headers.push_back(std::move(h));
+  http.body = std::move(request.body);
+  http.connectTimeout = settings.connectTimeout;
+  http.idleTimeout = settings.idleTimeout;
+  http.caFile = settings.caFile;
+  if (settings.publicAddressesOnly) {
+    http.refuse = [](const boost::asio::ip::address& a) -> std::optional<std::string> {
+      const auto kind = common::nonPublicAddressKind(a);
+      if (!kind) return std::nullopt;
+      return "a " + std::string(*kind) +
+             " address (an agent's llm.config.base_url must be public unless its origin is in "
+             "CONVOX_LLM_KEY_ORIGINS)";
+    };
+  }
+  exchange->start(io, std::move(http));
+  return exchange;
+}
+
+}  // namespace convox::voice

@@ -1,0 +1,63 @@
+#pragma once
+
+// What every chat model client shares beyond the wire: the platform's tools
+// (one list, each provider wraps it in its own schema envelope), the mapping
+// of a tool call back to a ModelAction, and the history shaped for APIs that
+// take the instructions apart from the turns and want strict user/assistant
+// alternation (Anthropic Messages, Gemini).
+
+#include "voice/language_model.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace convox::voice {
+
+struct PlatformTool {
+  std::string_view name;
+  std::string_view description;
+  std::string_view reasonText;  // the description of its one argument, `reason`
+};
+
+// end_call and transfer_to_human.
+std::span<const PlatformTool> platformTools();
+
+// The JSON schema of a tool's arguments ({"type":"object","properties":{"reason":...}}),
+// which OpenAI calls `parameters`, Anthropic `input_schema` and Gemini `parameters`.
+boost::json::object toolArgumentsSchema(const PlatformTool& tool);
+
+// A tool call as the platform's action: end_call -> "end_call",
+// transfer_to_human -> "transfer" (target "" = a human), other names as they
+// are. `callId` ("" = none) goes into the arguments as tool_call_id.
+ModelAction actionFromToolCall(std::string_view name, boost::json::object arguments, std::string_view callId);
+
+struct ChatPart {
+  std::string text;
+  std::string toolCallId;  // set: the result of that tool call
+};
+
+struct ChatTurn {
+  bool fromUser = true;  // user (and tool results) or assistant
+  std::vector<ChatPart> parts;
+};
+
+struct AlternatingChat {
+  std::string system;  // "" = none
+  std::vector<ChatTurn> turns;
+};
+
+// The text a turn gets when the conversation starts with the agent speaking
+// (its greeting): both APIs want the user first.
+inline constexpr std::string_view kCallStartedText = "[The call has started.]";
+
+// The history (system prompt first unless it brings its own system message)
+// as alternating turns: system messages become the instructions, tool results
+// user parts, consecutive turns of one side are merged, empty texts dropped,
+// and a user turn leads.
+AlternatingChat alternatingChat(const std::vector<ChatMessage>& history, const std::string& systemPrompt);
+
+}  // namespace convox::voice
