@@ -121,7 +121,9 @@ struct DeepgramSttService::State : std::enable_shared_from_this<State> {
         auto boost = std::to_string(s.keywordBoost);
         boost.erase(boost.find_last_not_of('0') + 1);
         if (boost.back() == '.') boost.pop_back();
-        u += "&keywords=" + urlEncode(k.find(':') == std::string::npos ? k + ":" + boost : k);
+        std::string keyword = k;
+        if (keyword.find(':') == std::string::npos) keyword.append(":").append(boost);
+        u += "&keywords=" + urlEncode(keyword);
       }
     }
     return u;
