@@ -170,6 +170,20 @@ TEST_F(WebSocketClientTest, CancelStopsEveryHandler) {
   EXPECT_TRUE(server.connections().at(0)->ended());
 }
 
+// With an idle timeout the client pings a silent peer: a peer that answers
+// (Beast's server does) keeps the socket open past the timeout.
+TEST_F(WebSocketClientTest, IdlePingsKeepAnAnsweringPeer) {
+  WebSocketServer server(io_);
+  auto request = requestFor(server, "/");
+  request.idleTimeout = 1000ms;
+  Seen seen;
+  auto ws = connectWebSocket(io_, request, handlersInto(seen));
+  ASSERT_TRUE(runUntil([&] { return seen.opened; }));
+  runUntil([&] { return seen.end.has_value(); }, 2500ms);
+  EXPECT_FALSE(seen.end.has_value()) << seen.end->describe();
+  EXPECT_TRUE(ws->open());
+}
+
 TEST_F(WebSocketClientTest, WssVerifiesTheServerAgainstTheCaFile) {
   boost::asio::ssl::context serverTls(boost::asio::ssl::context::tls_server);
   const std::string caFile = testing::useLoopbackCertificate(serverTls);

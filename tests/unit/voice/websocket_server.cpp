@@ -196,7 +196,7 @@ std::string useLoopbackCertificate(asio::ssl::context& serverTls) {
   const auto cert = makeLoopbackCertificate();
   serverTls.use_certificate_chain(asio::buffer(cert.certPem));
   serverTls.use_private_key(asio::buffer(cert.keyPem), asio::ssl::context::pem);
-  const std::string caFile = ::testing::TempDir() + "convox_ws_test_ca.pem";
+  std::string caFile = ::testing::TempDir() + "convox_ws_test_ca.pem";
   std::ofstream(caFile) << cert.certPem;
   return caFile;
 }
