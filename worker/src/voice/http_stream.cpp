@@ -1,6 +1,7 @@
 #include "voice/http_stream.hpp"
 
 #include "common/http_client.hpp"
+#include "voice/tls_context.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -22,28 +23,6 @@ using tcp = asio::ip::tcp;
 namespace {
 
 using Target = common::HttpTarget;
-
-std::shared_ptr<asio::ssl::context> newTlsContext() {
-  auto c = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-  c->set_default_verify_paths();
-  c->set_verify_mode(asio::ssl::verify_peer);
-  return c;
-}
-
-// The system CAs' context is shared; one with an extra CA file is the
-// request's own.
-std::shared_ptr<asio::ssl::context> tlsContext(const std::string& caFile, std::string& error) {
-  static const auto kSystem = newTlsContext();
-  if (caFile.empty()) return kSystem;
-  auto c = newTlsContext();
-  boost::system::error_code ec;
-  c->load_verify_file(caFile, ec);
-  if (ec) {
-    error = "cannot load the CA file " + caFile + ": " + ec.message();
-    return nullptr;
-  }
-  return c;
-}
 
 template <typename Stream>
 class Exchange final : public HttpStream, public std::enable_shared_from_this<Exchange<Stream>> {
@@ -223,7 +202,7 @@ std::shared_ptr<HttpStream> startHttpStream(asio::io_context& io, HttpStreamRequ
   std::string error;
   auto target = common::parseHttpTarget(request.url, error);
   std::shared_ptr<asio::ssl::context> tls;
-  if (target && target->tls) tls = tlsContext(request.caFile, error);
+  if (target && target->tls) tls = clientTlsContext(request.caFile, error);
   if (!target || (target->tls && !tls)) {
     auto failed = std::make_shared<FailedStream>();
     asio::post(io, [cancelled = failed->cancelled_, onEnd = std::move(handlers.onEnd), error] {
