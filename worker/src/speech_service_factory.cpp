@@ -3,9 +3,15 @@
 #include "common/logging.hpp"
 #include "local_services.hpp"
 #include "provider_endpoint.hpp"
+#include "voice/deepgram_stt_service.hpp"
+#include "voice/deepgram_tts_service.hpp"
+#include "voice/elevenlabs_tts_service.hpp"
 #include "voice/fallback_services.hpp"
 #include "voice/test_providers.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <type_traits>
 #include <vector>
 
 namespace convox::worker {
@@ -16,6 +22,64 @@ template <class Service>
 using Maker = ServiceChoice<Service> (*)(const agent_config::AgentSettings& agent,
                                          const agent_config::ProviderChoice& choice,
                                          const SpeechServiceContext& context);
+
+// --- settings from the document ----------------------------------------------
+
+// The WebSocket providers' clients take ws:// and wss:// URLs; endpoints are
+// configured (and their keys trusted) as the https:// ones they are.
+std::string webSocketUrl(const std::string& httpUrl) {
+  if (httpUrl.starts_with("https://")) return "wss://" + httpUrl.substr(8);
+  if (httpUrl.starts_with("http://")) return "ws://" + httpUrl.substr(7);
+  return httpUrl;
+}
+
+template <class T>
+void readConfig(const boost::json::object& config, const char* key, T& out) {
+  const auto* v = config.if_contains(key);
+  if (v == nullptr) return;
+  if constexpr (std::is_same_v<T, bool>) {
+    if (v->is_bool()) out = v->get_bool();
+  } else if constexpr (std::is_same_v<T, std::optional<int>>) {
+    if (v->is_int64()) out = static_cast<int>(v->get_int64());
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (v->is_string()) out = std::string(v->get_string());
+  } else if constexpr (std::is_same_v<T, double>) {
+    if (v->is_number()) out = v->to_number<double>();
+  }
+}
+
+template <class Service>
+bool endpointFor(const EndpointSpec& spec, const agent_config::ProviderChoice& choice,
+                 const SpeechServiceContext& context, ServiceChoice<Service>& out, Endpoint& endpoint) {
+  EndpointError error;
+  auto e = resolveEndpoint(spec, choice.config, context.env, error);
+  if (!e) {
+    out.error = error.error;
+    out.endReason = error.endReason;
+    return false;
+  }
+  endpoint = std::move(*e);
+  return true;
+}
+
+std::unique_ptr<voice::SttService> deepgramStt(const agent_config::AgentSettings& agent,
+                                               const agent_config::ProviderChoice& choice, const Endpoint& e,
+                                               const SpeechServiceContext& context) {
+  voice::DeepgramSttSettings s;
+  s.baseUrl = webSocketUrl(e.baseUrl);
+  s.apiKey = e.apiKey;
+  s.publicAddressesOnly = e.publicOnly;
+  if (!choice.model.empty()) s.model = choice.model;
+  s.language = choice.language;
+  s.keywords = agent.keywords;
+  readConfig(choice.config, "punctuate", s.punctuate);
+  readConfig(choice.config, "smart_format", s.smartFormat);
+  readConfig(choice.config, "vad_events", s.vadEvents);
+  readConfig(choice.config, "endpointing", s.endpointingMs);
+  readConfig(choice.config, "utterance_end_ms", s.utteranceEndMs);
+  readConfig(choice.config, "keyword_boost", s.keywordBoost);
+  return std::make_unique<voice::DeepgramSttService>(context.io, std::move(s), context.usage);
+}
 
 // --- one provider ------------------------------------------------------------
 
@@ -30,9 +94,17 @@ ServiceChoice<voice::SttService> oneStt(const agent_config::AgentSettings& agent
     out.service = makeLocalStt(copy, {context.pool, context.post, context.usage, context.onUnavailable});
     return out;
   }
+  Endpoint e;
+  if (choice.provider == "deepgram") {
+    if (!endpointFor({"stt", "deepgram", "https://api.deepgram.com/v1", "DEEPGRAM", true}, choice, context, out, e)) {
+      return out;
+    }
+    out.service = deepgramStt(agent, choice, e, context);
+    return out;
+  }
   out.endReason = "provider_unavailable";
-  out.error = "stt provider '" + choice.provider + "' is not supported by this worker (it serves pocketsphinx, " +
-              voice::kTestProvider + ")";
+  out.error = "stt provider '" + choice.provider +
+              "' is not supported by this worker (it serves deepgram, pocketsphinx, " + voice::kTestProvider + ")";
   return out;
 }
 
@@ -47,9 +119,51 @@ ServiceChoice<voice::TtsService> oneTts(const agent_config::AgentSettings& agent
     out.service = makeLocalTts(copy, {context.pool, context.post, context.usage, context.onUnavailable});
     return out;
   }
+  Endpoint e;
+  if (choice.provider == "elevenlabs") {
+    if (!endpointFor({"tts", "elevenlabs", "https://api.elevenlabs.io", "ELEVENLABS", true}, choice, context, out, e)) {
+      return out;
+    }
+    if (choice.voice.empty()) {
+      out.error = "tts provider 'elevenlabs' needs tts.voice (an ElevenLabs voice id)";
+      out.endReason = "invalid_agent_config";
+      return out;
+    }
+    voice::ElevenLabsTtsSettings s;
+    s.baseUrl = webSocketUrl(e.baseUrl);
+    s.apiKey = e.apiKey;
+    s.publicAddressesOnly = e.publicOnly;
+    s.voiceId = choice.voice;
+    if (!choice.model.empty()) s.modelId = choice.model;
+    // The seed's voice settings: output_format pcm_16000 asks for 16 kHz;
+    // anything else is served at 24 kHz pcm (resampled to 48 kHz for Opus).
+    s.sampleRate = agent.voiceOutputFormat == "pcm_16000" ? 16000 : 24000;
+    if (agent.voiceStability) s.stability = *agent.voiceStability;
+    if (agent.voiceSimilarity) s.similarityBoost = *agent.voiceSimilarity;
+    s.speed = std::clamp(agent.voiceSpeed, 0.7, 1.2);  // ElevenLabs' range
+    readConfig(choice.config, "style", s.style);
+    readConfig(choice.config, "use_speaker_boost", s.useSpeakerBoost);
+    out.service = std::make_unique<voice::ElevenLabsTtsService>(context.io, std::move(s), context.usage);
+    return out;
+  }
+  if (choice.provider == "deepgram") {
+    if (!endpointFor({"tts", "deepgram", "https://api.deepgram.com/v1", "DEEPGRAM", true}, choice, context, out, e)) {
+      return out;
+    }
+    voice::DeepgramTtsSettings s;
+    s.baseUrl = webSocketUrl(e.baseUrl);
+    s.apiKey = e.apiKey;
+    s.publicAddressesOnly = e.publicOnly;
+    // Aura names a voice by its model ("aura-2-thalia-en").
+    if (!choice.voice.empty()) s.model = choice.voice;
+    if (!choice.model.empty()) s.model = choice.model;
+    out.service = std::make_unique<voice::DeepgramTtsService>(context.io, std::move(s), context.usage);
+    return out;
+  }
   out.endReason = "provider_unavailable";
-  out.error = "tts provider '" + choice.provider + "' is not supported by this worker (it serves espeak-ng, " +
-              voice::kTestProvider + ")";
+  out.error = "tts provider '" + choice.provider +
+              "' is not supported by this worker (it serves elevenlabs, deepgram, espeak-ng, " + voice::kTestProvider +
+              ")";
   return out;
 }
 
