@@ -121,6 +121,7 @@ class HttpTestServer::Connection : public std::enable_shared_from_this<Connectio
     timer_.expires_after(reply_.steps[next_].pauseBefore);
     timer_.async_wait([this, self = shared_from_this()](boost::system::error_code ec) {
       if (ec) return;
+      if (next_ == 0) server_.replyStarts_.push_back(std::chrono::steady_clock::now());
       withStream([this, self](auto& stream) {
         asio::async_write(stream, asio::buffer(reply_.steps[next_].bytes),
                           [this, self](boost::system::error_code wec, size_t) {

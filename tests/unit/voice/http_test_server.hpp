@@ -15,6 +15,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -52,6 +53,8 @@ class HttpTestServer {
   int connections() const { return connections_; }
   const std::vector<ReceivedRequest>& requests() const { return requests_; }
   bool clientClosed() const { return clientClosed_; }  // a client closed a connection the server still had open
+  // When the first write of each reply started (latency measurements).
+  const std::vector<std::chrono::steady_clock::time_point>& replyStarts() const { return replyStarts_; }
 
  private:
   class Connection;
@@ -63,6 +66,7 @@ class HttpTestServer {
   boost::asio::ssl::context* tls_;
   int connections_ = 0;
   std::vector<ReceivedRequest> requests_;
+  std::vector<std::chrono::steady_clock::time_point> replyStarts_;
   bool clientClosed_ = false;
   std::vector<std::weak_ptr<Connection>> open_;
 };

@@ -196,6 +196,14 @@ TEST_F(OpenAiSpeechTest, UnauthorizedRateLimitedAndServerErrors) {
   EXPECT_EQ(speak(*tts, "c").error.value_or(""), "openai speech: HTTP 500: upstream exploded");
 }
 
+TEST_F(OpenAiSpeechTest, AKeyTheServerEchoesIsRedacted) {
+  HttpTestServer server(io_, [](const ReceivedRequest&) {
+    return ScriptedReply{{{httpResponse(401, "Unauthorized", "text/plain", std::string("bad key ") + kKey)}}};
+  });
+  auto tts = service(settingsFor(server));
+  EXPECT_EQ(speak(*tts, "a").error.value_or(""), "openai speech: HTTP 401: bad key [redacted]");
+}
+
 TEST_F(OpenAiSpeechTest, AStallAfterSomeAudioTimesOut) {
   HttpTestServer server(io_, [](const ReceivedRequest&) {
     return ScriptedReply{{{chunkedHead("audio/pcm") + httpChunk(pcmBytes(2400))}}, AfterReply::kHold};

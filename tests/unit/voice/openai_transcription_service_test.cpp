@@ -216,6 +216,16 @@ TEST_F(OpenAiTranscriptionTest, UnauthorizedNamesTheStatusAndNeverTheKey) {
   EXPECT_EQ(out.error.find(kKey), std::string::npos);
 }
 
+TEST_F(OpenAiTranscriptionTest, AKeyTheServerEchoesIsRedacted) {
+  HttpTestServer server(io_, [](const ReceivedRequest&) {
+    return ScriptedReply{{{httpResponse(403, "Forbidden", "application/json",
+                                        std::string(R"({"detail":"key )") + kKey + R"( is not allowed"})")}}};
+  });
+  auto stt = service(settingsFor(server));
+  auto out = transcribe(*stt);
+  EXPECT_EQ(out.error, "openai transcription: HTTP 403: key [redacted] is not allowed");
+}
+
 TEST_F(OpenAiTranscriptionTest, RateLimitSaysWhenToRetry) {
   HttpTestServer server(io_, [](const ReceivedRequest&) {
     return ScriptedReply{

@@ -116,7 +116,10 @@ class Exchange final : public HttpStream, public CurlTransfer, public std::enabl
     curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
 
     for (const auto& [name, value] : request_.headers) {
-      headers_ = curl_slist_append(headers_, (name + ": " + value).c_str());
+      std::string line = name;
+      line += ": ";
+      line += value;
+      headers_ = curl_slist_append(headers_, line.c_str());
     }
     // No "Expect: 100-continue" wait before a large upload: the servers we
     // talk to answer the request directly.

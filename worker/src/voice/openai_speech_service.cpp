@@ -18,7 +18,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr size_t kMaxErrorBody = 64 * 1024;
+constexpr size_t kMaxErrorBody = size_t{64} * 1024;
 
 // OpenAI bills characters, not bytes: count UTF-8 code points.
 size_t characters(std::string_view text) {
@@ -173,7 +173,8 @@ void OpenAiSpeechService::finished(Sentence& s, const std::string& error) {
   auto onDone = std::move(s.callbacks.onDone);
   s.callbacks = {};
   if (current_.get() == &s) current_.reset();
-  if (onDone) onDone(s.stats, error.empty() ? "" : settings_.provider + " speech: " + error);
+  if (onDone)
+    onDone(s.stats, error.empty() ? "" : redactSecret(settings_.provider + " speech: " + error, settings_.apiKey));
 }
 
 void OpenAiSpeechService::cancel() {

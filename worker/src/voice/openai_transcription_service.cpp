@@ -127,6 +127,7 @@ struct OpenAiTranscriptionService::Request {
   std::string provider;
   std::string model;
   std::string language;  // configured, BCP-47
+  std::string apiKey;    // only to redact it from errors
   bool stream = false;
   SttCallbacks callbacks;
   std::function<void(const SttResult&)> interim;
@@ -216,7 +217,7 @@ struct OpenAiTranscriptionService::Request {
     finished = true;
     if (http) http->cancel();
     auto cb = std::move(callbacks.onFinal);
-    if (cb) cb(result(deltas), what + ": " + error);
+    if (cb) cb(result(deltas), redactSecret(what + ": " + error, apiKey));
   }
 };
 
@@ -245,6 +246,7 @@ void OpenAiTranscriptionService::finish(SttCallbacks callbacks) {
   request->provider = settings_.provider;
   request->model = settings_.model;
   request->language = settings_.language;
+  request->apiKey = settings_.apiKey;
   request->stream = settings_.stream;
   request->interim = callbacks.onInterim ? callbacks.onInterim : interim_;
   request->callbacks = std::move(callbacks);

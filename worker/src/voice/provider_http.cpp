@@ -18,6 +18,14 @@ std::string httpFailure(std::string_view what, const HttpResponseHead& head, std
   return text;
 }
 
+std::string redactSecret(std::string text, const std::string& secret) {
+  if (secret.empty()) return text;
+  for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+    text.replace(at, secret.size(), "[redacted]");
+  }
+  return text;
+}
+
 common::AddressFilter publicAddressesOnly(std::string_view setting) {
   return [setting = std::string(setting)](const boost::asio::ip::address& a) -> std::optional<std::string> {
     const auto kind = common::nonPublicAddressKind(a);

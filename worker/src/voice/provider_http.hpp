@@ -15,6 +15,10 @@ namespace convox::voice {
 // detail, whisper.cpp's error string) or the start of the body.
 std::string httpFailure(std::string_view what, const HttpResponseHead& head, std::string_view body);
 
+// `text` with every occurrence of `secret` replaced by "[redacted]" (a
+// server may echo the key it refused).
+std::string redactSecret(std::string text, const std::string& secret);
+
 // Refuses loopback, private and link-local addresses, naming `setting` as
 // what to change.
 common::AddressFilter publicAddressesOnly(std::string_view setting);
