@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 
@@ -243,6 +244,19 @@ TEST_F(HttpStreamTest, HttpsWithAPrivateCaReusesTheConnection) {
   EXPECT_EQ(untrusted.error.value_or("").rfind("TLS handshake: certificate verify failed", 0), 0U)
       << untrusted.error.value_or("");
   EXPECT_EQ(untrusted.error.value_or("").find("sk-secret"), std::string::npos);
+}
+
+// Proxies come from the environment, as curl reads it (http_proxy).
+TEST_F(HttpStreamTest, AnHttpProxyFromTheEnvironmentCarriesTheRequest) {
+  HttpTestServer proxy(io_, [](const ReceivedRequest&) { return okJson(); });
+  const std::string proxyUrl = proxy.baseUrl().substr(0, proxy.baseUrl().size() - 3);  // without /v1
+  ::setenv("http_proxy", proxyUrl.c_str(), 1);
+  auto r = fetch(requestTo("http://provider.invalid/v1/audio/speech"));
+  ::unsetenv("http_proxy");
+  EXPECT_EQ(r.error.value_or("not done"), "");
+  ASSERT_EQ(proxy.requests().size(), 1U);
+  EXPECT_EQ(proxy.requests()[0].requestLine(), "POST http://provider.invalid/v1/audio/speech HTTP/1.1");
+  EXPECT_EQ(proxy.requests()[0].header("authorization"), "Bearer sk-secret");
 }
 
 TEST_F(HttpStreamTest, ABadUrlIsPostedNotCalledInline) {

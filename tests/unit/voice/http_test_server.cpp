@@ -87,7 +87,8 @@ class HttpTestServer::Connection : public std::enable_shared_from_this<Connectio
           [this, self = shared_from_this(), &stream](boost::system::error_code ec, size_t n) {
             if (ec) return closedByClient(ec);
             ReceivedRequest request;
-            request.head.assign(asio::buffers_begin(buffer_.data()), asio::buffers_begin(buffer_.data()) + n);
+            request.head.assign(asio::buffers_begin(buffer_.data()),
+                                asio::buffers_begin(buffer_.data()) + static_cast<std::ptrdiff_t>(n));
             buffer_.consume(n);
             const std::string length = request.header("content-length");
             const size_t want = length.empty() ? 0 : std::stoul(length);
@@ -96,7 +97,8 @@ class HttpTestServer::Connection : public std::enable_shared_from_this<Connectio
                 stream, buffer_, asio::transfer_exactly(missing),
                 [this, self, want, request = std::move(request)](boost::system::error_code rec, size_t) mutable {
                   if (rec) return closedByClient(rec);
-                  request.body.assign(asio::buffers_begin(buffer_.data()), asio::buffers_begin(buffer_.data()) + want);
+                  request.body.assign(asio::buffers_begin(buffer_.data()),
+                                      asio::buffers_begin(buffer_.data()) + static_cast<std::ptrdiff_t>(want));
                   buffer_.consume(want);
                   server_.requests_.push_back(request);
                   reply_ = server_.respond_(request);
@@ -158,10 +160,7 @@ class HttpTestServer::Connection : public std::enable_shared_from_this<Connectio
 };
 
 HttpTestServer::HttpTestServer(asio::io_context& io, Responder respond, asio::ssl::context* tls)
-    : io_(io),
-      acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-      respond_(std::move(respond)),
-      tls_(tls) {
+    : acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), respond_(std::move(respond)), tls_(tls) {
   accept();
 }
 

@@ -60,7 +60,6 @@ class HttpTestServer {
   class Connection;
   void accept();
 
-  boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   Responder respond_;
   boost::asio::ssl::context* tls_;
