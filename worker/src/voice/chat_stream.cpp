@@ -1,4 +1,5 @@
 #include "voice/chat_stream.hpp"
+#include "voice/provider_socket.hpp"
 
 #include "common/address_policy.hpp"
 #include "voice/sse_parser.hpp"
@@ -15,13 +16,6 @@ constexpr size_t kMaxErrorBody = size_t{16} * 1024;
 constexpr size_t kMaxRetryAfter = 32;
 
 // An error text never carries the key, even when a server echoes it.
-std::string redact(std::string text, const std::string& secret) {
-  if (secret.size() < 4) return text;
-  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-    text.replace(at, secret.size(), "[redacted]");
-  }
-  return text;
-}
 
 class Exchange final : public ChatStream, public std::enable_shared_from_this<Exchange> {
  public:
@@ -38,8 +32,9 @@ class Exchange final : public ChatStream, public std::enable_shared_from_this<Ex
     // mid-reply cancels it and nothing dangles.
     auto self = shared_from_this();
     HttpStreamHandlers handlers;
-    handlers.onHeader = [self](std::string_view name, std::string_view value) {
-      if (boost::beast::iequals(name, "retry-after")) self->retryAfter_ = value.substr(0, kMaxRetryAfter);
+    handlers.onHead = [self](const HttpResponseHead& head) {
+      const auto value = head.header("retry-after");
+      if (!value.empty()) self->retryAfter_ = value.substr(0, kMaxRetryAfter);
     };
     handlers.onStatus = [self](unsigned status) { self->status_ = status; };
     handlers.onBody = [self](std::string_view bytes) { self->onBody(bytes); };
@@ -116,7 +111,7 @@ class Exchange final : public ChatStream, public std::enable_shared_from_this<Ex
       }
     }
     if (!finalError.empty()) finalError = label_ + ": " + finalError;
-    if (cb.onDone) cb.onDone(usage_, redact(finalError, apiKey_));
+    if (cb.onDone) cb.onDone(usage_, redactSecret(finalError, apiKey_));
   }
 
   std::string label_;

@@ -1,191 +1,312 @@
 #include "voice/http_stream.hpp"
 
-#include "common/http_client.hpp"
-#include "voice/tls_context.hpp"
+#include "voice/curl_multi.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <netinet/in.h>
+
+#include <algorithm>
 #include <array>
-#include <optional>
+#include <cctype>
 
 namespace convox::voice {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+std::string_view HttpResponseHead::header(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (n == name) return v;
+  }
+  return {};
+}
 
 namespace {
 
-using Target = common::HttpTarget;
-
-template <typename Stream>
-class Exchange final : public HttpStream, public std::enable_shared_from_this<Exchange<Stream>> {
- public:
-  Exchange(asio::io_context& io, Target target, HttpStreamRequest request, HttpStreamHandlers handlers,
-           std::shared_ptr<asio::ssl::context> tls)
-      : io_(io),
-        tls_(std::move(tls)),
-        resolver_(io),
-        stream_(makeStream(io, tls_)),
-        target_(std::move(target)),
-        connectTimeout_(request.connectTimeout),
-        idleTimeout_(request.idleTimeout),
-        refuse_(std::move(request.refuse)),
-        handlers_(std::move(handlers)) {
-    req_ = {http::verb::post, target_.path, 11};
-    req_.set(http::field::host, target_.hostField);
-    req_.set(http::field::user_agent, "convox");
-    for (auto& [name, value] : request.headers) req_.set(name, value);
-    req_.body() = std::move(request.body);
-    req_.prepare_payload();
-    req_.keep_alive(false);
+std::optional<asio::ip::address> addressOf(const curl_sockaddr& a) {
+  if (a.family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&a.addr);
+    return asio::ip::address_v4(ntohl(in->sin_addr.s_addr));
   }
+  if (a.family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&a.addr);
+    asio::ip::address_v6::bytes_type bytes;
+    std::copy_n(in6->sin6_addr.s6_addr, bytes.size(), bytes.begin());
+    return asio::ip::address_v6(bytes, in6->sin6_scope_id);
+  }
+  return std::nullopt;
+}
 
-  void start() {
-    deadline_ = std::chrono::steady_clock::now() + connectTimeout_;
-    if constexpr (kTls) {
-      if (!SSL_set_tlsext_host_name(stream_.native_handle(), target_.host.c_str())) {
-        return finish("cannot set TLS server name");
-      }
-      stream_.set_verify_callback(asio::ssl::host_name_verification(target_.host));
-    }
-    resolver_.async_resolve(target_.host, target_.port,
-                            [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
-                              if (self->cancelled_) return;
-                              if (ec) return self->fail("resolve", ec);
-                              self->connect(r);
-                            });
+std::string trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return std::string(s);
+}
+
+class Exchange final : public HttpStream, public CurlTransfer, public std::enable_shared_from_this<Exchange> {
+ public:
+  Exchange(asio::io_context& io, std::string host, HttpStreamRequest request, HttpStreamHandlers handlers)
+      : io_(io),
+        multi_(CurlMulti::of(io)),
+        timer_(io),
+        host_(std::move(host)),
+        request_(std::move(request)),
+        handlers_(std::move(handlers)) {}
+
+  ~Exchange() override {
+    curl_slist_free_all(headers_);
+    curl_mime_free(mime_);  // after the easy handle, which the pool cleaned up
+  }
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  // "" once the transfer is handed to the pool; else why not.
+  std::string start() {
+    easy_ = multi_.newEasy();
+    if (!easy_) return "the HTTP client is shut down";
+    configure();
+    if (!multi_.add(easy_, shared_from_this())) return "the HTTP client is shut down";
+    timer_.expires_after(request_.connectTimeout);
+    timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->onTimer();
+    });
+    return "";
   }
 
   void cancel() override {
-    if (cancelled_) return;
-    cancelled_ = true;
-    resolver_.cancel();
-    beast::error_code ignored;
-    tcp().socket().close(ignored);
-    // Released later: cancel() may run inside one of them.
-    asio::post(io_, [h = std::move(handlers_)] {});
+    if (finished_) return;
+    finished_ = true;
+    timer_.cancel();
+    multi_.remove(easy_);
+    // Released later (what they hold may own this stream): cancel() may
+    // run inside one of them.
+    asio::post(io_, [self = shared_from_this()] { self->handlers_ = {}; });
+  }
+
+  void onCurlDone(CURLcode code) override {
+    if (finished_) return;
+    end(errorFor(code));
   }
 
  private:
-  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  void configure() {
+    curl_easy_setopt(easy_, CURLOPT_URL, request_.url.c_str());
+    curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    curl_easy_setopt(easy_, CURLOPT_USERAGENT, "convox");
+    curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, errorBuffer_.data());
+    curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request_.connectTimeout.count()));
+    // The system's CAs stay trusted (curl's CA path, /etc/ssl/certs on
+    // Debian); caFile adds a private CA, as the Beast client did.
+    if (!request_.caFile.empty()) curl_easy_setopt(easy_, CURLOPT_CAINFO, request_.caFile.c_str());
+    curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &Exchange::onOpenSocket);
+    curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(easy_, CURLOPT_PREREQFUNCTION, &Exchange::onPrereq);
+    curl_easy_setopt(easy_, CURLOPT_PREREQDATA, this);
+    curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &Exchange::onHeaderLine);
+    curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this);
+    curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &Exchange::onBodyBytes);
+    curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
 
-  auto& tcp() { return beast::get_lowest_layer(stream_); }
-
-  static Stream makeStream(asio::io_context& io, const std::shared_ptr<asio::ssl::context>& tls) {
-    if constexpr (kTls) {
-      return Stream(io, *tls);
-    } else {
-      return Stream(io);
+    for (const auto& [name, value] : request_.headers) {
+      std::string line = name;
+      line += ": ";
+      line += value;
+      headers_ = curl_slist_append(headers_, line.c_str());
     }
-  }
+    // No "Expect: 100-continue" wait before a large upload: the servers we
+    // talk to answer the request directly.
+    headers_ = curl_slist_append(headers_, "Expect:");
+    curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_);
 
-  void connect(const tcp::resolver::results_type& resolved) {
-    auto [endpoints, refusal] = common::allowedEndpoints(resolved, target_.host, refuse_);
-    if (endpoints.empty()) return finish(refusal.empty() ? "resolve: no addresses" : refusal);
-    tcp().expires_at(deadline_);
-    tcp().async_connect(endpoints, [self = this->shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
-      if (self->cancelled_) return;
-      if (ec) return self->fail("connect", ec);
-      if constexpr (kTls) {
-        self->tcp().expires_at(self->deadline_);
-        self->stream_.async_handshake(asio::ssl::stream_base::client, [self](beast::error_code hec) {
-          if (self->cancelled_) return;
-          if (hec) return self->fail("TLS handshake", hec);
-          self->write();
-        });
-      } else {
-        self->write();
-      }
-    });
-  }
-
-  void write() {
-    tcp().expires_at(deadline_);
-    http::async_write(stream_, req_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
-      if (self->cancelled_) return;
-      if (ec) return self->fail("write", ec);
-      self->tcp().expires_at(self->deadline_);
-      http::async_read_header(self->stream_, self->buffer_, self->parser_, [self](beast::error_code rec, size_t) {
-        if (self->cancelled_) return;
-        if (rec) return self->fail("read header", rec);
-        if (auto onHeader = self->handlers_.onHeader) {
-          for (const auto& field : self->parser_.get()) onHeader(field.name_string(), field.value());
+    switch (request_.method) {
+      case HttpMethod::kGet:
+        curl_easy_setopt(easy_, CURLOPT_HTTPGET, 1L);
+        break;
+      case HttpMethod::kHead:
+        curl_easy_setopt(easy_, CURLOPT_NOBODY, 1L);
+        break;
+      case HttpMethod::kPost:
+        if (!request_.form.empty()) {
+          mime_ = curl_mime_init(easy_);
+          for (const auto& p : request_.form) {
+            curl_mimepart* part = curl_mime_addpart(mime_);
+            curl_mime_name(part, p.name.c_str());
+            curl_mime_data(part, p.data.data(), p.data.size());
+            if (!p.filename.empty()) curl_mime_filename(part, p.filename.c_str());
+            if (!p.contentType.empty()) curl_mime_type(part, p.contentType.c_str());
+          }
+          curl_easy_setopt(easy_, CURLOPT_MIMEPOST, mime_);
+        } else {
+          curl_easy_setopt(easy_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request_.body.size()));
+          curl_easy_setopt(easy_, CURLOPT_POSTFIELDS, request_.body.data());
         }
-        if (self->cancelled_) return;
-        auto onStatus = self->handlers_.onStatus;
-        if (onStatus) onStatus(self->parser_.get().result_int());
-        if (self->cancelled_) return;
-        self->readSome();
-      });
-    });
+        break;
+    }
   }
 
-  void readSome() {
-    if (parser_.is_done()) return finish("");
-    auto& body = parser_.get().body();
-    body.data = chunk_.data();
-    body.size = chunk_.size();
-    tcp().expires_after(idleTimeout_);
-    http::async_read_some(stream_, buffer_, parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
-      if (self->cancelled_) return;
-      if (ec == http::error::need_buffer) ec = {};
-      const size_t got = self->chunk_.size() - self->parser_.get().body().size;
-      if (got > 0) {
-        auto onBody = self->handlers_.onBody;
-        if (onBody) onBody(std::string_view(self->chunk_.data(), got));
-        if (self->cancelled_) return;
+  // The address filter, on each address curl is about to connect to.
+  static curl_socket_t onOpenSocket(void* p, curlsocktype /*purpose*/, curl_sockaddr* address) {
+    auto* self = static_cast<Exchange*>(p);
+    if (self->request_.refuse) {
+      if (auto a = addressOf(*address)) {
+        if (self->refused(*a)) return CURL_SOCKET_BAD;
       }
-      if (ec) return self->fail("read", ec);
-      self->readSome();
+    }
+    self->opened_ = true;
+    return CurlMulti::openSocket(*address);
+  }
+
+  // Again on the connection the request goes out on, which may be a pooled
+  // one opened by an earlier request.
+  static int onPrereq(void* p, char* primaryIp, char* /*localIp*/, int /*primaryPort*/, int /*localPort*/) {
+    auto* self = static_cast<Exchange*>(p);
+    if (!self->request_.refuse) return CURL_PREREQFUNC_OK;
+    boost::system::error_code ec;
+    const auto a = asio::ip::make_address(primaryIp, ec);
+    if (ec || self->refused(a)) {
+      if (ec) self->refusal_ = "refused: cannot tell the address connected to";
+      return CURL_PREREQFUNC_ABORT;
+    }
+    return CURL_PREREQFUNC_OK;
+  }
+
+  bool refused(const asio::ip::address& a) {
+    auto reason = request_.refuse(a);
+    if (!reason) return false;
+    if (refusal_.empty()) refusal_ = "refused: " + host_ + " is " + a.to_string() + ", " + *reason;
+    return true;
+  }
+
+  static size_t onHeaderLine(char* data, size_t /*size*/, size_t n, void* p) {
+    auto* self = static_cast<Exchange*>(p);
+    if (self->finished_) return 0;
+    const std::string_view line(data, n);
+    if (line.starts_with("HTTP/")) {  // a status line: a new header block (after a 1xx)
+      self->head_ = {};
+      const size_t space = line.find(' ');
+      if (space != std::string_view::npos) self->head_.status = std::strtoul(line.data() + space + 1, nullptr, 10);
+    } else if (line == "\r\n" || line == "\n") {
+      if (self->head_.status >= 200) self->headerDone();
+    } else if (const size_t colon = line.find(':'); colon != std::string_view::npos) {
+      std::string name(line.substr(0, colon));
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      self->head_.headers.emplace_back(std::move(name), trimmed(line.substr(colon + 1)));
+    }
+    return self->finished_ ? 0 : n;
+  }
+
+  void headerDone() {
+    if (headerDone_) return;
+    headerDone_ = true;
+    lastBody_ = Clock::now();
+    timer_.expires_after(request_.idleTimeout);
+    timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->onTimer();
+    });
+    if (handlers_.onStatus) handlers_.onStatus(head_.status);
+    if (!finished_ && handlers_.onHead) handlers_.onHead(head_);
+  }
+
+  static size_t onBodyBytes(char* data, size_t /*size*/, size_t n, void* p) {
+    auto* self = static_cast<Exchange*>(p);
+    if (self->finished_) return 0;
+    if (!self->headerDone_) self->headerDone();
+    self->lastBody_ = Clock::now();
+    if (!self->finished_ && n > 0 && self->handlers_.onBody) self->handlers_.onBody(std::string_view(data, n));
+    return self->finished_ ? 0 : n;
+  }
+
+  // One timer for both waits: until the header, then (re-armed lazily, not
+  // per chunk) until idleTimeout after the last body bytes.
+  void onTimer() {
+    if (finished_) return;
+    if (!headerDone_) {
+      return timeOut("timeout: no response within " + std::to_string(request_.connectTimeout.count()) + " ms");
+    }
+    const auto due = lastBody_ + request_.idleTimeout;
+    if (Clock::now() >= due) {
+      return timeOut("timeout: no data for " + std::to_string(request_.idleTimeout.count()) + " ms");
+    }
+    timer_.expires_at(due);
+    timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->onTimer();
     });
   }
 
-  void fail(const char* step, const beast::error_code& ec) {
-    if (ec == beast::error::timeout) {
-      const bool body = parser_.is_header_done();
-      const auto ms = (body ? idleTimeout_ : connectTimeout_).count();
-      return finish(body ? "timeout: no data for " + std::to_string(ms) + " ms"
-                         : "timeout: no response within " + std::to_string(ms) + " ms");
-    }
-    const bool reading = std::string_view(step).starts_with("read");
-    if (reading && (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == asio::error::eof)) {
-      return finish(std::string(step) + ": the connection closed before the response ended");
-    }
-    finish(std::string(step) + ": " + ec.message());
+  void timeOut(const std::string& why) {
+    auto keep = shared_from_this();
+    multi_.remove(easy_);
+    end(why);
   }
 
-  void finish(const std::string& error) {
-    cancelled_ = true;
-    beast::error_code ignored;
-    tcp().socket().close(ignored);
+  std::string errorFor(CURLcode code) const {
+    const std::string detail = errorBuffer_[0] != '\0' ? std::string(errorBuffer_.data()) : curl_easy_strerror(code);
+    switch (code) {
+      case CURLE_OK:
+        return "";
+      case CURLE_COULDNT_CONNECT:
+        return !refusal_.empty() && !opened_ ? refusal_ : "connect: " + detail;
+      case CURLE_ABORTED_BY_CALLBACK:
+        return refusal_.empty() ? "aborted: " + detail : refusal_;
+      case CURLE_COULDNT_RESOLVE_HOST:
+        return "resolve: " + detail;
+      case CURLE_OPERATION_TIMEDOUT:
+        return headerDone_ ? "timeout: no data for " + std::to_string(request_.idleTimeout.count()) + " ms"
+                           : "timeout: no response within " + std::to_string(request_.connectTimeout.count()) + " ms";
+      case CURLE_PEER_FAILED_VERIFICATION:
+        return "TLS handshake: certificate verify failed (" + detail + ")";
+      case CURLE_SSL_CONNECT_ERROR:
+      case CURLE_SSL_CACERT_BADFILE:
+      case CURLE_SSL_CERTPROBLEM:
+      case CURLE_SSL_CIPHER:
+        return "TLS handshake: " + detail;
+      case CURLE_GOT_NOTHING:
+        return "read header: the connection closed before the response ended";
+      case CURLE_PARTIAL_FILE:
+        return "read: the connection closed before the response ended";
+      case CURLE_RECV_ERROR:
+        return headerDone_ ? "read: the connection closed before the response ended" : "read header: " + detail;
+      case CURLE_SEND_ERROR:
+        return "write: " + detail;
+      default:
+        return std::string(headerDone_ ? "read: " : "") + detail;
+    }
+  }
+
+  void end(const std::string& error) {
+    finished_ = true;
+    timer_.cancel();
     auto handlers = std::move(handlers_);
     if (handlers.onEnd) handlers.onEnd(error);
   }
 
   // Passed by argument.
   asio::io_context& io_;
+  CurlMulti& multi_;
   // Allocated by this.
-  std::shared_ptr<asio::ssl::context> tls_;  // before stream_, which refers to it
-  tcp::resolver resolver_;
-  Stream stream_;
-  Target target_;
-  std::chrono::milliseconds connectTimeout_;
-  std::chrono::milliseconds idleTimeout_;
-  common::AddressFilter refuse_;
+  asio::steady_timer timer_;
+  std::string host_;
+  HttpStreamRequest request_;
   HttpStreamHandlers handlers_;
-  http::request<http::string_body> req_;
-  std::chrono::steady_clock::time_point deadline_;
-  beast::flat_buffer buffer_;
-  http::response_parser<http::buffer_body> parser_;
-  std::array<char, 16384> chunk_{};
-  bool cancelled_ = false;
+  curl_slist* headers_ = nullptr;
+  curl_mime* mime_ = nullptr;
+  std::array<char, CURL_ERROR_SIZE> errorBuffer_{};
+  HttpResponseHead head_;
+  // Others.
+  CURL* easy_ = nullptr;  // owned by the pool once added
+  std::string refusal_;
+  bool opened_ = false;  // a socket passed the filter
+  bool headerDone_ = false;
+  bool finished_ = false;
+  Clock::time_point lastBody_;
 };
 
 // Cancelling an invalid request's posted error.
@@ -195,31 +316,38 @@ class FailedStream final : public HttpStream {
   std::shared_ptr<bool> cancelled_ = std::make_shared<bool>(false);
 };
 
+std::shared_ptr<HttpStream> failed(asio::io_context& io, std::function<void(const std::string&)> onEnd,
+                                   std::string error) {
+  auto stream = std::make_shared<FailedStream>();
+  asio::post(io, [cancelled = stream->cancelled_, onEnd = std::move(onEnd), error = std::move(error)] {
+    if (!*cancelled && onEnd) onEnd(error);
+  });
+  return stream;
+}
+
 }  // namespace
 
 std::shared_ptr<HttpStream> startHttpStream(asio::io_context& io, HttpStreamRequest request,
                                             HttpStreamHandlers handlers) {
   std::string error;
   auto target = common::parseHttpTarget(request.url, error);
-  std::shared_ptr<asio::ssl::context> tls;
-  if (target && target->tls) tls = clientTlsContext(request.caFile, error);
-  if (!target || (target->tls && !tls)) {
-    auto failed = std::make_shared<FailedStream>();
-    asio::post(io, [cancelled = failed->cancelled_, onEnd = std::move(handlers.onEnd), error] {
-      if (!*cancelled && onEnd) onEnd(error);
-    });
-    return failed;
-  }
-  if (target->tls) {
-    auto s = std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(
-        io, std::move(*target), std::move(request), std::move(handlers), std::move(tls));
-    s->start();
-    return s;
-  }
-  auto s = std::make_shared<Exchange<beast::tcp_stream>>(io, std::move(*target), std::move(request),
-                                                         std::move(handlers), nullptr);
-  s->start();
-  return s;
+  if (!target) return failed(io, std::move(handlers.onEnd), error);
+  auto onEnd = handlers.onEnd;
+  auto exchange = std::make_shared<Exchange>(io, target->host, std::move(request), std::move(handlers));
+  error = exchange->start();
+  if (!error.empty()) return failed(io, std::move(onEnd), error);
+  return exchange;
+}
+
+void warmHttpConnection(asio::io_context& io, const std::string& url, const std::string& caFile,
+                        common::AddressFilter refuse) {
+  HttpStreamRequest request;
+  request.url = url;
+  request.method = HttpMethod::kHead;
+  request.caFile = caFile;
+  request.refuse = std::move(refuse);
+  // The pool keeps the transfer alive until it ends; nobody waits for it.
+  startHttpStream(io, std::move(request), {});
 }
 
 }  // namespace convox::voice
