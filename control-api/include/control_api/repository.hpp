@@ -111,6 +111,18 @@ struct UsageRecord {
   int64_t recordedAt = 0;
 };
 
+// A team's credential for one provider. The key is stored sealed (see
+// secret_box.hpp); the repository never sees it in clear.
+struct ProviderCredentialRecord {
+  std::string provider;
+  std::optional<std::string> sealedKey;  // none: the provider takes no key, or none was given
+  std::optional<std::string> keyHint;    // the key's last characters, for lists
+  std::optional<std::string> baseUrl;    // none: the provider's default
+  std::string configJson = "{}";         // non-secret settings (region, ...)
+  int64_t createdAt = 0;
+  int64_t updatedAt = 0;
+};
+
 // Position after the last row of a page: conversations are listed newest first.
 struct ConversationCursor {
   int64_t createdAt = 0;
@@ -186,6 +198,13 @@ class Repository {
   // Usage; true when stored now, false when a record with its id exists.
   bool addUsage(const std::string& teamId, const std::string& conversationId, const UsageRecord& usage);
   std::vector<UsageRecord> listUsage(const std::string& teamId, const std::string& conversationId);
+
+  // Provider credentials. put() creates or replaces the team's row for the
+  // provider (keeping its created_at).
+  void putProviderCredential(const std::string& teamId, const ProviderCredentialRecord& credential);
+  std::optional<ProviderCredentialRecord> getProviderCredential(const std::string& teamId, const std::string& provider);
+  std::vector<ProviderCredentialRecord> listProviderCredentials(const std::string& teamId);
+  bool deleteProviderCredential(const std::string& teamId, const std::string& provider);
 
   // Webhook delivery log.
   void recordDelivery(const std::string& teamId, const WebhookDeliveryRecord& attempt);
