@@ -301,7 +301,7 @@ int main(int argc, char** argv) {
   agentWebhooks.allowPrivateNetworks = config.agentWebhooks.allowPrivateNetworks;
   control_api::ControlApi controlApi(*store, callSettings(config, listenPort, io, agents), apiLimits, agentWebhooks,
                                      config.dev ? control_api::DevKey::Accepted : control_api::DevKey::Refused,
-                                     std::move(secretBox));
+                                     secretBox);
 
   auto router = baseRoutes(metrics);
   app::mountPlayground(router,

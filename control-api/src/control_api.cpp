@@ -82,7 +82,7 @@ ControlApi::ControlApi(Repository& repository, CallSettings calls, ApiLimits lim
       limits_(limits),
       webhooks_(std::make_unique<WebhookSender>(repository, webhooks)),
       devKey_(devKey),
-      secrets_(std::move(secrets)),
+      secrets_(secrets),
       allowPrivateNetworks_(webhooks.allowPrivateNetworks),
       storeThreads_(std::max(limits.storeThreads, 1U)) {}
 

@@ -98,7 +98,7 @@ HttpResponse handleJobCredentials(const RequestContext& ctx, const ConversationR
         return errorResponse(req, status::internal_server_error, "credential_unreadable",
                              "the stored credential for " + n.id + " cannot be read: " + opened.error());
       }
-      key = json::value(std::move(*opened));
+      key = json::value(*opened);
       given += (given.empty() ? "" : ", ") + n.id;
     }
     json::value baseUrl = nullptr;

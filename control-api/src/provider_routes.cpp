@@ -21,7 +21,7 @@ namespace {
 using common::http::verb;
 
 constexpr size_t kMaxKeyBytes = 4096;
-constexpr size_t kMaxConfigBytes = 16 * 1024;
+constexpr size_t kMaxConfigBytes = size_t{16} * 1024;
 // Keys shorter than this get no hint: four characters would be too much of them.
 constexpr size_t kMinKeyForHint = 12;
 
