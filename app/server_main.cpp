@@ -133,6 +133,22 @@ control_api::CallSettings callSettings(const common::ServerConfig& config, const
   return calls;
 }
 
+// The key that seals provider credentials: the configured one, or with
+// --dev and none configured, the one kept in <data dir>/encrypt.key (made on
+// the first start), so the dev store's secrets still open after a restart.
+std::optional<control_api::SecretBox> encryptionKey(const common::ServerConfig& config, std::string& error) {
+  if (!config.encryptKey.empty()) {
+    auto box = control_api::SecretBox::fromHex(config.encryptKey);
+    if (!box) error = box.error();
+    return box ? std::optional(*box) : std::nullopt;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config.dataDir, ec);
+  auto box = control_api::loadOrCreateKeyFile((std::filesystem::path(config.dataDir) / "encrypt.key").string());
+  if (!box) error = box.error();
+  return box ? std::optional(*box) : std::nullopt;
+}
+
 void printDevBanner(const common::ServerConfig& config, uint16_t port, const std::string& demoAgentId) {
   const auto& [key, secret] = *config.keys.begin();
   std::cout << "\nConvox is running in development mode.\n"
@@ -197,6 +213,13 @@ int main(int argc, char** argv) {
   const auto config = std::get<common::ServerConfig>(resolved);
   common::initLogging(config.logLevel, config.logFormat == "json" ? common::LogFormat::Json : common::LogFormat::Text);
   auto log = common::logger("server");
+
+  std::string keyError;
+  auto secretBox = encryptionKey(config, keyError);
+  if (!secretBox) {
+    std::cerr << "convox-server: " << keyError << "\n";
+    return 2;
+  }
 
   std::unique_ptr<control_api::Repository> store;
   std::string demoAgentId;
@@ -277,7 +300,8 @@ int main(int argc, char** argv) {
   control_api::WebhookDeliverySettings agentWebhooks;
   agentWebhooks.allowPrivateNetworks = config.agentWebhooks.allowPrivateNetworks;
   control_api::ControlApi controlApi(*store, callSettings(config, listenPort, io, agents), apiLimits, agentWebhooks,
-                                     config.dev ? control_api::DevKey::Accepted : control_api::DevKey::Refused);
+                                     config.dev ? control_api::DevKey::Accepted : control_api::DevKey::Refused,
+                                     secretBox);
 
   auto router = baseRoutes(metrics);
   app::mountPlayground(router,

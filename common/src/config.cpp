@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 
@@ -103,6 +104,7 @@ void applyYaml(ServerConfig& c, const std::string& text) {
   if (const auto api = root["control_api"]) {
     readScalar(api, "store_threads", c.storeThreads, where + " control_api");
     readScalar(api, "sqlite_synchronous", c.sqliteSynchronous, where + " control_api");
+    readScalar(api, "encrypt_key", c.encryptKey, where + " control_api");
   }
   if (const auto rtc = root["rtc"]) {
     readScalar(rtc, "port_range_start", c.rtcPortRangeStart, where + " rtc");
@@ -184,6 +186,7 @@ void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
     c.sqliteSynchronous = *v;
   }
   if (auto v = get("CONVOX_PUBLIC_URL")) c.publicUrl = *v;
+  if (auto v = get("CONVOX_ENCRYPT_KEY")) c.encryptKey = *v;
   if (auto v = get("CONVOX_WEBHOOK_API_KEY")) c.webhook.apiKey = *v;
   if (auto v = get("CONVOX_WEBHOOK_URLS")) c.webhook.urls = splitList(*v);
   if (auto v = get("CONVOX_AGENT_AVAILABILITY_TIMEOUT_MS")) {
@@ -227,6 +230,22 @@ void validate(const ServerConfig& c) {
   if (c.storeThreads < 1 || c.storeThreads > 256) throw Fail{"control_api.store_threads must be 1-256"};
   if (c.sqliteSynchronous != "full" && c.sqliteSynchronous != "normal") {
     throw Fail{"control_api.sqlite_synchronous must be full or normal, not '" + c.sqliteSynchronous + "'"};
+  }
+  if (c.encryptKey.empty() && !c.dev) {
+    throw Fail{
+        "no encryption key configured: set CONVOX_ENCRYPT_KEY or control_api.encrypt_key to 64 hex digits "
+        "(generate one with: openssl rand -hex 32); provider credentials are stored encrypted with it"};
+  }
+  // Its length and characters only: the value itself is never echoed.
+  if (!c.encryptKey.empty() &&
+      (c.encryptKey.size() != 64 || !std::all_of(c.encryptKey.begin(), c.encryptKey.end(), [](char ch) {
+         return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
+       }))) {
+    throw Fail{
+        "the encryption key (CONVOX_ENCRYPT_KEY / control_api.encrypt_key) must be 64 hex digits (32 bytes); "
+        "the one given has " +
+        std::to_string(c.encryptKey.size()) + " characters" +
+        (c.encryptKey.size() == 64 ? ", not all of them hex digits" : "")};
   }
   if (c.logFormat != "text" && c.logFormat != "json") throw Fail{"log format must be text or json"};
   static const std::vector<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};

@@ -66,6 +66,7 @@ HttpResponse route(const RequestContext& ctx) {
   if (resource == "sessions") return handleSessions(ctx);
   if (resource == "providers" && ctx.segments.size() == 3 && ctx.segments[2] == "pricing") return handlePricing(ctx);
   if (resource == "analytics") return handleAnalytics(ctx);
+  if (resource == "providers") return handleProviders(ctx);
   return notFound(ctx.req, "route");
 }
 
@@ -81,12 +82,14 @@ HttpResponse methodNotAllowed(const HttpRequest& req) {
 }
 
 ControlApi::ControlApi(Repository& repository, CallSettings calls, ApiLimits limits, WebhookDeliverySettings webhooks,
-                       DevKey devKey)
+                       DevKey devKey, std::optional<SecretBox> secrets)
     : repository_(repository),
       calls_(std::move(calls)),
       limits_(limits),
       webhooks_(std::make_unique<WebhookSender>(repository, webhooks)),
       devKey_(devKey),
+      secrets_(secrets),
+      allowPrivateNetworks_(webhooks.allowPrivateNetworks),
       storeThreads_(std::max(limits.storeThreads, 1U)) {}
 
 ControlApi::~ControlApi() { stop(); }
@@ -116,7 +119,8 @@ HttpResponse ControlApi::handle(const HttpRequest& req) {
   }
   try {
     std::string teamId;
-    if (looksLikeJwt(key)) {
+    const bool jobToken = looksLikeJwt(key);
+    if (jobToken) {
       auto job = authenticateJobToken(req, key, calls_.jobTokenSecrets, repository_, common::unixMillis() / 1000);
       if (auto* refused = std::get_if<HttpResponse>(&job)) return std::move(*refused);
       const auto& scope = std::get<JobScope>(job);
@@ -130,7 +134,8 @@ HttpResponse ControlApi::handle(const HttpRequest& req) {
     if (segments.empty()) return notFound(req, "route");
     if (auto refused = checkContentType(req)) return std::move(*refused);
     if (auto refused = checkQuery(req, queryParametersOf(segments))) return std::move(*refused);
-    return route({req, teamId, segments, repository_, calls_, limits_, webhooks_.get()});
+    return route({req, teamId, segments, repository_, calls_, limits_, webhooks_.get(), secrets_ ? &*secrets_ : nullptr,
+                  allowPrivateNetworks_, jobToken});
   } catch (const StoreError& e) {
     common::logger("control-api")
         ->error("store error on {} {}: {}", std::string(req.method_string()),

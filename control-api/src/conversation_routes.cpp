@@ -361,6 +361,7 @@ HttpResponse handleConversations(const RequestContext& ctx) {
     return jsonResponse(req, status::ok, {{"deliveries", std::move(list)}});
   }
   if (sub == "usage") return handleUsage(ctx, *conversation);
+  if (sub == "provider-credentials") return handleJobCredentials(ctx, *conversation);
   if (sub == "cost") return handleCost(ctx, *conversation);
   if (sub == "status" || sub == "end") {
     if (req.method() != verb::post) return methodNotAllowed(req);

@@ -71,13 +71,16 @@ std::optional<HttpResponse> checkJobScope(const HttpRequest& req, const std::vec
   const std::string sub = s.size() == 3 ? s[2] : "";
   const bool ingest =
       conversationRoute && method == verb::post && (sub == "turns" || sub == "usage" || sub == "status");
+  // The decrypted keys of the providers its agent names: the one read only
+  // a job token may make (handleJobCredentials refuses team keys).
+  const bool credentials = conversationRoute && method == verb::get && sub == "provider-credentials";
   const bool read =
       (conversationRoute && method == verb::get && (sub.empty() || sub == "turns" || sub == "transcript")) ||
-      (s.size() == 2 && s[0] == "agents" && method == verb::get);
+      (s.size() == 2 && s[0] == "agents" && method == verb::get) || credentials;
   if (!ingest && !read) {
     return forbidden(req,
-                     "a job token is not a team key: it may read its conversation (detail, turns, transcript) and "
-                     "agent, and post the conversation's turns, usage and status; " +
+                     "a job token is not a team key: it may read its conversation (detail, turns, transcript), "
+                     "agent and provider credentials, and post the conversation's turns, usage and status; " +
                          std::string(req.method_string()) + " here needs a team API key");
   }
   if (s[0] == "agents") {

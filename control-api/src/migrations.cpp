@@ -107,6 +107,20 @@ ALTER TABLE turns ADD COLUMN playout_end_at BIGINT;
 ALTER TABLE conversations ADD COLUMN end_reason TEXT;
 CREATE INDEX conversations_room ON conversations(room);
 )sql"},
+      // A team's provider credentials: the API key sealed with AES-256-GCM
+      // (see secret_box.hpp), only its last characters in clear for lists.
+      {5, R"sql(
+CREATE TABLE provider_credentials (
+  team_id TEXT NOT NULL REFERENCES teams(id),
+  provider TEXT NOT NULL,
+  sealed_key TEXT,
+  key_hint TEXT,
+  base_url TEXT,
+  config TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (team_id, provider)
+);
       // Prices per team (the built-in defaults are in price_table.cpp), how
       // each usage record was priced, and what the analytics need computed
       // once at insert: stage latencies, the providers of a turn, its

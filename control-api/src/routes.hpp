@@ -16,7 +16,10 @@ struct RequestContext {
   Repository& repository;
   const CallSettings& calls;
   const ApiLimits& limits;
-  WebhookSender* webhooks;  // null: no deliveries
+  WebhookSender* webhooks;             // null: no deliveries
+  const SecretBox* secrets = nullptr;  // null: no encryption key configured
+  bool allowPrivateNetworks = false;   // the webhooks' address policy, for provider checks
+  bool jobToken = false;               // the caller is a worker's job token, not a team key
 };
 
 HttpResponse handleApiKeys(const RequestContext& ctx);
@@ -26,6 +29,11 @@ HttpResponse handleConversations(const RequestContext& ctx);
 // The seed's /v1/sessions (a session is a conversation) and POST /v1/agents/{id}/test.
 HttpResponse handleSessions(const RequestContext& ctx);
 HttpResponse handleAgentTest(const RequestContext& ctx);
+// /v1/providers: the catalogue, a team's credentials, connectivity checks.
+HttpResponse handleProviders(const RequestContext& ctx);
+// GET /v1/conversations/{id}/provider-credentials: the job token's read of
+// the credentials its agent names.
+HttpResponse handleJobCredentials(const RequestContext& ctx, const ConversationRecord& conversation);
 // Sub-resources of one conversation the caller may see.
 HttpResponse handleUsage(const RequestContext& ctx, const ConversationRecord& conversation);
 HttpResponse handleCost(const RequestContext& ctx, const ConversationRecord& conversation);

@@ -80,7 +80,11 @@ struct ServerConfig {
   // or "normal" (faster; a power loss can lose the last commits).
   std::string sqliteSynchronous = "full";
   unsigned storeThreads = 4;  // threads (and store connections) that serve /v1 requests
-  std::string publicUrl;      // ws(s):// URL clients and agents reach us at; derived if empty
+  // AES-256 key for secrets at rest (provider credentials), 64 hex digits
+  // (CONVOX_ENCRYPT_KEY / control_api.encrypt_key). Required without --dev;
+  // with --dev, empty means the key file kept in the data dir.
+  std::string encryptKey;
+  std::string publicUrl;  // ws(s):// URL clients and agents reach us at; derived if empty
   // The playground's static files (index.html, ... and node_modules/livekit-client);
   // empty = found beside the binary or in the source tree.
   std::string playgroundDir;

@@ -10,6 +10,7 @@
 #include "common/http_server.hpp"
 #include "common/jwt.hpp"
 #include "control_api/repository.hpp"
+#include "control_api/secret_box.hpp"
 #include "control_api/webhook_sender.hpp"
 
 #include <boost/asio/thread_pool.hpp>
@@ -72,8 +73,12 @@ boost::system::result<ApiKeyInfo, std::string> authenticateTeamKey(Repository& r
 
 class ControlApi {
  public:
+  // `secrets` seals and opens provider credentials; without it the
+  // /v1/providers writes and the worker's credential read answer 503.
+  // `webhooks.allowPrivateNetworks` also governs where POST
+  // /v1/providers/{id}/test may connect.
   ControlApi(Repository& repository, CallSettings calls, ApiLimits limits = {}, WebhookDeliverySettings webhooks = {},
-             DevKey devKey = DevKey::Refused);
+             DevKey devKey = DevKey::Refused, std::optional<SecretBox> secrets = std::nullopt);
   // Stops the store threads: queued requests are dropped, running ones finish.
   // Destroy the ControlApi after the server's io_context stopped running.
   ~ControlApi();
@@ -95,6 +100,8 @@ class ControlApi {
   ApiLimits limits_;
   std::unique_ptr<WebhookSender> webhooks_;
   DevKey devKey_;
+  std::optional<SecretBox> secrets_;
+  bool allowPrivateNetworks_;
   boost::asio::thread_pool storeThreads_;  // last: joined before the members its requests use go away
 };
 

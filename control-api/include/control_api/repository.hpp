@@ -158,6 +158,18 @@ struct AggregateRow {
   std::vector<int64_t> values;
 };
 
+// A team's credential for one provider. The key is stored sealed (see
+// secret_box.hpp); the repository never sees it in clear.
+struct ProviderCredentialRecord {
+  std::string provider;
+  std::optional<std::string> sealedKey;  // none: the provider takes no key, or none was given
+  std::optional<std::string> keyHint;    // the key's last characters, for lists
+  std::optional<std::string> baseUrl;    // none: the provider's default
+  std::string configJson = "{}";         // non-secret settings (region, ...)
+  int64_t createdAt = 0;
+  int64_t updatedAt = 0;
+};
+
 // Position after the last row of a page: conversations are listed newest first.
 struct ConversationCursor {
   int64_t createdAt = 0;
@@ -260,6 +272,12 @@ class Repository {
   std::vector<AggregateRow> turnsByProvider(const std::string& teamId, const AnalyticsRange& range);
   // Provider events in range: keys {stage, provider, event}, values {count}.
   std::vector<AggregateRow> providerEventCounts(const std::string& teamId, const AnalyticsRange& range);
+  // Provider credentials. put() creates or replaces the team's row for the
+  // provider (keeping its created_at).
+  void putProviderCredential(const std::string& teamId, const ProviderCredentialRecord& credential);
+  std::optional<ProviderCredentialRecord> getProviderCredential(const std::string& teamId, const std::string& provider);
+  std::vector<ProviderCredentialRecord> listProviderCredentials(const std::string& teamId);
+  bool deleteProviderCredential(const std::string& teamId, const std::string& provider);
 
   // Webhook delivery log.
   void recordDelivery(const std::string& teamId, const WebhookDeliveryRecord& attempt);

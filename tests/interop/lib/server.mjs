@@ -10,6 +10,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const binDir = process.env.CONVOX_BIN_DIR ?? path.resolve(here, '../../../build/app');
 export const API_KEY = 'devkey';
 export const API_SECRET = 'secret';
+// Outside --dev the server needs an encryption key for stored secrets; tests get this one unless they set their own.
+export const TEST_ENCRYPT_KEY = '5e'.repeat(32);
 
 /**
  * @param {{config?: string, args?: string[], env?: Record<string,string>, builtinWorker?: boolean, noDev?: boolean}} opts
@@ -28,7 +30,7 @@ export async function startServer(opts = {}) {
     args.push('--config', file);
   }
   const child = spawn(path.join(binDir, 'convox-server'), args, {
-    env: { ...process.env, ...(opts.env ?? {}) },
+    env: { CONVOX_ENCRYPT_KEY: TEST_ENCRYPT_KEY, ...process.env, ...(opts.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -14,14 +14,27 @@ EnvLookup env(std::map<std::string, std::string> vars) {
   };
 }
 
+constexpr const char* kTestEncryptKey = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+// The sources with an encryption key in the environment unless they name one:
+// a server outside --dev needs one, and most tests here are about other settings.
+ConfigSources withEncryptKey(ConfigSources s) {
+  s.env = [inner = s.env](const std::string& name) -> std::optional<std::string> {
+    if (auto v = inner ? inner(name) : std::nullopt) return v;
+    if (name == "CONVOX_ENCRYPT_KEY") return std::string(kTestEncryptKey);
+    return std::nullopt;
+  };
+  return s;
+}
+
 ServerConfig ok(const ConfigSources& s) {
-  auto r = resolveConfig(s);
+  auto r = resolveConfig(withEncryptKey(s));
   if (auto* e = std::get_if<ConfigError>(&r)) ADD_FAILURE() << e->message;
   return std::get_if<ServerConfig>(&r) ? std::get<ServerConfig>(r) : ServerConfig{};
 }
 
 std::string error(const ConfigSources& s) {
-  auto r = resolveConfig(s);
+  auto r = resolveConfig(withEncryptKey(s));
   auto* e = std::get_if<ConfigError>(&r);
   return e ? e->message : "";
 }
@@ -276,4 +289,32 @@ TEST(Config, PlaygroundDirLayers) {
   EXPECT_EQ(ok(s).playgroundDir, "/srv/env");
   s.flags.playgroundDir = "/srv/flag";
   EXPECT_EQ(ok(s).playgroundDir, "/srv/flag");
+}
+
+TEST(Config, WithoutDevAnEncryptionKeyIsRequired) {
+  ConfigSources s;
+  s.flags.keys = "k: s";
+  const auto r = resolveConfig(s);
+  ASSERT_TRUE(std::holds_alternative<ConfigError>(r));
+  EXPECT_NE(std::get<ConfigError>(r).message.find("CONVOX_ENCRYPT_KEY"), std::string::npos);
+  s.flags.dev = true;  // --dev keeps a generated key in its data dir instead
+  s.flags.keys.reset();
+  EXPECT_TRUE(std::holds_alternative<ServerConfig>(resolveConfig(s)));
+}
+
+TEST(Config, EncryptionKeyFromEnvironmentOrFileMustBe64HexDigits) {
+  ConfigSources s;
+  s.flags.keys = "k: s";
+  s.yamlText = std::string("control_api:\n  encrypt_key: ") + kTestEncryptKey + "\n";
+  EXPECT_EQ(std::get<ServerConfig>(resolveConfig(s)).encryptKey, kTestEncryptKey);
+  for (const std::string& bad :
+       {std::string(63, 'a'), std::string(65, 'a'), std::string(63, 'a') + "g", std::string("not-a-key")}) {
+    s.yamlText.reset();
+    s.env = env({{"CONVOX_ENCRYPT_KEY", bad}});
+    const auto r = resolveConfig(s);
+    ASSERT_TRUE(std::holds_alternative<ConfigError>(r)) << bad;
+    const auto& message = std::get<ConfigError>(r).message;
+    EXPECT_NE(message.find("64 hex digits"), std::string::npos) << message;
+    EXPECT_EQ(message.find(bad), std::string::npos) << "the value must not be echoed: " << message;
+  }
 }
