@@ -121,6 +121,7 @@ CREATE TABLE provider_credentials (
   updated_at BIGINT NOT NULL,
   PRIMARY KEY (team_id, provider)
 );
+)sql"},
       // Prices per team (the built-in defaults are in price_table.cpp), how
       // each usage record was priced, and what the analytics need computed
       // once at insert: stage latencies, the providers of a turn, its
