@@ -4,6 +4,7 @@
 #include "common/logging.hpp"
 #include "language_model_factory.hpp"
 #include "media_thread.hpp"
+#include "provider_endpoint.hpp"
 #include "speech_service_factory.hpp"
 #include "voice_agent.hpp"
 #include "worker_metrics.hpp"
@@ -159,6 +160,23 @@ void CallSession::readConversation() {
       for (const auto& [key, value] : soFar->results) results_[key] = value;
       soFar_ = std::move(*soFar);
     }
+    readCredentials();
+  });
+}
+
+void CallSession::readCredentials() {
+  api_->readCredentials(kHistoryReadTimeout, [this, alive = std::weak_ptr<bool>(alive_)](auto credentials) {
+    if (alive.expired()) return;
+    historyRead_ = true;
+    if (!credentials) {
+      // The worker's own keys still serve; a provider with none fails the call with that reason.
+      common::logger("worker")->warn("job {}: cannot read the team's provider credentials ({})", jobId(),
+                                     credentials.error());
+    } else {
+      for (const auto& c : *credentials) {
+        if (!c.apiKey.empty()) teamKeys_[c.provider] = c.apiKey;
+      }
+    }
     if (voiceWaiting_) startVoice();
   });
 }
@@ -235,8 +253,8 @@ void CallSession::startVoice() {
   cascade.usage = voice_->usageSink();
   auto choice = makeLanguageModel(
       settings, parameters, thread_.io(),
-      [loop = &thread_.loop()](std::function<void()> task) { loop->post(std::move(task)); }, processEnvironment(),
-      std::move(cascade));
+      [loop = &thread_.loop()](std::function<void()> task) { loop->post(std::move(task)); },
+      withTeamKeys(processEnvironment(), teamKeys_), std::move(cascade));
   if (!choice.model) {
     common::logger("worker")->warn("job {}: {}", jobId(), choice.error);
     voice_.reset();
@@ -256,7 +274,7 @@ void CallSession::startVoice() {
         if (room_) room_->disconnect();
         end(true, "voice pipeline: " + reason, "worker_error");
       },
-      processEnvironment(),
+      withTeamKeys(processEnvironment(), teamKeys_),
   };
   auto stt = makeSttService(settings, speech);
   auto tts = stt.service ? makeTtsService(settings, speech) : ServiceChoice<voice::TtsService>{};

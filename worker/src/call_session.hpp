@@ -69,6 +69,7 @@ class CallSession final : public client::RoomListener {
   void onData(const livekit::DataPacket& packet, bool reliable) override;
 
   void readConversation();
+  void readCredentials();
   void startVoice();
   bool sendReliable(livekit::DataPacket& packet);
   void setState(const std::string& state);
@@ -93,6 +94,7 @@ class CallSession final : public client::RoomListener {
   bool historyRead_ = false;
   bool voiceWaiting_ = false;
   std::optional<ConversationSoFar> soFar_;
+  std::map<std::string, std::string> teamKeys_;  // provider -> the team's key, for this call only
   std::string state_;
   std::string userIdentity_;
   bool finished_ = false;

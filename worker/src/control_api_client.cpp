@@ -80,6 +80,31 @@ void ControlApiClient::readConversation(std::chrono::milliseconds timeout, ReadD
       });
 }
 
+void ControlApiClient::readCredentials(std::chrono::milliseconds timeout, CredentialsDone done) {
+  const std::string path = "/v1/conversations/" + conversationId_ + "/provider-credentials";
+  const common::HttpHeaders headers{{"Authorization", "Bearer " + token_}};
+  std::weak_ptr<bool> alive = alive_;
+  common::httpRequest(io_, "GET", baseUrl_ + path, headers, {}, timeout,
+                      [alive, path, done = std::move(done)](common::HttpClientResult result) {
+                        if (alive.expired()) return;
+                        auto body = jsonBody(result, "GET " + path);
+                        if (!body) return done(body.error());
+                        std::vector<TeamCredential> out;
+                        const auto* list = body->is_object() ? body->get_object().if_contains("credentials") : nullptr;
+                        if (list == nullptr || !list->is_array()) return done(std::string("no credentials list"));
+                        const auto text = [](const boost::json::object& o, const char* key) {
+                          const auto* v = o.if_contains(key);
+                          return v && v->is_string() ? std::string(v->get_string()) : std::string();
+                        };
+                        for (const auto& item : list->get_array()) {
+                          if (!item.is_object()) continue;
+                          const auto& o = item.get_object();
+                          out.push_back({text(o, "provider"), text(o, "api_key"), text(o, "base_url")});
+                        }
+                        done(std::move(out));
+                      });
+}
+
 void ControlApiClient::postUsage(const std::string& stage, const std::string& provider, const std::string& model,
                                  const std::string& unit, double quantity) {
   std::string name = provider.substr(0, 64);

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace convox::worker {
 
@@ -34,6 +35,16 @@ class ControlApiClient {
   // call must not wait long for an API that is down.
   using ReadDone = std::function<void(boost::system::result<ConversationSoFar, std::string>)>;
   void readConversation(std::chrono::milliseconds timeout, ReadDone done);
+  // GET /v1/conversations/{id}/provider-credentials: the team's stored
+  // credentials for the providers this call's agent names (the job token
+  // reaches nothing else). Not retried, like readConversation.
+  struct TeamCredential {
+    std::string provider;
+    std::string apiKey;   // "" when none is stored
+    std::string baseUrl;  // the team's, or the provider's default; "" for in-worker engines
+  };
+  using CredentialsDone = std::function<void(boost::system::result<std::vector<TeamCredential>, std::string>)>;
+  void readCredentials(std::chrono::milliseconds timeout, CredentialsDone done);
   // POST /v1/conversations/{id}/usage, one record (idempotent on its usage_id).
   // `provider` is reduced to the characters the API accepts ("llama.cpp" -> "llama-cpp").
   void postUsage(const std::string& stage, const std::string& provider, const std::string& model,

@@ -6,6 +6,8 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <cctype>
+
 namespace convox::worker {
 
 namespace {
@@ -46,6 +48,29 @@ bool trustedOrigin(const std::string& baseUrl, const EndpointSpec& spec, const E
 }
 
 }  // namespace
+
+std::string credentialPrefix(const std::string& provider) {
+  if (provider == "llama.cpp") return "LLAMA";
+  if (provider == "google") return "GEMINI";
+  std::string out;
+  for (const char c : provider) {
+    out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+                                                       : '_';
+  }
+  return out;
+}
+
+EnvLookup withTeamKeys(EnvLookup base, const std::map<std::string, std::string>& keys) {
+  std::map<std::string, std::string> byName;
+  for (const auto& [provider, key] : keys) {
+    if (!key.empty()) byName[credentialPrefix(provider) + "_API_KEY"] = key;
+  }
+  if (byName.empty()) return base;
+  return [base = std::move(base), byName = std::move(byName)](const std::string& name) -> std::optional<std::string> {
+    if (auto it = byName.find(name); it != byName.end()) return it->second;
+    return base ? base(name) : std::nullopt;
+  };
+}
 
 std::optional<Endpoint> resolveEndpoint(const EndpointSpec& spec, const boost::json::object& config,
                                         const EnvLookup& env, EndpointError& error) {

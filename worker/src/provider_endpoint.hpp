@@ -16,6 +16,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -39,6 +40,16 @@ struct EndpointError {
   std::string error;
   std::string endReason;  // invalid_agent_config | provider_unavailable
 };
+
+// The variable prefix a provider's key goes by (deepgram -> DEEPGRAM,
+// llama.cpp -> LLAMA, gemini and google -> GEMINI).
+std::string credentialPrefix(const std::string& provider);
+
+// `base` with a team's keys in front: <PREFIX>_API_KEY is answered from
+// `keys` (provider -> key) for the providers the team configured. A team's
+// key then goes where the worker's would (the provider's endpoint, the
+// worker's base URL, the operator's trusted origins).
+EnvLookup withTeamKeys(EnvLookup base, const std::map<std::string, std::string>& keys);
 
 // `env` answers <PREFIX>_API_KEY and <PREFIX>_BASE_URL: the job's team
 // credentials layered over the worker's environment by the caller.

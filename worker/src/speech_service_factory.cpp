@@ -7,6 +7,8 @@
 #include "voice/deepgram_tts_service.hpp"
 #include "voice/elevenlabs_tts_service.hpp"
 #include "voice/fallback_services.hpp"
+#include "voice/openai_speech_service.hpp"
+#include "voice/openai_transcription_service.hpp"
 #include "voice/test_providers.hpp"
 
 #include <algorithm>
@@ -81,6 +83,43 @@ std::unique_ptr<voice::SttService> deepgramStt(const agent_config::AgentSettings
   return std::make_unique<voice::DeepgramSttService>(context.io, std::move(s), context.usage);
 }
 
+// The OpenAI-compatible transcription servers this worker knows.
+struct HttpSpeechProvider {
+  const char* name;
+  const char* defaultBaseUrl;  // "" = the document or the worker names one
+  const char* envPrefix;
+  bool cloud;
+  const char* model;  // default; "" = not sent
+  const char* path;
+  const char* voice;  // TTS default
+  int sampleRate;     // TTS pcm rate
+};
+
+constexpr HttpSpeechProvider kTranscription[] = {
+    {"openai", "https://api.openai.com/v1", "OPENAI", true, "whisper-1", "/audio/transcriptions", "", 0},
+    {"groq", "https://api.groq.com/openai/v1", "GROQ", true, "whisper-large-v3-turbo", "/audio/transcriptions", "", 0},
+    {"whisper.cpp", "http://127.0.0.1:8080", "WHISPER_CPP", false, "", "/inference", "", 0},
+    {"speaches", "http://127.0.0.1:8000/v1", "SPEACHES", false, "Systran/faster-whisper-small", "/audio/transcriptions",
+     "", 0},
+    {"openai-compatible", "", "OPENAI", false, "whisper-1", "/audio/transcriptions", "", 0},
+};
+
+constexpr HttpSpeechProvider kSpeech[] = {
+    {"openai", "https://api.openai.com/v1", "OPENAI", true, "tts-1", "", "alloy", 24000},
+    {"kokoro", "http://127.0.0.1:8880/v1", "KOKORO", false, "kokoro", "", "af_heart", 24000},
+    // openedai-speech's tts-1 (piper) speaks at 22.05 kHz, its tts-1-hd (XTTS) at 24 kHz.
+    {"openedai-speech", "http://127.0.0.1:8000/v1", "OPENEDAI_SPEECH", false, "tts-1", "", "alloy", 22050},
+    {"openai-compatible", "", "OPENAI", false, "tts-1", "", "alloy", 24000},
+};
+
+template <size_t N>
+const HttpSpeechProvider* findHttpProvider(const HttpSpeechProvider (&table)[N], const std::string& name) {
+  for (const auto& p : table) {
+    if (name == p.name) return &p;
+  }
+  return nullptr;
+}
+
 // --- one provider ------------------------------------------------------------
 
 ServiceChoice<voice::SttService> oneStt(const agent_config::AgentSettings& agent,
@@ -102,9 +141,28 @@ ServiceChoice<voice::SttService> oneStt(const agent_config::AgentSettings& agent
     out.service = deepgramStt(agent, choice, e, context);
     return out;
   }
+  if (const auto* p = findHttpProvider(kTranscription, choice.provider)) {
+    if (!endpointFor({"stt", p->name, p->defaultBaseUrl, p->envPrefix, p->cloud}, choice, context, out, e)) return out;
+    voice::OpenAiTranscriptionSettings s;
+    s.baseUrl = e.baseUrl;
+    s.apiKey = e.apiKey;
+    s.publicAddressesOnly = e.publicOnly;
+    s.provider = p->name;
+    s.path = p->path;
+    s.model = choice.model.empty() ? p->model : choice.model;
+    s.language = choice.language;
+    s.keywords = agent.keywords;
+    readConfig(choice.config, "path", s.path);
+    readConfig(choice.config, "verbose_json", s.verboseJson);
+    readConfig(choice.config, "stream", s.stream);
+    out.service = std::make_unique<voice::OpenAiTranscriptionService>(context.io, std::move(s), context.usage);
+    return out;
+  }
   out.endReason = "provider_unavailable";
   out.error = "stt provider '" + choice.provider +
-              "' is not supported by this worker (it serves deepgram, pocketsphinx, " + voice::kTestProvider + ")";
+              "' is not supported by this worker (it serves deepgram, openai, groq, whisper.cpp, speaches, "
+              "openai-compatible, pocketsphinx, " +
+              voice::kTestProvider + ")";
   return out;
 }
 
@@ -160,10 +218,31 @@ ServiceChoice<voice::TtsService> oneTts(const agent_config::AgentSettings& agent
     out.service = std::make_unique<voice::DeepgramTtsService>(context.io, std::move(s), context.usage);
     return out;
   }
+  if (const auto* p = findHttpProvider(kSpeech, choice.provider)) {
+    if (!endpointFor({"tts", p->name, p->defaultBaseUrl, p->envPrefix, p->cloud}, choice, context, out, e)) return out;
+    voice::OpenAiSpeechSettings s;
+    s.baseUrl = e.baseUrl;
+    s.apiKey = e.apiKey;
+    s.publicAddressesOnly = e.publicOnly;
+    s.provider = p->name;
+    s.model = choice.model.empty() ? p->model : choice.model;
+    s.voice = choice.voice.empty() ? p->voice : choice.voice;
+    s.speed = std::clamp(agent.voiceSpeed, 0.25, 4.0);
+    s.sampleRate = p->sampleRate;
+    if (choice.provider == "openedai-speech" && s.model == "tts-1-hd") s.sampleRate = 24000;
+    int rate = 0;
+    if (const auto* v = choice.config.if_contains("sample_rate"); v && v->is_int64())
+      rate = static_cast<int>(v->get_int64());
+    if (rate >= 8000 && rate <= 48000) s.sampleRate = rate;
+    readConfig(choice.config, "instructions", s.instructions);
+    out.service = std::make_unique<voice::OpenAiSpeechService>(context.io, std::move(s), context.usage);
+    return out;
+  }
   out.endReason = "provider_unavailable";
   out.error = "tts provider '" + choice.provider +
-              "' is not supported by this worker (it serves elevenlabs, deepgram, espeak-ng, " + voice::kTestProvider +
-              ")";
+              "' is not supported by this worker (it serves elevenlabs, deepgram, openai, kokoro, "
+              "openedai-speech, openai-compatible, espeak-ng, " +
+              voice::kTestProvider + ")";
   return out;
 }
 

@@ -121,5 +121,41 @@ TEST(ProviderEndpoint, PrivateDocumentUrlsAndMissingKeysAreRefusedWithTheirReaso
   EXPECT_FALSE(e->publicOnly);
 }
 
+TEST_F(SpeechServiceFactoryTest, NetworkProvidersGetTheirClientsWithTheirKeysOrFailWithTheReason) {
+  const auto keys = envOf({{"DEEPGRAM_API_KEY", "dg"}, {"ELEVENLABS_API_KEY", "el"}, {"OPENAI_API_KEY", "sk"}});
+  const std::pair<const char*, const char*> stt[] = {
+      {"deepgram", "deepgram"}, {"openai", "openai"}, {"whisper.cpp", "whisper.cpp"}};
+  for (const auto& [provider, served] : stt) {
+    auto c = makeSttService(settingsOf(std::string(R"({"name": "a", "stt": {"provider": ")") + provider + R"("}})"),
+                            context(keys));
+    ASSERT_TRUE(c.service) << provider << ": " << c.error;
+    EXPECT_EQ(c.service->provider(), served);
+  }
+  for (const char* doc :
+       {R"({"name": "a", "tts": {"provider": "elevenlabs", "voice": "v1"}})",
+        R"({"name": "a", "tts": {"provider": "openai", "voice": "alloy"}})",
+        R"({"name": "a", "tts": {"provider": "deepgram"}})", R"({"name": "a", "tts": {"provider": "kokoro"}})"}) {
+    auto c = makeTtsService(settingsOf(doc), context(keys));
+    EXPECT_TRUE(c.service) << doc << ": " << c.error;
+  }
+  auto noVoice = makeTtsService(settingsOf(R"({"name": "a", "tts": {"provider": "elevenlabs"}})"), context(keys));
+  EXPECT_FALSE(noVoice.service);
+  EXPECT_EQ(noVoice.endReason, "invalid_agent_config");
+  auto noKey = makeSttService(settingsOf(R"({"name": "a", "stt": {"provider": "deepgram"}})"), context());
+  EXPECT_FALSE(noKey.service);
+  EXPECT_EQ(noKey.endReason, "provider_unavailable");
+  EXPECT_NE(noKey.error.find("DEEPGRAM_API_KEY"), std::string::npos) << noKey.error;
+}
+
+TEST(ProviderEndpoint, ATeamsKeyAnswersForItsProviderBeforeTheWorkersOwn) {
+  auto env = withTeamKeys(envOf({{"DEEPGRAM_API_KEY", "worker"}, {"OPENAI_API_KEY", "worker-openai"}}),
+                          {{"deepgram", "team"}, {"llama.cpp", "team-llama"}, {"openai", ""}});
+  EXPECT_EQ(env("DEEPGRAM_API_KEY"), "team");
+  EXPECT_EQ(env("LLAMA_API_KEY"), "team-llama");
+  EXPECT_EQ(env("OPENAI_API_KEY"), "worker-openai");  // the team stored none
+  EXPECT_EQ(credentialPrefix("openedai-speech"), "OPENEDAI_SPEECH");
+  EXPECT_EQ(credentialPrefix("google"), "GEMINI");
+}
+
 }  // namespace
 }  // namespace convox::worker
