@@ -20,6 +20,9 @@ import { apiOf, startVoiceServer } from '../lib/voice_call.mjs';
 const STT_MS = 150;
 const LLM_MS = 300;
 const TTS_MS = 150;
+// The replies' first sentences end in their second delta, streamed 20 ms
+// after the first token: the model's time too, not the platform's.
+const FIRST_SENTENCE_MS = 20;
 const KEYS = { deepgram: 'dg-e2e-key-0123', openai: 'sk-e2e-primary-0123', groq: 'gsk-e2e-fallback-0123', elevenlabs: 'el-e2e-key-0123' };
 const HEARD = ['I would like to book an appointment.', 'What are your opening hours?'];
 const REPLIES = [
@@ -215,11 +218,12 @@ test('Deepgram + a failing OpenAI with a Groq fallback + ElevenLabs, from the pl
   // (the VAD's min_silence: a setting, not overhead).
   const at = (t, a, b) => t.timings[b] - t.timings[a];
   const endpointing = agentTurns.map((t) => at(t, 'user_speech_end', 'vad_end'));
-  const share = agentTurns.map((t, i) => v2v[i] - endpointing[i] - (STT_MS + LLM_MS + TTS_MS));
+  const providerMs = STT_MS + LLM_MS + FIRST_SENTENCE_MS + TTS_MS;
+  const share = agentTurns.map((t, i) => v2v[i] - endpointing[i] - providerMs);
   const stages = agentTurns.map((t) => ({
     endpointing: at(t, 'user_speech_end', 'vad_end'), stt: at(t, 'vad_end', 'stt_final'), llm: at(t, 'stt_final', 'llm_first_token'),
     tts: at(t, 'llm_first_token', 'tts_first_audio'), transport: at(t, 'tts_first_audio', 'first_packet_out'),
   }));
   console.log(`per turn (ms): ${JSON.stringify(stages)}`);
-  console.log(`voice-to-voice p50 ${percentile(v2v, 50)} ms, p95 ${percentile(v2v, 95)} ms over ${v2v.length} turns; endpointing silence p50 ${percentile(endpointing, 50)} ms; providers' fixed delays ${STT_MS + LLM_MS + TTS_MS} ms; platform share p50 ${percentile(share, 50)} ms, p95 ${percentile(share, 95)} ms (aim: <= 60 ms)`);
+  console.log(`voice-to-voice p50 ${percentile(v2v, 50)} ms, p95 ${percentile(v2v, 95)} ms over ${v2v.length} turns; endpointing silence p50 ${percentile(endpointing, 50)} ms; providers' fixed delays ${providerMs} ms; platform share p50 ${percentile(share, 50)} ms, p95 ${percentile(share, 95)} ms (aim: <= 60 ms)`);
 });

@@ -156,6 +156,11 @@ class Socket final : public WebSocketClient, public std::enable_shared_from_this
     if (endpoints.empty()) return end(failure(refusal.empty() ? "resolve: no addresses" : refusal));
     tcp().async_connect(endpoints, [self = this->shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
       if (ec) return self->fail("connect", ec);
+      // Small messages back to back (a context's init, then its text; audio
+      // frames): without this Nagle holds the second until the first is
+      // acknowledged, and a delayed ACK makes that ~40 ms a message.
+      beast::error_code nodelay;
+      self->tcp().socket().set_option(tcp::no_delay(true), nodelay);
       if constexpr (kTls) {
         self->ws_.next_layer().async_handshake(asio::ssl::stream_base::client, [self](beast::error_code hec) {
           if (hec) return self->fail("TLS handshake", hec);
