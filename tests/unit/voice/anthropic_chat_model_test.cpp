@@ -284,7 +284,7 @@ TEST_F(AnthropicChatModelTest, MalformedEventsAreErrors) {
                   blockStop(0) + messageDelta("tool_use", 5) + kMessageStop)}},
       AfterScript::kHold);
   auto out = replyWith(settingsFor(bad));
-  EXPECT_EQ(out.error.value_or(""), "anthropic: tool_use end_call: the input is not a JSON object");
+  EXPECT_EQ(out.error.value_or(""), "anthropic: tool_use end_call: the arguments are not a JSON object");
   EXPECT_TRUE(out.actions.empty());
 }
 

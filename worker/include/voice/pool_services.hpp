@@ -32,6 +32,10 @@ struct PoolServiceSettings {
   std::function<void(const std::string& error)> onUnavailable;
 };
 
+// `post` that drops the task once `alive` is gone or false: a closed
+// service takes no more results from its pool tasks.
+ComputePool::Poster guardedPoster(ComputePool::Poster post, std::weak_ptr<bool> alive);
+
 std::unique_ptr<SttService> makePoolSttService(ComputePool& pool, SttEngineLoader loader, PoolServiceSettings settings);
 std::unique_ptr<TtsService> makePoolTtsService(ComputePool& pool, TtsEngineLoader loader, PoolServiceSettings settings);
 

@@ -131,21 +131,9 @@ bool AnthropicStreamDecoder::onData(std::string_view data, const TextSink& onTex
 
 bool AnthropicStreamDecoder::actions(std::vector<ModelAction>& out, std::string& error) const {
   for (const auto& [index, tool] : tools_) {
-    if (tool.name.empty()) {
-      error = "tool_use block " + std::to_string(index) + " has no name";
+    if (!appendStreamedToolCall("tool_use", index, tool.name, tool.json, tool.id, out, error)) {
       return false;
     }
-    json::object input;
-    if (!tool.json.empty()) {
-      boost::system::error_code ec;
-      auto parsed = json::parse(tool.json, ec);
-      if (ec || !parsed.is_object()) {
-        error = "tool_use " + tool.name + ": the input is not a JSON object";
-        return false;
-      }
-      input = std::move(parsed.get_object());
-    }
-    out.push_back(actionFromToolCall(tool.name, std::move(input), tool.id));
   }
   return true;
 }

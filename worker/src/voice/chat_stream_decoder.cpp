@@ -98,21 +98,9 @@ bool ChatStreamDecoder::onData(std::string_view data, const TextSink& onText, st
 
 bool ChatStreamDecoder::actions(std::vector<ModelAction>& out, std::string& error) const {
   for (const auto& [index, call] : calls_) {
-    if (call.name.empty()) {
-      error = "tool call " + std::to_string(index) + " has no function name";
+    if (!appendStreamedToolCall("tool call", index, call.name, call.arguments, call.id, out, error)) {
       return false;
     }
-    json::object args;
-    if (!call.arguments.empty()) {
-      boost::system::error_code ec;
-      auto parsed = json::parse(call.arguments, ec);
-      if (ec || !parsed.is_object()) {
-        error = "tool call " + call.name + ": the arguments are not a JSON object";
-        return false;
-      }
-      args = std::move(parsed.get_object());
-    }
-    out.push_back(actionFromToolCall(call.name, std::move(args), call.id));
   }
   return true;
 }

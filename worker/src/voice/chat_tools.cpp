@@ -1,5 +1,7 @@
 #include "voice/chat_tools.hpp"
 
+#include <boost/json/parse.hpp>
+
 #include <array>
 
 namespace convox::voice {
@@ -34,6 +36,27 @@ ModelAction actionFromToolCall(std::string_view name, json::object arguments, st
     return {"transfer", std::move(arguments)};
   }
   return {std::string(name), std::move(arguments)};
+}
+
+bool appendStreamedToolCall(std::string_view kind, size_t index, const std::string& name,
+                            const std::string& argumentsJson, std::string_view callId, std::vector<ModelAction>& out,
+                            std::string& error) {
+  if (name.empty()) {
+    error = std::string(kind) + " " + std::to_string(index) + " has no name";
+    return false;
+  }
+  json::object arguments;
+  if (!argumentsJson.empty()) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(argumentsJson, ec);
+    if (ec || !parsed.is_object()) {
+      error = std::string(kind) + " " + name + ": the arguments are not a JSON object";
+      return false;
+    }
+    arguments = std::move(parsed.get_object());
+  }
+  out.push_back(actionFromToolCall(name, std::move(arguments), callId));
+  return true;
 }
 
 AlternatingChat alternatingChat(const std::vector<ChatMessage>& history, const std::string& systemPrompt) {

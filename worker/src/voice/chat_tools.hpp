@@ -35,6 +35,14 @@ boost::json::object toolArgumentsSchema(const PlatformTool& tool);
 // are. `callId` ("" = none) goes into the arguments as tool_call_id.
 ModelAction actionFromToolCall(std::string_view name, boost::json::object arguments, std::string_view callId);
 
+// A streamed tool call (its arguments assembled as JSON text; "" = none) as
+// an action appended to `out`; false with `error` when it has no name or its
+// arguments are not a JSON object. `kind` names it in the error ("tool
+// call", "tool_use"), with its stream `index` when it has no name.
+bool appendStreamedToolCall(std::string_view kind, size_t index, const std::string& name,
+                            const std::string& argumentsJson, std::string_view callId, std::vector<ModelAction>& out,
+                            std::string& error);
+
 struct ChatPart {
   std::string text;
   std::string toolCallId;  // set: the result of that tool call

@@ -87,15 +87,7 @@ class PoolSttService final : public SttService {
     SttCallbacks callbacks;
   };
 
-  ComputePool::Poster guardedPoster() {
-    std::weak_ptr<bool> alive = alive_;
-    return [post = settings_.post, alive](ComputePool::Task task) {
-      post([alive, task = std::move(task)] {
-        // Set to false by the destructor: a closed service takes no more results.
-        if (const auto live = alive.lock(); live && *live) task();
-      });
-    };
-  }
+  ComputePool::Poster guardedPoster() { return voice::guardedPoster(settings_.post, alive_); }
 
   void fail(SttCallbacks callbacks, std::string error) {
     if (!callbacks.onFinal) return;
@@ -175,6 +167,14 @@ class PoolSttService final : public SttService {
 };
 
 }  // namespace
+
+ComputePool::Poster guardedPoster(ComputePool::Poster post, std::weak_ptr<bool> alive) {
+  return [post = std::move(post), alive = std::move(alive)](ComputePool::Task task) {
+    post([alive, task = std::move(task)] {
+      if (const auto live = alive.lock(); live && *live) task();
+    });
+  };
+}
 
 std::unique_ptr<SttService> makePoolSttService(ComputePool& pool, SttEngineLoader loader,
                                                PoolServiceSettings settings) {

@@ -64,14 +64,7 @@ class PoolTtsService final : public TtsService {
     TtsCallbacks callbacks;
   };
 
-  ComputePool::Poster guardedPoster() {
-    std::weak_ptr<bool> alive = alive_;
-    return [post = settings_.post, alive](ComputePool::Task task) {
-      post([alive, task = std::move(task)] {
-        if (const auto live = alive.lock(); live && *live) task();
-      });
-    };
-  }
+  ComputePool::Poster guardedPoster() { return voice::guardedPoster(settings_.post, alive_); }
 
   void fail(TtsCallbacks callbacks, std::string error) {
     if (!callbacks.onDone) return;
