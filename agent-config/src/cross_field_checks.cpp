@@ -109,6 +109,10 @@ void checkLlmBaseUrl(const json::object& document, std::vector<FieldError>& erro
   for (const char* path : {"llm.config.base_url", "llm.provider_config.base_url"}) {
     checkBaseUrl(at(document, path), path, errors);
   }
+  for (const char* path :
+       {"stt.config.base_url", "stt.provider_config.base_url", "tts.config.base_url", "tts.provider_config.base_url"}) {
+    checkBaseUrl(at(document, path), path, errors);
+  }
   // Each fallback of each stage: a provider's URL is where the worker connects.
   for (const char* stage : {"stt", "llm", "tts"}) {
     const auto* list = at(document, std::string(stage) + ".fallback");

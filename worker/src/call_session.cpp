@@ -147,7 +147,7 @@ void CallSession::readConversation() {
   }
   api_->readConversation(kHistoryReadTimeout, [this, alive = std::weak_ptr<bool>(alive_)](auto soFar) {
     if (alive.expired()) return;
-    historyRead_ = true;
+    // The voice starts once the team's keys are read too (readCredentials).
     if (!soFar) {
       common::logger("worker")->warn("job {}: cannot read conversation {} so far ({}); starting it fresh", jobId(),
                                      setup_.metadata.conversationId, soFar.error());

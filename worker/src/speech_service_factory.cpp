@@ -12,6 +12,7 @@
 #include "voice/test_providers.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <type_traits>
 #include <vector>
@@ -153,6 +154,17 @@ ServiceChoice<voice::SttService> oneStt(const agent_config::AgentSettings& agent
     s.language = choice.language;
     s.keywords = agent.keywords;
     readConfig(choice.config, "path", s.path);
+    // The path is appended to a base URL that was trusted by its origin: it
+    // must not change the origin ("@host", "//host", "?", "#").
+    const bool plainPath = s.path.size() > 1 && s.path.size() <= 200 && s.path[0] == '/' && s.path[1] != '/' &&
+                           std::all_of(s.path.begin(), s.path.end(), [](unsigned char c) {
+                             return std::isalnum(c) || c == '/' || c == '_' || c == '.' || c == '-';
+                           });
+    if (!plainPath) {
+      out.error = "stt.config.path must be a plain path such as /inference (letters, digits, '/', '_', '.', '-')";
+      out.endReason = "invalid_agent_config";
+      return out;
+    }
     readConfig(choice.config, "verbose_json", s.verboseJson);
     readConfig(choice.config, "stream", s.stream);
     out.service = std::make_unique<voice::OpenAiTranscriptionService>(context.io, std::move(s), context.usage);
@@ -252,8 +264,12 @@ template <class Service, class MakeFallback>
 ServiceChoice<Service> stage(const char* name, const agent_config::AgentSettings& agent,
                              const agent_config::ProviderChoice& primary, const SpeechServiceContext& context,
                              Maker<Service> make, MakeFallback makeFallback) {
-  auto first = make(agent, primary, context);
-  if (primary.fallbacks.empty()) return first;
+  if (primary.fallbacks.empty()) return make(agent, primary, context);
+  // In a cascade an offline engine that cannot load fails its own requests
+  // (the next provider takes them), not the call.
+  auto inCascade = context;
+  inCascade.onUnavailable = nullptr;
+  auto first = make(agent, primary, inCascade);
   std::vector<std::unique_ptr<Service>> services;
   std::string names;
   auto add = [&](ServiceChoice<Service>& c) {
@@ -270,7 +286,7 @@ ServiceChoice<Service> stage(const char* name, const agent_config::AgentSettings
   failed.provider = first.provider;
   add(first);
   for (const auto& f : primary.fallbacks) {
-    auto c = make(agent, f, context);
+    auto c = make(agent, f, inCascade);
     add(c);
   }
   if (services.empty()) return failed;

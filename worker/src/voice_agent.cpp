@@ -18,6 +18,7 @@ constexpr std::chrono::milliseconds kFrame{20};
 constexpr size_t kPreRollSamples = size_t{16000} * 3 / 10;  // 300 ms at 16 kHz
 constexpr const char* kApology = "Sorry, I am having trouble answering right now.";
 constexpr const char* kStillThere = "Are you still there?";
+constexpr const char* kNotHeard = "Sorry, I didn't catch that. Could you say it again?";
 // soft_timeout_seconds: said when the model has not begun its answer by then.
 constexpr const char* kSoftTimeoutFiller = "One moment, please.";
 
@@ -341,22 +342,24 @@ void VoiceAgent::finishUtterance() {
       ++stats_.sttErrors;
       common::logger("worker")->warn("voice agent: speech recognition ({}) failed: {}", provider, error);
     }
+    const bool byInterim = interruptedByInterim_ == utterance;
+    if (byInterim) interruptedByInterim_ = 0;
     // A false interruption is not a turn: known at the speech end, or (with
     // min_interruption_words, or a late transcript) once the agent resumed
     // after the false-interruption timeout, as long as no newer speech began.
     const bool discard = discardNow || (utterance == utterances_ && bargeIn_.discardSpeech());
     if (discard) return;
     sttProvider_ = result.provider.empty() ? provider : result.provider;
-    onTranscript(std::move(result), decides);
+    if (!error.empty() && result.text.empty()) return onSttFailure(error);
+    sttFailures_ = 0;
+    // An interim already had the words: this speech interrupted, and is a turn.
+    onTranscript(std::move(result), decides && !byInterim);
   };
   stt_->finish(std::move(callbacks));
 }
 
 void VoiceAgent::onTranscript(voice::SttResult result, bool decidesBargeIn) {
-  if (decidesBargeIn && interruptedByInterim_ != 0) {
-    // An interim already had the words: this speech interrupted, and is a turn.
-    interruptedByInterim_ = 0;
-  } else if (decidesBargeIn) {
+  if (decidesBargeIn) {
     // Timed out already: the agent resumed and this speech is not a turn.
     if (!bargeIn_.waitingForWords()) return;
     act(bargeIn_.onTranscript(result.text));
@@ -378,8 +381,21 @@ void VoiceAgent::onTranscript(voice::SttResult result, bool decidesBargeIn) {
   respond(result.text);
 }
 
+void VoiceAgent::onSttFailure(const std::string& error) {
+  // The caller spoke and nothing was heard: they are told, as a person on a
+  // bad line would be; a recognizer that keeps failing ends the call rather
+  // than leaving it deaf.
+  constexpr int kMaxFailures = 3;
+  if (++sttFailures_ >= kMaxFailures) {
+    if (hooks_.fail) hooks_.fail("speech recognition failed " + std::to_string(sttFailures_) + " times: " + error);
+    return;
+  }
+  if (!replying_ && toSpeak_.empty() && agentSegment_.empty()) say(kNotHeard, false);
+}
+
 void VoiceAgent::onUserText(const std::string& text) {
   if (text.empty()) return;
+  sttProvider_.clear();  // typed: no recognizer served this turn
   unanswered_.clear();
   // Typing is an interruption like speech: whatever is playing, generating
   // or merely queued (perhaps paused by a barge-in that has not decided yet,
@@ -527,6 +543,15 @@ void VoiceAgent::synthesizeNext() {
       // the reply goes on with its next sentence.
       ++stats_.ttsErrors;
       common::logger("worker")->warn("voice agent: speech synthesis ({}) failed: {}", ttsProvider_, error);
+      // A synthesizer that produces nothing, again and again, leaves a mute
+      // call: it fails instead.
+      constexpr int kMaxSilentFailures = 3;
+      if (utteranceSamples_ - pieceStart == 0 && ++ttsFailures_ >= kMaxSilentFailures && hooks_.fail) {
+        hooks_.fail("speech synthesis failed " + std::to_string(ttsFailures_) + " times: " + error);
+        return;
+      }
+    } else {
+      ttsFailures_ = 0;
     }
     spoken_.add(text, pieceStart, utteranceSamples_ - pieceStart, std::move(stats.words));
     if (!toSpeak_.empty()) return synthesizeNext();
@@ -538,6 +563,10 @@ void VoiceAgent::synthesizeNext() {
 void VoiceAgent::endSpeech(uint64_t id) {
   out_->endUtterance(id);
   tts_->endUtterance(id);
+  // Nothing of it was ever queued (every sentence failed): the queue knows
+  // no such utterance and reports no playout end; it ends here, so the
+  // caption closes and the next words start a new utterance.
+  if (id == utteranceId_ && utteranceSamples_ == 0 && !agentSegment_.empty()) onPlayoutEnded(id, 0, false);
 }
 
 void VoiceAgent::interrupt() {

@@ -151,6 +151,7 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   void housekeeping(int64_t nowMs);
   void finishUtterance();
   void onTranscript(voice::SttResult result, bool decidesBargeIn);
+  void onSttFailure(const std::string& error);
   void act(voice::BargeInAction action);
   void respond(const std::string& userText);
   void say(const std::string& text, bool fromModel);
@@ -210,6 +211,8 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   int sttPending_ = 0;                 // utterances finished whose transcript has not come
   uint64_t utterances_ = 0;            // speech starts heard, so a late transcript knows if another began
   uint64_t interruptedByInterim_ = 0;  // the utterance whose interim transcript made the barge-in
+  int sttFailures_ = 0;                // consecutive utterances the recognizer failed on
+  int ttsFailures_ = 0;                // consecutive sentences that failed without audio
   bool ttsBusy_ = false;
   bool replying_ = false;       // model or TTS still producing this reply
   bool agentSpeaking_ = false;  // frames of the current reply have been sent

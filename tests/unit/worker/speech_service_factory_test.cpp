@@ -157,5 +157,23 @@ TEST(ProviderEndpoint, ATeamsKeyAnswersForItsProviderBeforeTheWorkersOwn) {
   EXPECT_EQ(credentialPrefix("google"), "GEMINI");
 }
 
+// Review of issue 14: a document's transcription path is appended to a
+// trusted base URL and must not move the request (and the key) elsewhere.
+TEST_F(SpeechServiceFactoryTest, ATranscriptionPathThatWouldChangeTheHostIsRefused) {
+  for (const char* path : {"@attacker.example/x", "//attacker.example/x", "/x?y=1", "/x#y", "/a b"}) {
+    auto c = makeSttService(
+        settingsOf(std::string(R"({"name": "a", "stt": {"provider": "whisper.cpp", "config": {"path": ")") + path +
+                   R"("}}})"),
+        context());
+    EXPECT_FALSE(c.service) << path;
+    EXPECT_EQ(c.endReason, "invalid_agent_config") << path;
+  }
+  auto ok = makeSttService(
+      settingsOf(
+          R"({"name": "a", "stt": {"provider": "whisper.cpp", "config": {"path": "/v1/audio/transcriptions"}}})"),
+      context());
+  EXPECT_TRUE(ok.service) << ok.error;
+}
+
 }  // namespace
 }  // namespace convox::worker

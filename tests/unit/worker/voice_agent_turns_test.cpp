@@ -67,18 +67,24 @@ class ScriptedModel final : public voice::LanguageModel {
 
 class VoiceAgentTurnsTest : public ::testing::Test {
  protected:
-  void start(const std::function<void(agent_config::AgentSettings&)>& configure = {}) {
+  void start(const std::function<void(agent_config::AgentSettings&)>& configure = {},
+             std::unique_ptr<voice::SttService> stt = nullptr) {
     agent_config::AgentSettings settings;  // no first message
     if (configure) configure(settings);
     auto hooks = recordingHooks(turns_);
     hooks.endCall = [this](const std::string& reason) { ended_.push_back(reason); };
     hooks.outputReady = [this] { return outputReady_; };
+    hooks.fail = [this](const std::string& error) { failed_.push_back(error); };
     agent_ = std::make_unique<VoiceAgent>(loop_, pool_, std::move(settings), std::map<std::string, std::string>{},
                                           false, std::move(hooks));
     std::string error;
-    ASSERT_TRUE(agent_->init(std::make_unique<ScriptedModel>(script_, seen_), error)) << error;
+    VoiceProviders providers;
+    providers.model = std::make_unique<ScriptedModel>(script_, seen_);
+    providers.stt = std::move(stt);
+    ASSERT_TRUE(agent_->init(std::move(providers), error)) << error;
     agent_->start();
   }
+  std::vector<std::string> failed_;
 
   void TearDown() override {
     release_ = true;  // a test that held the pool's thread lets it go
@@ -291,6 +297,45 @@ TEST_F(VoiceAgentTurnsTest, ASlowModelGetsTheSoftTimeoutFillerAndAPromptOneDoesN
   EXPECT_FALSE(said.empty()) << dump();
   EXPECT_TRUE(std::string("One moment, please.").starts_with(said)) << said;
   EXPECT_EQ(agent_->stats().softTimeouts, 1U);
+}
+
+// A recognizer that fails every utterance (a provider refusing the key).
+class FailingStt final : public voice::SttService {
+ public:
+  explicit FailingStt(rtc::EventLoop& loop) : loop_(loop) {}
+  const std::string& provider() const override { return name_; }
+  void push(std::span<const int16_t>) override {}
+  void finish(voice::SttCallbacks cb) override {
+    ++finishes;
+    loop_.post([cb = std::move(cb)] { cb.onFinal({}, "deepgram: cannot connect: HTTP 401: Invalid credentials."); });
+  }
+  void cancel() override {}
+  int finishes = 0;
+
+ private:
+  rtc::EventLoop& loop_;
+  std::string name_ = "deepgram";
+};
+
+// Review of issue 14: a recognizer that fails leaves no silent call: the
+// caller is asked to repeat, and a recognizer that keeps failing ends the call.
+TEST_F(VoiceAgentTurnsTest, ARecognizerThatKeepsFailingIsToldToTheCallerThenEndsTheCall) {
+  auto stt = std::make_unique<FailingStt>(loop_);
+  auto* failing = stt.get();
+  start({}, std::move(stt));
+  ASSERT_TRUE(speak("hello.wav", [&] { return failing->finishes >= 1; }) || failing->finishes >= 1);
+  ASSERT_TRUE(loop_.runUntil([&] { return agent_->stats().framesOut > 10; }, 10s)) << "the caller hears it";
+  ASSERT_TRUE(waitForAgentTurns(1)) << dump();
+  EXPECT_EQ(agentTurns()[0]->at("text"), "Sorry, I didn't catch that. Could you say it again?");
+  EXPECT_TRUE(failed_.empty());
+  for (int i = 0; i < 3 && failed_.empty(); ++i) {
+    const int before = failing->finishes;
+    speak("hello.wav", [&] { return failing->finishes > before; });
+    loop_.runUntil([&] { return failing->finishes > before && !failed_.empty(); }, 3s);
+  }
+  ASSERT_EQ(failed_.size(), 1U);
+  EXPECT_NE(failed_[0].find("speech recognition failed 3 times"), std::string::npos) << failed_[0];
+  EXPECT_NE(failed_[0].find("HTTP 401"), std::string::npos) << failed_[0];
 }
 
 }  // namespace
