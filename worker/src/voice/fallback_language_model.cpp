@@ -11,6 +11,16 @@ namespace convox::voice {
 
 namespace {
 
+// Outside the class: clang cannot default-construct a nested struct with
+// member initializers inside an optional<> member's emplace().
+struct Request {
+  std::vector<ChatMessage> history;
+  ReplyCallbacks callbacks;
+  size_t current = 0;
+  std::vector<bool> tried;
+  bool delivered = false;  // text or an action reached the caller: no more switching
+  uint64_t attempt = 0;
+};
 class FallbackLanguageModel final : public LanguageModel {
  public:
   FallbackLanguageModel(boost::asio::io_context& io, std::vector<FallbackModel> models, FallbackSettings settings)
@@ -59,14 +69,6 @@ class FallbackLanguageModel final : public LanguageModel {
     bool probing = false;  // a probe request is in flight on `model`
     std::chrono::milliseconds probeDelay{0};
     boost::asio::steady_timer probeTimer;
-  };
-  struct Request {
-    std::vector<ChatMessage> history;
-    ReplyCallbacks callbacks;
-    size_t current = 0;
-    std::vector<bool> tried;
-    bool delivered = false;  // text or an action reached the caller: no more switching
-    uint64_t attempt = 0;
   };
 
   // The first untried available entry after `after` (in list order), else

@@ -25,7 +25,7 @@ class FallbackSttService final : public SttService {
       e->service = std::move(s);
       entries_.push_back(std::move(e));
     }
-    openAudio_.reserve(kSttSampleRate * 5);
+    openAudio_.reserve(size_t{kSttSampleRate} * 5);
   }
   ~FallbackSttService() override { *alive_ = false; }
 

@@ -17,6 +17,16 @@ constexpr const char* kProbeText = "Hello.";
 // Utterance ids of the background retries: never the agent's (it counts from 1).
 constexpr uint64_t kProbeUtterance = std::numeric_limits<uint64_t>::max();
 
+// Outside the class: clang cannot default-construct a nested struct with
+// member initializers inside an optional<> member's emplace().
+struct Sentence {
+  std::string text;
+  uint64_t utterance = 0;
+  TtsCallbacks callbacks;
+  std::vector<bool> tried;
+  size_t service = 0;
+  bool delivered = false;
+};
 class FallbackTtsService final : public TtsService {
  public:
   FallbackTtsService(boost::asio::io_context& io, std::vector<std::unique_ptr<TtsService>> services,
@@ -75,14 +85,6 @@ class FallbackTtsService final : public TtsService {
     uint64_t lastUtterance = 0;
     std::chrono::milliseconds delay{0};
     boost::asio::steady_timer retry;
-  };
-  struct Sentence {
-    std::string text;
-    uint64_t utterance = 0;
-    TtsCallbacks callbacks;
-    std::vector<bool> tried;
-    size_t service = 0;
-    bool delivered = false;
   };
 
   size_t preferred() const {
