@@ -205,9 +205,17 @@ struct OpenAiTranscriptionService::Request {
     return r;
   }
 
+  // The stream's handlers hold this request: dropping our hold on the
+  // stream here breaks the cycle even if its deferred release never runs.
+  void stopHttp() {
+    if (!http) return;
+    http->cancel();
+    http.reset();
+  }
+
   void succeed(SttResult r) {
     finished = true;
-    if (http) http->cancel();  // a stream's done event is terminal
+    stopHttp();  // a stream's done event is terminal
     if (usage && audioMs > 0) usage({"stt", provider, model, "audio_seconds", static_cast<double>(audioMs) / 1000.0});
     auto cb = std::move(callbacks.onFinal);
     if (cb) cb(std::move(r), "");
@@ -215,7 +223,7 @@ struct OpenAiTranscriptionService::Request {
 
   void fail(const std::string& error) {
     finished = true;
-    if (http) http->cancel();
+    stopHttp();
     auto cb = std::move(callbacks.onFinal);
     if (cb) cb(result(deltas), redactSecret(what + ": " + error, apiKey));
   }
