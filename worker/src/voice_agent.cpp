@@ -4,6 +4,7 @@
 #include "common/ids.hpp"
 #include "common/logging.hpp"
 #include "local_services.hpp"
+#include "voice/text_clip.hpp"
 #include "voice/webrtc_vad.hpp"
 
 #include <algorithm>
@@ -34,21 +35,13 @@ voice::BargeInSettings bargeInSettings(const agent_config::TurnTaking& t) {
 }
 
 // The control API takes provider ids of letters, digits, '_' and '-'
-// ("llama.cpp" is stored as "llama-cpp"), and reasons of at most 500 bytes.
+// ("llama.cpp" is stored as "llama-cpp"), and reasons of at most 500 bytes
+// (clipText at 480 and its "...").
 std::string providerId(std::string name) {
   for (auto& c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '-';
   }
   return name.substr(0, 64);
-}
-
-std::string shortReason(std::string reason) {
-  constexpr size_t kMax = 480;
-  if (reason.size() <= kMax) return reason;
-  size_t cut = kMax;
-  while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
-  reason.resize(cut);
-  return reason + "...";
 }
 
 const char* actionName(voice::BargeInAction a) {
@@ -737,7 +730,7 @@ void VoiceAgent::postAgentTurn(bool interrupted, int64_t playedMs) {
       boost::json::object o{{"stage", e.stage},
                             {"provider", providerId(e.provider)},
                             {"event", e.event},
-                            {"reason", shortReason(e.reason)}};
+                            {"reason", voice::clipText(e.reason, 480)}};
       if (!e.to.empty()) o["to"] = providerId(e.to);
       events.push_back(std::move(o));
     }

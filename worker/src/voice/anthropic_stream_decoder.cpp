@@ -1,6 +1,8 @@
 #include "voice/anthropic_stream_decoder.hpp"
 
 #include "voice/chat_tools.hpp"
+#include "voice/json_fields.hpp"
+#include "voice/text_clip.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -11,36 +13,14 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxErrorMessage = 300;
-
-std::string_view stringAt(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
-}
-
-const json::object* objectAt(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v ? v->if_object() : nullptr;
-}
-
-int64_t intAt(const json::object& o, std::string_view key, int64_t otherwise) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_number() ? v->to_number<int64_t>() : otherwise;
-}
-
-std::string clip(std::string_view s) {
-  if (s.size() <= kMaxErrorMessage) return std::string(s);
-  return std::string(s.substr(0, kMaxErrorMessage)) + "...";
-}
-
 // {"type":"overloaded_error","message":"Overloaded"} -> "overloaded_error: Overloaded".
 std::string describe(const json::value& error) {
   const auto* o = error.if_object();
-  if (!o) return clip(json::serialize(error));
+  if (!o) return clipText(json::serialize(error));
   const auto type = stringAt(*o, "type");
   const auto message = stringAt(*o, "message");
-  if (message.empty()) return clip(json::serialize(error));
-  return clip(type.empty() ? std::string(message) : std::string(type) + ": " + std::string(message));
+  if (message.empty()) return clipText(json::serialize(error));
+  return clipText(type.empty() ? std::string(message) : std::string(type) + ": " + std::string(message));
 }
 
 }  // namespace
@@ -150,7 +130,7 @@ std::string AnthropicStreamDecoder::errorFromBody(std::string_view body) const {
   if (!ec && value.is_object()) {
     if (const auto* e = value.get_object().if_contains("error")) return describe(*e);
   }
-  return clip(body);
+  return clipText(body);
 }
 
 }  // namespace convox::voice

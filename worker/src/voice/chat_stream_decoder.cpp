@@ -1,6 +1,8 @@
 #include "voice/chat_stream_decoder.hpp"
 
 #include "voice/chat_tools.hpp"
+#include "voice/json_fields.hpp"
+#include "voice/text_clip.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -11,29 +13,17 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxErrorMessage = 300;
-
-std::string_view stringAt(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
-}
-
-std::string clip(std::string_view s) {
-  if (s.size() <= kMaxErrorMessage) return std::string(s);
-  return std::string(s.substr(0, kMaxErrorMessage)) + "...";
-}
-
 void readTokens(const json::object& usage, int64_t& prompt, int64_t& completion) {
   if (const auto* p = usage.if_contains("prompt_tokens"); p && p->is_number()) prompt = p->to_number<int64_t>();
   if (const auto* c = usage.if_contains("completion_tokens"); c && c->is_number()) completion = c->to_number<int64_t>();
 }
 
 std::string messageOf(const json::value& error) {
-  if (error.is_string()) return clip(error.get_string());
+  if (error.is_string()) return clipText(error.get_string());
   if (const auto* o = error.if_object()) {
-    if (auto m = stringAt(*o, "message"); !m.empty()) return clip(m);
+    if (auto m = stringAt(*o, "message"); !m.empty()) return clipText(m);
   }
-  return clip(json::serialize(error));
+  return clipText(json::serialize(error));
 }
 
 }  // namespace
@@ -121,7 +111,7 @@ std::string errorMessageFromBody(std::string_view body) {
     if (const auto* e = o.if_contains("error")) return messageOf(*e);
     if (const auto* d = o.if_contains("detail")) return messageOf(*d);
   }
-  return clip(body);
+  return clipText(body);
 }
 
 }  // namespace convox::voice

@@ -1,6 +1,8 @@
 #include "voice/gemini_stream_decoder.hpp"
 
 #include "voice/chat_tools.hpp"
+#include "voice/json_fields.hpp"
+#include "voice/text_clip.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -11,36 +13,14 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxErrorMessage = 300;
-
-std::string_view stringAt(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
-}
-
-const json::object* objectAt(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v ? v->if_object() : nullptr;
-}
-
-int64_t intAt(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_number() ? v->to_number<int64_t>() : 0;
-}
-
-std::string clip(std::string_view s) {
-  if (s.size() <= kMaxErrorMessage) return std::string(s);
-  return std::string(s.substr(0, kMaxErrorMessage)) + "...";
-}
-
 // {"code":429,"message":"...","status":"RESOURCE_EXHAUSTED","details":[{RetryInfo "retryDelay":"7s"}]}
 // -> "RESOURCE_EXHAUSTED: ... (retry in 7s)".
 std::string describe(const json::value& error) {
   const auto* o = error.if_object();
-  if (!o || stringAt(*o, "message").empty()) return clip(json::serialize(error));
+  if (!o || stringAt(*o, "message").empty()) return clipText(json::serialize(error));
   std::string text(stringAt(*o, "message"));
   if (auto status = stringAt(*o, "status"); !status.empty()) text = std::string(status) + ": " + text;
-  text = clip(text);
+  text = clipText(text);
   if (const auto* details = o->if_contains("details"); details && details->is_array()) {
     for (const auto& d : details->get_array()) {
       const auto* detail = d.if_object();
@@ -157,7 +137,7 @@ std::string GeminiStreamDecoder::errorFromBody(std::string_view body) const {
       if (const auto* e = o->if_contains("error")) return describe(*e);
     }
   }
-  return clip(body);
+  return clipText(body);
 }
 
 }  // namespace convox::voice

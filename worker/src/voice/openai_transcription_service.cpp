@@ -2,6 +2,7 @@
 
 #include "voice/chat_stream_decoder.hpp"
 #include "voice/http_stream.hpp"
+#include "voice/json_fields.hpp"
 #include "voice/provider_http.hpp"
 #include "voice/sse_parser.hpp"
 
@@ -48,11 +49,6 @@ std::string wavFile(std::span<const int16_t> pcm) {
 }
 
 const json::object* asObject(const json::value& v) { return v.if_object(); }
-
-std::string stringAt(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 // exp of the segments' avg_logprob, weighted by their duration.
 std::optional<double> confidenceOf(const json::object& o) {
@@ -163,12 +159,12 @@ struct OpenAiTranscriptionService::Request {
     const auto* o = ec ? nullptr : asObject(value);
     if (!o) return fail("malformed event: not a JSON object");
     if (o->contains("error")) return fail("the server reported an error mid-stream: " + errorText(data));
-    const std::string type = stringAt(*o, "type");
+    const std::string_view type = stringAt(*o, "type");
     if (type == "transcript.text.delta") {
       deltas += stringAt(*o, "delta");
       if (interim) interim(result(deltas));
     } else if (type == "transcript.text.done") {
-      const std::string text = stringAt(*o, "text");
+      const std::string text(stringAt(*o, "text"));
       succeed(result(text.empty() ? deltas : text));
     }
   }
@@ -188,7 +184,8 @@ struct OpenAiTranscriptionService::Request {
     if (!text || !text->is_string()) return fail("malformed response: no text");
     SttResult r = result(std::string(text->get_string()));
     if (auto c = confidenceOf(*o)) r.confidence = *c;
-    if (auto detected = languageTag(stringAt(*o, "language"), language); !detected.empty()) r.language = detected;
+    if (auto detected = languageTag(std::string(stringAt(*o, "language")), language); !detected.empty())
+      r.language = detected;
     succeed(std::move(r));
   }
 
