@@ -1,6 +1,7 @@
 // /v1/agents: create, list, get, update (versioned), delete.
 #include "common/ids.hpp"
 #include "routes.hpp"
+#include "webhook_secrets.hpp"
 
 #include <map>
 
@@ -138,6 +139,14 @@ std::vector<FieldError> resolveMaskedSecrets(json::object& document, const json:
   return errors;
 }
 
+// The document's new secrets sealed for storage (a server without an
+// encryption key, only in tests, stores them as sent).
+void sealSecrets(const RequestContext& ctx, json::object& document, const std::string& agentId) {
+  if (ctx.secrets) {
+    sealWebhookSecrets(document, *ctx.secrets, webhookSecretContext(ctx.teamId, agentId), kMaskedSecret, false);
+  }
+}
+
 HttpResponse invalidAgent(const RequestContext& ctx, const std::vector<FieldError>& errors) {
   return errorResponse(ctx.req, status::bad_request, "invalid_agent", "the agent document is invalid", errors);
 }
@@ -161,6 +170,7 @@ HttpResponse createAgent(const RequestContext& ctx) {
   AgentRecord agent;
   const auto* id = in.document.if_contains("id");
   agent.id = id ? std::string(id->as_string()) : common::newId("agt_");
+  sealSecrets(ctx, in.document, agent.id);
   agent.name = std::string(in.document.at("name").as_string());
   agent.configJson = configOf(in.document);
   agent.createdAt = agent.updatedAt = common::unixMillis();
@@ -189,6 +199,8 @@ HttpResponse updateAgent(const RequestContext& ctx, const std::string& agentId) 
     const auto stored = ctx.repository.getAgent(ctx.teamId, agentId);
     if (!stored) return notFound(ctx.req, "agent");
     const auto storedConfig = json::parse(stored->configJson).as_object();
+    // New secrets sealed first; the masks then take the stored (sealed) values.
+    sealSecrets(ctx, in.document, agentId);
     if (const auto errors = resolveMaskedSecrets(in.document, &storedConfig); !errors.empty()) {
       return invalidAgent(ctx, errors);
     }

@@ -138,7 +138,6 @@ std::string callerToken(const RequestContext& ctx, const ConversationRecord& con
 std::string jobMetadata(const RequestContext& ctx, const ConversationRecord& conversation, const CallInput& in,
                         json::object effective) {
   effective["id"] = conversation.agentId;
-  effective.erase("webhooks");  // the worker has no use for the signing secrets
   json::object metadata{{"team_id", ctx.teamId},
                         {"conversation_id", conversation.id},
                         {"trace_id", conversation.traceId},
@@ -169,8 +168,11 @@ HttpResponse handleCalls(const RequestContext& ctx) {
   }
   // What the worker runs: the stored configuration with the call's overrides,
   // each allowed by the agent's client_override_keys.
-  auto applied = agent_config::applyOverrides(json::parse(agent->configJson).as_object(),
-                                              in.overrides ? *in.overrides : json::object{});
+  // Webhooks are the control API's own business (their secrets, sealed, are
+  // no longer what the schema checks): not the worker's, nor overridable.
+  auto config = json::parse(agent->configJson).as_object();
+  config.erase("webhooks");
+  auto applied = agent_config::applyOverrides(config, in.overrides ? *in.overrides : json::object{});
   if (!applied.errors.empty()) {
     return errorResponse(req, status::bad_request, "invalid_request", "invalid call", applied.errors);
   }

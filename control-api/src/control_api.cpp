@@ -7,6 +7,7 @@
 #include "demo_agent.hpp"
 #include "job_token_auth.hpp"
 #include "routes.hpp"
+#include "webhook_secrets.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -86,11 +87,13 @@ ControlApi::ControlApi(Repository& repository, CallSettings calls, ApiLimits lim
     : repository_(repository),
       calls_(std::move(calls)),
       limits_(limits),
-      webhooks_(std::make_unique<WebhookSender>(repository, webhooks)),
+      webhooks_(std::make_unique<WebhookSender>(repository, webhooks, secrets)),
       devKey_(devKey),
       secrets_(secrets),
       allowPrivateNetworks_(webhooks.allowPrivateNetworks),
-      storeThreads_(std::max(limits.storeThreads, 1U)) {}
+      storeThreads_(std::max(limits.storeThreads, 1U)) {
+  if (secrets_) sealStoredWebhookSecrets(repository_, *secrets_);
+}
 
 ControlApi::~ControlApi() { stop(); }
 

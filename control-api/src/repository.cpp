@@ -201,4 +201,30 @@ bool Repository::deleteAgent(const std::string& teamId, const std::string& agent
   return !sql_->query("DELETE FROM agents WHERE team_id = $1 AND id = $2 RETURNING id", {teamId, agentId}).empty();
 }
 
+std::vector<std::pair<std::string, AgentRecord>> Repository::findAgentsContaining(const std::string& text) {
+  std::vector<std::pair<std::string, AgentRecord>> out;
+  // instr/strpos differ between the stores; LIKE with escaped wildcards is in both.
+  std::string pattern = "%";
+  for (const char c : text) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
+  for (const auto& row : sql_->query(std::string("SELECT ") + kAgentColumns +
+                                         ", team_id FROM agents WHERE config LIKE $1 ESCAPE '\\' ORDER BY team_id, id",
+                                     {pattern})) {
+    out.emplace_back(row.back().value_or(""), readAgent(row));
+  }
+  return out;
+}
+
+bool Repository::rewriteAgentConfig(const std::string& teamId, const std::string& agentId, int64_t expectedVersion,
+                                    const std::string& configJson) {
+  return !sql_->query(
+                  "UPDATE agents SET config = $4 WHERE team_id = $1 AND id = $2 AND version = CAST($3 AS BIGINT) "
+                  "RETURNING id",
+                  {teamId, agentId, std::to_string(expectedVersion), configJson})
+              .empty();
+}
+
 }  // namespace convox::control_api

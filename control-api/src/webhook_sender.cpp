@@ -6,6 +6,7 @@
 #include "common/ids.hpp"
 #include "common/io_runner.hpp"
 #include "common/logging.hpp"
+#include "webhook_secrets.hpp"
 #include "webhook_targets.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -57,8 +58,8 @@ std::string originOf(const std::string& url) {
 
 class WebhookSender::Impl {
  public:
-  Impl(Repository& repository, WebhookDeliverySettings settings)
-      : repository_(repository), settings_(settings), work_(asio::make_work_guard(io_)) {
+  Impl(Repository& repository, WebhookDeliverySettings settings, std::optional<SecretBox> secrets)
+      : repository_(repository), settings_(settings), secrets_(secrets), work_(asio::make_work_guard(io_)) {
     thread_ = std::thread([this] { common::runCatchingExceptions(io_, "webhooks"); });
   }
   ~Impl() {
@@ -107,8 +108,15 @@ class WebhookSender::Impl {
         delivery->record.conversationId = c.id;
         delivery->record.event = event;
         delivery->record.url = target.url;
-        delivery->secret = target.secret;
         delivery->body = json::serialize(payload);
+        auto secret =
+            openWebhookSecret(target.secret, secrets_ ? &*secrets_ : nullptr, webhookSecretContext(teamId, c.agentId));
+        if (!secret) {
+          // Never sent unsigned in its place: the receiver would take it for forged.
+          notSent(delivery, "the webhook secret cannot be read: " + secret.error());
+          continue;
+        }
+        delivery->secret = std::move(*secret);
         attempt(delivery);
       }
     }
@@ -134,6 +142,15 @@ class WebhookSender::Impl {
     common::httpPost(
         io_, d->record.url, std::move(headers), d->body, settings_.requestTimeout,
         [this, d](common::HttpClientResult result) { finished(d, std::move(result)); }, std::move(refuse));
+  }
+
+  // Written to the delivery log and the server's log as a refusal is.
+  void notSent(const std::shared_ptr<Delivery>& d, const std::string& reason) {
+    common::HttpClientResult result;
+    result.error = reason;
+    result.refused = true;  // not retried: nothing will change by the next attempt
+    d->attempt = 1;
+    finished(d, std::move(result));
   }
 
   void finished(const std::shared_ptr<Delivery>& d, common::HttpClientResult result) {
@@ -169,13 +186,14 @@ class WebhookSender::Impl {
 
   Repository& repository_;
   WebhookDeliverySettings settings_;
+  std::optional<SecretBox> secrets_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;
 };
 
-WebhookSender::WebhookSender(Repository& repository, WebhookDeliverySettings settings)
-    : impl_(std::make_unique<Impl>(repository, settings)) {}
+WebhookSender::WebhookSender(Repository& repository, WebhookDeliverySettings settings, std::optional<SecretBox> secrets)
+    : impl_(std::make_unique<Impl>(repository, settings, secrets)) {}
 WebhookSender::~WebhookSender() = default;
 
 void WebhookSender::conversationChanged(const std::string& teamId, const ConversationRecord& after) {

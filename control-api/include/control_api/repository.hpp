@@ -229,6 +229,14 @@ class Repository {
                                                        const std::string& name, const std::string& configJson,
                                                        std::optional<int64_t> expectedVersion, int64_t now);
   bool deleteAgent(const std::string& teamId, const std::string& agentId);
+  // Every team's agents whose stored document contains `text` (a cheap
+  // prefilter for maintenance passes), with their team.
+  std::vector<std::pair<std::string, AgentRecord>> findAgentsContaining(const std::string& text);
+  // Rewrites an agent's stored document in place (same version): for
+  // changes of representation only, such as sealing its secrets. False when
+  // the agent changed since `expectedVersion` or is gone.
+  bool rewriteAgentConfig(const std::string& teamId, const std::string& agentId, int64_t expectedVersion,
+                          const std::string& configJson);
 
   // Conversations and turns.
   void createConversation(const std::string& teamId, const ConversationRecord& conversation);

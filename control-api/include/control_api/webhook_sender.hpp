@@ -7,9 +7,11 @@
 // own thread, so a slow receiver never holds up the API.
 
 #include "control_api/repository.hpp"
+#include "control_api/secret_box.hpp"
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace convox::control_api {
@@ -26,7 +28,9 @@ struct WebhookDeliverySettings {
 
 class WebhookSender {
  public:
-  WebhookSender(Repository& repository, WebhookDeliverySettings settings = {});
+  // `secrets` opens the agents' sealed webhook secrets (webhook_secrets.hpp).
+  WebhookSender(Repository& repository, WebhookDeliverySettings settings = {},
+                std::optional<SecretBox> secrets = std::nullopt);
   ~WebhookSender();
   WebhookSender(const WebhookSender&) = delete;
   WebhookSender& operator=(const WebhookSender&) = delete;
