@@ -101,17 +101,18 @@ HttpResponse handleJobCredentials(const RequestContext& ctx, const ConversationR
       key = json::value(*opened);
       given += (given.empty() ? "" : ", ") + n.id;
     }
+    // The team's own URL apart from the catalogue's: the worker trusts the
+    // team's key at the former, and uses its own settings when there is none.
     json::value baseUrl = nullptr;
-    if (stored && stored->baseUrl) {
-      baseUrl = json::value(*stored->baseUrl);
-    } else if (!info->defaultBaseUrl.empty()) {
-      baseUrl = json::value(info->defaultBaseUrl);
-    }
+    if (stored && stored->baseUrl) baseUrl = json::value(*stored->baseUrl);
+    json::value defaultBaseUrl = nullptr;
+    if (!info->defaultBaseUrl.empty()) defaultBaseUrl = json::value(info->defaultBaseUrl);
     credentials.push_back({{"provider", n.id},
                            {"stages", std::move(stages)},
                            {"configured", stored.has_value()},
                            {"api_key", std::move(key)},
                            {"base_url", std::move(baseUrl)},
+                           {"default_base_url", std::move(defaultBaseUrl)},
                            {"config", stored ? json::parse(stored->configJson) : json::object()}});
   }
   // Which keys went where, by name only: the audit trail of the channel.

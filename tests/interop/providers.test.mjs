@@ -181,6 +181,9 @@ describe('provider credentials', () => {
     assert.equal(byId.deepgram.api_key, DEEPGRAM_KEY);
     assert.equal(byId.openai.api_key, OPENAI_KEY);
     assert.equal(byId.openai.base_url, `${providers.base}/v1`);
+    assert.equal(byId.deepgram.base_url, `${providers.base}/dg`, "the team's own");
+    assert.equal(byId.deepgram.default_base_url, 'https://api.deepgram.com', "the catalogue's, apart");
+    assert.equal(byId['espeak-ng'].base_url, null, 'in the worker');
     assert.deepEqual(byId.openai.config, { organization: 'org-1' });
     assert.ok(!r.text.includes(ELEVEN_KEY) && !r.text.includes(ANTHROPIC_KEY), 'not named by the agent');
     r = await api('GET', `/v1/conversations/${id}/provider-credentials`);

@@ -174,7 +174,7 @@ void CallSession::readCredentials() {
                                      credentials.error());
     } else {
       for (const auto& c : *credentials) {
-        if (!c.apiKey.empty()) teamKeys_[c.provider] = c.apiKey;
+        if (!c.apiKey.empty() || !c.baseUrl.empty()) teamCredentials_[c.provider] = {c.apiKey, c.baseUrl};
       }
     }
     if (voiceWaiting_) startVoice();
@@ -254,7 +254,7 @@ void CallSession::startVoice() {
   auto choice = makeLanguageModel(
       settings, parameters, thread_.io(),
       [loop = &thread_.loop()](std::function<void()> task) { loop->post(std::move(task)); },
-      withTeamKeys(processEnvironment(), teamKeys_), std::move(cascade));
+      withTeamCredentials(processEnvironment(), teamCredentials_), std::move(cascade));
   if (!choice.model) {
     common::logger("worker")->warn("job {}: {}", jobId(), choice.error);
     voice_.reset();
@@ -274,7 +274,7 @@ void CallSession::startVoice() {
         if (room_) room_->disconnect();
         end(true, "voice pipeline: " + reason, "worker_error");
       },
-      withTeamKeys(processEnvironment(), teamKeys_),
+      withTeamCredentials(processEnvironment(), teamCredentials_),
   };
   auto stt = makeSttService(settings, speech);
   auto tts = stt.service ? makeTtsService(settings, speech) : ServiceChoice<voice::TtsService>{};

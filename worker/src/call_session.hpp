@@ -11,6 +11,7 @@
 #include "control_api_client.hpp"
 #include "job_metadata.hpp"
 #include "proto/livekit_agent.pb.h"
+#include "provider_endpoint.hpp"
 
 #include "voice/compute_pool.hpp"
 
@@ -94,7 +95,7 @@ class CallSession final : public client::RoomListener {
   bool historyRead_ = false;
   bool voiceWaiting_ = false;
   std::optional<ConversationSoFar> soFar_;
-  std::map<std::string, std::string> teamKeys_;  // provider -> the team's key, for this call only
+  std::map<std::string, TeamProviderCredential> teamCredentials_;  // provider -> the team's, for this call only
   std::string state_;
   std::string userIdentity_;
   bool finished_ = false;

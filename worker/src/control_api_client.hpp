@@ -41,7 +41,7 @@ class ControlApiClient {
   struct TeamCredential {
     std::string provider;
     std::string apiKey;   // "" when none is stored
-    std::string baseUrl;  // the team's, or the provider's default; "" for in-worker engines
+    std::string baseUrl;  // "" when the team set none
   };
   using CredentialsDone = std::function<void(boost::system::result<std::vector<TeamCredential>, std::string>)>;
   void readCredentials(std::chrono::milliseconds timeout, CredentialsDone done);

@@ -1,15 +1,12 @@
 #include "language_model_factory.hpp"
 
+#include "provider_endpoint.hpp"
 #include "voice/anthropic_chat_model.hpp"
 #include "voice/gemini_chat_model.hpp"
 #include "voice/test_providers.hpp"
 
 #include "agent_config/placeholders.hpp"
-#include "common/address_policy.hpp"
-#include "common/http_client.hpp"
 #include "common/logging.hpp"
-
-#include <boost/asio/ip/address.hpp>
 
 #include <array>
 #include <cctype>
@@ -70,44 +67,6 @@ std::string knownProviders() {
   return out;
 }
 
-std::string envOr(const EnvLookup& env, const std::string& name) {
-  if (!env) return {};
-  auto v = env(name);
-  return v ? *v : std::string();
-}
-
-// scheme://host:port of an http(s) URL, "" when it is not one.
-std::string originOf(const std::string& url) {
-  std::string error;
-  const auto target = common::parseHttpTarget(url, error);
-  if (!target) return {};
-  return (target->tls ? "https://" : "http://") + target->host + ":" + target->port;
-}
-
-// The worker's key goes only where the operator sends it: the provider's own
-// endpoint, the worker's <prefix>_BASE_URL, or an origin listed in
-// CONVOX_LLM_KEY_ORIGINS. Agent documents are written by every team; a
-// document's base_url must not be a way to collect the operator's key.
-// The same origins are trusted to be on a private network (a local Ollama,
-// a vLLM box behind the worker); any other base_url must be public.
-bool trustedOrigin(const std::string& baseUrl, const LlmProvider& provider, const EnvLookup& env) {
-  const std::string origin = originOf(baseUrl);
-  if (origin.empty()) return false;
-  if (!provider.defaultBaseUrl.empty() && origin == originOf(std::string(provider.defaultBaseUrl))) return true;
-  const std::string envUrl = envOr(env, std::string(provider.envPrefix) + "_BASE_URL");
-  if (!envUrl.empty() && origin == originOf(envUrl)) return true;
-  const std::string listed = envOr(env, "CONVOX_LLM_KEY_ORIGINS");
-  for (size_t at = 0; at <= listed.size();) {
-    const size_t comma = std::min(listed.find(',', at), listed.size());
-    std::string item = listed.substr(at, comma - at);
-    item.erase(0, std::min(item.find_first_not_of(' '), item.size()));
-    while (!item.empty() && (item.back() == '/' || item.back() == ' ')) item.pop_back();
-    if (!item.empty() && originOf(item) == origin) return true;
-    at = comma + 1;
-  }
-  return false;
-}
-
 // A provider's own settings with the common part the factory filled.
 template <typename Settings>
 Settings withCommon(const voice::ChatModelSettings& common) {
@@ -137,68 +96,22 @@ std::optional<voice::OpenAiChatSettings> chatSettingsFor(const agent_config::Age
                    knownProviders() + ")";
     return std::nullopt;
   }
-  const std::string prefix(provider->envPrefix);
   auto s = voice::openAiChatSettingsFrom(agent, {});
   if (agent.llm.model.empty() && !provider->defaultModel.empty()) s.model = provider->defaultModel;
   if (!provider->keyHeader.empty()) s.keyHeader = provider->keyHeader;
-  const bool fromDocument = agent.llm.config.contains("base_url");
-  if (!fromDocument) {
-    s.baseUrl = envOr(env, prefix + "_BASE_URL");
-    if (s.baseUrl.empty()) s.baseUrl = provider->defaultBaseUrl;
-    while (!s.baseUrl.empty() && s.baseUrl.back() == '/') s.baseUrl.pop_back();
-  }
-  if (s.baseUrl.empty()) {
-    choice.endReason = "invalid_agent_config";
-    choice.error =
-        "llm provider '" + agent.llm.provider + "' needs llm.config.base_url (or the worker's " + prefix + "_BASE_URL)";
+  EndpointError error;
+  const auto endpoint =
+      resolveEndpoint({"llm", agent.llm.provider, std::string(provider->defaultBaseUrl),
+                       std::string(provider->envPrefix), provider->cloud, std::string(provider->altKeyEnv)},
+                      agent.llm.config, env, error);
+  if (!endpoint) {
+    choice.endReason = error.endReason;
+    choice.error = error.error;
     return std::nullopt;
   }
-  std::string urlError;
-  if (!common::parseHttpTarget(s.baseUrl + "/chat/completions", urlError)) {
-    choice.endReason = fromDocument ? "invalid_agent_config" : "provider_unavailable";
-    choice.error = std::string(fromDocument ? "llm.config.base_url" : prefix + "_BASE_URL") + ": " + urlError;
-    return std::nullopt;
-  }
-  const bool trusted = trustedOrigin(s.baseUrl, *provider, env);
-  if (fromDocument && !trusted) {
-    // Server-side request forgery: any team's document could otherwise make
-    // the worker POST to the cloud metadata endpoint or the control API. An
-    // address literal is refused now; a name when it resolves (the chat
-    // model's connect checks every address it would use).
-    s.publicAddressesOnly = true;
-    std::string parseError;
-    const auto target = common::parseHttpTarget(s.baseUrl + "/chat/completions", parseError);
-    boost::system::error_code ec;
-    const auto literal = boost::asio::ip::make_address(target->host, ec);
-    if (!ec) {
-      if (const auto kind = common::nonPublicAddressKind(literal)) {
-        choice.endReason = "provider_unavailable";
-        choice.error = "llm.config.base_url " + originOf(s.baseUrl) + " is a " + std::string(*kind) +
-                       " address; a document's base_url must be public unless the worker lists its origin in "
-                       "CONVOX_LLM_KEY_ORIGINS";
-        return std::nullopt;
-      }
-    }
-  }
-  std::string key = envOr(env, prefix + "_API_KEY");
-  if (key.empty() && !provider->altKeyEnv.empty()) key = envOr(env, std::string(provider->altKeyEnv));
-  const bool atDefault = s.baseUrl == provider->defaultBaseUrl;
-  if (key.empty() && provider->cloud && atDefault) {
-    choice.endReason = "provider_unavailable";
-    choice.error = "llm provider '" + agent.llm.provider + "': the worker has no " + prefix + "_API_KEY";
-    if (!provider->altKeyEnv.empty()) choice.error += " or " + std::string(provider->altKeyEnv);
-    return std::nullopt;
-  }
-  if (!key.empty()) {
-    if (trusted) {
-      s.apiKey = key;
-    } else {
-      common::logger("worker")->warn(
-          "llm provider {}: not sending {}_API_KEY to {} (the agent's base_url; list its origin in "
-          "CONVOX_LLM_KEY_ORIGINS to allow it)",
-          agent.llm.provider, prefix, originOf(s.baseUrl));
-    }
-  }
+  s.baseUrl = endpoint->baseUrl;
+  s.apiKey = endpoint->apiKey;
+  s.publicAddressesOnly = endpoint->publicOnly;
   // Usage records name providers with letters, digits, '_' and '-'.
   s.provider = agent.llm.provider;
   for (auto& c : s.provider) {
@@ -212,7 +125,7 @@ std::optional<voice::OpenAiChatSettings> chatSettingsFor(const agent_config::Age
 static ModelChoice makeOneLanguageModel(const agent_config::AgentSettings& agent,
                                         const std::map<std::string, std::string>& parameters,
                                         boost::asio::io_context& io, voice::DialogEngine::Post post,
-                                        const EnvLookup& env) {
+                                        const EnvLookup& env, const voice::UsageSink& usage) {
   ModelChoice choice;
   // No llm section: the agent is its dialog rules (or the default agent).
   if (agent.llm.provider.empty() || agent.llm.provider == kDialogProvider) {
@@ -229,6 +142,7 @@ static ModelChoice makeOneLanguageModel(const agent_config::AgentSettings& agent
   }
   auto settings = chatSettingsFor(agent, parameters, env, choice);
   if (!settings) return choice;
+  settings->cutReplyUsage = usage;
   switch (findProvider(agent.llm.provider)->api) {
     case ChatApi::kAnthropic:
       choice.model =
@@ -247,7 +161,7 @@ static ModelChoice makeOneLanguageModel(const agent_config::AgentSettings& agent
 ModelChoice makeLanguageModel(const agent_config::AgentSettings& agent,
                               const std::map<std::string, std::string>& parameters, boost::asio::io_context& io,
                               voice::DialogEngine::Post post, const EnvLookup& env, FallbackHooks hooks) {
-  auto primary = makeOneLanguageModel(agent, parameters, io, post, env);
+  auto primary = makeOneLanguageModel(agent, parameters, io, post, env, hooks.usage);
   if (agent.llm.fallbacks.empty()) return primary;
   // The cascade: every provider that can be made, in the document's order.
   // One that cannot (no key on this worker) is left out with its reason
@@ -271,7 +185,7 @@ ModelChoice makeLanguageModel(const agent_config::AgentSettings& agent,
     auto copy = agent;
     copy.llm = fallback;
     copy.llm.fallbacks.clear();
-    auto c = makeOneLanguageModel(copy, parameters, io, post, env);
+    auto c = makeOneLanguageModel(copy, parameters, io, post, env, hooks.usage);
     add(c);
   }
   if (models.empty()) return failedPrimary;

@@ -42,7 +42,9 @@ std::optional<voice::OpenAiChatSettings> chatSettingsFor(const agent_config::Age
                                                          const std::map<std::string, std::string>& parameters,
                                                          const EnvLookup& env, ModelChoice& choice);
 
-// Where a cascade reports its switches and its background probes' usage.
+// Where a cascade reports its switches, and where any model reports the
+// usage no reply's onDone carries (a cascade's background probes, replies cut
+// by a cancel).
 struct FallbackHooks {
   std::function<void(const voice::FallbackEvent& event)> onEvent;
   voice::UsageSink usage;

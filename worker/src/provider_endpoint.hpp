@@ -1,16 +1,24 @@
 #pragma once
 
-// Where a network provider is reached and with which key, for every stage:
-// the base URL from the agent document's `config.base_url`, else the
-// worker's <PREFIX>_BASE_URL, else the provider's public endpoint; the key
-// from the worker's credentials (<PREFIX>_API_KEY, or the team's stored
-// credential fetched for the job). The key goes only where the operator
-// sends it: the provider's own endpoint, the worker's base URL, or an origin
-// listed in CONVOX_PROVIDER_KEY_ORIGINS (CONVOX_LLM_KEY_ORIGINS is read
-// too); agent documents are written by every team, and a document's
-// base_url must not be a way to collect the operator's key. A document's
-// other base URLs must be public addresses (no SSRF into the worker's
-// network).
+// Where a network provider is reached and with which key, for every stage
+// (the LLM, STT and TTS factories all resolve here).
+//
+// Base URL: the agent document's `config.base_url`, else the team's stored
+// base URL for the provider (POST /v1/providers/{id}/configure), else the
+// worker's <PREFIX>_BASE_URL, else the provider's public endpoint.
+//
+// Key: the team's stored key when it has one, else the worker's
+// <PREFIX>_API_KEY (or the provider's alternative variable). Documents and
+// team settings are written by every team, the worker's keys are the
+// operator's, so:
+// - the operator trusts an origin with keys when it is the provider's own
+//   endpoint, the worker's <PREFIX>_BASE_URL, or listed in <PREFIX>_KEY_ORIGINS
+//   (that provider's keys only) or CONVOX_PROVIDER_KEY_ORIGINS (every
+//   provider's; CONVOX_LLM_KEY_ORIGINS is read too);
+// - the worker's key goes only to origins the operator trusts;
+// - a team's key goes there too, and to the team's own stored base URL;
+// - a URL the operator does not trust (a document's or a team's) must be a
+//   public address: no request into the worker's own network.
 
 #include "language_model_factory.hpp"
 
@@ -28,6 +36,7 @@ struct EndpointSpec {
   std::string defaultBaseUrl;  // "" = the document or the worker must name one
   std::string envPrefix;       // DEEPGRAM -> DEEPGRAM_API_KEY, DEEPGRAM_BASE_URL
   bool keyRequired = true;     // a cloud API: no key at its own endpoint fails the call
+  std::string altKeyEnv;       // read when <PREFIX>_API_KEY is not set (GOOGLE_API_KEY)
 };
 
 struct Endpoint {
@@ -45,14 +54,18 @@ struct EndpointError {
 // llama.cpp -> LLAMA, gemini and google -> GEMINI).
 std::string credentialPrefix(const std::string& provider);
 
-// `base` with a team's keys in front: <PREFIX>_API_KEY is answered from
-// `keys` (provider -> key) for the providers the team configured. A team's
-// key then goes where the worker's would (the provider's endpoint, the
-// worker's base URL, the operator's trusted origins).
-EnvLookup withTeamKeys(EnvLookup base, const std::map<std::string, std::string>& keys);
+// What a team stored for one provider, as the job read it.
+struct TeamProviderCredential {
+  std::string apiKey;   // "" when none is stored
+  std::string baseUrl;  // "" when the team set none
+};
 
-// `env` answers <PREFIX>_API_KEY and <PREFIX>_BASE_URL: the job's team
-// credentials layered over the worker's environment by the caller.
+// `base` (the worker's environment) with the job's team credentials beside
+// it (provider -> credential), under names no environment variable has
+// ("team:<PREFIX>_API_KEY", "team:<PREFIX>_BASE_URL"): resolveEndpoint
+// tells the team's from the operator's by them.
+EnvLookup withTeamCredentials(EnvLookup base, const std::map<std::string, TeamProviderCredential>& team);
+
 std::optional<Endpoint> resolveEndpoint(const EndpointSpec& spec, const boost::json::object& config,
                                         const EnvLookup& env, EndpointError& error);
 

@@ -136,14 +136,16 @@ ServiceChoice<voice::SttService> oneStt(const agent_config::AgentSettings& agent
   }
   Endpoint e;
   if (choice.provider == "deepgram") {
-    if (!endpointFor({"stt", "deepgram", "https://api.deepgram.com/v1", "DEEPGRAM", true}, choice, context, out, e)) {
+    if (!endpointFor({"stt", "deepgram", "https://api.deepgram.com/v1", "DEEPGRAM", true, ""}, choice, context, out,
+                     e)) {
       return out;
     }
     out.service = deepgramStt(agent, choice, e, context);
     return out;
   }
   if (const auto* p = findHttpProvider(kTranscription, choice.provider)) {
-    if (!endpointFor({"stt", p->name, p->defaultBaseUrl, p->envPrefix, p->cloud}, choice, context, out, e)) return out;
+    if (!endpointFor({"stt", p->name, p->defaultBaseUrl, p->envPrefix, p->cloud, ""}, choice, context, out, e))
+      return out;
     voice::OpenAiTranscriptionSettings s;
     s.baseUrl = e.baseUrl;
     s.apiKey = e.apiKey;
@@ -191,7 +193,8 @@ ServiceChoice<voice::TtsService> oneTts(const agent_config::AgentSettings& agent
   }
   Endpoint e;
   if (choice.provider == "elevenlabs") {
-    if (!endpointFor({"tts", "elevenlabs", "https://api.elevenlabs.io", "ELEVENLABS", true}, choice, context, out, e)) {
+    if (!endpointFor({"tts", "elevenlabs", "https://api.elevenlabs.io", "ELEVENLABS", true, ""}, choice, context, out,
+                     e)) {
       return out;
     }
     if (choice.voice.empty()) {
@@ -217,7 +220,8 @@ ServiceChoice<voice::TtsService> oneTts(const agent_config::AgentSettings& agent
     return out;
   }
   if (choice.provider == "deepgram") {
-    if (!endpointFor({"tts", "deepgram", "https://api.deepgram.com/v1", "DEEPGRAM", true}, choice, context, out, e)) {
+    if (!endpointFor({"tts", "deepgram", "https://api.deepgram.com/v1", "DEEPGRAM", true, ""}, choice, context, out,
+                     e)) {
       return out;
     }
     voice::DeepgramTtsSettings s;
@@ -231,7 +235,8 @@ ServiceChoice<voice::TtsService> oneTts(const agent_config::AgentSettings& agent
     return out;
   }
   if (const auto* p = findHttpProvider(kSpeech, choice.provider)) {
-    if (!endpointFor({"tts", p->name, p->defaultBaseUrl, p->envPrefix, p->cloud}, choice, context, out, e)) return out;
+    if (!endpointFor({"tts", p->name, p->defaultBaseUrl, p->envPrefix, p->cloud, ""}, choice, context, out, e))
+      return out;
     voice::OpenAiSpeechSettings s;
     s.baseUrl = e.baseUrl;
     s.apiKey = e.apiKey;

@@ -8,7 +8,8 @@
 // what each provider received, the stored turns (providers, the fallback
 // event), the conversation's cost against the team's own price rows, the
 // analytics endpoints against the turns, and the platform's own share of the
-// voice-to-voice time. Run inside tests/interop/lib/netns.sh.
+// voice-to-voice time. ElevenLabs is reached with the team's stored key and
+// base URL, the others with the worker's. Run inside tests/interop/lib/netns.sh.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -51,12 +52,15 @@ before(async () => {
   });
   el = await startElevenLabs({ key: KEYS.elevenlabs, ttfbMs: TTS_MS });
   // The worker's own keys and base URLs (an operator's settings: trusted).
+  // ElevenLabs is the team's own: its key and base URL are stored with
+  // /v1/providers (below), and the operator lets that provider's keys reach
+  // the (loopback) address.
   voice = await startVoiceServer({
     env: {
       DEEPGRAM_API_KEY: KEYS.deepgram, DEEPGRAM_BASE_URL: `${dg.url}/v1`,
       OPENAI_API_KEY: KEYS.openai, OPENAI_BASE_URL: primary.url,
       GROQ_API_KEY: KEYS.groq, GROQ_BASE_URL: fallback.url,
-      ELEVENLABS_API_KEY: KEYS.elevenlabs, ELEVENLABS_BASE_URL: el.url,
+      ELEVENLABS_KEY_ORIGINS: el.url,
     },
   });
   browser = await launchChromium(media('silence_2s.wav'));
@@ -86,6 +90,8 @@ test('Deepgram + a failing OpenAI with a Groq fallback + ElevenLabs, from the pl
     const r = await api('PUT', `/v1/providers/${provider}/pricing`, { prices });
     assert.equal(r.status, 200, JSON.stringify(r.json));
   }
+  const configured = await api('POST', '/v1/providers/elevenlabs/configure', { api_key: KEYS.elevenlabs, base_url: el.url });
+  assert.equal(configured.status, 201, JSON.stringify(configured.json));
   const created = await api('POST', '/v1/agents', {
     name: 'Provider test clinic',
     language: 'en-US',
@@ -154,7 +160,9 @@ test('Deepgram + a failing OpenAI with a Groq fallback + ElevenLabs, from the pl
   assert.equal(lastUser(answered[0]), HEARD[0]);
   assert.equal(lastUser(answered[1]), HEARD[1]);
 
-  // ElevenLabs: its key, pcm at 24 kHz, the voice settings, one context per reply.
+  // ElevenLabs (reached at all: the team's key at the team's base URL, as the
+  // stand-in refuses any other key): pcm at 24 kHz, the voice settings, one
+  // context per reply.
   assert.equal(el.log.connections[0].voice, 'voice-e2e');
   assert.equal(el.log.connections[0].query.output_format, 'pcm_24000');
   assert.equal(el.log.connections[0].query.model_id, 'eleven_flash_v2_5');

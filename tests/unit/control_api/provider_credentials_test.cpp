@@ -291,6 +291,10 @@ TEST_P(ProviderCredentialsTest, AJobTokenGetsOnlyTheProvidersItsAgentNamesWhileT
     ASSERT_EQ(sendA(verb::post, "/v1/providers/" + id + "/configure", R"({"api_key": ")" + key + "\"}").result(),
               status::created);
   }
+  ASSERT_EQ(sendA(verb::post, "/v1/providers/groq/configure",
+                  R"({"api_key": "gsk-groq-000000000000", "base_url": "https://groq-proxy.example.com/openai/v1/"})")
+                .result(),
+            status::ok);  // an update of the one stored above
   storeAgent(teamA_, "talker", R"({"name":"talker",
       "stt":{"provider":"deepgram","fallback":[{"provider":"openai"}]},
       "llm":{"provider":"groq","fallback":["openai",{"provider":"ollama"}]},
@@ -309,7 +313,11 @@ TEST_P(ProviderCredentialsTest, AJobTokenGetsOnlyTheProvidersItsAgentNamesWhileT
   EXPECT_EQ(byId["deepgram"].at("api_key"), kDeepgramKey);
   EXPECT_EQ(byId["deepgram"].at("stages"), json::array({"stt"}));
   EXPECT_EQ(byId["openai"].at("stages"), json::array({"stt", "llm"}));
-  EXPECT_EQ(byId["openai"].at("base_url"), "https://api.openai.com/v1");
+  // The team's own URL apart from the catalogue's: the worker trusts the team's key at the former.
+  EXPECT_TRUE(byId["openai"].at("base_url").is_null()) << res.body();
+  EXPECT_EQ(byId["openai"].at("default_base_url"), "https://api.openai.com/v1");
+  EXPECT_EQ(byId["groq"].at("base_url"), "https://groq-proxy.example.com/openai/v1");
+  EXPECT_TRUE(byId["ollama"].at("base_url").is_null());
   EXPECT_EQ(byId["groq"].at("api_key"), "gsk-groq-000000000000");
   EXPECT_EQ(byId["ollama"].at("configured"), false);
   EXPECT_TRUE(byId["ollama"].at("api_key").is_null());

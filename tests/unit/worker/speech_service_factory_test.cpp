@@ -77,7 +77,7 @@ TEST_F(SpeechServiceFactoryTest, AFallbackListKeepsWhatCanBeServedInOrder) {
   EXPECT_NE(none.error.find("'gnani'"), std::string::npos) << none.error;
 }
 
-EndpointSpec deepgram() { return {"stt", "deepgram", "https://api.deepgram.com", "DEEPGRAM", true}; }
+EndpointSpec deepgram() { return {"stt", "deepgram", "https://api.deepgram.com", "DEEPGRAM", true, ""}; }
 
 TEST(ProviderEndpoint, TheWorkersKeyGoesToTheProviderAndTheWorkersOwnBaseUrlOnly) {
   EndpointError error;
@@ -147,14 +147,68 @@ TEST_F(SpeechServiceFactoryTest, NetworkProvidersGetTheirClientsWithTheirKeysOrF
   EXPECT_NE(noKey.error.find("DEEPGRAM_API_KEY"), std::string::npos) << noKey.error;
 }
 
-TEST(ProviderEndpoint, ATeamsKeyAnswersForItsProviderBeforeTheWorkersOwn) {
-  auto env = withTeamKeys(envOf({{"DEEPGRAM_API_KEY", "worker"}, {"OPENAI_API_KEY", "worker-openai"}}),
-                          {{"deepgram", "team"}, {"llama.cpp", "team-llama"}, {"openai", ""}});
-  EXPECT_EQ(env("DEEPGRAM_API_KEY"), "team");
-  EXPECT_EQ(env("LLAMA_API_KEY"), "team-llama");
-  EXPECT_EQ(env("OPENAI_API_KEY"), "worker-openai");  // the team stored none
+EnvLookup teamOver(std::map<std::string, std::string> worker,
+                   const std::map<std::string, TeamProviderCredential>& team) {
+  return withTeamCredentials(envOf(std::move(worker)), team);
+}
+
+TEST(ProviderEndpoint, ATeamsKeyAnswersBeforeTheWorkersAndGoesToTheTeamsOwnBaseUrl) {
+  EndpointError error;
+  // The team's key at the provider's endpoint, before the worker's.
+  auto e =
+      resolveEndpoint(deepgram(), {}, teamOver({{"DEEPGRAM_API_KEY", "worker"}}, {{"deepgram", {"team", ""}}}), error);
+  ASSERT_TRUE(e) << error.error;
+  EXPECT_EQ(e->apiKey, "team");
+  EXPECT_EQ(e->baseUrl, "https://api.deepgram.com");
+  // The team's base URL: its key goes there, public addresses only.
+  e = resolveEndpoint(
+      deepgram(), {},
+      teamOver({{"DEEPGRAM_API_KEY", "worker"}}, {{"deepgram", {"team", "https://dg-proxy.example.com/v1"}}}), error);
+  ASSERT_TRUE(e) << error.error;
+  EXPECT_EQ(e->baseUrl, "https://dg-proxy.example.com/v1");
+  EXPECT_EQ(e->apiKey, "team");
+  EXPECT_TRUE(e->publicOnly);
+  // A team URL without a team key does not collect the operator's key.
+  e = resolveEndpoint(deepgram(), {},
+                      teamOver({{"DEEPGRAM_API_KEY", "worker"}}, {{"deepgram", {"", "https://dg-proxy.example.com"}}}),
+                      error);
+  ASSERT_TRUE(e) << error.error;
+  EXPECT_EQ(e->apiKey, "");
+  // Nor does an agent document collect the team's key: its base_url comes first, keyless.
+  e = resolveEndpoint(deepgram(), {{"base_url", "https://elsewhere.example.com"}},
+                      teamOver({}, {{"deepgram", {"team", "https://dg-proxy.example.com"}}}), error);
+  ASSERT_TRUE(e) << error.error;
+  EXPECT_EQ(e->baseUrl, "https://elsewhere.example.com");
+  EXPECT_EQ(e->apiKey, "");
+  // A team's private URL needs the operator's word.
+  const std::map<std::string, TeamProviderCredential> privateOllama{{"ollama", {"", "http://10.0.0.5:11434/v1"}}};
+  const EndpointSpec ollama{"llm", "ollama", "http://127.0.0.1:11434/v1", "OLLAMA", false, ""};
+  EXPECT_FALSE(resolveEndpoint(ollama, {}, teamOver({}, privateOllama), error));
+  EXPECT_NE(error.error.find("the team's ollama base_url"), std::string::npos) << error.error;
+  EXPECT_NE(error.error.find("private"), std::string::npos) << error.error;
+  e = resolveEndpoint(ollama, {}, teamOver({{"OLLAMA_KEY_ORIGINS", "http://10.0.0.5:11434"}}, privateOllama), error);
+  ASSERT_TRUE(e) << error.error;
+  EXPECT_FALSE(e->publicOnly);
+  // The names no environment variable has are not read through to the worker's environment.
+  const auto env = teamOver({{"team:OPENAI_API_KEY", "planted"}}, {{"deepgram", {"team", ""}}});
+  EXPECT_EQ(env("team:OPENAI_API_KEY"), std::nullopt);
   EXPECT_EQ(credentialPrefix("openedai-speech"), "OPENEDAI_SPEECH");
   EXPECT_EQ(credentialPrefix("google"), "GEMINI");
+}
+
+TEST(ProviderEndpoint, AProvidersOwnOriginListTrustsThatProvidersKeysOnly) {
+  EndpointError error;
+  const boost::json::object config{{"base_url", "https://gateway.example.com/v1"}};
+  const auto env = envOf(
+      {{"DEEPGRAM_API_KEY", "dg"}, {"OPENAI_API_KEY", "sk"}, {"DEEPGRAM_KEY_ORIGINS", "https://gateway.example.com"}});
+  auto e = resolveEndpoint(deepgram(), config, env, error);
+  ASSERT_TRUE(e) << error.error;
+  EXPECT_EQ(e->apiKey, "dg");
+  EXPECT_FALSE(e->publicOnly);
+  e = resolveEndpoint({"stt", "openai", "https://api.openai.com/v1", "OPENAI", true, ""}, config, env, error);
+  ASSERT_TRUE(e) << error.error;
+  EXPECT_EQ(e->apiKey, "") << "OpenAI's key is not trusted at an origin listed for Deepgram";
+  EXPECT_TRUE(e->publicOnly);
 }
 
 // Review of issue 14: a document's transcription path is appended to a
