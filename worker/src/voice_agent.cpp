@@ -112,6 +112,7 @@ bool VoiceAgent::init(VoiceProviders providers, std::string& error) {
     act(action);
   });
   stt_->warm();
+  if (model_) model_->warm();
   tts_->warm();
   return true;
 }

@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 
 // What a scripted model does with each reply() it gets, in order (the last
 // behaviour repeats).
-enum class Behaviour { kAnswer, kFailAtOnce, kHang, kTextThenFail };
+enum class Behaviour { kAnswer, kFailAtOnce, kHang, kTextThenFail, kSlowToolCall };
 
 struct Script {
   std::deque<Behaviour> behaviours;
@@ -60,6 +60,18 @@ class ScriptedModel final : public LanguageModel {
           cb.onText("Partly");
           cb.onDone(u, "stream cut");
           break;
+        case Behaviour::kSlowToolCall: {
+          // A tool call begins at once; its arguments take 150 ms to stream.
+          if (cb.onToolCallStarted) cb.onToolCallStarted();
+          auto timer = std::make_shared<boost::asio::steady_timer>(io_, 150ms);
+          timer->async_wait([this, timer, id, cb, u](const boost::system::error_code&) mutable {
+            if (id != generation_) return;
+            cb.onAction({"end_call", {}});
+            u.outputTokens = 7;
+            cb.onDone(u, {});
+          });
+          break;
+        }
       }
     });
   }
@@ -79,6 +91,7 @@ struct Outcome {
   std::string text;
   std::string error;
   std::string provider;
+  std::vector<std::string> actions;
   bool done = false;
 };
 
@@ -107,6 +120,7 @@ class FallbackLanguageModelTest : public ::testing::Test {
     Outcome o;
     ReplyCallbacks cb;
     cb.onText = [&o](std::string_view d) { o.text += d; };
+    cb.onAction = [&o](const ModelAction& a) { o.actions.push_back(a.name); };
     cb.onDone = [&o](const ModelUsage& u, const std::string& e) {
       o.done = true;
       o.error = e;
@@ -149,6 +163,21 @@ TEST_F(FallbackLanguageModelTest, NoFirstTokenInTimeCancelsAndMovesOn) {
   EXPECT_GE(a_->cancels, 1);
   ASSERT_EQ(events_.size(), 1u);
   EXPECT_NE(events_[0].reason.find("timeout: no first token within 50 ms"), std::string::npos);
+}
+
+// Review of issue 14: a reply that is a tool call has no text to time; its
+// first streamed part is the answer in time.
+TEST_F(FallbackLanguageModelTest, AToolCallThatBeganInTimeIsNotTimedOut) {
+  a_->behaviours = {Behaviour::kSlowToolCall};
+  b_->behaviours = {Behaviour::kAnswer};
+  make(50ms);
+  const auto o = ask("goodbye");
+  EXPECT_EQ(o.error, "");
+  EXPECT_EQ(o.provider, "alpha");
+  EXPECT_EQ(o.actions, std::vector<std::string>{"end_call"});
+  EXPECT_EQ(a_->cancels, 0);
+  EXPECT_EQ(b_->replies, 0);
+  EXPECT_TRUE(events_.empty());
 }
 
 TEST_F(FallbackLanguageModelTest, AnErrorAfterTextIsTheCallersNotAnotherModels) {

@@ -1,12 +1,15 @@
 #include "voice/openai_chat_model.hpp"
 
 #include "chat_completions_server.hpp"
+#include "voice/chat_stream.hpp"
+#include "voice/chat_stream_decoder.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <optional>
 
@@ -45,6 +48,7 @@ struct Outcome {
   std::optional<std::string> error;  // set once onDone ran
   ModelUsage usage;
   int doneCalls = 0;
+  int toolCallStarts = 0;
 };
 
 class OpenAiChatModelTest : public ::testing::Test {
@@ -68,6 +72,7 @@ class OpenAiChatModelTest : public ::testing::Test {
       out.deltas.emplace_back(d);
     };
     cb.onAction = [&out](const ModelAction& a) { out.actions.push_back(a); };
+    cb.onToolCallStarted = [&out] { ++out.toolCallStarts; };
     cb.onDone = [&out, this](const ModelUsage& u, const std::string& e) {
       out.usage = u;
       out.error = e;
@@ -206,6 +211,29 @@ TEST_F(OpenAiChatModelTest, AssemblesToolCallsSplitOverSeveralChunks) {
   EXPECT_EQ(out.actions[0].arguments.at("tool_call_id"), "call_1");
   EXPECT_EQ(out.actions[1].name, "transfer");
   EXPECT_EQ(out.actions[1].arguments.at("target"), "");
+  EXPECT_EQ(out.toolCallStarts, 1);
+}
+
+// A reply that is only a tool call: its first part is the model's first
+// token (a fallback's timeout and the turn's TTFT read it).
+TEST_F(OpenAiChatModelTest, AReplyThatIsOnlyAToolCallStartsWithItsFirstPart) {
+  const std::string call =
+      R"({"choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"call_1",)"
+      R"("type":"function","function":{"name":"end_call","arguments":"{}"}}]},"finish_reason":null}]})";
+  ChatCompletionsServer server(
+      io_,
+      {{eventStreamHead() + httpChunk(sseEvent(call))},
+       {httpChunk(sseEvent(finishChunk("tool_calls")) + sseEvent("[DONE]")), milliseconds(30)}},
+      AfterScript::kHold);
+  OpenAiChatModel model(io_, settingsFor(server));
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.error.value_or("not done"), "");
+  EXPECT_EQ(out.text, "");
+  EXPECT_EQ(out.toolCallStarts, 1);
+  ASSERT_EQ(out.actions.size(), 1U);
+  EXPECT_GE(out.usage.firstTokenMs, 0);
 }
 
 TEST_F(OpenAiChatModelTest, ServerErrorNamesTheStatusAndTheMessage) {
@@ -359,6 +387,98 @@ TEST_F(OpenAiChatModelTest, CancelMidStreamClosesTheConnectionAndNothingFollows)
   EXPECT_EQ(out.text, "Hello");
   EXPECT_EQ(out.doneCalls, 0);
   EXPECT_TRUE(server.clientClosed());
+}
+
+// Review of issue 14: a reply cut by barge-in has no onDone, yet the
+// provider bills its prompt and what it streamed.
+TEST_F(OpenAiChatModelTest, ACutReplyReportsItsUsageEstimatedFromItsSize) {
+  ChatCompletionsServer server(io_,
+                               {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Hello")))},
+                                {httpChunk(sseEvent(contentChunk(" again"))), milliseconds(100)}},
+                               AfterScript::kHold);
+  auto settings = settingsFor(server);
+  std::vector<ProviderUsage> cut;
+  settings.cutReplyUsage = [&cut](const ProviderUsage& u) { cut.push_back(u); };
+  OpenAiChatModel model(io_, settings);
+  Outcome out;
+  auto cb = callbacksInto(out);
+  cb.onText = [&](std::string_view d) {
+    out.text += d;
+    model.cancel();
+    io_.stop();
+  };
+  model.reply(history_, cb);
+  run();
+  EXPECT_EQ(out.doneCalls, 0);
+  ASSERT_EQ(cut.size(), 2U);
+  // Not calibrated yet: a quarter of a token per byte, of the request and of "Hello".
+  EXPECT_EQ(cut[0].unit, "input_tokens");
+  EXPECT_EQ(cut[0].quantity, std::ceil(static_cast<double>(model.requestBody(history_).size()) / 4));
+  EXPECT_EQ(cut[0].provider, "openai");
+  EXPECT_EQ(cut[0].model, "gpt-4o-mini-2024");  // as the stream named it
+  EXPECT_EQ(cut[1].unit, "output_tokens");
+  EXPECT_EQ(cut[1].quantity, 2);  // ceil(5 / 4)
+}
+
+// The estimate follows the ratios the model's last complete reply reported.
+TEST_F(OpenAiChatModelTest, ACutReplyIsEstimatedAtTheLastCompleteReplysRatios) {
+  auto calibration = std::make_shared<TokenCalibration>();
+  std::vector<ProviderUsage> cut;
+  const auto request = [](const ChatCompletionsServer& server, size_t bodyBytes) {
+    return ChatStreamRequest{
+        "chat completions", server.baseUrl() + "/chat/completions", {}, std::string(bodyBytes, ' ')};
+  };
+  {
+    // 24 bytes of request were 12 prompt tokens; "Hi" (2 bytes) was 3 completion tokens.
+    ChatCompletionsServer server(io_,
+                                 {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Hi")))},
+                                  {httpChunk(sseEvent(kUsageChunk) + sseEvent("[DONE]")) + std::string(kLastChunk)}},
+                                 AfterScript::kHold);
+    auto settings = settingsFor(server);
+    Outcome out;
+    auto stream = startChatStream(io_, settings, request(server, 24), std::make_unique<ChatStreamDecoder>(4096),
+                                  callbacksInto(out), calibration);
+    run();
+    ASSERT_EQ(out.error.value_or("not done"), "");
+    EXPECT_DOUBLE_EQ(calibration->inputPerByte, 0.5);
+    EXPECT_DOUBLE_EQ(calibration->outputPerByte, 1.5);
+  }
+  io_.restart();
+  ChatCompletionsServer server(io_, {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Hello")))}},
+                               AfterScript::kHold);
+  auto settings = settingsFor(server);
+  settings.cutReplyUsage = [&cut](const ProviderUsage& u) { cut.push_back(u); };
+  Outcome out;
+  std::shared_ptr<ChatStream> stream;
+  auto cb = callbacksInto(out);
+  cb.onText = [&](std::string_view) {
+    stream->cancel();
+    io_.stop();
+  };
+  stream = startChatStream(io_, settings, request(server, 100), std::make_unique<ChatStreamDecoder>(4096),
+                           std::move(cb), calibration);
+  run();
+  ASSERT_EQ(cut.size(), 2U);
+  EXPECT_EQ(cut[0].quantity, 50);  // 100 bytes at 0.5
+  EXPECT_EQ(cut[1].quantity, 8);   // ceil(5 bytes at 1.5)
+}
+
+TEST_F(OpenAiChatModelTest, AReplyCutBeforeTheServerAnsweredCostsNothing) {
+  ChatCompletionsServer server(io_, {}, AfterScript::kHold);  // reads the request, answers nothing
+  auto settings = settingsFor(server);
+  std::vector<ProviderUsage> cut;
+  settings.cutReplyUsage = [&cut](const ProviderUsage& u) { cut.push_back(u); };
+  OpenAiChatModel model(io_, settings);
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  boost::asio::steady_timer later(io_, milliseconds(100));
+  later.async_wait([&](auto) {
+    model.cancel();
+    io_.stop();
+  });
+  run();
+  EXPECT_EQ(out.doneCalls, 0);
+  EXPECT_TRUE(cut.empty());
 }
 
 TEST_F(OpenAiChatModelTest, ConnectionRefusedAndBadUrlsAreErrors) {

@@ -22,6 +22,7 @@
 namespace convox::voice {
 
 class ChatStream;
+struct TokenCalibration;
 
 struct AnthropicChatSettings : ChatModelSettings {
   AnthropicChatSettings() {
@@ -42,6 +43,7 @@ class AnthropicChatModel : public LanguageModel {
 
   void reply(const std::vector<ChatMessage>& history, ReplyCallbacks callbacks) override;
   void cancel() override;
+  void warm() override;
 
   // The request body reply() sends (it holds no key).
   std::string requestBody(const std::vector<ChatMessage>& history) const;
@@ -52,6 +54,7 @@ class AnthropicChatModel : public LanguageModel {
   AnthropicChatSettings settings_;
   // Allocated by this.
   std::shared_ptr<ChatStream> current_;
+  std::shared_ptr<TokenCalibration> calibration_;  // shared with its replies
 };
 
 }  // namespace convox::voice

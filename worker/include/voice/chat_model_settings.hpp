@@ -5,6 +5,8 @@
 // this and sets its provider's defaults, so the factory fills the common part
 // once for all of them.
 
+#include "voice/provider_usage.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +32,11 @@ struct ChatModelSettings {
   // operator trusts: loopback, private and link-local addresses are refused
   // (the cloud metadata endpoint, the control API, the operator's network).
   bool publicAddressesOnly = false;
+  // Where a reply cut by cancel() (barge-in, a fallback's timeout) reports
+  // what it used: no onDone follows a cancel, yet the provider bills the
+  // prompt and the tokens it streamed. Estimated where the stream had not
+  // said (see chat_stream.hpp); null = not reported.
+  UsageSink cutReplyUsage;
 };
 
 }  // namespace convox::voice

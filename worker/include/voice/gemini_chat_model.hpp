@@ -23,6 +23,7 @@
 namespace convox::voice {
 
 class ChatStream;
+struct TokenCalibration;
 
 struct GeminiChatSettings : ChatModelSettings {
   GeminiChatSettings() {
@@ -41,6 +42,7 @@ class GeminiChatModel : public LanguageModel {
 
   void reply(const std::vector<ChatMessage>& history, ReplyCallbacks callbacks) override;
   void cancel() override;
+  void warm() override;
 
   // The request body and URL reply() sends (they hold no key).
   std::string requestBody(const std::vector<ChatMessage>& history) const;
@@ -52,6 +54,7 @@ class GeminiChatModel : public LanguageModel {
   GeminiChatSettings settings_;
   // Allocated by this.
   std::shared_ptr<ChatStream> current_;
+  std::shared_ptr<TokenCalibration> calibration_;  // shared with its replies
 };
 
 }  // namespace convox::voice

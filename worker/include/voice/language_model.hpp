@@ -8,6 +8,8 @@
 // at once. cancel() stops a reply in progress (barge-in); no callback of a
 // cancelled reply follows.
 
+#include "voice/provider_usage.hpp"
+
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -42,9 +44,15 @@ struct ModelUsage {
 struct ReplyCallbacks {
   std::function<void(std::string_view delta)> onText;
   std::function<void(const ModelAction& action)> onAction;
+  // Once, when the reply starts with a tool call rather than text: the model
+  // answered in time, though its actions come only with the end.
+  std::function<void()> onToolCallStarted;
   // Once, at the end: `error` empty on success (partial text may have come before an error).
   std::function<void(const ModelUsage& usage, const std::string& error)> onDone;
 };
+
+// A reply's tokens as usage records (one per unit with a count).
+void reportModelUsage(const UsageSink& sink, const ModelUsage& usage);
 
 class LanguageModel {
  public:
@@ -52,6 +60,9 @@ class LanguageModel {
   // `history` ends with the user's turn; the system prompt, if any, first.
   virtual void reply(const std::vector<ChatMessage>& history, ReplyCallbacks callbacks) = 0;
   virtual void cancel() = 0;
+  // At the call's start: a network model opens its connection now, so the
+  // first reply does not pay for DNS, TCP and TLS. Local models need nothing.
+  virtual void warm() {}
 };
 
 }  // namespace convox::voice

@@ -22,6 +22,7 @@
 namespace convox::voice {
 
 class ChatStream;
+struct TokenCalibration;
 
 struct OpenAiChatSettings : ChatModelSettings {
   OpenAiChatSettings() {
@@ -49,6 +50,7 @@ class OpenAiChatModel : public LanguageModel {
 
   void reply(const std::vector<ChatMessage>& history, ReplyCallbacks callbacks) override;
   void cancel() override;
+  void warm() override;
 
   // The request body reply() sends (for tests and logs: it holds no key).
   std::string requestBody(const std::vector<ChatMessage>& history) const;
@@ -59,6 +61,7 @@ class OpenAiChatModel : public LanguageModel {
   OpenAiChatSettings settings_;
   // Allocated by this.
   std::shared_ptr<ChatStream> current_;
+  std::shared_ptr<TokenCalibration> calibration_;  // shared with its replies
 };
 
 }  // namespace convox::voice

@@ -31,7 +31,7 @@ json::value contentOf(const ChatTurn& turn) {
 }  // namespace
 
 AnthropicChatModel::AnthropicChatModel(boost::asio::io_context& io, AnthropicChatSettings settings)
-    : io_(io), settings_(std::move(settings)) {}
+    : io_(io), settings_(std::move(settings)), calibration_(std::make_shared<TokenCalibration>()) {}
 
 AnthropicChatModel::~AnthropicChatModel() { cancel(); }
 
@@ -39,6 +39,8 @@ void AnthropicChatModel::cancel() {
   if (current_) current_->cancel();
   current_.reset();
 }
+
+void AnthropicChatModel::warm() { warmChatConnection(io_, settings_); }
 
 std::string AnthropicChatModel::requestBody(const std::vector<ChatMessage>& history) const {
   const auto chat = alternatingChat(history, settings_.systemPrompt);
@@ -72,7 +74,8 @@ void AnthropicChatModel::reply(const std::vector<ChatMessage>& history, ReplyCal
   if (!settings_.apiKey.empty()) request.headers.emplace_back("x-api-key", settings_.apiKey);
   request.body = requestBody(history);
   current_ = startChatStream(io_, settings_, std::move(request),
-                             std::make_unique<AnthropicStreamDecoder>(settings_.maxReplyBytes), std::move(callbacks));
+                             std::make_unique<AnthropicStreamDecoder>(settings_.maxReplyBytes), std::move(callbacks),
+                             calibration_);
 }
 
 }  // namespace convox::voice

@@ -28,6 +28,7 @@ class AnthropicStreamDecoder final : public ChatEventDecoder {
 
   bool onData(std::string_view data, const TextSink& onText, std::string& error) override;
   bool done() const override { return done_; }
+  bool callingTools() const override { return !tools_.empty(); }
   std::string endedWithoutDone() const override { return "the stream ended before message_stop"; }
   bool actions(std::vector<ModelAction>& out, std::string& error) const override;
   void addUsage(ModelUsage& usage) const override;

@@ -7,6 +7,7 @@
 #include <boost/beast/core/string.hpp>
 
 #include <chrono>
+#include <cmath>
 
 namespace convox::voice {
 
@@ -20,14 +21,17 @@ constexpr size_t kMaxRetryAfter = 32;
 class Exchange final : public ChatStream, public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(std::string label, std::string apiKey, std::unique_ptr<ChatEventDecoder> decoder, ReplyCallbacks callbacks,
-           ModelUsage usage)
+           ModelUsage usage, UsageSink cutReplyUsage, std::shared_ptr<TokenCalibration> calibration)
       : label_(std::move(label)),
         apiKey_(std::move(apiKey)),
         decoder_(std::move(decoder)),
         callbacks_(std::move(callbacks)),
-        usage_(std::move(usage)) {}
+        usage_(std::move(usage)),
+        cutReplyUsage_(std::move(cutReplyUsage)),
+        calibration_(std::move(calibration)) {}
 
   void start(boost::asio::io_context& io, HttpStreamRequest request) {
+    requestBytes_ = request.body.size();
     // The handlers hold the exchange, not the model: a model destroyed
     // mid-reply cancels it and nothing dangles.
     auto self = shared_from_this();
@@ -44,10 +48,12 @@ class Exchange final : public ChatStream, public std::enable_shared_from_this<Ex
   }
 
   void cancel() override {
+    const bool cut = !finished_;
     finished_ = true;  // no callback follows
     callbacks_ = {};
     if (http_) http_->cancel();
     http_.reset();
+    if (cut) reportCutUsage();
   }
 
  private:
@@ -66,6 +72,7 @@ class Exchange final : public ChatStream, public std::enable_shared_from_this<Ex
     std::string error;
     const auto onText = [this](std::string_view text) {
       if (usage_.firstTokenMs < 0) usage_.firstTokenMs = elapsedMs();
+      textBytes_ += text.size();
       // A copy: the callback may cancel(), which drops `callbacks_`.
       auto cb = callbacks_.onText;
       if (cb && !finished_) cb(text);
@@ -79,6 +86,13 @@ class Exchange final : public ChatStream, public std::enable_shared_from_this<Ex
         error);
     if (finished_) return;  // cancelled from onText
     if (!ok || !error.empty()) return finish(error);
+    if (!toolCallStarted_ && decoder_->callingTools()) {
+      toolCallStarted_ = true;
+      if (usage_.firstTokenMs < 0) usage_.firstTokenMs = elapsedMs();
+      auto cb = callbacks_.onToolCallStarted;
+      if (cb) cb();
+      if (finished_) return;
+    }
     if (decoder_->done()) finish("");
   }
 
@@ -100,6 +114,7 @@ class Exchange final : public ChatStream, public std::enable_shared_from_this<Ex
     http_.reset();
     usage_.totalMs = elapsedMs();
     decoder_->addUsage(usage_);
+    calibrate();
     auto cb = std::move(callbacks_);
     std::string finalError = error;
     if (finalError.empty()) {
@@ -114,11 +129,39 @@ class Exchange final : public ChatStream, public std::enable_shared_from_this<Ex
     if (cb.onDone) cb.onDone(usage_, redactSecret(finalError, apiKey_));
   }
 
+  // A complete reply's counts set the ratios its model's cut replies are
+  // estimated with.
+  void calibrate() {
+    if (usage_.inputTokens > 0 && requestBytes_ > 0) {
+      calibration_->inputPerByte = static_cast<double>(usage_.inputTokens) / static_cast<double>(requestBytes_);
+    }
+    if (usage_.outputTokens > 0 && textBytes_ > 0) {
+      calibration_->outputPerByte = static_cast<double>(usage_.outputTokens) / static_cast<double>(textBytes_);
+    }
+  }
+
+  void reportCutUsage() {
+    // Before the server accepted the request, nothing is billed.
+    if (!cutReplyUsage_ || status_ < 200 || status_ >= 300) return;
+    ModelUsage used = usage_;
+    decoder_->addUsage(used);
+    const auto estimate = [](size_t bytes, double perByte) {
+      return static_cast<int64_t>(std::ceil(static_cast<double>(bytes) * perByte));
+    };
+    if (used.inputTokens == 0) used.inputTokens = estimate(requestBytes_, calibration_->inputPerByte);
+    if (used.outputTokens == 0) used.outputTokens = estimate(textBytes_, calibration_->outputPerByte);
+    reportModelUsage(cutReplyUsage_, used);
+  }
+
   std::string label_;
   std::string apiKey_;  // only to redact it from errors
   std::unique_ptr<ChatEventDecoder> decoder_;
   ReplyCallbacks callbacks_;
   ModelUsage usage_;
+  UsageSink cutReplyUsage_;
+  std::shared_ptr<TokenCalibration> calibration_;
+  size_t requestBytes_ = 0;
+  size_t textBytes_ = 0;  // streamed text (tool arguments are not counted)
   SseParser sse_;
   std::shared_ptr<HttpStream> http_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
@@ -126,7 +169,13 @@ class Exchange final : public ChatStream, public std::enable_shared_from_this<Ex
   std::string retryAfter_;
   std::string errorBody_;
   bool finished_ = false;
+  bool toolCallStarted_ = false;
 };
+
+common::AddressFilter addressFilter(const ChatModelSettings& settings) {
+  if (!settings.publicAddressesOnly) return nullptr;
+  return publicAddressesOnly("a base_url the operator does not trust (not in <PREFIX>_KEY_ORIGINS)");
+}
 
 }  // namespace
 
@@ -139,12 +188,13 @@ bool ReplyBudget::take(size_t bytes, std::string& error) {
 
 std::shared_ptr<ChatStream> startChatStream(boost::asio::io_context& io, const ChatModelSettings& settings,
                                             ChatStreamRequest request, std::unique_ptr<ChatEventDecoder> decoder,
-                                            ReplyCallbacks callbacks) {
+                                            ReplyCallbacks callbacks, std::shared_ptr<TokenCalibration> calibration) {
   ModelUsage usage;
   usage.provider = settings.provider;
   usage.model = settings.model;
-  auto exchange = std::make_shared<Exchange>(std::move(request.label), settings.apiKey, std::move(decoder),
-                                             std::move(callbacks), std::move(usage));
+  auto exchange =
+      std::make_shared<Exchange>(std::move(request.label), settings.apiKey, std::move(decoder), std::move(callbacks),
+                                 std::move(usage), settings.cutReplyUsage, std::move(calibration));
   HttpStreamRequest http;
   http.url = std::move(request.url);
   http.headers = {{"Content-Type", "application/json"}, {"Accept", "text/event-stream"}};
@@ -153,17 +203,13 @@ std::shared_ptr<ChatStream> startChatStream(boost::asio::io_context& io, const C
   http.connectTimeout = settings.connectTimeout;
   http.idleTimeout = settings.idleTimeout;
   http.caFile = settings.caFile;
-  if (settings.publicAddressesOnly) {
-    http.refuse = [](const boost::asio::ip::address& a) -> std::optional<std::string> {
-      const auto kind = common::nonPublicAddressKind(a);
-      if (!kind) return std::nullopt;
-      return "a " + std::string(*kind) +
-             " address (an agent's llm.config.base_url must be public unless its origin is in "
-             "CONVOX_LLM_KEY_ORIGINS)";
-    };
-  }
+  http.refuse = addressFilter(settings);
   exchange->start(io, std::move(http));
   return exchange;
+}
+
+void warmChatConnection(boost::asio::io_context& io, const ChatModelSettings& settings) {
+  warmHttpConnection(io, settings.baseUrl + "/", settings.caFile, addressFilter(settings));
 }
 
 }  // namespace convox::voice

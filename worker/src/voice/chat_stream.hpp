@@ -32,6 +32,9 @@ class ChatEventDecoder {
   virtual bool onData(std::string_view data, const TextSink& onText, std::string& error) = 0;
   // The stream's own end marker came ([DONE], message_stop).
   virtual bool done() const = 0;
+  // A tool call has begun streaming: the model is answering, though with no
+  // text yet (its actions come at the end).
+  virtual bool callingTools() const = 0;
   // The body ended as HTTP says it ends but done() is false: "" when that is
   // the API's normal end (Gemini has no marker), else why it is not.
   virtual std::string endedWithoutDone() const = 0;
@@ -56,8 +59,20 @@ class ReplyBudget {
 class ChatStream {
  public:
   virtual ~ChatStream() = default;
-  // No callback follows.
+  // No callback follows. A reply the server had accepted reports its usage
+  // to the settings' cutReplyUsage: the counts the stream gave so far
+  // (Anthropic sends the input tokens first), else estimates from the
+  // request's and the streamed text's sizes at the tokens-per-byte ratios
+  // the model's last complete reply showed (TokenCalibration).
   virtual void cancel() = 0;
+};
+
+// Tokens per byte of request and of streamed reply, as a model's last
+// complete reply reported them; until then a quarter (about four characters
+// a token in English), which overcounts the request's JSON a little.
+struct TokenCalibration {
+  double inputPerByte = 0.25;
+  double outputPerByte = 0.25;
 };
 
 struct ChatStreamRequest {
@@ -67,10 +82,14 @@ struct ChatStreamRequest {
   std::string body;
 };
 
+// Opens the connection to the model's server in advance (LanguageModel::warm).
+void warmChatConnection(boost::asio::io_context& io, const ChatModelSettings& settings);
+
 // Starts the reply on `io`; the callbacks run there. The settings give the
 // timeouts, the CA file, the address policy, and the key to redact.
+// `calibration` is the model's, shared with its replies.
 std::shared_ptr<ChatStream> startChatStream(boost::asio::io_context& io, const ChatModelSettings& settings,
                                             ChatStreamRequest request, std::unique_ptr<ChatEventDecoder> decoder,
-                                            ReplyCallbacks callbacks);
+                                            ReplyCallbacks callbacks, std::shared_ptr<TokenCalibration> calibration);
 
 }  // namespace convox::voice

@@ -36,6 +36,7 @@ class ChatStreamDecoder final : public ChatEventDecoder {
   bool onData(std::string_view data, const TextSink& onText, std::string& error) override;
 
   bool done() const override { return done_; }
+  bool callingTools() const override { return !calls_.empty(); }
   std::string endedWithoutDone() const override { return "the stream ended before data: [DONE]"; }
   // The tool calls, in index order, as the platform's actions (actionFromToolCall).
   // False when a call's arguments are not a JSON object.

@@ -53,6 +53,11 @@ class FallbackLanguageModel final : public LanguageModel {
     attempt(*first);
   }
 
+  // The first provider serves unless it fails; the others connect then.
+  void warm() override {
+    if (!entries_.empty()) entries_.front()->model->warm();
+  }
+
   void cancel() override {
     if (!request_) return;
     timer_.cancel();
@@ -109,6 +114,13 @@ class FallbackLanguageModel final : public LanguageModel {
       delivered();
       if (request_->callbacks.onAction) request_->callbacks.onAction(action);
     };
+    // The model answers in time, but nothing reached the caller: a failure
+    // later in the stream still moves to the next provider.
+    cb.onToolCallStarted = [this, live] {
+      if (!live()) return;
+      timer_.cancel();
+      if (request_->callbacks.onToolCallStarted) request_->callbacks.onToolCallStarted();
+    };
     cb.onDone = [this, live, index](const ModelUsage& usage, const std::string& error) {
       if (!live()) return;
       timer_.cancel();
@@ -161,11 +173,7 @@ class FallbackLanguageModel final : public LanguageModel {
     common::logger("worker")->info("language model {} answers again", e.provider);
   }
 
-  void reportUsage(const ModelUsage& u) {
-    if (!settings_.usage || u.provider.empty()) return;
-    if (u.inputTokens > 0) settings_.usage({"llm", u.provider, u.model, "input_tokens", double(u.inputTokens)});
-    if (u.outputTokens > 0) settings_.usage({"llm", u.provider, u.model, "output_tokens", double(u.outputTokens)});
-  }
+  void reportUsage(const ModelUsage& u) { reportModelUsage(settings_.usage, u); }
 
   void scheduleProbe(Entry& e) {
     if (e.probing) return;

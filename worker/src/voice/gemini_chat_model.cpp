@@ -35,7 +35,7 @@ std::string pathSegment(std::string_view model) {
 }  // namespace
 
 GeminiChatModel::GeminiChatModel(boost::asio::io_context& io, GeminiChatSettings settings)
-    : io_(io), settings_(std::move(settings)) {}
+    : io_(io), settings_(std::move(settings)), calibration_(std::make_shared<TokenCalibration>()) {}
 
 GeminiChatModel::~GeminiChatModel() { cancel(); }
 
@@ -43,6 +43,8 @@ void GeminiChatModel::cancel() {
   if (current_) current_->cancel();
   current_.reset();
 }
+
+void GeminiChatModel::warm() { warmChatConnection(io_, settings_); }
 
 std::string GeminiChatModel::requestUrl() const {
   return settings_.baseUrl + "/v1beta/models/" + pathSegment(settings_.model) + ":streamGenerateContent?alt=sse";
@@ -88,7 +90,8 @@ void GeminiChatModel::reply(const std::vector<ChatMessage>& history, ReplyCallba
   if (!settings_.apiKey.empty()) request.headers.emplace_back("x-goog-api-key", settings_.apiKey);
   request.body = requestBody(history);
   current_ = startChatStream(io_, settings_, std::move(request),
-                             std::make_unique<GeminiStreamDecoder>(settings_.maxReplyBytes), std::move(callbacks));
+                             std::make_unique<GeminiStreamDecoder>(settings_.maxReplyBytes), std::move(callbacks),
+                             calibration_);
 }
 
 }  // namespace convox::voice

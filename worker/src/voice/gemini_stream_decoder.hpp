@@ -26,6 +26,7 @@ class GeminiStreamDecoder final : public ChatEventDecoder {
 
   bool onData(std::string_view data, const TextSink& onText, std::string& error) override;
   bool done() const override { return false; }  // no marker: the body's end is the end
+  bool callingTools() const override { return !calls_.empty(); }
   std::string endedWithoutDone() const override;
   bool actions(std::vector<ModelAction>& out, std::string& error) const override;
   void addUsage(ModelUsage& usage) const override;

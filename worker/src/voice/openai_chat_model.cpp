@@ -26,7 +26,7 @@ OpenAiChatSettings openAiChatSettingsFrom(const agent_config::AgentSettings& age
 }
 
 OpenAiChatModel::OpenAiChatModel(boost::asio::io_context& io, OpenAiChatSettings settings)
-    : io_(io), settings_(std::move(settings)) {}
+    : io_(io), settings_(std::move(settings)), calibration_(std::make_shared<TokenCalibration>()) {}
 
 OpenAiChatModel::~OpenAiChatModel() { cancel(); }
 
@@ -34,6 +34,8 @@ void OpenAiChatModel::cancel() {
   if (current_) current_->cancel();
   current_.reset();
 }
+
+void OpenAiChatModel::warm() { warmChatConnection(io_, settings_); }
 
 std::string OpenAiChatModel::requestBody(const std::vector<ChatMessage>& history) const {
   json::array messages;
@@ -75,8 +77,9 @@ void OpenAiChatModel::reply(const std::vector<ChatMessage>& history, ReplyCallba
                                  bearer ? "Bearer " + settings_.apiKey : settings_.apiKey);
   }
   request.body = requestBody(history);
-  current_ = startChatStream(io_, settings_, std::move(request),
-                             std::make_unique<ChatStreamDecoder>(settings_.maxReplyBytes), std::move(callbacks));
+  current_ =
+      startChatStream(io_, settings_, std::move(request), std::make_unique<ChatStreamDecoder>(settings_.maxReplyBytes),
+                      std::move(callbacks), calibration_);
 }
 
 }  // namespace convox::voice
