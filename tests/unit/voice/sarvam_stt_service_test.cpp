@@ -89,7 +89,7 @@ class SarvamSttTest : public ::testing::Test {
   static void speak(SttService& stt) {
     std::vector<int16_t> pcm(320);
     for (int i = 0; i < 10; ++i) {
-      for (size_t j = 0; j < pcm.size(); ++j) pcm[j] = static_cast<int16_t>(i * 320 + j - 1000);
+      for (size_t j = 0; j < pcm.size(); ++j) pcm[j] = static_cast<int16_t>(i * 320 + static_cast<int>(j) - 1000);
       stt.push(pcm);
     }
   }
@@ -154,16 +154,17 @@ TEST_F(SarvamSttTest, StreamsAudioMessagesAndFlushesTwoUtterancesOnOneSocket) {
   // Per utterance: 3200 samples as two 100 ms messages, in order, then the flush.
   const auto& got = server.connections().at(0)->received();
   ASSERT_EQ(got.size(), 6U);
-  for (int u = 0; u < 2; ++u) {
+  for (size_t u = 0; u < 2; ++u) {
     std::vector<int16_t> samples;
-    for (int i = 0; i < 2; ++i) {
-      const auto part = audioOf(got[static_cast<size_t>(u * 3 + i)]);
+    for (size_t i = 0; i < 2; ++i) {
+      const auto part = audioOf(got[u * 3 + i]);
       EXPECT_EQ(part.size(), 1600U);
       samples.insert(samples.end(), part.begin(), part.end());
     }
     ASSERT_EQ(samples.size(), 3200U);
-    for (size_t j = 0; j < samples.size(); ++j) ASSERT_EQ(samples[j], static_cast<int16_t>(j - 1000)) << j;
-    EXPECT_EQ(got[static_cast<size_t>(u * 3 + 2)].data, kFlush);
+    for (size_t j = 0; j < samples.size(); ++j)
+      ASSERT_EQ(samples[j], static_cast<int16_t>(static_cast<int>(j) - 1000)) << j;
+    EXPECT_EQ(got[u * 3 + 2].data, kFlush);
   }
   // Billed as Sarvam reports it: each data message's audio_duration.
   ASSERT_EQ(usage_.size(), 3U);
@@ -464,15 +465,15 @@ TEST_F(SarvamRestSttTest, HttpErrorsCarrySarvamsMessageAndCode) {
 }
 
 TEST_F(SarvamRestSttTest, AMalformedBodyIsAnErrorWithTheReason) {
-  for (const auto& [body, expected] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& c : std::vector<std::pair<std::string, std::string>>{
            {"<html>gateway</html>", "sarvam transcription: malformed response: not a JSON object"},
            {R"({"request_id":"r6","transcript":null})", "sarvam transcription: malformed response: no transcript"},
            {R"({"error":{"message":"Quota exhausted","code":"insufficient_quota_error"}})",
             "sarvam transcription: the server reported an error: Quota exhausted (insufficient_quota_error)"}}) {
-    HttpTestServer server(io_, [&](const ReceivedRequest&) { return reply(200, "OK", body); });
+    HttpTestServer server(io_, [&](const ReceivedRequest&) { return reply(200, "OK", c.first); });
     usage_.clear();
     auto out = transcribe(settingsFor(server));
-    EXPECT_EQ(out.error, expected);
+    EXPECT_EQ(out.error, c.second);
     EXPECT_TRUE(usage_.empty());
   }
 }

@@ -17,7 +17,7 @@ namespace convox::voice {
 
 inline std::string sarvamErrorText(const boost::json::object& error) {
   std::string text = clipText(stringAt(error, "message"));
-  const std::string code = clipText(stringAt(error, "code"), 60);
+  std::string code = clipText(stringAt(error, "code"), 60);
   if (text.empty()) return code;
   if (!code.empty()) text += " (" + code + ")";
   return text;
