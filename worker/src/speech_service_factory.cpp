@@ -9,6 +9,7 @@
 #include "voice/fallback_services.hpp"
 #include "voice/openai_speech_service.hpp"
 #include "voice/openai_transcription_service.hpp"
+#include "voice/sarvam_stt_service.hpp"
 #include "voice/test_providers.hpp"
 
 #include <algorithm>
@@ -84,6 +85,59 @@ std::unique_ptr<voice::SttService> deepgramStt(const agent_config::AgentSettings
   return std::make_unique<voice::DeepgramSttService>(context.io, std::move(s), context.usage);
 }
 
+// Sarvam: streaming over its WebSocket unless `config.streaming` is false,
+// then one POST /speech-to-text per utterance. `config.mode` is Sarvam's
+// (saaras:v3: transcribe|translate|verbatim|translit|codemix).
+ServiceChoice<voice::SttService> sarvamStt(const agent_config::ProviderChoice& choice,
+                                           const SpeechServiceContext& context) {
+  ServiceChoice<voice::SttService> out;
+  out.provider = "sarvam";
+  Endpoint e;
+  if (!endpointFor({"stt", "sarvam", "https://api.sarvam.ai", "SARVAM", true, ""}, choice, context, out, e)) return out;
+  // SARVAM_BASE_URL also serves the chat model, whose base ends in /v1; the
+  // speech endpoints sit at the root beside it.
+  if (e.baseUrl.ends_with("/v1")) e.baseUrl.resize(e.baseUrl.size() - 3);
+  bool streaming = true;
+  std::string mode = "transcribe";
+  readConfig(choice.config, "streaming", streaming);
+  readConfig(choice.config, "mode", mode);
+  static const std::vector<std::string> kModes = {"transcribe", "translate", "verbatim", "translit", "codemix"};
+  if (std::find(kModes.begin(), kModes.end(), mode) == kModes.end()) {
+    out.error = "stt.config.mode '" + mode +
+                "' is not one of Sarvam's (transcribe, translate, verbatim, translit, "
+                "codemix)";
+    out.endReason = "invalid_agent_config";
+    return out;
+  }
+  const std::string language = voice::sarvamLanguageCode(choice.language);
+  if (!streaming) {
+    voice::OpenAiTranscriptionSettings s;
+    s.dialect = voice::TranscriptionDialect::kSarvam;
+    s.baseUrl = e.baseUrl;
+    s.path = "/speech-to-text";
+    s.apiKey = e.apiKey;
+    s.publicAddressesOnly = e.publicOnly;
+    s.provider = "sarvam";
+    s.model = choice.model.empty() ? "saarika:v2.5" : choice.model;
+    s.language = language;
+    s.mode = mode;
+    out.service = std::make_unique<voice::OpenAiTranscriptionService>(context.io, std::move(s), context.usage);
+    return out;
+  }
+  voice::SarvamSttSettings s;
+  s.baseUrl = webSocketUrl(e.baseUrl);
+  s.apiKey = e.apiKey;
+  s.publicAddressesOnly = e.publicOnly;
+  if (!choice.model.empty()) s.model = choice.model;
+  s.language = language;
+  s.mode = mode;
+  if (const auto* v = choice.config.if_contains("vad_signals"); v && v->is_bool()) s.vadSignals = v->get_bool();
+  if (const auto* v = choice.config.if_contains("high_vad_sensitivity"); v && v->is_bool())
+    s.highVadSensitivity = v->get_bool();
+  out.service = std::make_unique<voice::SarvamSttService>(context.io, std::move(s), context.usage);
+  return out;
+}
+
 // The OpenAI-compatible transcription servers this worker knows.
 struct HttpSpeechProvider {
   const char* name;
@@ -143,6 +197,7 @@ ServiceChoice<voice::SttService> oneStt(const agent_config::AgentSettings& agent
     out.service = deepgramStt(agent, choice, e, context);
     return out;
   }
+  if (choice.provider == "sarvam") return sarvamStt(choice, context);
   if (const auto* p = findHttpProvider(kTranscription, choice.provider)) {
     if (!endpointFor({"stt", p->name, p->defaultBaseUrl, p->envPrefix, p->cloud, ""}, choice, context, out, e))
       return out;
@@ -174,7 +229,7 @@ ServiceChoice<voice::SttService> oneStt(const agent_config::AgentSettings& agent
   }
   out.endReason = "provider_unavailable";
   out.error = "stt provider '" + choice.provider +
-              "' is not supported by this worker (it serves deepgram, openai, groq, whisper.cpp, speaches, "
+              "' is not supported by this worker (it serves deepgram, sarvam, openai, groq, whisper.cpp, speaches, "
               "openai-compatible, pocketsphinx, " +
               voice::kTestProvider + ")";
   return out;

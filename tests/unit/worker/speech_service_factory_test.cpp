@@ -4,6 +4,8 @@
 // provider is reached and with which key (provider_endpoint).
 #include "speech_service_factory.hpp"
 #include "provider_endpoint.hpp"
+#include "voice/openai_transcription_service.hpp"
+#include "voice/sarvam_stt_service.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -145,6 +147,47 @@ TEST_F(SpeechServiceFactoryTest, NetworkProvidersGetTheirClientsWithTheirKeysOrF
   EXPECT_FALSE(noKey.service);
   EXPECT_EQ(noKey.endReason, "provider_unavailable");
   EXPECT_NE(noKey.error.find("DEEPGRAM_API_KEY"), std::string::npos) << noKey.error;
+}
+
+TEST_F(SpeechServiceFactoryTest, SarvamSttStreamsByDefaultAndPostsWhenStreamingIsOff) {
+  const auto keys = envOf({{"SARVAM_API_KEY", "sv"}});
+  auto ws = makeSttService(settingsOf(R"({"name": "a", "language": "hi-IN", "stt": {"provider": "sarvam",
+      "config": {"vad_signals": true}}})"),
+                           context(keys));
+  ASSERT_TRUE(ws.service) << ws.error;
+  EXPECT_EQ(ws.service->provider(), "sarvam");
+  const auto* streaming = dynamic_cast<voice::SarvamSttService*>(ws.service.get());
+  ASSERT_NE(streaming, nullptr);
+  EXPECT_EQ(streaming->streamUrl(),
+            "wss://api.sarvam.ai/speech-to-text/ws?language-code=hi-IN&model=saaras%3Av3&mode=transcribe"
+            "&sample_rate=16000&input_audio_codec=pcm_s16le&flush_signal=true&vad_signals=true");
+
+  // The chat model's SARVAM_BASE_URL (with /v1) serves speech at its root;
+  // the agent's default en-US is Sarvam's en-IN.
+  auto rest =
+      makeSttService(settingsOf(R"({"name": "a", "stt": {"provider": "sarvam", "model": "saaras:v3",
+      "config": {"streaming": false, "mode": "translate"}}})"),
+                     context(envOf({{"SARVAM_API_KEY", "sv"}, {"SARVAM_BASE_URL", "http://10.0.0.7:9000/v1"}})));
+  ASSERT_TRUE(rest.service) << rest.error;
+  EXPECT_EQ(rest.service->provider(), "sarvam");
+  EXPECT_NE(dynamic_cast<voice::OpenAiTranscriptionService*>(rest.service.get()), nullptr);
+  auto viaEnv =
+      makeSttService(settingsOf(R"({"name": "a", "stt": {"provider": "sarvam"}})"),
+                     context(envOf({{"SARVAM_API_KEY", "sv"}, {"SARVAM_BASE_URL", "http://10.0.0.7:9000/v1"}})));
+  const auto* envStreaming = dynamic_cast<voice::SarvamSttService*>(viaEnv.service.get());
+  ASSERT_NE(envStreaming, nullptr);
+  EXPECT_TRUE(envStreaming->streamUrl().starts_with("ws://10.0.0.7:9000/speech-to-text/ws?language-code=en-IN&"))
+      << envStreaming->streamUrl();
+
+  auto badMode = makeSttService(
+      settingsOf(R"({"name": "a", "stt": {"provider": "sarvam", "config": {"mode": "sing"}}})"), context(keys));
+  EXPECT_FALSE(badMode.service);
+  EXPECT_EQ(badMode.endReason, "invalid_agent_config");
+  EXPECT_NE(badMode.error.find("stt.config.mode 'sing'"), std::string::npos) << badMode.error;
+  auto noKey = makeSttService(settingsOf(R"({"name": "a", "stt": {"provider": "sarvam"}})"), context());
+  EXPECT_FALSE(noKey.service);
+  EXPECT_EQ(noKey.endReason, "provider_unavailable");
+  EXPECT_NE(noKey.error.find("SARVAM_API_KEY"), std::string::npos) << noKey.error;
 }
 
 EnvLookup teamOver(std::map<std::string, std::string> worker,

@@ -20,6 +20,12 @@
 //   `transcript.text.done` is the final (there is no [DONE]). speaches may
 //   send an empty done text: then the deltas joined are the final.
 // Groq's extra `x_groq` member is ignored.
+// - dialect kSarvam (Sarvam's POST /speech-to-text): the key as
+//   `api-subscription-key`; form `file`, `model`, `language_code` (Sarvam's
+//   code, "unknown" to detect) and `mode` (saaras:v3 only); no prompt, no
+//   response_format, no stream. The answer {"transcript", "language_code"}
+//   names the language heard; errors {"error": {"message", "code"}} are
+//   reported with their code.
 //
 // Usage: the seconds of audio sent (unit audio_seconds), once per request
 // that returned a transcript. All I/O on the io_context given (the call's
@@ -37,13 +43,18 @@
 
 namespace convox::voice {
 
+// Whose wire format the endpoint speaks.
+enum class TranscriptionDialect { kOpenAi, kSarvam };
+
 struct OpenAiTranscriptionSettings {
+  TranscriptionDialect dialect = TranscriptionDialect::kOpenAi;
   std::string baseUrl = "https://api.openai.com/v1";
   std::string path = "/audio/transcriptions";  // whisper.cpp's server: "/inference"
   std::string apiKey;                          // "" = no Authorization header (local servers)
   std::string provider = "openai";             // for usage, errors and turns
   std::string model = "whisper-1";             // "" = not sent (whisper.cpp ignores it)
-  std::string language;                        // BCP-47 ("en-US"); "" = the server detects it
+  std::string language;                        // BCP-47 ("en-US"); "" = the server detects it (Sarvam: its code)
+  std::string mode;                            // Sarvam saaras:v3: transcribe|translate|...; "" = not sent
   std::vector<std::string> keywords;           // sent joined as `prompt`; none = no prompt
   bool verboseJson = false;
   bool stream = false;

@@ -4,6 +4,7 @@
 #include "voice/http_stream.hpp"
 #include "voice/json_fields.hpp"
 #include "voice/provider_http.hpp"
+#include "voice/sarvam_error.hpp"
 #include "voice/sse_parser.hpp"
 
 #include <boost/asio/post.hpp>
@@ -110,6 +111,25 @@ std::string languageTag(std::string detected, const std::string& configured) {
   return iso639_1(configured) == detected ? configured : detected;
 }
 
+void addOpenAiFields(const OpenAiTranscriptionSettings& s, HttpStreamRequest& http) {
+  if (!s.apiKey.empty()) http.headers.emplace_back("Authorization", "Bearer " + s.apiKey);
+  if (s.stream) http.headers.emplace_back("Accept", "text/event-stream");
+  if (auto lang = iso639_1(s.language); !lang.empty()) http.form.push_back({"language", lang, "", ""});
+  if (!s.keywords.empty()) {
+    std::string prompt;
+    for (const auto& k : s.keywords) prompt += (prompt.empty() ? "" : ", ") + k;
+    http.form.push_back({"prompt", prompt, "", ""});
+  }
+  http.form.push_back({"response_format", s.verboseJson && !s.stream ? "verbose_json" : "json", "", ""});
+  if (s.stream) http.form.push_back({"stream", "true", "", ""});
+}
+
+void addSarvamFields(const OpenAiTranscriptionSettings& s, HttpStreamRequest& http) {
+  if (!s.apiKey.empty()) http.headers.emplace_back("api-subscription-key", s.apiKey);
+  http.form.push_back({"language_code", s.language.empty() ? "unknown" : s.language, "", ""});
+  if (!s.mode.empty() && s.model.starts_with("saaras:v3")) http.form.push_back({"mode", s.mode, "", ""});
+}
+
 }  // namespace
 
 std::string iso639_1(const std::string& bcp47) {
@@ -124,6 +144,7 @@ struct OpenAiTranscriptionService::Request {
   std::string model;
   std::string language;  // configured, BCP-47
   std::string apiKey;    // only to redact it from errors
+  bool sarvam = false;
   bool stream = false;
   SttCallbacks callbacks;
   std::function<void(const SttResult&)> interim;
@@ -172,12 +193,17 @@ struct OpenAiTranscriptionService::Request {
   void onEnd(const std::string& error) {
     if (finished) return;
     if (!error.empty()) return fail(error);
-    if (head.status / 100 != 2) return fail(httpFailure("", head, body).substr(2));  // ": HTTP ..."
+    if (head.status / 100 != 2) {
+      std::string failure = httpFailure("", head, body).substr(2);  // ": HTTP ..."
+      if (const std::string code = sarvam ? codeOf(body) : ""; !code.empty()) failure += " (" + code + ")";
+      return fail(failure);
+    }
     if (stream) return fail("the stream ended before transcript.text.done");
     boost::system::error_code ec;
     const auto value = json::parse(body, ec);
     const auto* o = ec ? nullptr : asObject(value);
     if (!o) return fail("malformed response: not a JSON object");
+    if (sarvam) return onSarvamAnswer(*o);
     // whisper.cpp's server answers bad input with 200 and {"error": ...}.
     if (o->contains("error")) return fail("the server reported an error: " + errorText(body));
     const auto* text = o->if_contains("text");
@@ -187,6 +213,29 @@ struct OpenAiTranscriptionService::Request {
     if (auto detected = languageTag(std::string(stringAt(*o, "language")), language); !detected.empty())
       r.language = detected;
     succeed(std::move(r));
+  }
+
+  // {"request_id", "transcript", "language_code", "language_probability"}
+  void onSarvamAnswer(const json::object& o) {
+    if (const auto* e = objectAt(o, "error")) return fail("the server reported an error: " + sarvamErrorText(*e));
+    const auto* text = o.if_contains("transcript");
+    if (!text || !text->is_string()) return fail("malformed response: no transcript");
+    SttResult r = result(std::string(text->get_string()));
+    if (auto heard = stringAt(o, "language_code"); !heard.empty()) {
+      r.language = heard;
+    } else if (r.language == "unknown") {
+      r.language.clear();  // asked to detect, and none was named
+    }
+    succeed(std::move(r));
+  }
+
+  // Sarvam's error code ("invalid_api_key_error"), "" if the body has none.
+  static std::string codeOf(std::string_view body) {
+    boost::system::error_code ec;
+    const auto value = json::parse(body, ec);
+    const auto* o = ec ? nullptr : asObject(value);
+    const auto* e = o ? objectAt(*o, "error") : nullptr;
+    return e ? clipText(stringAt(*e, "code"), 60) : std::string();
   }
 
   static std::string errorText(std::string_view body) { return errorMessageFromBody(body); }
@@ -252,7 +301,8 @@ void OpenAiTranscriptionService::finish(SttCallbacks callbacks) {
   request->model = settings_.model;
   request->language = settings_.language;
   request->apiKey = settings_.apiKey;
-  request->stream = settings_.stream;
+  request->sarvam = settings_.dialect == TranscriptionDialect::kSarvam;
+  request->stream = settings_.stream && !request->sarvam;
   request->interim = callbacks.onInterim ? callbacks.onInterim : interim_;
   request->callbacks = std::move(callbacks);
   request->usage = usage_;
@@ -268,20 +318,14 @@ void OpenAiTranscriptionService::finish(SttCallbacks callbacks) {
 
   HttpStreamRequest http;
   http.url = settings_.baseUrl + settings_.path;
-  if (!settings_.apiKey.empty()) http.headers.emplace_back("Authorization", "Bearer " + settings_.apiKey);
-  if (settings_.stream) http.headers.emplace_back("Accept", "text/event-stream");
   http.form.push_back({"file", wavFile(utterance_), "audio.wav", "audio/wav"});
   utterance_.clear();
   if (!settings_.model.empty()) http.form.push_back({"model", settings_.model, "", ""});
-  if (auto lang = iso639_1(settings_.language); !lang.empty()) http.form.push_back({"language", lang, "", ""});
-  if (!settings_.keywords.empty()) {
-    std::string prompt;
-    for (const auto& k : settings_.keywords) prompt += (prompt.empty() ? "" : ", ") + k;
-    http.form.push_back({"prompt", prompt, "", ""});
+  if (request->sarvam) {
+    addSarvamFields(settings_, http);
+  } else {
+    addOpenAiFields(settings_, http);
   }
-  http.form.push_back(
-      {"response_format", settings_.verboseJson && !settings_.stream ? "verbose_json" : "json", "", ""});
-  if (settings_.stream) http.form.push_back({"stream", "true", "", ""});
   http.connectTimeout = settings_.connectTimeout;
   http.idleTimeout = settings_.idleTimeout;
   http.caFile = settings_.caFile;

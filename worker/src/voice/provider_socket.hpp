@@ -1,6 +1,6 @@
 #pragma once
 
-// Small pieces the WebSocket provider clients (Deepgram, ElevenLabs) share:
+// Small pieces the WebSocket provider clients (Deepgram, ElevenLabs, Sarvam) share:
 // building their URLs, the reason a socket ended as one line, keeping keys
 // out of error texts, and base64 for audio carried in JSON.
 
@@ -8,6 +8,7 @@
 #include "voice/websocket_client.hpp"
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,9 @@ common::AddressFilter publicAddressesOnly(std::string setting);
 // Standard base64 (padding optional) into `out` (cleared first); false on a
 // character outside the alphabet.
 bool base64Decode(std::string_view text, std::vector<uint8_t>& out);
+// Standard base64 with padding, appended to `out` (audio sent in JSON: the
+// caller reuses `out`, so a frame costs no allocation once it has grown).
+void base64Append(std::span<const uint8_t> bytes, std::string& out);
 
 // The number of Unicode code points in UTF-8 `text` (what providers bill as
 // characters).
