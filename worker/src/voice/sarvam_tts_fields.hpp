@@ -1,0 +1,21 @@
+#pragma once
+
+// What Sarvam's two TTS transports share: the synthesis fields of the
+// socket's config and of the REST body, and an error object as one line.
+
+#include "voice/sarvam_tts_service.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace convox::voice {
+
+// {target_language_code, speaker, pace, model, speech_sample_rate, output_audio_codec}
+boost::json::object sarvamSynthesisFields(const SarvamTtsSettings& settings, std::string_view codec);
+
+// "<message> (<code>)" of Sarvam's {"message", "code"}; the raw JSON, clipped, without a message.
+std::string sarvamErrorText(const boost::json::object& error);
+
+}  // namespace convox::voice
