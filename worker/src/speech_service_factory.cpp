@@ -9,6 +9,7 @@
 #include "voice/fallback_services.hpp"
 #include "voice/openai_speech_service.hpp"
 #include "voice/openai_transcription_service.hpp"
+#include "voice/sarvam_tts_service.hpp"
 #include "voice/test_providers.hpp"
 
 #include <algorithm>
@@ -178,6 +179,48 @@ ServiceChoice<voice::SttService> oneStt(const agent_config::AgentSettings& agent
   return out;
 }
 
+// Sarvam's bulbul: the socket by default, REST with `"mode": "rest"`.
+ServiceChoice<voice::TtsService> sarvamTts(const agent_config::AgentSettings& agent,
+                                           const agent_config::ProviderChoice& choice,
+                                           const SpeechServiceContext& context) {
+  ServiceChoice<voice::TtsService> out;
+  out.provider = choice.provider;
+  Endpoint e;
+  if (!endpointFor({"tts", "sarvam", "https://api.sarvam.ai", "SARVAM", true}, choice, context, out, e)) return out;
+  const auto language = voice::sarvamLanguageCode(choice.language);
+  if (!language) {
+    out.error = "tts provider 'sarvam' does not speak '" + choice.language +
+                "' (bn, en, gu, hi, kn, ml, mr, od, pa, ta, te, as xx-IN)";
+    out.endReason = "invalid_agent_config";
+    return out;
+  }
+  std::string mode = "stream";
+  readConfig(choice.config, "mode", mode);
+  if (mode != "stream" && mode != "rest") {
+    out.error = "tts.config.mode must be \"stream\" or \"rest\" for sarvam";
+    out.endReason = "invalid_agent_config";
+    return out;
+  }
+  voice::SarvamTtsSettings s;
+  s.apiKey = e.apiKey;
+  s.publicAddressesOnly = e.publicOnly;
+  s.language = *language;
+  if (!choice.model.empty()) s.model = choice.model;
+  s.speaker = choice.voice;   // "" = the model's default speaker
+  s.pace = agent.voiceSpeed;  // clamped to the model's range by the client
+  std::optional<int> rate;
+  readConfig(choice.config, "sample_rate", rate);
+  if (rate) s.sampleRate = *rate;
+  if (mode == "rest") {
+    s.baseUrl = e.baseUrl;
+    out.service = std::make_unique<voice::SarvamRestTtsService>(context.io, std::move(s), context.usage);
+  } else {
+    s.baseUrl = webSocketUrl(e.baseUrl);
+    out.service = std::make_unique<voice::SarvamTtsService>(context.io, std::move(s), context.usage);
+  }
+  return out;
+}
+
 ServiceChoice<voice::TtsService> oneTts(const agent_config::AgentSettings& agent,
                                         const agent_config::ProviderChoice& choice,
                                         const SpeechServiceContext& context) {
@@ -230,6 +273,7 @@ ServiceChoice<voice::TtsService> oneTts(const agent_config::AgentSettings& agent
     out.service = std::make_unique<voice::DeepgramTtsService>(context.io, std::move(s), context.usage);
     return out;
   }
+  if (choice.provider == "sarvam") return sarvamTts(agent, choice, context);
   if (const auto* p = findHttpProvider(kSpeech, choice.provider)) {
     if (!endpointFor({"tts", p->name, p->defaultBaseUrl, p->envPrefix, p->cloud}, choice, context, out, e)) return out;
     voice::OpenAiSpeechSettings s;
@@ -252,7 +296,7 @@ ServiceChoice<voice::TtsService> oneTts(const agent_config::AgentSettings& agent
   }
   out.endReason = "provider_unavailable";
   out.error = "tts provider '" + choice.provider +
-              "' is not supported by this worker (it serves elevenlabs, deepgram, openai, kokoro, "
+              "' is not supported by this worker (it serves elevenlabs, deepgram, sarvam, openai, kokoro, "
               "openedai-speech, openai-compatible, espeak-ng, " +
               voice::kTestProvider + ")";
   return out;
