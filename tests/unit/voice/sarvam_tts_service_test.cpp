@@ -107,14 +107,14 @@ struct FakeSarvamSocket {
     server.onMessage = [this](WsConnection& c, const WsMessage& m) {
       const auto t = typeOf(m);
       auto& last = lastType[&c];
-      if (m.binary) violations.push_back("a binary message");
+      if (m.binary) violations.emplace_back("a binary message");
       if (last.empty() && t != "config") violations.push_back("first message " + t + ", not config");
       if (t == "flush" && last != "text") violations.push_back("flush after " + last + ", not after text");
       if (t == "text") {
         const auto message = json::parse(m.data);
         const auto* data = message.as_object().if_contains("data");
         if (!data || !data->is_object() || !data->as_object().contains("text"))
-          violations.push_back("text without data.text");
+          violations.emplace_back("text without data.text");
       }
       last = t;
       if (t == "flush" && onFlush) onFlush(c, flushes++);
@@ -317,7 +317,8 @@ TEST_F(SarvamTtsTest, MalformedMessagesAndBadBase64FailTheSentenceWithTheReason)
       {R"({"type":"audio","data":{"audio":"AB$%"}})", "sarvam tts: audio that is not base64"},
       {audioMessage(wav(22050, level(10, kLevel))), "sarvam tts: audio at 22050 Hz, asked for 24000"},
   };
-  for (const auto& [message, error] : cases) {
+  for (const auto& [sent, error] : cases) {
+    const std::string& message = sent;  // a lambda cannot capture a structured binding (clang 14)
     FakeSarvamSocket fake(io_);
     fake.onFlush = [&message](WsConnection& c, int) { c.sendText(message); };
     SarvamTtsService tts(io_, settingsFor(fake.server.baseUrl()), usageSink());
@@ -499,8 +500,10 @@ TEST_F(SarvamTtsTest, RestHttpErrorsNameSarvamsMessage) {
       {500, R"({"error":{"message":"Internal server error","code":"internal_server_error"}})", "",
        "sarvam tts: HTTP 500: Internal server error"},
   };
-  for (const auto& [status, body, headers, error] : cases) {
-    HttpTestServer server(io_, [&](const ReceivedRequest&) { return jsonReply(status, body, headers); });
+  for (const auto& c : cases) {
+    const auto& error = std::get<3>(c);
+    HttpTestServer server(
+        io_, [&c](const ReceivedRequest&) { return jsonReply(std::get<0>(c), std::get<1>(c), std::get<2>(c)); });
     SarvamRestTtsService tts(io_, settingsFor(server.baseUrl()), usageSink());
     std::vector<int16_t> audio;
     EXPECT_EQ(speak(tts, "Hello.", audio).error, error);
@@ -520,8 +523,9 @@ TEST_F(SarvamTtsTest, RestMalformedAnswersFailWithTheReason) {
        "sarvam tts: malformed response: expected 16-bit mono PCM WAV, got format 1, 1 channel(s), 8 bits at 22050 Hz"},
       {audiosBody({wav(22050, "").substr(0, 30)}), "sarvam tts: malformed response: WAV without a fmt chunk"},
   };
-  for (const auto& [body, error] : cases) {
-    HttpTestServer server(io_, [&](const ReceivedRequest&) { return jsonReply(200, body); });
+  for (const auto& [answer, error] : cases) {
+    const std::string& body = answer;  // a lambda cannot capture a structured binding (clang 14)
+    HttpTestServer server(io_, [&body](const ReceivedRequest&) { return jsonReply(200, body); });
     SarvamRestTtsService tts(io_, settingsFor(server.baseUrl()), usageSink());
     std::vector<int16_t> audio;
     EXPECT_EQ(speak(tts, "Hello.", audio).error, error) << body;
