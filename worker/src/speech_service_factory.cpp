@@ -9,7 +9,9 @@
 #include "voice/fallback_services.hpp"
 #include "voice/openai_speech_service.hpp"
 #include "voice/openai_transcription_service.hpp"
+#include "voice/sarvam_languages.hpp"
 #include "voice/sarvam_stt_service.hpp"
+#include "voice/sarvam_tts_service.hpp"
 #include "voice/test_providers.hpp"
 
 #include <algorithm>
@@ -85,6 +87,12 @@ std::unique_ptr<voice::SttService> deepgramStt(const agent_config::AgentSettings
   return std::make_unique<voice::DeepgramSttService>(context.io, std::move(s), context.usage);
 }
 
+// SARVAM_BASE_URL (and a team's Sarvam base URL) also serve the chat model,
+// whose base ends in /v1; the speech endpoints sit at the root beside it.
+void sarvamSpeechRoot(Endpoint& e) {
+  if (e.baseUrl.ends_with("/v1")) e.baseUrl.resize(e.baseUrl.size() - 3);
+}
+
 // Sarvam: streaming over its WebSocket unless `config.streaming` is false,
 // then one POST /speech-to-text per utterance. `config.mode` is Sarvam's
 // (saaras:v3: transcribe|translate|verbatim|translit|codemix).
@@ -94,9 +102,7 @@ ServiceChoice<voice::SttService> sarvamStt(const agent_config::ProviderChoice& c
   out.provider = "sarvam";
   Endpoint e;
   if (!endpointFor({"stt", "sarvam", "https://api.sarvam.ai", "SARVAM", true, ""}, choice, context, out, e)) return out;
-  // SARVAM_BASE_URL also serves the chat model, whose base ends in /v1; the
-  // speech endpoints sit at the root beside it.
-  if (e.baseUrl.ends_with("/v1")) e.baseUrl.resize(e.baseUrl.size() - 3);
+  sarvamSpeechRoot(e);
   bool streaming = true;
   std::string mode = "transcribe";
   readConfig(choice.config, "streaming", streaming);
@@ -109,7 +115,14 @@ ServiceChoice<voice::SttService> sarvamStt(const agent_config::ProviderChoice& c
     out.endReason = "invalid_agent_config";
     return out;
   }
-  const std::string language = voice::sarvamLanguageCode(choice.language);
+  const auto tag = voice::sarvamLanguageCode(choice.language);
+  if (!tag) {
+    out.error = "stt provider 'sarvam' does not transcribe '" + choice.language +
+                "' (bn, en, gu, hi, kn, ml, mr, od, pa, ta, te, as xx-IN)";
+    out.endReason = "invalid_agent_config";
+    return out;
+  }
+  const std::string language = tag->empty() ? "unknown" : *tag;  // unknown: Sarvam detects it
   if (!streaming) {
     voice::OpenAiTranscriptionSettings s;
     s.dialect = voice::TranscriptionDialect::kSarvam;
@@ -235,6 +248,46 @@ ServiceChoice<voice::SttService> oneStt(const agent_config::AgentSettings& agent
   return out;
 }
 
+// Sarvam's bulbul: the socket by default, REST with `"streaming": false`.
+ServiceChoice<voice::TtsService> sarvamTts(const agent_config::AgentSettings& agent,
+                                           const agent_config::ProviderChoice& choice,
+                                           const SpeechServiceContext& context) {
+  ServiceChoice<voice::TtsService> out;
+  out.provider = choice.provider;
+  Endpoint e;
+  if (!endpointFor({"tts", "sarvam", "https://api.sarvam.ai", "SARVAM", true, ""}, choice, context, out, e)) return out;
+  sarvamSpeechRoot(e);
+  auto language = voice::sarvamLanguageCode(choice.language);
+  if (language && language->empty()) language = "hi-IN";
+  if (!language) {
+    out.error = "tts provider 'sarvam' does not speak '" + choice.language +
+                "' (bn, en, gu, hi, kn, ml, mr, od, pa, ta, te, as xx-IN)";
+    out.endReason = "invalid_agent_config";
+    return out;
+  }
+  // As for Sarvam STT: the socket unless `config.streaming` is false.
+  bool streaming = true;
+  readConfig(choice.config, "streaming", streaming);
+  voice::SarvamTtsSettings s;
+  s.apiKey = e.apiKey;
+  s.publicAddressesOnly = e.publicOnly;
+  s.language = *language;
+  if (!choice.model.empty()) s.model = choice.model;
+  s.speaker = choice.voice;   // "" = the model's default speaker
+  s.pace = agent.voiceSpeed;  // clamped to the model's range by the client
+  std::optional<int> rate;
+  readConfig(choice.config, "sample_rate", rate);
+  if (rate) s.sampleRate = *rate;
+  if (!streaming) {
+    s.baseUrl = e.baseUrl;
+    out.service = std::make_unique<voice::SarvamRestTtsService>(context.io, std::move(s), context.usage);
+  } else {
+    s.baseUrl = webSocketUrl(e.baseUrl);
+    out.service = std::make_unique<voice::SarvamTtsService>(context.io, std::move(s), context.usage);
+  }
+  return out;
+}
+
 ServiceChoice<voice::TtsService> oneTts(const agent_config::AgentSettings& agent,
                                         const agent_config::ProviderChoice& choice,
                                         const SpeechServiceContext& context) {
@@ -289,6 +342,7 @@ ServiceChoice<voice::TtsService> oneTts(const agent_config::AgentSettings& agent
     out.service = std::make_unique<voice::DeepgramTtsService>(context.io, std::move(s), context.usage);
     return out;
   }
+  if (choice.provider == "sarvam") return sarvamTts(agent, choice, context);
   if (const auto* p = findHttpProvider(kSpeech, choice.provider)) {
     if (!endpointFor({"tts", p->name, p->defaultBaseUrl, p->envPrefix, p->cloud, ""}, choice, context, out, e))
       return out;
@@ -312,7 +366,7 @@ ServiceChoice<voice::TtsService> oneTts(const agent_config::AgentSettings& agent
   }
   out.endReason = "provider_unavailable";
   out.error = "tts provider '" + choice.provider +
-              "' is not supported by this worker (it serves elevenlabs, deepgram, openai, kokoro, "
+              "' is not supported by this worker (it serves elevenlabs, deepgram, sarvam, openai, kokoro, "
               "openedai-speech, openai-compatible, espeak-ng, " +
               voice::kTestProvider + ")";
   return out;

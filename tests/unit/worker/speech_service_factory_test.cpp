@@ -6,6 +6,7 @@
 #include "provider_endpoint.hpp"
 #include "voice/openai_transcription_service.hpp"
 #include "voice/sarvam_stt_service.hpp"
+#include "voice/sarvam_tts_service.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -270,6 +271,51 @@ TEST_F(SpeechServiceFactoryTest, ATranscriptionPathThatWouldChangeTheHostIsRefus
           R"({"name": "a", "stt": {"provider": "whisper.cpp", "config": {"path": "/v1/audio/transcriptions"}}})"),
       context());
   EXPECT_TRUE(ok.service) << ok.error;
+}
+
+// Issue 14: Sarvam's bulbul, streamed by default, REST on request; the
+// agent's voice and language mapped to Sarvam's speaker and codes.
+TEST_F(SpeechServiceFactoryTest, SarvamTtsGetsItsSocketOrRestClientWithTheAgentsVoice) {
+  const auto keys = envOf({{"SARVAM_API_KEY", "sk-sarvam"}});
+  auto streamed = makeTtsService(settingsOf(R"({"name": "a", "language": "en-US", "voice": {"speed": 2.5},
+                                                "tts": {"provider": "sarvam", "voice": "anand"}})"),
+                                 context(keys));
+  ASSERT_TRUE(streamed.service) << streamed.error;
+  EXPECT_EQ(streamed.service->provider(), "sarvam");
+  const auto* socket = dynamic_cast<voice::SarvamTtsService*>(streamed.service.get());
+  ASSERT_NE(socket, nullptr);
+  EXPECT_EQ(socket->socketUrl(), "wss://api.sarvam.ai/text-to-speech/ws?model=bulbul%3Av3&send_completion_event=true");
+  const auto config = boost::json::parse(socket->configMessage()).at("data").as_object();
+  EXPECT_EQ(config.at("speaker"), "anand");
+  EXPECT_EQ(config.at("target_language_code"), "en-IN");
+  EXPECT_EQ(config.at("pace").as_double(), 2.0);  // bulbul:v3's most
+
+  auto rest =
+      makeTtsService(settingsOf(R"({"name": "a", "tts": {"provider": "sarvam", "model": "bulbul:v2",
+                                            "language": "hi-IN", "config": {"streaming": false, "sample_rate": 22050}}})"),
+                     context(envOf({{"SARVAM_API_KEY", "sv"}, {"SARVAM_BASE_URL", "https://api.sarvam.ai/v1"}})));
+  ASSERT_TRUE(rest.service) << rest.error;
+  const auto* http = dynamic_cast<voice::SarvamRestTtsService*>(rest.service.get());
+  ASSERT_NE(http, nullptr);
+  const auto body = boost::json::parse(http->requestBody("x")).as_object();
+  EXPECT_EQ(body.at("model"), "bulbul:v2");
+  EXPECT_EQ(body.at("speaker"), "anushka");
+  EXPECT_EQ(body.at("target_language_code"), "hi-IN");
+  EXPECT_EQ(body.at("speech_sample_rate"), 22050);
+  EXPECT_EQ(http->requestUrl(), "https://api.sarvam.ai/text-to-speech")
+      << "the chat model's /v1 is not the speech root";
+
+  auto noKey = makeTtsService(settingsOf(R"({"name": "a", "tts": {"provider": "sarvam"}})"), context());
+  EXPECT_FALSE(noKey.service);
+  EXPECT_EQ(noKey.endReason, "provider_unavailable");
+  EXPECT_NE(noKey.error.find("SARVAM_API_KEY"), std::string::npos) << noKey.error;
+  for (const char* doc : {R"({"name": "a", "tts": {"provider": "sarvam", "language": "fr-FR"}})",
+                          R"({"name": "a", "stt": {"provider": "sarvam", "language": "fr-FR"}})"}) {
+    const auto settings = settingsOf(doc);
+    auto bad = settings.stt.provider == "sarvam" ? makeSttService(settings, context(keys)).endReason
+                                                 : makeTtsService(settings, context(keys)).endReason;
+    EXPECT_EQ(bad, "invalid_agent_config") << doc;
+  }
 }
 
 }  // namespace

@@ -51,11 +51,6 @@ struct SarvamSttSettings {
   size_t frameSamples = 1600;                       // 100 ms at 16 kHz per audio message
 };
 
-// The agent's BCP-47 language as Sarvam names it: "hi" and "hi-IN" ->
-// "hi-IN", "en-US" -> "en-IN" (Sarvam serves Indian locales), "" ->
-// "unknown" (detected).
-std::string sarvamLanguageCode(const std::string& bcp47);
-
 class SarvamSttService final : public SttService {
  public:
   SarvamSttService(boost::asio::io_context& io, SarvamSttSettings settings, UsageSink usage);

@@ -1,6 +1,7 @@
 #include "voice/deepgram_tts_service.hpp"
 
 #include "common/logging.hpp"
+#include "voice/pcm16_assembler.hpp"
 #include "voice/provider_socket.hpp"
 #include "voice/websocket_client.hpp"
 
@@ -45,9 +46,7 @@ struct DeepgramTtsService::State : std::enable_shared_from_this<State> {
   // Until its Cleared, what arrives is a cancelled sentence's: the server
   // answers in order, so that sentence's audio and Flushed come before it.
   int clearsPending = 0;
-  std::vector<int16_t> pcm;  // reused: a binary frame as samples
-  uint8_t oddByte = 0;       // a frame may end inside a sample
-  bool hasOddByte = false;
+  Pcm16Assembler pcm;  // a frame may end inside a sample
 
   std::string url() const {
     return settings.baseUrl + "/speak?model=" + urlEncode(settings.model) + "&encoding=linear16&sample_rate=48000";
@@ -62,7 +61,7 @@ struct DeepgramTtsService::State : std::enable_shared_from_this<State> {
     if (settings.publicAddressesOnly) request.refuse = publicAddressesOnly("an agent's tts base_url");
     const uint64_t gen = ++generation;
     clearsPending = 0;
-    hasOddByte = false;
+    pcm.reset();
     std::weak_ptr<State> weak = shared_from_this();
     WebSocketHandlers handlers;
     handlers.onMessage = [weak, gen](std::string_view data, bool binary) {
@@ -106,28 +105,15 @@ struct DeepgramTtsService::State : std::enable_shared_from_this<State> {
 
   void onAudio(std::string_view bytes) {
     if (clearsPending > 0 || !sentence || bytes.empty()) return;
-    pcm.clear();
-    size_t i = 0;
-    if (hasOddByte) {
-      pcm.push_back(static_cast<int16_t>(oddByte | (static_cast<uint8_t>(bytes[0]) << 8)));
-      hasOddByte = false;
-      i = 1;
-    }
-    for (; i + 1 < bytes.size(); i += 2) {
-      pcm.push_back(static_cast<int16_t>(static_cast<uint8_t>(bytes[i]) | (static_cast<uint8_t>(bytes[i + 1]) << 8)));
-    }
-    if (i < bytes.size()) {
-      oddByte = static_cast<uint8_t>(bytes[i]);
-      hasOddByte = true;
-    }
+    const auto samples = pcm.push(bytes);
     auto& s = *sentence;
     s.deadline = Clock::now() + settings.sentenceTimeout;
     if (s.stats.firstAudioMs < 0) {
       s.stats.firstAudioMs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - s.started).count();
     }
-    s.stats.audioSamples += static_cast<int64_t>(pcm.size());
+    s.stats.audioSamples += static_cast<int64_t>(samples.size());
     auto onAudio = s.callbacks.onAudio;
-    if (onAudio && !pcm.empty()) onAudio(pcm);
+    if (onAudio && !samples.empty()) onAudio(samples);
   }
 
   void onText(std::string_view data) {

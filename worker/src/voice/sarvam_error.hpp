@@ -8,6 +8,7 @@
 #include "voice/text_clip.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <string>
@@ -18,6 +19,7 @@ namespace convox::voice {
 inline std::string sarvamErrorText(const boost::json::object& error) {
   std::string text = clipText(stringAt(error, "message"));
   std::string code = clipText(stringAt(error, "code"), 60);
+  if (text.empty() && code.empty()) return clipText(boost::json::serialize(error));
   if (text.empty()) return code;
   if (!code.empty()) text += " (" + code + ")";
   return text;

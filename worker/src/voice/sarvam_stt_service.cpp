@@ -63,14 +63,6 @@ struct Finishing {
 
 }  // namespace
 
-std::string sarvamLanguageCode(const std::string& bcp47) {
-  std::string primary = bcp47.substr(0, bcp47.find_first_of("-_"));
-  std::transform(primary.begin(), primary.end(), primary.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (primary.empty() || primary == "unknown") return "unknown";
-  if (primary == "or") primary = "od";  // Sarvam's code for Odia
-  return primary + "-IN";
-}
-
 struct SarvamSttService::State : std::enable_shared_from_this<State> {
   State(boost::asio::io_context& io, SarvamSttSettings s, UsageSink u)
       : io(io), settings(std::move(s)), usage(std::move(u)), finalizeTimer(io) {
