@@ -5,6 +5,7 @@
 #include "voice/anthropic_chat_model.hpp"
 
 #include "chat_completions_server.hpp"
+#include "chat_model_test_support.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
@@ -50,13 +51,7 @@ const std::string kMessageStop = event("message_stop", R"({"type":"message_stop"
 const std::string kTextStart = event(
     "content_block_start", R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})");
 
-struct Outcome {
-  std::string text;
-  std::vector<ModelAction> actions;
-  std::optional<std::string> error;
-  ModelUsage usage;
-  int doneCalls = 0;
-};
+using Outcome = testing::ReplyOutcome;
 
 class AnthropicChatModelTest : public ::testing::Test {
  protected:
@@ -72,25 +67,9 @@ class AnthropicChatModelTest : public ::testing::Test {
     return s;
   }
 
-  ReplyCallbacks callbacksInto(Outcome& out) {
-    ReplyCallbacks cb;
-    cb.onText = [&out](std::string_view d) { out.text += d; };
-    cb.onAction = [&out](const ModelAction& a) { out.actions.push_back(a); };
-    cb.onDone = [&out, this](const ModelUsage& u, const std::string& e) {
-      out.usage = u;
-      out.error = e;
-      ++out.doneCalls;
-      io_.stop();
-    };
-    return cb;
-  }
-
+  ReplyCallbacks callbacksInto(Outcome& out) { return testing::collectInto(out, io_); }
   Outcome replyWith(AnthropicChatSettings settings) {
-    AnthropicChatModel model(io_, std::move(settings));
-    Outcome out;
-    model.reply(history_, callbacksInto(out));
-    io_.run_for(milliseconds(8000));
-    return out;
+    return testing::replyOnce<AnthropicChatModel>(io_, std::move(settings), history_);
   }
 
   std::string errorFrom(int status, std::string_view reason, std::string_view body, std::string_view extraHead = "") {

@@ -1,5 +1,6 @@
 #include "voice/deepgram_stt_service.hpp"
 
+#include "run_until.hpp"
 #include "websocket_server.hpp"
 
 #include <gtest/gtest.h>
@@ -46,12 +47,7 @@ class DeepgramSttTest : public ::testing::Test {
     return std::make_unique<DeepgramSttService>(io_, s, [this](const ProviderUsage& u) { usage_.push_back(u); });
   }
   bool runUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (!done() && std::chrono::steady_clock::now() < until) {
-      io_.restart();
-      io_.run_for(5ms);
-    }
-    return done();
+    return testing::runUntil(io_, done, limit);
   }
   // Ten 20 ms pushes (3200 samples) of a ramp.
   static void speak(SttService& stt) {

@@ -1,5 +1,6 @@
 #include "voice/deepgram_tts_service.hpp"
 
+#include "run_until.hpp"
 #include "websocket_server.hpp"
 
 #include <gtest/gtest.h>
@@ -56,12 +57,7 @@ class DeepgramTtsTest : public ::testing::Test {
     return std::make_unique<DeepgramTtsService>(io_, s, [this](const ProviderUsage& u) { usage_.push_back(u); });
   }
   bool runUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (!done() && std::chrono::steady_clock::now() < until) {
-      io_.restart();
-      io_.run_for(5ms);
-    }
-    return done();
+    return testing::runUntil(io_, done, limit);
   }
   TtsCallbacks into(std::optional<Done>& out, std::vector<int16_t>& audio) {
     return {[&audio](std::span<const int16_t> p) { audio.insert(audio.end(), p.begin(), p.end()); },

@@ -1,5 +1,6 @@
 #include "voice/elevenlabs_tts_service.hpp"
 
+#include "run_until.hpp"
 #include "websocket_server.hpp"
 
 #include <gtest/gtest.h>
@@ -87,12 +88,7 @@ class ElevenLabsTtsTest : public ::testing::Test {
     return std::make_unique<ElevenLabsTtsService>(io_, s, [this](const ProviderUsage& u) { usage_.push_back(u); });
   }
   bool runUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (!done() && std::chrono::steady_clock::now() < until) {
-      io_.restart();
-      io_.run_for(5ms);
-    }
-    return done();
+    return testing::runUntil(io_, done, limit);
   }
   TtsCallbacks into(std::optional<Done>& out, int64_t& samples) {
     return {[&samples](std::span<const int16_t> pcm) { samples += static_cast<int64_t>(pcm.size()); },

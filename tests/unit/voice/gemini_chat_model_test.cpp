@@ -4,6 +4,7 @@
 #include "voice/gemini_chat_model.hpp"
 
 #include "chat_completions_server.hpp"
+#include "chat_model_test_support.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
@@ -41,13 +42,7 @@ std::string finalResponse(std::string_view parts, std::string_view reason = "STO
          "\r\n\r\n";
 }
 
-struct Outcome {
-  std::string text;
-  std::vector<ModelAction> actions;
-  std::optional<std::string> error;
-  ModelUsage usage;
-  int doneCalls = 0;
-};
+using Outcome = testing::ReplyOutcome;
 
 class GeminiChatModelTest : public ::testing::Test {
  protected:
@@ -63,25 +58,9 @@ class GeminiChatModelTest : public ::testing::Test {
     return s;
   }
 
-  ReplyCallbacks callbacksInto(Outcome& out) {
-    ReplyCallbacks cb;
-    cb.onText = [&out](std::string_view d) { out.text += d; };
-    cb.onAction = [&out](const ModelAction& a) { out.actions.push_back(a); };
-    cb.onDone = [&out, this](const ModelUsage& u, const std::string& e) {
-      out.usage = u;
-      out.error = e;
-      ++out.doneCalls;
-      io_.stop();
-    };
-    return cb;
-  }
-
+  ReplyCallbacks callbacksInto(Outcome& out) { return testing::collectInto(out, io_); }
   Outcome replyWith(GeminiChatSettings settings) {
-    GeminiChatModel model(io_, std::move(settings));
-    Outcome out;
-    model.reply(history_, callbacksInto(out));
-    io_.run_for(milliseconds(8000));
-    return out;
+    return testing::replyOnce<GeminiChatModel>(io_, std::move(settings), history_);
   }
 
   std::string errorFrom(int status, std::string_view reason, std::string_view body) {

@@ -1,6 +1,7 @@
 #include "voice/openai_chat_model.hpp"
 
 #include "chat_completions_server.hpp"
+#include "chat_model_test_support.hpp"
 #include "voice/chat_stream.hpp"
 #include "voice/chat_stream_decoder.hpp"
 
@@ -41,15 +42,7 @@ std::string finishChunk(std::string_view reason) {
 const std::string kUsageChunk = R"({"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[],)"
                                 R"("usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15}})";
 
-struct Outcome {
-  std::string text;
-  std::vector<std::string> deltas;
-  std::vector<ModelAction> actions;
-  std::optional<std::string> error;  // set once onDone ran
-  ModelUsage usage;
-  int doneCalls = 0;
-  int toolCallStarts = 0;
-};
+using Outcome = testing::ReplyOutcome;
 
 class OpenAiChatModelTest : public ::testing::Test {
  protected:
@@ -65,22 +58,7 @@ class OpenAiChatModelTest : public ::testing::Test {
     return s;
   }
 
-  ReplyCallbacks callbacksInto(Outcome& out) {
-    ReplyCallbacks cb;
-    cb.onText = [&out](std::string_view d) {
-      out.text += d;
-      out.deltas.emplace_back(d);
-    };
-    cb.onAction = [&out](const ModelAction& a) { out.actions.push_back(a); };
-    cb.onToolCallStarted = [&out] { ++out.toolCallStarts; };
-    cb.onDone = [&out, this](const ModelUsage& u, const std::string& e) {
-      out.usage = u;
-      out.error = e;
-      ++out.doneCalls;
-      io_.stop();
-    };
-    return cb;
-  }
+  ReplyCallbacks callbacksInto(Outcome& out) { return testing::collectInto(out, io_); }
 
   // Runs until onDone stops the io_context (or the safety limit).
   void run(milliseconds limit = milliseconds(5000)) { io_.run_for(limit); }

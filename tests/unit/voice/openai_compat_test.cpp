@@ -6,6 +6,7 @@
 #include "voice/openai_chat_model.hpp"
 
 #include "chat_completions_server.hpp"
+#include "chat_model_test_support.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
@@ -25,12 +26,7 @@ using testing::sseEvent;
 
 constexpr const char* kKey = "compat-secret-key-456";
 
-struct Outcome {
-  std::string text;
-  std::vector<ModelAction> actions;
-  std::optional<std::string> error;
-  ModelUsage usage;
-};
+using Outcome = testing::ReplyOutcome;
 
 class OpenAiCompatTest : public ::testing::Test {
  protected:
@@ -44,19 +40,7 @@ class OpenAiCompatTest : public ::testing::Test {
   }
 
   Outcome replyFrom(OpenAiChatSettings settings) {
-    Outcome out;
-    ReplyCallbacks cb;
-    cb.onText = [&out](std::string_view d) { out.text += d; };
-    cb.onAction = [&out](const ModelAction& a) { out.actions.push_back(a); };
-    cb.onDone = [&out, this](const ModelUsage& u, const std::string& e) {
-      out.usage = u;
-      out.error = e;
-      io_.stop();
-    };
-    OpenAiChatModel model(io_, std::move(settings));
-    model.reply(history_, cb);
-    io_.run_for(milliseconds(8000));
-    return out;
+    return testing::replyOnce<OpenAiChatModel>(io_, std::move(settings), history_);
   }
 
   std::unique_ptr<ChatCompletionsServer> serve(const std::string& events) {

@@ -1,5 +1,6 @@
 #include "voice/websocket_client.hpp"
 
+#include "run_until.hpp"
 #include "websocket_server.hpp"
 
 #include <gtest/gtest.h>
@@ -35,12 +36,7 @@ class WebSocketClientTest : public ::testing::Test {
             [&seen](const WebSocketEnd& e) { seen.end = e; }};
   }
   bool runUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (!done() && std::chrono::steady_clock::now() < until) {
-      io_.restart();
-      io_.run_for(5ms);
-    }
-    return done();
+    return testing::runUntil(io_, done, limit);
   }
   WebSocketRequest requestFor(const WebSocketServer& server, const std::string& path) {
     WebSocketRequest r;
