@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 namespace convox::control_api {
 namespace {
@@ -170,7 +171,9 @@ int64_t costMicroUsd(int64_t quantityMicros, const Price& price) {
   const Wide numerator = static_cast<Wide>(quantityMicros) * price.priceNanoUsd;
   const Wide denominator = static_cast<Wide>(price.perUnits) * 1'000'000'000;
   if (denominator <= 0 || numerator <= 0) return 0;
-  return static_cast<int64_t>((numerator + denominator / 2) / denominator);
+  const Wide cost = (numerator + denominator / 2) / denominator;
+  // Absurd quantities at absurd prices saturate rather than wrap negative.
+  return cost > std::numeric_limits<int64_t>::max() ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(cost);
 }
 
 }  // namespace convox::control_api

@@ -207,8 +207,18 @@ HttpResponse test(const RequestContext& ctx, const ProviderInfo& p) {
   target.baseUrl = in.baseUrl                  ? *in.baseUrl
                    : stored && stored->baseUrl ? *stored->baseUrl
                                                : std::string(p.defaultBaseUrl);
+  // The stored key is tried only where it is meant to go (the stored URL or
+  // the provider's own): a posted URL with it would hand the key to whoever
+  // runs that URL, and a team key is not a way to read a stored secret.
+  const bool storedKeysUrl =
+      !in.baseUrl || *in.baseUrl == (stored && stored->baseUrl ? *stored->baseUrl : std::string(p.defaultBaseUrl));
   if (in.apiKey) {
     target.key = in.apiKey;
+  } else if (stored && stored->sealedKey && !storedKeysUrl) {
+    return errorResponse(req, status::bad_request, "invalid_request",
+                         "the stored key is used only with the stored base_url (or the provider's); post the api_key "
+                         "to test it against another base_url",
+                         {{"api_key", "required", "is required with a base_url other than the stored one"}});
   } else if (stored && stored->sealedKey) {
     if (!ctx.secrets) return noEncryptionKey(req);
     auto key = ctx.secrets->open(*stored->sealedKey, providerCredentialContext(ctx.teamId, id));

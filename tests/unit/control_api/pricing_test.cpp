@@ -61,6 +61,10 @@ TEST(PriceArithmetic, CostIsRoundedOnceFromExactIntegers) {
   // Half a micro-dollar rounds up: 0.5 s at $0.00006 a second = 30 -> 30;
   // 1 token at $0.0000005 = 0.5 micro-USD -> 1.
   EXPECT_EQ(costMicroUsd(1'000'000, {"x", "*", "input_tokens", 500, 1}), 1);
+  // Review of issue 14: beyond int64 the cost saturates instead of wrapping negative.
+  EXPECT_EQ(costMicroUsd(std::numeric_limits<int64_t>::max(),
+                         {"x", "*", "input_tokens", std::numeric_limits<int64_t>::max(), 1}),
+            std::numeric_limits<int64_t>::max());
   EXPECT_EQ(costMicroUsd(1'000'000, {"x", "*", "input_tokens", 499, 1}), 0);
   // The largest quantity the API takes (1e9 units) at $1e6 each does not overflow.
   EXPECT_EQ(costMicroUsd(int64_t{1'000'000'000} * 1'000'000,

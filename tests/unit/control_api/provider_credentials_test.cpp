@@ -263,6 +263,24 @@ TEST_P(ProviderCredentialsTest, ARestartWithTheSameKeyStillOpensAndAnotherKeyIsA
   EXPECT_EQ(bodyOf(res).at("error").at("code"), "credential_unreadable") << res.body();
 }
 
+// Review of issue 14: /test with a posted base_url and no posted key would
+// have sent the stored key there, a way to read it back with a team key.
+TEST_P(ProviderCredentialsTest, TheStoredKeyIsNotTestedAgainstAnotherUrl) {
+  ASSERT_EQ(sendA(verb::post, "/v1/providers/deepgram/configure",
+                  std::string(R"({"base_url": "http://127.0.0.1:9", "api_key": ")") + kDeepgramKey + "\"}")
+                .result(),
+            status::created);
+  auto res = sendA(verb::post, "/v1/providers/deepgram/test", R"({"base_url": "https://collector.example.com"})");
+  EXPECT_EQ(res.result(), status::bad_request) << res.body();
+  EXPECT_TRUE(namesField(res, "api_key")) << res.body();
+  EXPECT_EQ(res.body().find(kDeepgramKey), std::string::npos);
+  // Its own stored URL named explicitly is still its own (and refused by the
+  // address policy here, so nothing leaves the machine).
+  res = sendA(verb::post, "/v1/providers/deepgram/test", R"({"base_url": "http://127.0.0.1:9/"})");
+  EXPECT_EQ(res.result(), status::ok) << res.body();
+  EXPECT_NE(res.body().find("loopback"), std::string::npos) << res.body();
+}
+
 TEST_P(ProviderCredentialsTest, ASealedKeyCopiedToAnotherTeamDoesNotOpen) {
   ASSERT_EQ(
       sendA(verb::post, "/v1/providers/deepgram/configure", std::string(R"({"api_key": ")") + kDeepgramKey + "\"}")

@@ -42,8 +42,6 @@ class DeepgramTtsService final : public TtsService {
   void cancel() override;
   void close() override;
 
-  std::string speakUrl() const;  // holds no key
-
  private:
   struct State;
   std::shared_ptr<State> state_;

@@ -59,9 +59,6 @@ class ElevenLabsTtsService final : public TtsService {
   void cancel() override;
   void close() override;
 
-  // The socket's URL (query included); it holds no key.
-  std::string streamUrl() const;
-
  private:
   struct State;
   std::shared_ptr<State> state_;

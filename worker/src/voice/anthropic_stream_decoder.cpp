@@ -54,9 +54,6 @@ bool AnthropicStreamDecoder::onData(std::string_view data, const TextSink& onTex
     return true;
   }
   if (type == "message_delta") {
-    if (const auto* delta = objectAt(event, "delta")) {
-      if (auto r = stringAt(*delta, "stop_reason"); !r.empty()) stopReason_ = r;
-    }
     // Cumulative counts; input_tokens appears here too on newer API versions.
     if (const auto* usage = objectAt(event, "usage")) {
       outputTokens_ = intAt(*usage, "output_tokens", outputTokens_);

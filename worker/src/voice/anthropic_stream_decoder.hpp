@@ -34,8 +34,6 @@ class AnthropicStreamDecoder final : public ChatEventDecoder {
   void addUsage(ModelUsage& usage) const override;
   std::string errorFromBody(std::string_view body) const override;
 
-  const std::string& stopReason() const { return stopReason_; }
-
  private:
   struct ToolUse {
     std::string id;
@@ -49,7 +47,6 @@ class AnthropicStreamDecoder final : public ChatEventDecoder {
   int64_t inputTokens_ = 0;
   int64_t outputTokens_ = 0;
   std::string model_;
-  std::string stopReason_;
 };
 
 }  // namespace convox::voice

@@ -14,8 +14,8 @@ namespace json = boost::json;
 namespace {
 
 void readTokens(const json::object& usage, int64_t& prompt, int64_t& completion) {
-  if (const auto* p = usage.if_contains("prompt_tokens"); p && p->is_number()) prompt = p->to_number<int64_t>();
-  if (const auto* c = usage.if_contains("completion_tokens"); c && c->is_number()) completion = c->to_number<int64_t>();
+  prompt = intAt(usage, "prompt_tokens", prompt);
+  completion = intAt(usage, "completion_tokens", completion);
 }
 
 std::string messageOf(const json::value& error) {

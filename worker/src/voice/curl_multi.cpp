@@ -207,9 +207,17 @@ int CurlMulti::onTimer(CURLM* /*multi*/, long timeoutMs, void* self) {  // NOLIN
 void CurlMulti::act(curl_socket_t s, int events) {
   if (down_) return;
   int running = 0;
-  ++depth_;
-  curl_multi_socket_action(multi_, s, events, &running);
-  --depth_;
+  {
+    // Balanced however curl returns (its callbacks do not throw: http_stream guards them).
+    struct Depth {
+      int& d;
+      explicit Depth(int& depth) : d(depth) { ++d; }
+      ~Depth() { --d; }
+      Depth(const Depth&) = delete;
+      Depth& operator=(const Depth&) = delete;
+    } depth(depth_);
+    curl_multi_socket_action(multi_, s, events, &running);
+  }
   afterCurl();
 }
 

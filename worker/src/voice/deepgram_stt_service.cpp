@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <deque>
 
 namespace convox::voice {
@@ -21,6 +22,9 @@ namespace {
 const std::string kProvider = "deepgram";
 
 // What one utterance has gathered from the Results that belong to it.
+constexpr size_t kMaxTranscriptBytes = size_t{64} * 1024;
+constexpr size_t kMaxWords = 8192;
+
 struct Heard {
   std::string text;
   double confidenceSum = 0;
@@ -32,7 +36,9 @@ struct Heard {
   void addFinal(const json::object& alternative) {
     const auto* transcript = alternative.if_contains("transcript");
     const std::string_view t = transcript && transcript->is_string() ? std::string_view(transcript->get_string()) : "";
-    if (t.empty()) return;
+    // An utterance is seconds of speech; a server sending more than this
+    // much is not transcribing it, and the rest is not kept.
+    if (t.empty() || text.size() + t.size() > kMaxTranscriptBytes) return;
     if (!text.empty()) text += ' ';
     text += t;
     if (const auto* c = alternative.if_contains("confidence"); c && c->is_number())
@@ -46,9 +52,11 @@ struct Heard {
         if (!word || !word->is_string()) continue;
         const auto seconds = [&](const char* key) {
           const auto* v = o.if_contains(key);
-          return v && v->is_number() ? static_cast<int64_t>(v->to_number<double>() * 1000) : 0;
+          // Clamped: a double beyond int64 would be undefined to convert.
+          return v && v->is_number() ? static_cast<int64_t>(std::clamp(v->to_number<double>() * 1000, 0.0, 1e12)) : 0;
         };
-        words.push_back({std::string(word->get_string()), seconds("start"), seconds("end")});
+        if (words.size() < kMaxWords)
+          words.push_back({std::string(word->get_string()), seconds("start"), seconds("end")});
       }
     }
     if (const auto* ls = alternative.if_contains("languages"); ls && ls->is_array() && !ls->get_array().empty()) {

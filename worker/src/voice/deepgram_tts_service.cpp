@@ -82,6 +82,9 @@ struct DeepgramTtsService::State : std::enable_shared_from_this<State> {
 
   void synthesize(const std::string& text, TtsCallbacks callbacks) {
     if (!ws) connect();
+    // Each sentence's audio starts on a sample: a byte left by a cut or odd
+    // sentence before must not shift it.
+    pcm.reset();
     ws->sendText(json::serialize(json::object{{"type", "Speak"}, {"text", text}}));
     ws->sendText(R"({"type":"Flush"})");
     if (usage) usage({"tts", kProvider, settings.model, "characters", static_cast<double>(codePoints(text))});
@@ -163,6 +166,7 @@ struct DeepgramTtsService::State : std::enable_shared_from_this<State> {
 
   void cancel() {
     timer.cancel();
+    pcm.reset();
     if (!sentence) return;
     sentence.reset();
     if (!ws) return;
@@ -203,7 +207,5 @@ void DeepgramTtsService::synthesize(const std::string& text, uint64_t utteranceI
 void DeepgramTtsService::cancel() { state_->cancel(); }
 
 void DeepgramTtsService::close() { state_->close(); }
-
-std::string DeepgramTtsService::speakUrl() const { return state_->url(); }
 
 }  // namespace convox::voice

@@ -347,6 +347,4 @@ void ElevenLabsTtsService::cancel() { state_->cancel(); }
 
 void ElevenLabsTtsService::close() { state_->close(); }
 
-std::string ElevenLabsTtsService::streamUrl() const { return state_->url(); }
-
 }  // namespace convox::voice

@@ -106,6 +106,9 @@ class Exchange final : public HttpStream, public CurlTransfer, public std::enabl
     // The system's CAs stay trusted (curl's CA path, /etc/ssl/certs on
     // Debian); caFile adds a private CA, as the Beast client did.
     if (!request_.caFile.empty()) curl_easy_setopt(easy_, CURLOPT_CAINFO, request_.caFile.c_str());
+    // Through a proxy the filter would see the proxy's address, not the
+    // host's: a URL the operator does not trust goes direct.
+    if (request_.refuse) curl_easy_setopt(easy_, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &Exchange::onOpenSocket);
     curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, this);
     curl_easy_setopt(easy_, CURLOPT_PREREQFUNCTION, &Exchange::onPrereq);
@@ -185,22 +188,38 @@ class Exchange final : public HttpStream, public CurlTransfer, public std::enabl
     return true;
   }
 
-  static size_t onHeaderLine(char* data, size_t /*size*/, size_t n, void* p) {
+  // curl is C: nothing may unwind through it (its multi handle would be left
+  // mid-call). A handler that throws ends this exchange with the reason.
+  template <class F>
+  static size_t guarded(Exchange* self, F&& f) {
+    try {
+      return f();
+    } catch (const std::exception& e) {
+      if (!self->finished_) self->timeOut(std::string("reading the response failed: ") + e.what());
+      return 0;
+    }
+  }
+
+  static size_t onHeaderLine(char* data, size_t size, size_t n, void* p) {
     auto* self = static_cast<Exchange*>(p);
-    if (self->finished_) return 0;
+    return guarded(self, [&] { return self->headerLine(data, size, n); });
+  }
+
+  size_t headerLine(char* data, size_t /*size*/, size_t n) {
+    if (finished_) return 0;
     const std::string_view line(data, n);
     if (line.starts_with("HTTP/")) {  // a status line: a new header block (after a 1xx)
-      self->head_ = {};
+      head_ = {};
       const size_t space = line.find(' ');
-      if (space != std::string_view::npos) self->head_.status = std::strtoul(line.data() + space + 1, nullptr, 10);
+      if (space != std::string_view::npos) head_.status = std::strtoul(line.data() + space + 1, nullptr, 10);
     } else if (line == "\r\n" || line == "\n") {
-      if (self->head_.status >= 200) self->headerDone();
+      if (head_.status >= 200) headerDone();
     } else if (const size_t colon = line.find(':'); colon != std::string_view::npos) {
       std::string name(line.substr(0, colon));
       std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-      self->head_.headers.emplace_back(std::move(name), trimmed(line.substr(colon + 1)));
+      head_.headers.emplace_back(std::move(name), trimmed(line.substr(colon + 1)));
     }
-    return self->finished_ ? 0 : n;
+    return finished_ ? 0 : n;
   }
 
   void headerDone() {
@@ -215,13 +234,17 @@ class Exchange final : public HttpStream, public CurlTransfer, public std::enabl
     if (!finished_ && handlers_.onHead) handlers_.onHead(head_);
   }
 
-  static size_t onBodyBytes(char* data, size_t /*size*/, size_t n, void* p) {
+  static size_t onBodyBytes(char* data, size_t size, size_t n, void* p) {
     auto* self = static_cast<Exchange*>(p);
-    if (self->finished_) return 0;
-    if (!self->headerDone_) self->headerDone();
-    self->lastBody_ = Clock::now();
-    if (!self->finished_ && n > 0 && self->handlers_.onBody) self->handlers_.onBody(std::string_view(data, n));
-    return self->finished_ ? 0 : n;
+    return guarded(self, [&] { return self->bodyBytes(data, size, n); });
+  }
+
+  size_t bodyBytes(char* data, size_t /*size*/, size_t n) {
+    if (finished_) return 0;
+    if (!headerDone_) headerDone();
+    lastBody_ = Clock::now();
+    if (!finished_ && n > 0 && handlers_.onBody) handlers_.onBody(std::string_view(data, n));
+    return finished_ ? 0 : n;
   }
 
   // One timer for both waits: until the header, then (re-armed lazily, not

@@ -4,6 +4,7 @@
 // mistyped field reads as empty, null or the fallback given.
 
 #include <boost/json/object.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <cstdint>
 #include <string_view>
@@ -20,9 +21,13 @@ inline const boost::json::object* objectAt(const boost::json::object& o, std::st
   return v ? v->if_object() : nullptr;
 }
 
+// A number that is no int64 (1.5, 1e20, beyond INT64_MAX) reads as `otherwise` too.
 inline int64_t intAt(const boost::json::object& o, std::string_view key, int64_t otherwise = 0) {
   const auto* v = o.if_contains(key);
-  return v && v->is_number() ? v->to_number<int64_t>() : otherwise;
+  if (v == nullptr || !v->is_number()) return otherwise;
+  boost::system::error_code ec;
+  const auto n = v->to_number<int64_t>(ec);
+  return ec ? otherwise : n;
 }
 
 }  // namespace convox::voice

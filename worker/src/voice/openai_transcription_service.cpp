@@ -182,7 +182,9 @@ struct OpenAiTranscriptionService::Request {
     if (o->contains("error")) return fail("the server reported an error mid-stream: " + errorText(data));
     const std::string_view type = stringAt(*o, "type");
     if (type == "transcript.text.delta") {
-      deltas += stringAt(*o, "delta");
+      const auto delta = stringAt(*o, "delta");
+      if (deltas.size() + delta.size() > kMaxBody) return fail("the streamed transcript is larger than 1 MiB");
+      deltas += delta;
       if (interim) interim(result(deltas));
     } else if (type == "transcript.text.done") {
       const std::string text(stringAt(*o, "text"));
