@@ -65,11 +65,19 @@ async function stream(res, deltas, usage, cut) {
   res.end();
 }
 
+const warmups = [];
+
 function startLlm() {
   const srv = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
+      // The worker warms its connection with a HEAD at the call's start: a
+      // real server answers it without a reply to count.
+      if (req.method !== 'POST') {
+        warmups.push(req.method);
+        return res.writeHead(404).end();
+      }
       const n = requests.length;
       requests.push({ method: req.method, url: req.url, headers: req.headers, body: JSON.parse(body) });
       if (n === 0) stream(res, REPLY_1, USAGE_1, false);

@@ -85,6 +85,8 @@ export async function startChatCompletions({ key, answer, ttftMs = 300, host = '
   const server = http.createServer(async (req, res) => {
     let raw = '';
     for await (const c of req) raw += c;
+    // The worker's connection warm-up (HEAD) is answered, not counted as a request.
+    if (req.method !== 'POST') return res.writeHead(404).end();
     const body = raw ? JSON.parse(raw) : {};
     const n = log.requests.length;
     log.requests.push({ path: req.url, auth: req.headers.authorization, body, at: Date.now() });
