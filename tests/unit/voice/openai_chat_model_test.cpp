@@ -406,21 +406,19 @@ TEST_F(OpenAiChatModelTest, ACutReplyIsEstimatedAtTheLastCompleteReplysRatios) {
     return ChatStreamRequest{
         "chat completions", server.baseUrl() + "/chat/completions", {}, std::string(bodyBytes, ' ')};
   };
-  {
-    // 24 bytes of request were 12 prompt tokens; "Hi" (2 bytes) was 3 completion tokens.
-    ChatCompletionsServer server(io_,
+  // Both servers live to the test's end: a finished one's handlers may still be queued.
+  // 24 bytes of request were 12 prompt tokens; "Hi" (2 bytes) was 3 completion tokens.
+  ChatCompletionsServer complete(io_,
                                  {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Hi")))},
                                   {httpChunk(sseEvent(kUsageChunk) + sseEvent("[DONE]")) + std::string(kLastChunk)}},
                                  AfterScript::kHold);
-    auto settings = settingsFor(server);
-    Outcome out;
-    auto stream = startChatStream(io_, settings, request(server, 24), std::make_unique<ChatStreamDecoder>(4096),
-                                  callbacksInto(out), calibration);
-    run();
-    ASSERT_EQ(out.error.value_or("not done"), "");
-    EXPECT_DOUBLE_EQ(calibration->inputPerByte, 0.5);
-    EXPECT_DOUBLE_EQ(calibration->outputPerByte, 1.5);
-  }
+  Outcome first;
+  auto firstStream = startChatStream(io_, settingsFor(complete), request(complete, 24),
+                                     std::make_unique<ChatStreamDecoder>(4096), callbacksInto(first), calibration);
+  run();
+  ASSERT_EQ(first.error.value_or("not done"), "");
+  EXPECT_DOUBLE_EQ(calibration->inputPerByte, 0.5);
+  EXPECT_DOUBLE_EQ(calibration->outputPerByte, 1.5);
   io_.restart();
   ChatCompletionsServer server(io_, {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Hello")))}},
                                AfterScript::kHold);
