@@ -70,7 +70,6 @@ class OpenAiSpeechService final : public TtsService {
   UsageSink usage_;
   // Allocated by this.
   std::unique_ptr<Resampler> resampler_;  // once per service; reset per sentence
-  std::vector<int16_t> in_;               // reused per chunk
   std::vector<int16_t> out_;
   std::shared_ptr<Sentence> current_;
   std::string error_;

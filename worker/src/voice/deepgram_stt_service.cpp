@@ -146,21 +146,13 @@ struct DeepgramSttService::State : std::enable_shared_from_this<State> {
     if (settings.publicAddressesOnly) request.refuse = publicAddressesOnly("an agent's stt base_url");
     const uint64_t gen = ++generation;
     std::weak_ptr<State> weak = shared_from_this();
-    WebSocketHandlers handlers;
+    auto handlers = currentSocketHandlers(shared_from_this(), gen);
     handlers.onOpen = [weak, gen] {
       auto self = weak.lock();
       if (!self || self->generation != gen) return;
       self->openedAt = Clock::now();
       self->lastSent = Clock::now();
       self->armKeepAlive();
-    };
-    handlers.onMessage = [weak, gen](std::string_view data, bool binary) {
-      auto self = weak.lock();
-      if (self && self->generation == gen && !binary) self->onText(data);
-    };
-    handlers.onEnd = [weak, gen](const WebSocketEnd& end) {
-      auto self = weak.lock();
-      if (self && self->generation == gen) self->onEnd(end);
     };
     ws = connectWebSocket(io, std::move(request), std::move(handlers));
   }

@@ -62,21 +62,7 @@ struct DeepgramTtsService::State : std::enable_shared_from_this<State> {
     const uint64_t gen = ++generation;
     clearsPending = 0;
     pcm.reset();
-    std::weak_ptr<State> weak = shared_from_this();
-    WebSocketHandlers handlers;
-    handlers.onMessage = [weak, gen](std::string_view data, bool binary) {
-      auto self = weak.lock();
-      if (!self || self->generation != gen) return;
-      if (binary) {
-        self->onAudio(data);
-      } else {
-        self->onText(data);
-      }
-    };
-    handlers.onEnd = [weak, gen](const WebSocketEnd& end) {
-      auto self = weak.lock();
-      if (self && self->generation == gen) self->onEnd(end);
-    };
+    auto handlers = currentSocketHandlers(shared_from_this(), gen);
     ws = connectWebSocket(io, std::move(request), std::move(handlers));
   }
 

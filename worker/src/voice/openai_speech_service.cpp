@@ -1,7 +1,9 @@
 #include "voice/openai_speech_service.hpp"
 
 #include "voice/http_stream.hpp"
+#include "voice/pcm16_assembler.hpp"
 #include "voice/provider_http.hpp"
+#include "voice/provider_socket.hpp"
 #include "voice/resampler.hpp"
 
 #include <boost/asio/post.hpp>
@@ -9,7 +11,6 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
-#include <cstring>
 
 namespace convox::voice {
 
@@ -20,13 +21,6 @@ namespace {
 
 constexpr size_t kMaxErrorBody = size_t{64} * 1024;
 
-// OpenAI bills characters, not bytes: count UTF-8 code points.
-size_t characters(std::string_view text) {
-  size_t n = 0;
-  for (unsigned char c : text) n += (c & 0xC0) != 0x80 ? 1 : 0;
-  return n;
-}
-
 }  // namespace
 
 struct OpenAiSpeechService::Sentence {
@@ -35,8 +29,7 @@ struct OpenAiSpeechService::Sentence {
   HttpResponseHead head;
   std::string errorBody;   // a failed response's body
   bool audioBody = false;  // a 2xx answer with audio (not JSON)
-  bool hasCarry = false;   // an odd byte waiting for its pair
-  char carry = 0;
+  Pcm16Assembler pcm;      // a body chunk may end inside a sample
   size_t characters = 0;
   Clock::time_point started = Clock::now();
   TtsStats stats;
@@ -72,7 +65,7 @@ void OpenAiSpeechService::synthesize(const std::string& text, uint64_t /*utteran
   cancel();  // one sentence at a time
   auto sentence = std::make_shared<Sentence>();
   sentence->callbacks = std::move(callbacks);
-  sentence->characters = characters(text);
+  sentence->characters = codePoints(text);  // OpenAI bills characters, not bytes
   sentence->stats.characters = sentence->characters;
   current_ = sentence;
   if (resampler_) resampler_->reset();
@@ -125,30 +118,10 @@ void OpenAiSpeechService::synthesize(const std::string& text, uint64_t /*utteran
 
 void OpenAiSpeechService::audio(Sentence& s, std::string_view bytes) {
   if (s.done || bytes.empty()) return;
-  const size_t total = bytes.size() + (s.hasCarry ? 1 : 0);
-  const size_t samples = total / 2;
-  in_.resize(samples);
-  auto* dst = reinterpret_cast<char*>(in_.data());
-  size_t used = 0;
-  if (s.hasCarry && samples > 0) {
-    dst[0] = s.carry;
-    std::memcpy(dst + 1, bytes.data(), samples * 2 - 1);
-    used = samples * 2 - 1;
-  } else if (!s.hasCarry) {
-    std::memcpy(dst, bytes.data(), samples * 2);
-    used = samples * 2;
-  }
-  // s16le on a little-endian host: the bytes are the samples.
-  if (used < bytes.size()) {
-    s.carry = bytes[used];
-    s.hasCarry = true;
-  } else {
-    s.hasCarry = false;
-  }
-  if (samples == 0) return;
-  std::span<const int16_t> pcm(in_.data(), samples);
+  std::span<const int16_t> pcm = s.pcm.push(bytes);
+  if (pcm.empty()) return;
   if (resampler_) {
-    out_.resize(std::max(out_.size(), resampler_->maxOutputSamples(samples)));
+    out_.resize(std::max(out_.size(), resampler_->maxOutputSamples(pcm.size())));
     pcm = {out_.data(), resampler_->process(pcm, out_)};
   }
   if (pcm.empty()) return;

@@ -8,6 +8,7 @@
 #include "voice/websocket_client.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,6 +23,31 @@ std::string urlEncode(std::string_view value);
 // value or the body's first line> (retry-after 3)", "close 1011 NET-0001",
 // "timeout: not connected within 5000 ms", ...
 std::string socketEndReason(const WebSocketEnd& end, std::string_view errorHeader = {});
+
+// A provider socket's handlers that reach `state` only while it lives and
+// `generation` is still its current socket's, so a dropped socket's late
+// messages and end are ignored. Text frames go to state.onText, binary ones
+// to state.onAudio (when it has one; otherwise they are ignored), the end to
+// state.onEnd. The caller may add onOpen.
+template <class State>
+WebSocketHandlers currentSocketHandlers(const std::shared_ptr<State>& state, uint64_t generation) {
+  std::weak_ptr<State> weak = state;
+  WebSocketHandlers handlers;
+  handlers.onMessage = [weak, generation](std::string_view data, bool binary) {
+    auto self = weak.lock();
+    if (!self || self->generation != generation) return;
+    if (!binary) {
+      self->onText(data);
+    } else if constexpr (requires { self->onAudio(data); }) {
+      self->onAudio(data);
+    }
+  };
+  handlers.onEnd = [weak, generation](const WebSocketEnd& end) {
+    auto self = weak.lock();
+    if (self && self->generation == generation) self->onEnd(end);
+  };
+  return handlers;
+}
 
 // Replaces every occurrence of `secret` (4 characters or more) in `text`.
 std::string redactSecret(std::string text, const std::string& secret);

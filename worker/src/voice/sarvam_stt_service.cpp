@@ -108,16 +108,7 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
     request.caFile = settings.caFile;
     if (settings.publicAddressesOnly) request.refuse = publicAddressesOnly("an agent's stt base_url");
     const uint64_t gen = ++generation;
-    std::weak_ptr<State> weak = shared_from_this();
-    WebSocketHandlers handlers;
-    handlers.onMessage = [weak, gen](std::string_view data, bool binary) {
-      auto self = weak.lock();
-      if (self && self->generation == gen && !binary) self->onText(data);
-    };
-    handlers.onEnd = [weak, gen](const WebSocketEnd& end) {
-      auto self = weak.lock();
-      if (self && self->generation == gen) self->onEnd(end);
-    };
+    auto handlers = currentSocketHandlers(shared_from_this(), gen);
     ws = connectWebSocket(io, std::move(request), std::move(handlers));
   }
 

@@ -109,16 +109,7 @@ struct SarvamTtsService::State : std::enable_shared_from_this<State> {
     request.caFile = settings.caFile;
     if (settings.publicAddressesOnly) request.refuse = publicAddressesOnly("an agent's tts base_url");
     const uint64_t gen = ++generation;
-    std::weak_ptr<State> weak = shared_from_this();
-    WebSocketHandlers handlers;
-    handlers.onMessage = [weak, gen](std::string_view data, bool binary) {
-      auto self = weak.lock();
-      if (self && self->generation == gen && !binary) self->onText(data);
-    };
-    handlers.onEnd = [weak, gen](const WebSocketEnd& end) {
-      auto self = weak.lock();
-      if (self && self->generation == gen) self->onEnd(end);
-    };
+    auto handlers = currentSocketHandlers(shared_from_this(), gen);
     ws = connectWebSocket(io, std::move(request), std::move(handlers));
     send(config());  // queued until the upgrade: the config is always first
     armPing();
