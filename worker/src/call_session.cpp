@@ -247,7 +247,7 @@ void CallSession::startVoice() {
   hooks.userTrackSid = [this] { return userTrackSid_; };
   voice_ = std::make_unique<VoiceAgent>(thread_.loop(), *setup_.pool, settings, parameters, outbound, std::move(hooks));
   FallbackHooks cascade;
-  cascade.onEvent = [events = voice_->eventSink()](const voice::FallbackEvent& e) {
+  cascade.onEvent = [events = voice_->eventSink()](const voice::ProviderSwitch& e) {
     events({"llm", e.provider, e.event, e.reason, e.to});
   };
   cascade.usage = voice_->usageSink();

@@ -46,7 +46,7 @@ std::optional<voice::OpenAiChatSettings> chatSettingsFor(const agent_config::Age
 // usage no reply's onDone carries (a cascade's background probes, replies cut
 // by a cancel).
 struct FallbackHooks {
-  std::function<void(const voice::FallbackEvent& event)> onEvent;
+  std::function<void(const voice::ProviderSwitch& event)> onEvent;
   voice::UsageSink usage;
 };
 

@@ -411,7 +411,7 @@ ServiceChoice<Service> stage(const char* name, const agent_config::AgentSettings
     return out;
   }
   voice::ServiceFallbackSettings settings;
-  settings.onEvent = [onEvent = context.onEvent, name](const voice::ServiceSwitch& s) {
+  settings.onEvent = [onEvent = context.onEvent, name](const voice::ProviderSwitch& s) {
     if (onEvent) onEvent({name, s.provider, s.event, s.reason, s.to});
   };
   out.service = makeFallback(context.io, std::move(services), std::move(settings));

@@ -2,6 +2,8 @@
 // models on a real io_context (no network: the models answer as told).
 #include "voice/fallback_language_model.hpp"
 
+#include "run_until.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -25,6 +27,7 @@ enum class Behaviour { kAnswer, kFailAtOnce, kHang, kTextThenFail, kSlowToolCall
 struct Script {
   std::deque<Behaviour> behaviours;
   int replies = 0;
+  int answers = 0;  // kAnswer replies delivered
   int cancels = 0;
   std::vector<std::string> lastUser;
 };
@@ -47,6 +50,7 @@ class ScriptedModel final : public LanguageModel {
       u.inputTokens = 10;
       switch (b) {
         case Behaviour::kAnswer:
+          ++script_->answers;
           cb.onText(name_ + " says hi.");
           u.outputTokens = 3;
           cb.onDone(u, {});
@@ -100,7 +104,7 @@ class FallbackLanguageModelTest : public ::testing::Test {
   std::shared_ptr<Script> a_ = std::make_shared<Script>();
   std::shared_ptr<Script> b_ = std::make_shared<Script>();
   boost::asio::io_context io_;
-  std::vector<FallbackEvent> events_;
+  std::vector<ProviderSwitch> events_;
   std::vector<ProviderUsage> usage_;
   std::unique_ptr<LanguageModel> model_;
 
@@ -111,7 +115,7 @@ class FallbackLanguageModelTest : public ::testing::Test {
     FallbackSettings s;
     s.firstTokenTimeout = timeout;
     s.recoveryDelay = recovery;
-    s.onEvent = [this](const FallbackEvent& e) { events_.push_back(e); };
+    s.onEvent = [this](const ProviderSwitch& e) { events_.push_back(e); };
     s.usage = [this](const ProviderUsage& u) { usage_.push_back(u); };
     model_ = makeFallbackLanguageModel(io_, std::move(models), std::move(s));
   }
@@ -201,10 +205,7 @@ TEST_F(FallbackLanguageModelTest, AFailedModelIsSkippedUntilItsProbeSucceeds) {
   EXPECT_EQ(ask("two").provider, "beta");
   EXPECT_EQ(a_->replies, alphaBefore);
   // The probe runs in the background and brings alpha back.
-  boost::asio::steady_timer wait(io_, 300ms);
-  wait.wait();
-  io_.restart();
-  io_.run_for(100ms);
+  ASSERT_TRUE(testing::runUntil(io_, [&] { return a_->answers > 0; }));
   EXPECT_GT(a_->replies, alphaBefore);
   EXPECT_EQ(a_->lastUser.back(), "Reply with the single word OK.");
   EXPECT_EQ(ask("three").provider, "alpha");

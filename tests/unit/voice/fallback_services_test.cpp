@@ -4,6 +4,8 @@
 // re-spoken elsewhere; failed providers come back after a background retry.
 #include "voice/fallback_services.hpp"
 
+#include "run_until.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -26,6 +28,7 @@ struct Log {
   size_t pushedSamples = 0;                    // of all requests
   std::vector<size_t> finishedWith;            // samples pushed when each finish() came
   int requests = 0;
+  int answers = 0;  // successful results delivered
   int cancels = 0;
   std::vector<std::string> texts;
   Outcome next() {
@@ -53,6 +56,7 @@ class ScriptedStt final : public SttService {
       if (id != generation_ || o == Outcome::kHang) return;
       SttResult r;
       r.text = name_ + " heard you";
+      if (o == Outcome::kOk) ++log_->answers;
       cb.onFinal(r, o == Outcome::kOk ? "" : "HTTP 500");
     });
   }
@@ -104,14 +108,14 @@ class FallbackServicesTest : public ::testing::Test {
   boost::asio::io_context io_;
   std::shared_ptr<Log> a_ = std::make_shared<Log>();
   std::shared_ptr<Log> b_ = std::make_shared<Log>();
-  std::vector<ServiceSwitch> events_;
+  std::vector<ProviderSwitch> events_;
 
   ServiceFallbackSettings settings(std::chrono::milliseconds timeout = 200ms,
                                    std::chrono::milliseconds recovery = 10min) {
     ServiceFallbackSettings s;
     s.timeout = timeout;
     s.recoveryDelay = recovery;
-    s.onEvent = [this](const ServiceSwitch& e) { events_.push_back(e); };
+    s.onEvent = [this](const ProviderSwitch& e) { events_.push_back(e); };
     return s;
   }
   std::unique_ptr<SttService> stt(ServiceFallbackSettings s) {
@@ -126,10 +130,7 @@ class FallbackServicesTest : public ::testing::Test {
     list.push_back(std::make_unique<ScriptedTts>(io_, "espeak-ng", b_));
     return makeFallbackTtsService(io_, std::move(list), std::move(s));
   }
-  void runUntil(const std::function<bool()>& done) {
-    io_.restart();
-    for (int i = 0; i < 500 && !done(); ++i) io_.run_for(10ms);
-  }
+  void runUntil(const std::function<bool()>& done) { ASSERT_TRUE(testing::runUntil(io_, done)); }
   struct Heard {
     bool done = false;
     SttResult result;
@@ -195,10 +196,21 @@ TEST_F(FallbackServicesTest, AFailedSttProviderComesBackAfterItsRetrySucceeds) {
   auto s = stt(settings(200ms, 30ms));
   EXPECT_EQ(utterance(*s, 800).result.provider, "whisper");
   // The retry replays the failed utterance to deepgram in the background.
-  runUntil([&] { return a_->requests >= 2; });
-  io_.restart();
-  io_.run_for(50ms);
+  runUntil([&] { return a_->answers > 0; });
+  EXPECT_EQ(a_->requests, 2);
   EXPECT_EQ(a_->finishedWith.back(), 800u);
+  EXPECT_EQ(utterance(*s, 800).result.provider, "deepgram");
+}
+
+TEST_F(FallbackServicesTest, ACallerCancelDuringARetryArmsTheNextRetry) {
+  a_->outcomes = {Outcome::kError, Outcome::kHang, Outcome::kOk};
+  auto s = stt(settings(200ms, 30ms));
+  EXPECT_EQ(utterance(*s, 800).result.provider, "whisper");
+  runUntil([&] { return a_->requests == 2; });  // the retry is under way, and hangs
+  s->cancel();                                  // barge-in cuts it
+  // Nobody answers the cut retry; the next one is due and succeeds.
+  runUntil([&] { return a_->answers > 0; });
+  EXPECT_EQ(a_->requests, 3);
   EXPECT_EQ(utterance(*s, 800).result.provider, "deepgram");
 }
 

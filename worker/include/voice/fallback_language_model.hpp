@@ -11,6 +11,7 @@
 // order anyway: a call is never refused while one might answer.
 
 #include "voice/language_model.hpp"
+#include "voice/provider_switch.hpp"
 #include "voice/provider_usage.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -28,19 +29,11 @@ struct FallbackModel {
   std::unique_ptr<LanguageModel> model;
 };
 
-// A switch or a final failure, as the voice agent records it on the turn.
-struct FallbackEvent {
-  std::string provider;  // the one that failed
-  std::string event;     // error | timeout (the last one failed too) | fallback
-  std::string reason;
-  std::string to;  // fallback: who takes the request
-};
-
 struct FallbackSettings {
   std::chrono::milliseconds firstTokenTimeout{8000};  // llm_cascade_timeout_seconds
   std::chrono::milliseconds recoveryDelay{5000};      // first probe; doubles up to recoveryMaxDelay
   std::chrono::milliseconds recoveryMaxDelay{60000};
-  std::function<void(const FallbackEvent&)> onEvent;
+  std::function<void(const ProviderSwitch&)> onEvent;
   UsageSink usage;  // of the probes
 };
 

@@ -14,6 +14,7 @@
 // (STT: the failed utterance again; TTS: a short phrase, its audio dropped),
 // retried after `recoveryDelay`, doubling to `recoveryMaxDelay`.
 
+#include "voice/provider_switch.hpp"
 #include "voice/stt_service.hpp"
 #include "voice/tts_service.hpp"
 
@@ -27,18 +28,11 @@
 
 namespace convox::voice {
 
-struct ServiceSwitch {
-  std::string provider;  // the one that failed
-  std::string event;     // fallback | error (none was left) | timeout (likewise)
-  std::string reason;
-  std::string to;  // fallback: the provider taking over
-};
-
 struct ServiceFallbackSettings {
   std::chrono::milliseconds timeout{3000};  // STT: to the final after finish(); TTS: to the first audio
   std::chrono::milliseconds recoveryDelay{5000};
   std::chrono::milliseconds recoveryMaxDelay{60000};
-  std::function<void(const ServiceSwitch&)> onEvent;
+  std::function<void(const ProviderSwitch&)> onEvent;
 };
 
 std::unique_ptr<SttService> makeFallbackSttService(boost::asio::io_context& io,

@@ -1,6 +1,6 @@
 #include "voice/fallback_language_model.hpp"
 
-#include "common/logging.hpp"
+#include "provider_recovery.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -26,9 +26,12 @@ class FallbackLanguageModel final : public LanguageModel {
   FallbackLanguageModel(boost::asio::io_context& io, std::vector<FallbackModel> models, FallbackSettings settings)
       : io_(io), settings_(std::move(settings)) {
     for (auto& m : models) {
-      auto e = std::make_unique<Entry>(io);
+      auto e = std::make_unique<Entry>(io, settings_, m.provider);
       e->provider = std::move(m.provider);
       e->model = std::move(m.model);
+      Entry& entry = *e;
+      e->recovery.setProbe({[this, &entry] { return request_ && entries_[request_->current].get() == &entry; },
+                            [this, &entry] { probe(entry); }});
       entries_.push_back(std::move(e));
     }
   }
@@ -67,13 +70,11 @@ class FallbackLanguageModel final : public LanguageModel {
 
  private:
   struct Entry {
-    explicit Entry(boost::asio::io_context& io) : probeTimer(io) {}
+    Entry(boost::asio::io_context& io, const FallbackSettings& s, const std::string& name)
+        : recovery(io, s.recoveryDelay, s.recoveryMaxDelay, "language model " + name) {}
     std::string provider;
     std::unique_ptr<LanguageModel> model;
-    bool available = true;
-    bool probing = false;  // a probe request is in flight on `model`
-    std::chrono::milliseconds probeDelay{0};
-    boost::asio::steady_timer probeTimer;
+    ProviderRecovery recovery;
   };
 
   // The first untried available entry after `after` (in list order), else
@@ -82,7 +83,7 @@ class FallbackLanguageModel final : public LanguageModel {
     auto untried = [&](size_t i) { return !request_ || request_->tried.empty() || !request_->tried[i]; };
     for (size_t i = 0; i < entries_.size(); ++i) {
       if (after && i <= *after) continue;
-      if (entries_[i]->available && untried(i)) return i;
+      if (entries_[i]->recovery.available() && untried(i)) return i;
     }
     for (size_t i = 0; i < entries_.size(); ++i) {
       if (untried(i)) return i;
@@ -97,7 +98,7 @@ class FallbackLanguageModel final : public LanguageModel {
     r.current = index;
     const uint64_t id = ++r.attempt;
     Entry& e = *entries_[index];
-    if (e.probing) stopProbe(e);  // the probe shares the model: the caller comes first
+    stopProbe(e);  // the probe shares the model: the caller comes first
     std::weak_ptr<bool> alive = alive_;
     auto live = [this, alive, id] {
       const auto a = alive.lock();
@@ -129,7 +130,7 @@ class FallbackLanguageModel final : public LanguageModel {
         reportUsage(usage);
         return failed(index, "error", error);
       }
-      if (error.empty()) markAvailable(*entries_[index]);
+      if (error.empty()) entries_[index]->recovery.succeeded();
       auto onDone = std::move(request_->callbacks.onDone);
       request_.reset();
       if (onDone) onDone(usage, error);
@@ -151,8 +152,7 @@ class FallbackLanguageModel final : public LanguageModel {
 
   void failed(size_t index, const std::string& kind, const std::string& reason) {
     Entry& e = *entries_[index];
-    e.available = false;
-    scheduleProbe(e);
+    e.recovery.failed();
     const auto next = nextEntry(index);
     if (!next) {
       if (settings_.onEvent) settings_.onEvent({e.provider, kind, reason, {}});
@@ -165,56 +165,27 @@ class FallbackLanguageModel final : public LanguageModel {
     attempt(*next);
   }
 
-  void markAvailable(Entry& e) {
-    if (e.available) return;
-    e.available = true;
-    e.probeDelay = std::chrono::milliseconds(0);
-    e.probeTimer.cancel();
-    common::logger("worker")->info("language model {} answers again", e.provider);
-  }
-
   void reportUsage(const ModelUsage& u) { reportModelUsage(settings_.usage, u); }
 
-  void scheduleProbe(Entry& e) {
-    if (e.probing) return;
-    e.probeDelay =
-        e.probeDelay.count() == 0 ? settings_.recoveryDelay : std::min(e.probeDelay * 2, settings_.recoveryMaxDelay);
-    std::weak_ptr<bool> alive = alive_;
-    e.probeTimer.expires_after(e.probeDelay);
-    e.probeTimer.async_wait([this, alive, &e](const boost::system::error_code& ec) {
-      if (ec || alive.expired() || e.available) return;
-      // Busy with a caller's request (every model was unavailable): that
-      // request's outcome decides instead.
-      if (request_ && entries_[request_->current].get() == &e) return scheduleProbe(e);
-      probe(e);
-    });
-  }
-
   void probe(Entry& e) {
-    e.probing = true;
     std::weak_ptr<bool> alive = alive_;
     ReplyCallbacks cb;
-    cb.onText = [this, alive, &e](std::string_view) {
-      if (alive.expired() || !e.probing) return;
+    cb.onText = [alive, &e](std::string_view) {
+      if (alive.expired() || !e.recovery.probing()) return;
       // One token is an answer: stop paying for the rest.
       e.model->cancel();
-      e.probing = false;
-      markAvailable(e);
+      e.recovery.probeEnded(true);
     };
     cb.onDone = [this, alive, &e](const ModelUsage& usage, const std::string& error) {
-      if (alive.expired() || !e.probing) return;
-      e.probing = false;
+      if (alive.expired() || !e.recovery.probing()) return;
       reportUsage(usage);
-      if (error.empty()) return markAvailable(e);
-      scheduleProbe(e);
+      e.recovery.probeEnded(error.empty());
     };
     e.model->reply({{"user", "Reply with the single word OK.", {}}}, std::move(cb));
   }
 
   void stopProbe(Entry& e) {
-    if (!e.probing) return;
-    e.probing = false;
-    e.model->cancel();
+    if (e.recovery.abandonProbe()) e.model->cancel();
   }
 
   boost::asio::io_context& io_;

@@ -1,7 +1,8 @@
 // FallbackSttService: see voice/fallback_services.hpp.
 
-#include "common/logging.hpp"
 #include "voice/fallback_services.hpp"
+
+#include "provider_recovery.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -21,8 +22,10 @@ class FallbackSttService final : public SttService {
                      ServiceFallbackSettings settings)
       : io_(io), settings_(std::move(settings)) {
     for (auto& s : services) {
-      auto e = std::make_unique<Entry>(io);
+      auto e = std::make_unique<Entry>(io, settings_, s->provider());
       e->service = std::move(s);
+      Entry& entry = *e;
+      e->recovery.setProbe({[this, &entry] { return busy(entry); }, [this, &entry] { probe(entry); }});
       entries_.push_back(std::move(e));
     }
     openAudio_.reserve(size_t{kSttSampleRate} * 5);
@@ -76,7 +79,8 @@ class FallbackSttService final : public SttService {
   void cancel() override {
     for (auto& e : entries_) {
       e->service->cancel();
-      e->probing = false;
+      // Nobody's outcome will decide for a probe cut here: the next one is armed.
+      if (e->recovery.probing()) e->recovery.probeEnded(false);
     }
     pending_.clear();
     open_.reset();
@@ -89,12 +93,11 @@ class FallbackSttService final : public SttService {
 
  private:
   struct Entry {
-    explicit Entry(boost::asio::io_context& io) : retry(io) {}
+    Entry(boost::asio::io_context& io, const ServiceFallbackSettings& s, const std::string& name)
+        : recovery(io, s.recoveryDelay, s.recoveryMaxDelay, "speech recognition " + name) {}
     std::unique_ptr<SttService> service;
-    bool available = true;
-    bool probing = false;
-    std::chrono::milliseconds delay{0};
-    boost::asio::steady_timer retry;
+    ProviderRecovery recovery;
+    std::vector<int16_t> probeAudio;  // the utterance it failed, replayed by the probe
   };
   struct Utterance {
     explicit Utterance(boost::asio::io_context& io) : timer(io) {}
@@ -108,7 +111,7 @@ class FallbackSttService final : public SttService {
 
   size_t preferred() const {
     for (size_t i = 0; i < entries_.size(); ++i) {
-      if (entries_[i]->available) return i;
+      if (entries_[i]->recovery.available()) return i;
     }
     return 0;
   }
@@ -119,17 +122,14 @@ class FallbackSttService final : public SttService {
     auto usable = [&](size_t i) { return (tried.empty() || !tried[i]) && (!busy || *busy != i); };
     std::optional<size_t> pick;
     for (size_t i = 0; i < entries_.size() && !pick; ++i) {
-      if (entries_[i]->available && usable(i)) pick = i;
+      if (entries_[i]->recovery.available() && usable(i)) pick = i;
     }
     for (size_t i = 0; i < entries_.size() && !pick; ++i) {
       if (usable(i)) pick = i;
     }
     if (!pick && tried.empty()) pick = 0;
-    if (pick && entries_[*pick]->probing) {
-      // The caller comes first: the retry's utterance is dropped.
-      entries_[*pick]->probing = false;
-      entries_[*pick]->service->cancel();
-    }
+    // The caller comes first: the probe's utterance is dropped.
+    if (pick && entries_[*pick]->recovery.abandonProbe()) entries_[*pick]->service->cancel();
     return pick;
   }
 
@@ -159,7 +159,7 @@ class FallbackSttService final : public SttService {
       if (u == nullptr || u->service != index) return;  // cancelled, or timed out and moved on
       u->timer.cancel();
       if (!error.empty()) return failover(*u, "error", error);
-      markAvailable(*entries_[index]);
+      entries_[index]->recovery.succeeded();
       if (result.provider.empty()) result.provider = entries_[index]->service->provider();
       auto callbacks = std::move(u->callbacks);
       erase(id);
@@ -180,8 +180,8 @@ class FallbackSttService final : public SttService {
   void failover(Utterance& u, const std::string& kind, const std::string& reason) {
     Entry& failed = *entries_[u.service];
     const std::string from = failed.service->provider();
-    failed.available = false;
-    scheduleRetry(failed, u.audio);
+    failed.probeAudio = u.audio;
+    failed.recovery.failed();
     const auto next = choose(u.tried, open_);
     if (!next) {
       if (settings_.onEvent) settings_.onEvent({from, kind, reason, {}});
@@ -198,38 +198,21 @@ class FallbackSttService final : public SttService {
     request(u, true);
   }
 
-  void markAvailable(Entry& e) {
-    if (e.available) return;
-    e.available = true;
-    e.delay = std::chrono::milliseconds(0);
-    e.retry.cancel();
-    common::logger("worker")->info("speech recognition {} answers again", e.service->provider());
+  // Busy with a caller's utterance (everything was unavailable): its outcome decides.
+  bool busy(const Entry& e) const {
+    if (open_ && entries_[*open_].get() == &e) return true;
+    return std::any_of(pending_.begin(), pending_.end(),
+                       [&](const auto& u) { return entries_[u->service].get() == &e; });
   }
 
-  void scheduleRetry(Entry& e, const std::vector<int16_t>& audio) {
-    if (e.probing) return;
-    e.delay = e.delay.count() == 0 ? settings_.recoveryDelay : std::min(e.delay * 2, settings_.recoveryMaxDelay);
-    std::weak_ptr<bool> alive = alive_;
-    e.retry.expires_after(e.delay);
-    e.retry.async_wait([this, alive, &e, audio](const boost::system::error_code& ec) {
-      if (ec || alive.expired() || e.available) return;
-      // Busy with a caller's utterance (everything was unavailable): its outcome decides.
-      const bool open = open_ && entries_[*open_].get() == &e;
-      if (open || std::any_of(pending_.begin(), pending_.end(),
-                              [&](const auto& u) { return entries_[u->service].get() == &e; })) {
-        return scheduleRetry(e, audio);
-      }
-      e.probing = true;
-      if (!audio.empty()) e.service->push(audio);
-      SttCallbacks cb;
-      cb.onFinal = [this, alive, &e, audio](SttResult, const std::string& error) {
-        if (alive.expired() || !e.probing) return;
-        e.probing = false;
-        if (error.empty()) return markAvailable(e);
-        scheduleRetry(e, audio);
-      };
-      e.service->finish(std::move(cb));
-    });
+  void probe(Entry& e) {
+    if (!e.probeAudio.empty()) e.service->push(e.probeAudio);
+    SttCallbacks cb;
+    cb.onFinal = [alive = std::weak_ptr<bool>(alive_), &e](SttResult, const std::string& error) {
+      if (alive.expired() || !e.recovery.probing()) return;
+      e.recovery.probeEnded(error.empty());
+    };
+    e.service->finish(std::move(cb));
   }
 
   boost::asio::io_context& io_;

@@ -1,7 +1,8 @@
 // FallbackTtsService: see voice/fallback_services.hpp.
 
-#include "common/logging.hpp"
 #include "voice/fallback_services.hpp"
+
+#include "provider_recovery.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -33,8 +34,11 @@ class FallbackTtsService final : public TtsService {
                      ServiceFallbackSettings settings)
       : settings_(std::move(settings)), timer_(io) {
     for (auto& s : services) {
-      auto e = std::make_unique<Entry>(io);
+      auto e = std::make_unique<Entry>(io, settings_, s->provider());
       e->service = std::move(s);
+      Entry& entry = *e;
+      e->recovery.setProbe({[this, &entry] { return sentence_ && entries_[sentence_->service].get() == &entry; },
+                            [this, &entry] { probe(entry); }});
       entries_.push_back(std::move(e));
     }
   }
@@ -68,7 +72,7 @@ class FallbackTtsService final : public TtsService {
     }
     // Each service that spoke for the reply closes it (a context, a request).
     for (auto& e : entries_) {
-      if (e->lastUtterance != 0 && !e->probing) e->service->cancel();
+      if (e->lastUtterance != 0 && !e->recovery.probing()) e->service->cancel();
     }
   }
 
@@ -78,18 +82,16 @@ class FallbackTtsService final : public TtsService {
 
  private:
   struct Entry {
-    explicit Entry(boost::asio::io_context& io) : retry(io) {}
+    Entry(boost::asio::io_context& io, const ServiceFallbackSettings& s, const std::string& name)
+        : recovery(io, s.recoveryDelay, s.recoveryMaxDelay, "speech synthesis " + name) {}
     std::unique_ptr<TtsService> service;
-    bool available = true;
-    bool probing = false;
+    ProviderRecovery recovery;
     uint64_t lastUtterance = 0;
-    std::chrono::milliseconds delay{0};
-    boost::asio::steady_timer retry;
   };
 
   size_t preferred() const {
     for (size_t i = 0; i < entries_.size(); ++i) {
-      if (entries_[i]->available) return i;
+      if (entries_[i]->recovery.available()) return i;
     }
     return 0;
   }
@@ -97,15 +99,12 @@ class FallbackTtsService final : public TtsService {
   std::optional<size_t> choose(const std::vector<bool>& tried) {
     std::optional<size_t> pick;
     for (size_t i = 0; i < entries_.size() && !pick; ++i) {
-      if (entries_[i]->available && !tried[i]) pick = i;
+      if (entries_[i]->recovery.available() && !tried[i]) pick = i;
     }
     for (size_t i = 0; i < entries_.size() && !pick; ++i) {
       if (!tried[i]) pick = i;
     }
-    if (pick && entries_[*pick]->probing) {
-      entries_[*pick]->probing = false;
-      entries_[*pick]->service->cancel();
-    }
+    if (pick && entries_[*pick]->recovery.abandonProbe()) entries_[*pick]->service->cancel();
     return pick;
   }
 
@@ -132,7 +131,7 @@ class FallbackTtsService final : public TtsService {
       if (!live()) return;
       timer_.cancel();
       if (!error.empty() && !sentence_->delivered) return failover("error", error);
-      if (error.empty()) markAvailable(*entries_[index]);
+      if (error.empty()) entries_[index]->recovery.succeeded();
       if (stats.provider.empty()) stats.provider = entries_[index]->service->provider();
       auto callbacks = std::move(sentence_->callbacks);
       sentence_.reset();
@@ -150,8 +149,7 @@ class FallbackTtsService final : public TtsService {
   void failover(const std::string& kind, const std::string& reason) {
     Entry& failed = *entries_[sentence_->service];
     const std::string from = failed.service->provider();
-    failed.available = false;
-    scheduleRetry(failed);
+    failed.recovery.failed();
     const auto next = choose(sentence_->tried);
     if (!next) {
       if (settings_.onEvent) settings_.onEvent({from, kind, reason, {}});
@@ -166,34 +164,15 @@ class FallbackTtsService final : public TtsService {
     attempt(*next);
   }
 
-  void markAvailable(Entry& e) {
-    if (e.available) return;
-    e.available = true;
-    e.delay = std::chrono::milliseconds(0);
-    e.retry.cancel();
-    common::logger("worker")->info("speech synthesis {} answers again", e.service->provider());
-  }
-
-  void scheduleRetry(Entry& e) {
-    if (e.probing) return;
-    e.delay = e.delay.count() == 0 ? settings_.recoveryDelay : std::min(e.delay * 2, settings_.recoveryMaxDelay);
-    std::weak_ptr<bool> alive = alive_;
-    e.retry.expires_after(e.delay);
-    e.retry.async_wait([this, alive, &e](const boost::system::error_code& ec) {
-      if (ec || alive.expired() || e.available) return;
-      if (sentence_ && entries_[sentence_->service].get() == &e) return scheduleRetry(e);
-      e.probing = true;
-      TtsCallbacks cb;
-      cb.onAudio = [](std::span<const int16_t>) {};  // a retry is not heard
-      cb.onDone = [this, alive, &e](TtsStats, const std::string& error) {
-        if (alive.expired() || !e.probing) return;
-        e.probing = false;
-        e.service->endUtterance(kProbeUtterance);
-        if (error.empty()) return markAvailable(e);
-        scheduleRetry(e);
-      };
-      e.service->synthesize(kProbeText, kProbeUtterance, std::move(cb));
-    });
+  void probe(Entry& e) {
+    TtsCallbacks cb;
+    cb.onAudio = [](std::span<const int16_t>) {};  // a probe is not heard
+    cb.onDone = [alive = std::weak_ptr<bool>(alive_), &e](TtsStats, const std::string& error) {
+      if (alive.expired() || !e.recovery.probing()) return;
+      e.service->endUtterance(kProbeUtterance);
+      e.recovery.probeEnded(error.empty());
+    };
+    e.service->synthesize(kProbeText, kProbeUtterance, std::move(cb));
   }
 
   ServiceFallbackSettings settings_;
