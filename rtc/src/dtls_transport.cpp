@@ -140,7 +140,7 @@ void DtlsTransport::onHandshakeDone() {
   const SRTP_PROTECTION_PROFILE* selected = SSL_get_selected_srtp_profile(ssl_);
   if (!selected) return fail("peer negotiated no SRTP protection profile");
   const auto profile = static_cast<SrtpProfile>(selected->id);
-  if (profile != SrtpProfile::AeadAes128Gcm && profile != SrtpProfile::Aes128CmHmacSha1_80) {
+  if (!isSupportedSrtpProfile(selected->id)) {
     return fail("unsupported SRTP profile " + std::string(selected->name));
   }
   std::vector<uint8_t> material(2 * (srtpKeyLength(profile) + srtpSaltLength(profile)));

@@ -1,57 +1,42 @@
+// What both SRTP implementations share: profile facts, the RFC 5764 key
+// split and the choice between them.
 #include "rtc/srtp_session.hpp"
 
-#include <srtp2/srtp.h>
-
-#include <mutex>
+#include "srtp_backends.hpp"
 
 namespace convox::rtc {
 
-namespace {
-
-// libsrtp keeps global state; initialise it once per process.
-bool ensureSrtpInitialised() {
-  static std::once_flag once;
-  static bool ok = false;
-  std::call_once(once, [] { ok = srtp_init() == srtp_err_status_ok; });
-  return ok;
-}
-
-SrtpStatus fromSrtp(srtp_err_status_t s) {
-  switch (s) {
-    case srtp_err_status_ok:
-      return SrtpStatus::Ok;
-    case srtp_err_status_replay_old:
-      return SrtpStatus::ReplayOld;
-    case srtp_err_status_replay_fail:
-      return SrtpStatus::ReplayDuplicate;
-    case srtp_err_status_auth_fail:
-      return SrtpStatus::AuthFailed;
-    case srtp_err_status_bad_param:
-      return SrtpStatus::TooShort;
-    default:
-      return SrtpStatus::Error;
-  }
-}
-
-void setCryptoPolicy(SrtpProfile profile, srtp_policy_t& p) {
-  if (profile == SrtpProfile::AeadAes128Gcm) {
-    srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
-    srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp);
-  } else {
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
-  }
-}
-
-}  // namespace
-
 std::string_view srtpProfileName(SrtpProfile profile) {
-  return profile == SrtpProfile::AeadAes128Gcm ? "SRTP_AEAD_AES_128_GCM" : "SRTP_AES128_CM_SHA1_80";
+  switch (profile) {
+    case SrtpProfile::AeadAes128Gcm:
+      return "SRTP_AEAD_AES_128_GCM";
+    case SrtpProfile::AeadAes256Gcm:
+      return "SRTP_AEAD_AES_256_GCM";
+    case SrtpProfile::Aes128CmHmacSha1_80:
+      return "SRTP_AES128_CM_SHA1_80";
+  }
+  return "unknown";
 }
 
-size_t srtpKeyLength(SrtpProfile) { return 16; }
+bool isSupportedSrtpProfile(uint16_t id) {
+  return id == static_cast<uint16_t>(SrtpProfile::AeadAes128Gcm) ||
+         id == static_cast<uint16_t>(SrtpProfile::AeadAes256Gcm) ||
+         id == static_cast<uint16_t>(SrtpProfile::Aes128CmHmacSha1_80);
+}
 
-size_t srtpSaltLength(SrtpProfile profile) { return profile == SrtpProfile::AeadAes128Gcm ? 12 : 14; }
+size_t srtpKeyLength(SrtpProfile profile) { return profile == SrtpProfile::AeadAes256Gcm ? 32 : 16; }
+
+size_t srtpSaltLength(SrtpProfile profile) { return profile == SrtpProfile::Aes128CmHmacSha1_80 ? 14 : 12; }
+
+std::string_view srtpImplementationName(SrtpImplementation implementation) {
+  return implementation == SrtpImplementation::OpenSsl ? "openssl" : "libsrtp";
+}
+
+std::optional<SrtpImplementation> parseSrtpImplementation(std::string_view name) {
+  if (name == "openssl") return SrtpImplementation::OpenSsl;
+  if (name == "libsrtp") return SrtpImplementation::Libsrtp;
+  return std::nullopt;
+}
 
 std::string_view describe(SrtpStatus status) {
   switch (status) {
@@ -65,8 +50,14 @@ std::string_view describe(SrtpStatus status) {
       return "authentication failed";
     case SrtpStatus::TooShort:
       return "packet too short";
+    case SrtpStatus::Malformed:
+      return "malformed header (its CSRCs or extension run past the packet)";
+    case SrtpStatus::Unencrypted:
+      return "unencrypted SRTCP (E flag clear) where the profile encrypts";
     case SrtpStatus::NoRoom:
       return "no room for the auth tag";
+    case SrtpStatus::TooManyStreams:
+      return "too many SSRCs on one session";
     case SrtpStatus::Error:
       return "srtp error";
   }
@@ -92,18 +83,10 @@ SrtpKeys splitDtlsSrtpKeyingMaterial(SrtpProfile profile, std::span<const uint8_
   return keys;
 }
 
-struct SrtpSession::Contexts {
-  srtp_t outbound = nullptr;
-  srtp_t inbound = nullptr;
-  ~Contexts() {
-    if (outbound) srtp_dealloc(outbound);
-    if (inbound) srtp_dealloc(inbound);
-  }
-};
-
-std::unique_ptr<SrtpSession> SrtpSession::create(const SrtpKeys& keys, std::string& error) {
-  if (!ensureSrtpInitialised()) {
-    error = "srtp_init failed";
+std::unique_ptr<SrtpSession> SrtpSession::create(const SrtpKeys& keys, std::string& error,
+                                                 SrtpImplementation implementation) {
+  if (!isSupportedSrtpProfile(static_cast<uint16_t>(keys.profile))) {
+    error = "unsupported SRTP profile";
     return nullptr;
   }
   const size_t expected = srtpKeyLength(keys.profile) + srtpSaltLength(keys.profile);
@@ -111,66 +94,8 @@ std::unique_ptr<SrtpSession> SrtpSession::create(const SrtpKeys& keys, std::stri
     error = "SRTP key+salt must be " + std::to_string(expected) + " bytes";
     return nullptr;
   }
-  auto contexts = std::make_unique<Contexts>();
-  auto make = [&](const std::vector<uint8_t>& keySalt, srtp_ssrc_type_t direction, srtp_t& out) {
-    srtp_policy_t p{};
-    setCryptoPolicy(keys.profile, p);
-    p.ssrc.type = direction;
-    p.key = const_cast<unsigned char*>(keySalt.data());
-    // Large enough for video bursts and late retransmissions.
-    p.window_size = 1024;
-    // An SFU resends the same sequence number when it answers a NACK.
-    p.allow_repeat_tx = 1;
-    return srtp_create(&out, &p);
-  };
-  if (auto rc = make(keys.localKeySalt, ssrc_any_outbound, contexts->outbound); rc != srtp_err_status_ok) {
-    error = "srtp_create (outbound) failed: " + std::to_string(rc);
-    return nullptr;
-  }
-  if (auto rc = make(keys.remoteKeySalt, ssrc_any_inbound, contexts->inbound); rc != srtp_err_status_ok) {
-    error = "srtp_create (inbound) failed: " + std::to_string(rc);
-    return nullptr;
-  }
-  return std::unique_ptr<SrtpSession>(new SrtpSession(keys.profile, std::move(contexts)));
-}
-
-SrtpSession::SrtpSession(SrtpProfile profile, std::unique_ptr<Contexts> contexts)
-    : profile_(profile), contexts_(std::move(contexts)) {}
-
-SrtpSession::~SrtpSession() = default;
-
-SrtpStatus SrtpSession::protectRtp(std::span<uint8_t> buffer, size_t& length) {
-  if (length < 12) return SrtpStatus::TooShort;
-  if (length + kSrtpMaxTrailer > buffer.size()) return SrtpStatus::NoRoom;
-  int len = static_cast<int>(length);
-  const auto s = fromSrtp(srtp_protect(contexts_->outbound, buffer.data(), &len));
-  if (s == SrtpStatus::Ok) length = static_cast<size_t>(len);
-  return s;
-}
-
-SrtpStatus SrtpSession::unprotectRtp(std::span<uint8_t> buffer, size_t& length) {
-  if (length < 12 || length > buffer.size()) return SrtpStatus::TooShort;
-  int len = static_cast<int>(length);
-  const auto s = fromSrtp(srtp_unprotect(contexts_->inbound, buffer.data(), &len));
-  if (s == SrtpStatus::Ok) length = static_cast<size_t>(len);
-  return s;
-}
-
-SrtpStatus SrtpSession::protectRtcp(std::span<uint8_t> buffer, size_t& length) {
-  if (length < 8) return SrtpStatus::TooShort;
-  if (length + kSrtpMaxTrailer > buffer.size()) return SrtpStatus::NoRoom;
-  int len = static_cast<int>(length);
-  const auto s = fromSrtp(srtp_protect_rtcp(contexts_->outbound, buffer.data(), &len));
-  if (s == SrtpStatus::Ok) length = static_cast<size_t>(len);
-  return s;
-}
-
-SrtpStatus SrtpSession::unprotectRtcp(std::span<uint8_t> buffer, size_t& length) {
-  if (length < 8 || length > buffer.size()) return SrtpStatus::TooShort;
-  int len = static_cast<int>(length);
-  const auto s = fromSrtp(srtp_unprotect_rtcp(contexts_->inbound, buffer.data(), &len));
-  if (s == SrtpStatus::Ok) length = static_cast<size_t>(len);
-  return s;
+  return implementation == SrtpImplementation::OpenSsl ? detail::makeOpenSslSrtpSession(keys, error)
+                                                       : detail::makeLibsrtpSession(keys, error);
 }
 
 }  // namespace convox::rtc

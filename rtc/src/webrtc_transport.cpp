@@ -205,7 +205,7 @@ void WebRtcTransport::onDtlsSend(std::span<const uint8_t> datagram) {
 
 void WebRtcTransport::onDtlsConnected(const SrtpKeys& keys) {
   std::string error;
-  srtp_ = SrtpSession::create(keys, error);
+  srtp_ = SrtpSession::create(keys, error, settings_.srtpImplementation);
   if (!srtp_) return setState(TransportState::Failed, error);
   if (settings_.dataChannels && remote_ && remote_->dataChannels) {
     SctpSettings sctp = settings_.sctp;

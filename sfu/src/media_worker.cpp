@@ -29,6 +29,7 @@ rtc::WebRtcTransportSettings MediaWorker::transportSettings(bool dataChannels) c
   settings.ice.portMax = settings_.portMax;
   settings.certificate = certificate_;
   settings.dataChannels = dataChannels;
+  settings.srtpImplementation = settings_.srtp;
   return settings;
 }
 

@@ -44,6 +44,7 @@ struct WebRtcTransportSettings {
   IceSettings ice;
   std::shared_ptr<const DtlsCertificate> certificate;
   std::vector<SrtpProfile> srtpProfiles{SrtpProfile::AeadAes128Gcm, SrtpProfile::Aes128CmHmacSha1_80};
+  SrtpImplementation srtpImplementation = SrtpImplementation::OpenSsl;
   bool dataChannels = true;
   SctpSettings sctp;
   // A connected transport that receives nothing for this long fails. An

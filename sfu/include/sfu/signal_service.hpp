@@ -8,6 +8,7 @@
 #include "common/config.hpp"
 #include "common/http_server.hpp"
 #include "common/jwt.hpp"
+#include "rtc/srtp_session.hpp"
 #include "sfu/room_manager.hpp"
 
 #include <prometheus/registry.h>
@@ -26,6 +27,7 @@ struct MediaSettings {
   uint16_t portMin = 0;
   uint16_t portMax = 0;
   unsigned threads = 0;  // media threads; 0 = one per core
+  rtc::SrtpImplementation srtp = rtc::SrtpImplementation::OpenSsl;
 };
 
 class MediaWorkerPool;

@@ -99,6 +99,20 @@ TEST(Config, NestedSectionsAreRead) {
   EXPECT_EQ(c.webhook.urls.size(), 1u);
 }
 
+TEST(Config, TheSrtpImplementationIsOpenSslUnlessLibsrtpIsAsked) {
+  ConfigSources d;
+  d.flags.dev = true;
+  EXPECT_EQ(ok(d).rtcSrtpImplementation, "openssl");
+  ConfigSources y;
+  y.flags.dev = true;
+  y.yamlText = "rtc:\n  srtp_implementation: libsrtp\n";
+  EXPECT_EQ(ok(y).rtcSrtpImplementation, "libsrtp");
+  ConfigSources e;
+  e.flags.dev = true;
+  e.env = env({{"CONVOX_SRTP_IMPLEMENTATION", "nss"}});
+  EXPECT_NE(error(e).find("srtp_implementation must be openssl or libsrtp, not 'nss'"), std::string::npos);
+}
+
 TEST(Config, ParticipantLimitsHaveLiveKitsNamesAndDefaults) {
   ConfigSources d;
   d.flags.dev = true;
