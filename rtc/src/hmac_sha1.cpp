@@ -9,6 +9,11 @@
 
 namespace convox::rtc::detail {
 
+HmacSha1::~HmacSha1() {
+  OPENSSL_cleanse(&inner_, sizeof inner_);
+  OPENSSL_cleanse(&outer_, sizeof outer_);
+}
+
 void HmacSha1::setKey(std::span<const uint8_t> key) {
   constexpr size_t kBlock = 64;
   std::array<uint8_t, kBlock> block{};

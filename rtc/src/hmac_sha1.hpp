@@ -18,6 +18,11 @@ class HmacSha1 {
  public:
   static constexpr size_t kDigestLength = 20;
 
+  HmacSha1() = default;
+  HmacSha1(const HmacSha1&) = delete;
+  HmacSha1& operator=(const HmacSha1&) = delete;
+  ~HmacSha1();  // the keyed states are as good as the key: wiped
+
   void setKey(std::span<const uint8_t> key);
   // HMAC(key, first || second), all 20 bytes.
   void digest(std::span<const uint8_t> first, std::span<const uint8_t> second, uint8_t* out) const;

@@ -89,7 +89,7 @@ class LibsrtpSession final : public SrtpSession {
 
   SrtpStatus protectRtp(std::span<uint8_t> buffer, size_t& length) override {
     if (length < 12) return SrtpStatus::TooShort;
-    if (length + kSrtpMaxTrailer > buffer.size()) return SrtpStatus::NoRoom;
+    if (buffer.size() < kSrtpMaxTrailer || length > buffer.size() - kSrtpMaxTrailer) return SrtpStatus::NoRoom;
     return run(srtp_protect, outbound_, buffer, length);
   }
   SrtpStatus unprotectRtp(std::span<uint8_t> buffer, size_t& length) override {
@@ -98,7 +98,7 @@ class LibsrtpSession final : public SrtpSession {
   }
   SrtpStatus protectRtcp(std::span<uint8_t> buffer, size_t& length) override {
     if (length < 8) return SrtpStatus::TooShort;
-    if (length + kSrtpMaxTrailer > buffer.size()) return SrtpStatus::NoRoom;
+    if (buffer.size() < kSrtpMaxTrailer || length > buffer.size() - kSrtpMaxTrailer) return SrtpStatus::NoRoom;
     return run(srtp_protect_rtcp, outbound_, buffer, length);
   }
   SrtpStatus unprotectRtcp(std::span<uint8_t> buffer, size_t& length) override {

@@ -23,7 +23,7 @@ constexpr uint32_t kSrtcpEncrypted = 0x80000000U;
 constexpr uint32_t kMaxSrtcpIndex = 0x7FFFFFFFU;
 // Streams are created only for packets that authenticated; the cap bounds
 // what a keyed but hostile peer can make us keep.
-constexpr size_t kMaxInboundStreams = 256;
+constexpr size_t kMaxInboundStreams = 2048;
 constexpr size_t kMaxOutboundStreams = 8192;
 
 // RFC 3711 §4.3.1 key derivation labels.
@@ -87,6 +87,10 @@ bool derive(std::span<const uint8_t> masterKey, std::span<const uint8_t> masterS
 
 // One direction (protect or unprotect) of RTP or RTCP, keyed.
 struct Keyed {
+  Keyed() = default;
+  Keyed(const Keyed&) = delete;
+  Keyed& operator=(const Keyed&) = delete;
+  ~Keyed() { OPENSSL_cleanse(salt.data(), salt.size()); }
   CipherContext cipher;
   HmacSha1 mac;                    // AES-CM only
   std::array<uint8_t, 14> salt{};  // 14 bytes for AES-CM, the first 12 for GCM
@@ -141,13 +145,14 @@ class OpenSslSrtpSession final : public SrtpSession {
 
   SrtpStatus protectRtp(std::span<uint8_t> buffer, size_t& length) override {
     if (length < 12) return SrtpStatus::TooShort;
-    if (length + kSrtpMaxTrailer > buffer.size()) return SrtpStatus::NoRoom;
+    if (buffer.size() < kSrtpMaxTrailer || length > buffer.size() - kSrtpMaxTrailer) return SrtpStatus::NoRoom;
     uint8_t* p = buffer.data();
     const size_t h = rtpHeaderLength(p, length);
     if (h == 0) return SrtpStatus::Malformed;
     Stream* stream = outbound(read32(p + 8));
     if (!stream) return SrtpStatus::TooManyStreams;
     const auto g = stream->rtp.guess(static_cast<uint16_t>((p[2] << 8) | p[3]));
+    if (stream->rtp.check(g) == ReplayVerdict::Old) return SrtpStatus::ReplayOld;
     const auto roc = static_cast<uint32_t>(g.index >> 16);
     if (gcm_) {
       if (!gcmSeal(rtpOut_, rtpGcmIv(rtpOut_, p, roc), {{p, h}, {}}, {p + h, length - h}, p + length))
@@ -160,7 +165,7 @@ class OpenSslSrtpSession final : public SrtpSession {
       if (!hmacTag(rtpOut_, {p, length}, rocBytes, p + length)) return SrtpStatus::Error;
       length += kHmacTagLength;
     }
-    stream->rtp.sent(g);
+    stream->rtp.send(g);
     return SrtpStatus::Ok;
   }
 
@@ -200,7 +205,7 @@ class OpenSslSrtpSession final : public SrtpSession {
 
   SrtpStatus protectRtcp(std::span<uint8_t> buffer, size_t& length) override {
     if (length < 8) return SrtpStatus::TooShort;
-    if (length + kSrtpMaxTrailer > buffer.size()) return SrtpStatus::NoRoom;
+    if (buffer.size() < kSrtpMaxTrailer || length > buffer.size() - kSrtpMaxTrailer) return SrtpStatus::NoRoom;
     uint8_t* p = buffer.data();
     Stream* stream = outbound(read32(p + 4));
     if (!stream) return SrtpStatus::TooManyStreams;

@@ -6,6 +6,7 @@
 // a packet one side takes as fresh the other must not refuse.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace convox::rtc::detail {
@@ -60,9 +61,15 @@ class RtpStreamIndex {
     mark(g.index);
   }
 
-  // Outbound: only the estimate moves (retransmissions reuse their index).
-  void sent(const RtpIndexGuess& g) {
-    if (g.delta > 0) highest_ = g.index;
+  // Outbound, as libsrtp with allow_repeat_tx: an index already sent may
+  // be sent again (a retransmission of the same packet), one older than the
+  // window may not (a different payload under an old index would reuse its
+  // keystream or GCM nonce). False if refused.
+  bool send(const RtpIndexGuess& g) {
+    const auto verdict = check(g);
+    if (verdict == ReplayVerdict::Old) return false;
+    if (verdict == ReplayVerdict::Fresh) accept(g);
+    return true;
   }
 
  private:

@@ -109,16 +109,22 @@ TEST_P(SrtpOracle, BothProtectToTheSameBytesAndUnprotectEachOthers) {
   // Across the sequence wrap (ROC 0 -> 1), two SSRCs interleaved, one
   // retransmission (same sequence number again) now and then.
   uint16_t seqA = 65000, seqB = 100;
+  Bytes lastA;
+  int retransmissions = 0;
   for (int i = 0; i < 1500; ++i) {
     const bool a = rng() % 3 != 0;
-    const uint16_t seq = a ? seqA++ : seqB++;
-    const auto plain = rtpPacket(rng, a ? 0x11111111 : 0x22222222, seq);
+    const bool again = a && !lastA.empty() && i % 10 == 0;  // a NACK answered: the same packet once more
+    const uint16_t seq = again ? static_cast<uint16_t>(seqA - 1) : a ? seqA++ : seqB++;
+    const auto plain = again ? lastA : rtpPacket(rng, a ? 0x11111111 : 0x22222222, seq);
+    if (a) lastA = plain;
+    retransmissions += again ? 1 : 0;
     const auto ours = apply(*oursOut, &SrtpSession::protectRtp, plain);
     const auto oracle = apply(*oracleOut, &SrtpSession::protectRtp, plain);
     ASSERT_EQ(ours.status, SrtpStatus::Ok) << i;
     ASSERT_EQ(oracle.status, SrtpStatus::Ok) << i;
     ASSERT_EQ(ours.output, oracle.output) << "packet " << i << " seq " << seq;
     ASSERT_NE(ours.output, plain);
+    if (again) continue;  // the receivers refuse the replay; that is the hostile-delivery test's business
     const auto byOracle = apply(*oracleIn, &SrtpSession::unprotectRtp, ours.output);
     ASSERT_EQ(byOracle.status, SrtpStatus::Ok) << show(byOracle.status) << " at " << i;
     EXPECT_EQ(byOracle.output, plain);
@@ -126,6 +132,7 @@ TEST_P(SrtpOracle, BothProtectToTheSameBytesAndUnprotectEachOthers) {
     ASSERT_EQ(byOurs.status, SrtpStatus::Ok) << show(byOurs.status) << " at " << i;
     EXPECT_EQ(byOurs.output, plain);
   }
+  EXPECT_GT(retransmissions, 50);
   for (int i = 0; i < 300; ++i) {
     const auto plain = rtcpPacket(rng, i % 2 ? 0x11111111 : 0x33333333);
     const auto ours = apply(*oursOut, &SrtpSession::protectRtcp, plain);
@@ -177,6 +184,21 @@ Tally deliverToBoth(SrtpProfile profile, const std::vector<Bytes>& deliveries, O
     }
   }
   return t;
+}
+
+TEST_P(SrtpOracle, ProtectRefusesAnIndexOlderThanTheWindowAsLibsrtpDoes) {
+  std::mt19937 rng(23);
+  auto ours = session(profile(), false, SrtpImplementation::OpenSsl);
+  auto oracle = session(profile(), false, SrtpImplementation::Libsrtp);
+  for (uint16_t seq : {uint16_t{7000}, uint16_t{6500}, uint16_t{5976}, uint16_t{5977}, uint16_t{9000}, uint16_t{7976},
+                       uint16_t{7977}}) {
+    const auto plain = rtpPacket(rng, 0x77777777, seq);
+    const auto a = apply(*ours, &SrtpSession::protectRtp, plain);
+    EXPECT_EQ(a, apply(*oracle, &SrtpSession::protectRtp, plain)) << "seq " << seq;
+    // 1024 behind the highest sent is refused (a new payload under an old index would reuse its keystream).
+    const bool old = (seq == 5976) || (seq == 7976);
+    EXPECT_EQ(a.status, old ? SrtpStatus::ReplayOld : SrtpStatus::Ok) << "seq " << seq;
+  }
 }
 
 TEST_P(SrtpOracle, AHostileRtpDeliveryGetsTheSameVerdictsFromBoth) {
