@@ -13,7 +13,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 build_packages=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libcurl4-openssl-dev protobuf-compiler libprotobuf-dev
+  libssl-dev zlib1g-dev libcurl4-openssl-dev protobuf-compiler libprotobuf-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev prometheus-cpp-dev
   libnice-dev libsrtp2-dev libusrsctp-dev libopus-dev
   libpqxx-dev libhiredis-dev libsqlite3-dev
