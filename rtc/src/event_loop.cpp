@@ -1,5 +1,6 @@
 #include "rtc/event_loop.hpp"
 
+#include <glib-unix.h>
 #include <glib.h>
 
 #include <atomic>
@@ -10,7 +11,8 @@ namespace convox::rtc {
 
 struct EventLoop::State {
   std::atomic<bool> stopping{false};
-  std::map<uint32_t, GSource*> timers;  // loop thread only
+  std::map<uint32_t, GSource*> timers;   // loop thread only
+  std::map<uint32_t, GSource*> watches;  // loop thread only
   std::function<void(std::string_view)> onException;
 };
 
@@ -49,6 +51,10 @@ EventLoop::EventLoop()
     : context_(g_main_context_new()), owner_(std::this_thread::get_id()), state_(std::make_shared<State>()) {}
 
 EventLoop::~EventLoop() {
+  for (auto& [id, source] : state_->watches) {
+    g_source_destroy(source);
+    g_source_unref(source);
+  }
   for (auto& [id, source] : state_->timers) {
     g_source_destroy(source);
     g_source_unref(source);
@@ -90,6 +96,44 @@ uint32_t EventLoop::addTimer(std::chrono::milliseconds delay, std::function<void
   g_source_attach(source, context_);
   state_->timers.emplace(id, source);
   return id;
+}
+
+uint32_t EventLoop::watchReadable(int fd, std::function<void()> onReadable) {
+  GSource* source = g_unix_fd_source_new(fd, G_IO_IN);
+  struct Watch {
+    std::function<void()> fn;
+    std::weak_ptr<State> state;
+  };
+  auto* watch = new Watch{std::move(onReadable), state_};
+  g_source_set_callback(
+      source,
+      // GLib's own G_SOURCE_FUNC cast: an fd source calls back with (fd, condition, data).
+      reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(+[](gint, GIOCondition, gpointer data) -> gboolean {
+        auto* w = static_cast<Watch*>(data);
+        PostedTask report{{}, w->state};
+        try {
+          w->fn();
+        } catch (const std::exception& e) {
+          reportException(report, e.what());
+        } catch (...) {
+          reportException(report, "a non-exception");
+        }
+        return G_SOURCE_CONTINUE;
+      })),
+      watch, [](gpointer data) { delete static_cast<Watch*>(data); });
+  g_source_attach(source, context_);
+  static std::atomic<uint32_t> nextId{1};
+  const uint32_t id = nextId++;
+  state_->watches.emplace(id, source);
+  return id;
+}
+
+void EventLoop::unwatch(uint32_t id) {
+  auto it = state_->watches.find(id);
+  if (it == state_->watches.end()) return;
+  g_source_destroy(it->second);
+  g_source_unref(it->second);
+  state_->watches.erase(it);
 }
 
 void EventLoop::setExceptionHandler(std::function<void(std::string_view what)> handler) {

@@ -31,6 +31,11 @@ class EventLoop {
   uint32_t addTimer(std::chrono::milliseconds delay, std::function<void()> task);
   void cancelTimer(uint32_t id);
 
+  // Calls `onReadable` on the loop's thread whenever `fd` is readable, until
+  // unwatch(id). Call both from the loop's thread.
+  uint32_t watchReadable(int fd, std::function<void()> onReadable);
+  void unwatch(uint32_t id);
+
   // Told what a posted task or timer threw; the loop then carries on (an
   // exception must not unwind through GLib's C frames). Set it before run();
   // unset, the message goes to stderr.

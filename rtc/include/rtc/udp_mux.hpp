@@ -1,0 +1,110 @@
+#pragma once
+
+// One UDP socket per media thread, shared by every ICE-lite connection on
+// that thread (issue 15, step 1; not yet wired into WebRtcTransport, which
+// still uses libnice). Datagrams come in with recvmmsg in batches and are
+// demultiplexed as mediasoup and LiveKit do: STUN by its USERNAME's local
+// ufrag to that connection's IceLiteResponder, everything else by the
+// source address learned from a nominating binding request. Sends made
+// while a batch is handled go out together with sendmmsg when it ends. No
+// allocation, lock or log per packet.
+
+#include "rtc/event_loop.hpp"
+#include "rtc/ice_lite_responder.hpp"
+#include "rtc/socket_endpoint.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace convox::rtc {
+
+class UdpMuxListener {
+ public:
+  virtual ~UdpMuxListener() = default;
+  // A non-STUN datagram from the connection's selected path; the buffer may
+  // be rewritten in place until return.
+  virtual void onMuxPacket(std::span<uint8_t> datagram) = 0;
+  // A binding request nominated `path` (the first, or a new address).
+  virtual void onMuxPathSelected(const SocketEndpoint& /*path*/) {}
+};
+
+struct UdpMuxCounters {
+  uint64_t datagramsReceived = 0;
+  uint64_t receiveBatches = 0;  // recvmmsg calls that returned something
+  uint64_t datagramsSent = 0;
+  uint64_t sendBatches = 0;  // sendmmsg calls
+  uint64_t sendErrors = 0;
+  uint64_t stunAnswered = 0;
+  uint64_t stunRefused = 0;
+  uint64_t unknownUfrag = 0;   // STUN for no connection here: dropped
+  uint64_t unknownSource = 0;  // non-STUN from no selected path: dropped
+};
+
+class UdpMux {
+ public:
+  using SessionId = uint64_t;
+  static constexpr size_t kBatch = 32;
+  static constexpr size_t kMaxDatagram = 1500;
+
+  explicit UdpMux(EventLoop& loop);
+  ~UdpMux();
+  UdpMux(const UdpMux&) = delete;
+  UdpMux& operator=(const UdpMux&) = delete;
+
+  // Binds `local` (port 0: any) and starts reading. False with `error` set
+  // if the socket cannot be had.
+  bool open(const SocketEndpoint& local, std::string& error);
+  const SocketEndpoint& localEndpoint() const { return local_; }
+
+  // A connection: STUN whose USERNAME starts "<credentials.localUfrag>:" is
+  // its. The listener must outlive remove().
+  SessionId add(IceLiteCredentials credentials, UdpMuxListener& listener,
+                std::chrono::milliseconds consentTimeout = std::chrono::seconds(30));
+  void restart(SessionId id, IceLiteCredentials credentials);
+  void remove(SessionId id);
+  // To the connection's selected path; false if it has none yet.
+  bool send(SessionId id, std::span<const uint8_t> datagram);
+  bool consentExpired(SessionId id, IceLiteResponder::Clock::time_point now) const;
+
+  const UdpMuxCounters& counters() const { return counters_; }
+
+ private:
+  struct Session {
+    Session(IceLiteCredentials c, UdpMuxListener& l, std::chrono::milliseconds consent)
+        : responder(std::move(c), consent), listener(&l) {}
+    IceLiteResponder responder;
+    UdpMuxListener* listener;
+  };
+  struct Batch;
+
+  void onReadable();
+  void handle(std::span<uint8_t> datagram, const SocketEndpoint& from);
+  void queue(std::span<const uint8_t> datagram, const SocketEndpoint& to);
+  void flush();
+  void indexUfrag(SessionId id, const std::string& ufrag);
+
+  EventLoop& loop_;
+  int fd_ = -1;
+  uint32_t watch_ = 0;
+  SocketEndpoint local_;
+  SessionId nextId_ = 1;
+  std::unordered_map<SessionId, std::unique_ptr<Session>> sessions_;
+  struct UfragHash {
+    using is_transparent = void;  // looked up by the string_view in a USERNAME, without a copy
+    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, SessionId, UfragHash, std::equal_to<>> byUfrag_;
+  std::unordered_map<SocketEndpoint, SessionId, SocketEndpointHash> byPath_;
+  std::unique_ptr<Batch> batch_;  // the recvmmsg/sendmmsg arrays, allocated once
+  bool inBatch_ = false;
+  UdpMuxCounters counters_;
+};
+
+}  // namespace convox::rtc

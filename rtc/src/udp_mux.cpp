@@ -1,0 +1,244 @@
+#include "rtc/udp_mux.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+namespace convox::rtc {
+
+namespace {
+
+socklen_t toSockaddr(const SocketEndpoint& e, sockaddr_storage& out) {
+  std::memset(&out, 0, sizeof out);
+  if (e.v6) {
+    auto& a = reinterpret_cast<sockaddr_in6&>(out);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(e.port);
+    std::memcpy(&a.sin6_addr, e.address.data(), 16);
+    return sizeof(sockaddr_in6);
+  }
+  auto& a = reinterpret_cast<sockaddr_in&>(out);
+  a.sin_family = AF_INET;
+  a.sin_port = htons(e.port);
+  std::memcpy(&a.sin_addr, e.address.data(), 4);
+  return sizeof(sockaddr_in);
+}
+
+SocketEndpoint fromSockaddr(const sockaddr_storage& in) {
+  SocketEndpoint e;
+  if (in.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(in);
+    e.v6 = true;
+    std::memcpy(e.address.data(), &a.sin6_addr, 16);
+    e.port = ntohs(a.sin6_port);
+  } else {
+    const auto& a = reinterpret_cast<const sockaddr_in&>(in);
+    std::memcpy(e.address.data(), &a.sin_addr, 4);
+    e.port = ntohs(a.sin_port);
+  }
+  return e;
+}
+
+}  // namespace
+
+struct UdpMux::Batch {
+  // Receiving.
+  std::array<std::array<uint8_t, 2048>, kBatch> in{};
+  std::array<iovec, kBatch> inIov{};
+  std::array<sockaddr_storage, kBatch> inFrom{};
+  std::array<mmsghdr, kBatch> inMsgs{};
+  // Sending: what one batch's handling produced.
+  std::array<std::array<uint8_t, kMaxDatagram>, kBatch> out{};
+  std::array<iovec, kBatch> outIov{};
+  std::array<sockaddr_storage, kBatch> outTo{};
+  std::array<mmsghdr, kBatch> outMsgs{};
+  size_t queued = 0;
+  // A STUN response being written.
+  std::array<uint8_t, IceLiteResponder::kMaxResponseLength> response{};
+};
+
+UdpMux::UdpMux(EventLoop& loop) : loop_(loop), batch_(std::make_unique<Batch>()) {}
+
+UdpMux::~UdpMux() {
+  if (watch_ != 0) loop_.unwatch(watch_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool UdpMux::open(const SocketEndpoint& local, std::string& error) {
+  fd_ = ::socket(local.v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) {
+    error = std::string("socket: ") + std::strerror(errno);
+    return false;
+  }
+  // Bursts of video from many publishers land between two wake-ups.
+  const int bufferBytes = 4 << 20;
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bufferBytes, sizeof bufferBytes);
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &bufferBytes, sizeof bufferBytes);
+  sockaddr_storage addr{};
+  const socklen_t len = toSockaddr(local, addr);
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+    error = "bind " + local.toString() + ": " + std::strerror(errno);
+    ::close(fd_);
+    fd_ = -1;
+    return false;
+  }
+  sockaddr_storage bound{};
+  socklen_t boundLen = sizeof bound;
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &boundLen);
+  local_ = fromSockaddr(bound);
+  Batch& b = *batch_;
+  for (size_t i = 0; i < kBatch; ++i) {
+    b.inIov[i] = {b.in[i].data(), b.in[i].size()};
+    b.outIov[i] = {b.out[i].data(), 0};
+  }
+  watch_ = loop_.watchReadable(fd_, [this] { onReadable(); });
+  return true;
+}
+
+UdpMux::SessionId UdpMux::add(IceLiteCredentials credentials, UdpMuxListener& listener,
+                              std::chrono::milliseconds consentTimeout) {
+  const SessionId id = nextId_++;
+  const std::string ufrag = credentials.localUfrag;
+  sessions_.emplace(id, std::make_unique<Session>(std::move(credentials), listener, consentTimeout));
+  indexUfrag(id, ufrag);
+  return id;
+}
+
+void UdpMux::indexUfrag(SessionId id, const std::string& ufrag) {
+  for (auto it = byUfrag_.begin(); it != byUfrag_.end();) {
+    it = it->second == id ? byUfrag_.erase(it) : std::next(it);
+  }
+  byUfrag_[ufrag] = id;
+}
+
+void UdpMux::restart(SessionId id, IceLiteCredentials credentials) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  const std::string ufrag = credentials.localUfrag;
+  it->second->responder.restart(std::move(credentials));
+  indexUfrag(id, ufrag);
+}
+
+void UdpMux::remove(SessionId id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  if (const auto& path = it->second->responder.selected()) byPath_.erase(*path);
+  byUfrag_.erase(it->second->responder.credentials().localUfrag);
+  sessions_.erase(it);
+}
+
+bool UdpMux::consentExpired(SessionId id, IceLiteResponder::Clock::time_point now) const {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() || it->second->responder.consentExpired(now);
+}
+
+bool UdpMux::send(SessionId id, std::span<const uint8_t> datagram) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || !it->second->responder.selected()) return false;
+  queue(datagram, *it->second->responder.selected());
+  return true;
+}
+
+void UdpMux::queue(std::span<const uint8_t> datagram, const SocketEndpoint& to) {
+  if (datagram.size() > kMaxDatagram) {
+    ++counters_.sendErrors;
+    return;
+  }
+  Batch& b = *batch_;
+  if (b.queued == kBatch) flush();
+  const size_t i = b.queued++;
+  std::memcpy(b.out[i].data(), datagram.data(), datagram.size());
+  b.outIov[i].iov_len = datagram.size();
+  const socklen_t len = toSockaddr(to, b.outTo[i]);
+  b.outMsgs[i].msg_hdr = {};
+  b.outMsgs[i].msg_hdr.msg_name = &b.outTo[i];
+  b.outMsgs[i].msg_hdr.msg_namelen = len;
+  b.outMsgs[i].msg_hdr.msg_iov = &b.outIov[i];
+  b.outMsgs[i].msg_hdr.msg_iovlen = 1;
+  // Outside a receive batch (a timer's RTCP, say) nothing else is coming: send now.
+  if (!inBatch_) flush();
+}
+
+void UdpMux::flush() {
+  Batch& b = *batch_;
+  size_t done = 0;
+  while (done < b.queued) {
+    const int n = ::sendmmsg(fd_, b.outMsgs.data() + done, static_cast<unsigned>(b.queued - done), 0);
+    ++counters_.sendBatches;
+    if (n <= 0) {
+      if (errno == EINTR) continue;
+      // A full socket buffer or an unreachable peer: the rest of this batch
+      // is lost, as a router would lose it; never block the media thread.
+      counters_.sendErrors += b.queued - done;
+      break;
+    }
+    counters_.datagramsSent += static_cast<uint64_t>(n);
+    done += static_cast<size_t>(n);
+  }
+  b.queued = 0;
+}
+
+void UdpMux::onReadable() {
+  Batch& b = *batch_;
+  inBatch_ = true;
+  for (;;) {
+    for (size_t i = 0; i < kBatch; ++i) {
+      b.inMsgs[i].msg_hdr = {};
+      b.inMsgs[i].msg_hdr.msg_name = &b.inFrom[i];
+      b.inMsgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      b.inMsgs[i].msg_hdr.msg_iov = &b.inIov[i];
+      b.inMsgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = ::recvmmsg(fd_, b.inMsgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) break;
+    ++counters_.receiveBatches;
+    counters_.datagramsReceived += static_cast<uint64_t>(n);
+    for (int i = 0; i < n; ++i) {
+      const size_t len = b.inMsgs[i].msg_len;
+      if (b.inMsgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue;  // larger than any media packet
+      handle(std::span<uint8_t>(b.in[i].data(), len), fromSockaddr(b.inFrom[i]));
+    }
+    if (static_cast<size_t>(n) < kBatch) break;
+  }
+  inBatch_ = false;
+  flush();
+}
+
+void UdpMux::handle(std::span<uint8_t> datagram, const SocketEndpoint& from) {
+  if (looksLikeStun(datagram)) {
+    const auto m = StunMessage::parse(datagram);
+    const auto user = m ? splitIceUsername(m->username) : std::nullopt;
+    const auto owner = user ? byUfrag_.find(user->local) : byUfrag_.end();
+    if (owner == byUfrag_.end()) {
+      ++counters_.unknownUfrag;
+      return;
+    }
+    const SessionId id = owner->second;
+    Session& s = *sessions_.at(id);
+    const auto before = s.responder.selected();
+    const auto o = s.responder.handle(datagram, from, IceLiteResponder::Clock::now(), batch_->response);
+    if (o.verdict == IceLiteVerdict::Ignored) return;
+    ++(o.verdict == IceLiteVerdict::Accepted ? counters_.stunAnswered : counters_.stunRefused);
+    queue(std::span<const uint8_t>(batch_->response).first(o.responseLength), from);
+    if (o.pathChanged) {
+      if (before) byPath_.erase(*before);
+      byPath_[from] = id;
+      s.listener->onMuxPathSelected(from);
+    }
+    return;
+  }
+  const auto it = byPath_.find(from);
+  if (it == byPath_.end()) {
+    ++counters_.unknownSource;
+    return;
+  }
+  sessions_.at(it->second)->listener->onMuxPacket(datagram);
+}
+
+}  // namespace convox::rtc
