@@ -265,6 +265,7 @@ int main(int argc, char** argv) {
   media.portMin = config.rtcPortRangeStart;
   media.portMax = config.rtcPortRangeEnd;
   media.threads = config.rtcMediaThreads;
+  media.sharedUdpSocket = config.rtcIceTransport == "mux";
   media.srtp = rtc::parseSrtpImplementation(config.rtcSrtpImplementation).value_or(rtc::SrtpImplementation::OpenSsl);
   const auto nodeId = common::newId("ND_");
   sfu::SignalService signal(io, rooms, secrets, {config.signal, media, kCompatibleLiveKitVersion, nodeId},

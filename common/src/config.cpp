@@ -112,6 +112,7 @@ void applyYaml(ServerConfig& c, const std::string& text) {
     readScalar(rtc, "node_ip", c.rtcNodeIp, where + " rtc");
     readScalar(rtc, "media_threads", c.rtcMediaThreads, where + " rtc");
     readScalar(rtc, "srtp_implementation", c.rtcSrtpImplementation, where + " rtc");
+    readScalar(rtc, "ice_transport", c.rtcIceTransport, where + " rtc");
     if (const auto interfaces = rtc["interfaces"]) {
       if (!interfaces.IsSequence()) throw Fail{where + ": rtc.interfaces must be a list of addresses"};
       c.rtcInterfaces = interfaces.as<std::vector<std::string>>();
@@ -170,6 +171,7 @@ void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
   if (auto v = get("CONVOX_RTC_INTERFACES")) c.rtcInterfaces = splitList(*v);
   if (auto v = get("CONVOX_NODE_IP")) c.rtcNodeIp = *v;
   if (auto v = get("CONVOX_SRTP_IMPLEMENTATION")) c.rtcSrtpImplementation = *v;
+  if (auto v = get("CONVOX_ICE_TRANSPORT")) c.rtcIceTransport = *v;
   if (auto v = get("CONVOX_MEDIA_THREADS")) {
     auto n = parseUnsigned(*v);
     if (!n || *n > 256) throw Fail{"CONVOX_MEDIA_THREADS: '" + *v + "' is not a thread count (0-256)"};
@@ -250,6 +252,9 @@ void validate(const ServerConfig& c) {
         (c.encryptKey.size() == 64 ? ", not all of them hex digits" : "")};
   }
   if (c.logFormat != "text" && c.logFormat != "json") throw Fail{"log format must be text or json"};
+  if (c.rtcIceTransport != "libnice" && c.rtcIceTransport != "mux") {
+    throw Fail{"rtc.ice_transport must be libnice or mux, not '" + c.rtcIceTransport + "'"};
+  }
   if (c.rtcSrtpImplementation != "openssl" && c.rtcSrtpImplementation != "libsrtp") {
     throw Fail{"rtc.srtp_implementation must be openssl or libsrtp, not '" + c.rtcSrtpImplementation + "'"};
   }

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -129,6 +130,7 @@ void UdpMux::remove(SessionId id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   if (const auto& path = it->second->responder.selected()) byPath_.erase(*path);
+  forgetChecked(*it->second, id);
   byUfrag_.erase(it->second->responder.credentials().localUfrag);
   sessions_.erase(it);
 }
@@ -140,9 +142,21 @@ bool UdpMux::consentExpired(SessionId id, IceLiteResponder::Clock::time_point no
 
 bool UdpMux::send(SessionId id, std::span<const uint8_t> datagram) {
   auto it = sessions_.find(id);
-  if (it == sessions_.end() || !it->second->responder.selected()) return false;
-  queue(datagram, *it->second->responder.selected());
+  if (it == sessions_.end()) return false;
+  const Session& s = *it->second;
+  const auto& to = s.responder.selected() ? s.responder.selected() : s.latestChecked;
+  if (!to) return false;
+  queue(datagram, *to);
   return true;
+}
+
+void UdpMux::forgetChecked(Session& s, SessionId id) {
+  for (size_t i = 0; i < s.checkedCount; ++i) {
+    const auto it = byPath_.find(s.checked[i]);
+    if (it != byPath_.end() && it->second == id && !s.responder.isSelected(s.checked[i])) byPath_.erase(it);
+  }
+  s.checkedCount = 0;
+  s.latestChecked.reset();
 }
 
 void UdpMux::queue(std::span<const uint8_t> datagram, const SocketEndpoint& to) {
@@ -228,8 +242,17 @@ void UdpMux::handle(std::span<uint8_t> datagram, const SocketEndpoint& from) {
     queue(std::span<const uint8_t>(batch_->response).first(o.responseLength), from);
     if (o.pathChanged) {
       if (before) byPath_.erase(*before);
+      forgetChecked(s, id);
       byPath_[from] = id;
       s.listener->onMuxPathSelected(from);
+    } else if (o.verdict == IceLiteVerdict::Accepted && !s.responder.selected()) {
+      s.latestChecked = from;
+      const bool known = std::find(s.checked.begin(), s.checked.begin() + static_cast<long>(s.checkedCount), from) !=
+                         s.checked.begin() + static_cast<long>(s.checkedCount);
+      if (!known && s.checkedCount < s.checked.size()) {
+        s.checked[s.checkedCount++] = from;
+        byPath_.emplace(from, id);
+      }
     }
     return;
   }

@@ -41,7 +41,7 @@ WebRtcTransport::WebRtcTransport(EventLoop& loop, WebRtcTransportListener& liste
     : loop_(loop),
       listener_(listener),
       settings_(std::move(settings)),
-      ice_(loop, *this, settings_.ice),
+      ice_(makeIceTransport(loop, *this, settings_.ice)),
       dtls_(settings_.certificate, *this, settings_.srtpProfiles) {}
 
 WebRtcTransport::~WebRtcTransport() {
@@ -55,11 +55,11 @@ bool WebRtcTransport::start(std::string& error) {
     return false;
   }
   setState(TransportState::Connecting);
-  return ice_.start(error);
+  return ice_->start(error);
 }
 
 bool WebRtcTransport::setRemoteParameters(const RemoteTransportParameters& remote, std::string& error) {
-  if (!ice_.setRemoteCredentials(remote.iceUfrag, remote.icePassword)) {
+  if (!ice_->setRemoteCredentials(remote.iceUfrag, remote.icePassword)) {
     error = "cannot set the remote ICE credentials";
     return false;
   }
@@ -82,7 +82,7 @@ bool WebRtcTransport::restartLocalIce(std::string& error) {
     error = "ICE restart before the first negotiation";
     return false;
   }
-  if (!ice_.restart()) {
+  if (!ice_->restart()) {
     error = "ICE restart failed";
     return false;
   }
@@ -91,7 +91,7 @@ bool WebRtcTransport::restartLocalIce(std::string& error) {
 
 bool WebRtcTransport::setRemoteIceCredentials(const std::string& ufrag, const std::string& password,
                                               std::string& error) {
-  if (!remote_ || !ice_.setRemoteCredentials(ufrag, password)) {
+  if (!remote_ || !ice_->setRemoteCredentials(ufrag, password)) {
     error = "cannot set the remote ICE credentials";
     return false;
   }
@@ -104,7 +104,7 @@ void WebRtcTransport::startDtlsIfReady() {
   if (!remote_ || dtls_.state() != DtlsState::New) return;
   // A DTLS server just waits for the ClientHello, so it can start at once;
   // a client must wait for a path to send it on.
-  if (remote_->localDtlsRole == DtlsRole::Server || ice_.state() == IceState::Connected) {
+  if (remote_->localDtlsRole == DtlsRole::Server || ice_->state() == IceState::Connected) {
     dtls_.start(remote_->localDtlsRole);
     armDtlsTimer();
   }
@@ -149,7 +149,7 @@ void WebRtcTransport::onIceGatheringDone() { listener_.onGatheringDone(); }
 
 void WebRtcTransport::onIceStateChange(IceState state) {
   if (state == IceState::Connected) {
-    for (const auto& d : heldDtls_) ice_.send(d);
+    for (const auto& d : heldDtls_) ice_->send(d);
     heldDtls_.clear();
     startDtlsIfReady();
   }
@@ -193,12 +193,12 @@ void WebRtcTransport::onIcePacket(std::span<uint8_t> packet) {
 }
 
 void WebRtcTransport::onDtlsSend(std::span<const uint8_t> datagram) {
-  if (ice_.send(datagram)) return;
+  if (ice_->send(datagram)) return;
   // An ICE-lite agent can receive the ClientHello a moment before it has a
   // selected pair to answer on; hold the reply for that moment instead of
   // losing it to a one-second DTLS retransmission timer.
   constexpr size_t kMaxHeld = 32;
-  if (ice_.state() != IceState::Connected && heldDtls_.size() < kMaxHeld) {
+  if (ice_->state() != IceState::Connected && heldDtls_.size() < kMaxHeld) {
     heldDtls_.emplace_back(datagram.begin(), datagram.end());
   }
 }
@@ -239,14 +239,14 @@ void WebRtcTransport::onDataChannelClosed(uint16_t id) { listener_.onDataChannel
 
 bool WebRtcTransport::sendRtp(std::span<uint8_t> buffer, size_t length) {
   if (!srtp_ || srtp_->protectRtp(buffer, length) != SrtpStatus::Ok) return false;
-  if (!ice_.send(buffer.first(length))) return false;
+  if (!ice_->send(buffer.first(length))) return false;
   ++counters_.rtpSent;
   return true;
 }
 
 bool WebRtcTransport::sendRtcp(std::span<uint8_t> buffer, size_t length) {
   if (!srtp_ || srtp_->protectRtcp(buffer, length) != SrtpStatus::Ok) return false;
-  if (!ice_.send(buffer.first(length))) return false;
+  if (!ice_->send(buffer.first(length))) return false;
   ++counters_.rtcpSent;
   return true;
 }

@@ -2,6 +2,7 @@
 
 #include "rtc/dtls_certificate.hpp"
 #include "rtc/event_loop.hpp"
+#include "rtc/udp_mux.hpp"
 #include "rtc/webrtc_transport.hpp"
 #include "sfu/signal_service.hpp"
 
@@ -47,9 +48,14 @@ class MediaWorker {
   rtc::WebRtcTransportSettings transportSettings(bool dataChannels) const;
 
  private:
+  void openSharedSocket();
+  static std::vector<std::string> hostAddresses();
+
   const MediaSettings settings_;
   std::shared_ptr<const rtc::DtlsCertificate> certificate_;
   rtc::EventLoop loop_;
+  std::unique_ptr<rtc::UdpMux> mux_;  // with rtc.ice_transport: mux; before the thread, after the loop
+  std::vector<std::string> candidateAddresses_;
   std::thread thread_;
 };
 

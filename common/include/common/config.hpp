@@ -70,10 +70,12 @@ struct ServerConfig {
   std::string logFormat = "text";  // text | json
   uint16_t rtcPortRangeStart = 50000;
   uint16_t rtcPortRangeEnd = 60000;
-  std::vector<std::string> rtcInterfaces;         // local addresses ICE may use; empty = all
-  std::string rtcNodeIp;                          // announced in place of host candidates (1:1 NAT)
-  unsigned rtcMediaThreads = 0;                   // threads that own rooms and forward media; 0 = one per core
-  std::string rtcSrtpImplementation = "openssl";  // openssl | libsrtp (the old path, for comparison)
+  std::vector<std::string> rtcInterfaces;  // local addresses ICE may use; empty = all
+  std::string rtcNodeIp;                   // announced in place of host candidates (1:1 NAT)
+  unsigned rtcMediaThreads = 0;            // threads that own rooms and forward media; 0 = one per core
+  std::string rtcSrtpImplementation = "openssl";
+  std::string rtcIceTransport = "mux";  // mux (one UDP socket per media thread) | libnice (an agent per connection)  //
+                                        // openssl | libsrtp (the old path, for comparison)
   std::string dataDir = "convox-data";
   // PostgreSQL connection URL for the control API's store; empty = SQLite in dataDir.
   std::string databaseUrl;

@@ -33,6 +33,9 @@ struct IceSettings {
   // Written in place of host candidate addresses (a server behind 1:1 NAT).
   std::optional<std::string> announcedAddress;
   bool tcp = false;  // also offer ICE-TCP passive candidates
+  // ICE-lite only: share this media thread's socket (UdpMux) instead of a
+  // libnice agent and socket per connection. Not owned.
+  class UdpMux* mux = nullptr;
 };
 
 class IceAgentListener {
@@ -46,34 +49,51 @@ class IceAgentListener {
   virtual void onIcePacket(std::span<uint8_t> packet) = 0;
 };
 
-class IceAgent {
+// The ICE side of a WebRtcTransport (see ice_transport.hpp for the choice).
+class IceTransport {
+ public:
+  virtual ~IceTransport() = default;
+  // Creates the stream and starts gathering.
+  virtual bool start(std::string& error) = 0;
+  virtual const std::string& localUfrag() const = 0;
+  virtual const std::string& localPassword() const = 0;
+  virtual std::vector<std::string> localCandidates() const = 0;
+  virtual bool setRemoteCredentials(const std::string& ufrag, const std::string& password) = 0;
+  virtual bool restart() = 0;
+  virtual bool addRemoteCandidate(const std::string& candidate) = 0;
+  virtual void remoteGatheringDone() = 0;
+  virtual bool send(std::span<const uint8_t> datagram) = 0;
+  virtual IceState state() const = 0;
+};
+
+class IceAgent final : public IceTransport {
  public:
   IceAgent(EventLoop& loop, IceAgentListener& listener, IceSettings settings);
-  ~IceAgent();
+  ~IceAgent() override;
   IceAgent(const IceAgent&) = delete;
   IceAgent& operator=(const IceAgent&) = delete;
 
   // Creates the stream and starts gathering.
-  bool start(std::string& error);
-  const std::string& localUfrag() const { return localUfrag_; }
-  const std::string& localPassword() const { return localPassword_; }
+  bool start(std::string& error) override;
+  const std::string& localUfrag() const override { return localUfrag_; }
+  const std::string& localPassword() const override { return localPassword_; }
   // Local candidates gathered so far.
-  std::vector<std::string> localCandidates() const;
+  std::vector<std::string> localCandidates() const override;
 
-  bool setRemoteCredentials(const std::string& ufrag, const std::string& password);
+  bool setRemoteCredentials(const std::string& ufrag, const std::string& password) override;
   // ICE restart (RFC 8445 §9): new local credentials, remote candidates and
   // checks forgotten; local candidates stay. The selected pair keeps carrying
   // media until the new checks pick one. Then set the new remote credentials
   // and candidates; a controlling agent checks again.
-  bool restart();
+  bool restart() override;
   // A remote "candidate:..." (with or without "a="); false if unusable (an
   // mDNS name, for one: a lite agent learns that peer from its checks).
-  bool addRemoteCandidate(const std::string& candidate);
-  void remoteGatheringDone();
+  bool addRemoteCandidate(const std::string& candidate) override;
+  void remoteGatheringDone() override;
 
   // Sends one datagram on the selected pair; false if there is none yet.
-  bool send(std::span<const uint8_t> datagram);
-  IceState state() const { return state_; }
+  bool send(std::span<const uint8_t> datagram) override;
+  IceState state() const override { return state_; }
 
  private:
   static void onGatheringDoneThunk(NiceAgent*, unsigned stream, void* self);

@@ -13,11 +13,13 @@
 #include "rtc/ice_lite_responder.hpp"
 #include "rtc/socket_endpoint.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -69,7 +71,8 @@ class UdpMux {
                 std::chrono::milliseconds consentTimeout = std::chrono::seconds(30));
   void restart(SessionId id, IceLiteCredentials credentials);
   void remove(SessionId id);
-  // To the connection's selected path; false if it has none yet.
+  // To the connection's selected path (before a nomination: the address of
+  // its latest valid check); false if it has neither.
   bool send(SessionId id, std::span<const uint8_t> datagram);
   bool consentExpired(SessionId id, IceLiteResponder::Clock::time_point now) const;
 
@@ -81,6 +84,12 @@ class UdpMux {
         : responder(std::move(c), consent), listener(&l) {}
     IceLiteResponder responder;
     UdpMuxListener* listener;
+    // Addresses that passed a check before any nomination: their media is
+    // taken (a DTLS ClientHello can beat the nominating check), and the
+    // latest is where replies go until a path is nominated.
+    std::array<SocketEndpoint, 4> checked{};
+    size_t checkedCount = 0;
+    std::optional<SocketEndpoint> latestChecked;
   };
   struct Batch;
 
@@ -89,6 +98,7 @@ class UdpMux {
   void queue(std::span<const uint8_t> datagram, const SocketEndpoint& to);
   void flush();
   void indexUfrag(SessionId id, const std::string& ufrag);
+  void forgetChecked(Session& s, SessionId id);
 
   EventLoop& loop_;
   int fd_ = -1;

@@ -13,6 +13,7 @@
 #include "rtc/dtls_transport.hpp"
 #include "rtc/event_loop.hpp"
 #include "rtc/ice_agent.hpp"
+#include "rtc/ice_transport.hpp"
 #include "rtc/sctp_transport.hpp"
 #include "rtc/srtp_session.hpp"
 
@@ -83,10 +84,10 @@ class WebRtcTransport final : IceAgentListener, DtlsTransportListener, SctpTrans
 
   // Starts ICE gathering.
   bool start(std::string& error);
-  const std::string& localIceUfrag() const { return ice_.localUfrag(); }
-  const std::string& localIcePassword() const { return ice_.localPassword(); }
+  const std::string& localIceUfrag() const { return ice_->localUfrag(); }
+  const std::string& localIcePassword() const { return ice_->localPassword(); }
   const std::string& localFingerprint() const { return settings_.certificate->fingerprintSha256(); }
-  std::vector<std::string> localCandidates() const { return ice_.localCandidates(); }
+  std::vector<std::string> localCandidates() const { return ice_->localCandidates(); }
 
   bool setRemoteParameters(const RemoteTransportParameters& remote, std::string& error);
   // The peer restarted ICE (its offer or answer has new credentials): new
@@ -99,8 +100,8 @@ class WebRtcTransport final : IceAgentListener, DtlsTransportListener, SctpTrans
   bool setRemoteIceCredentials(const std::string& ufrag, const std::string& password, std::string& error);
   // The remote credentials in use, empty before setRemoteParameters.
   std::string remoteIceUfrag() const { return remote_ ? remote_->iceUfrag : std::string(); }
-  bool addRemoteCandidate(const std::string& candidate) { return ice_.addRemoteCandidate(candidate); }
-  void remoteGatheringDone() { ice_.remoteGatheringDone(); }
+  bool addRemoteCandidate(const std::string& candidate) { return ice_->addRemoteCandidate(candidate); }
+  void remoteGatheringDone() { ice_->remoteGatheringDone(); }
 
   // Protect in place and send. `buffer` holds the packet in its first
   // `length` bytes and must have kSrtpMaxTrailer bytes to spare.
@@ -146,7 +147,7 @@ class WebRtcTransport final : IceAgentListener, DtlsTransportListener, SctpTrans
   WebRtcTransportListener& listener_;
   const WebRtcTransportSettings settings_;
   // Allocated by this.
-  IceAgent ice_;
+  std::unique_ptr<IceTransport> ice_;
   DtlsTransport dtls_;
   std::unique_ptr<SrtpSession> srtp_;
   std::unique_ptr<SctpTransport> sctp_;

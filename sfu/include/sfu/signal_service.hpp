@@ -28,6 +28,9 @@ struct MediaSettings {
   uint16_t portMax = 0;
   unsigned threads = 0;  // media threads; 0 = one per core
   rtc::SrtpImplementation srtp = rtc::SrtpImplementation::OpenSsl;
+  // One UDP socket per media thread for all its connections (UdpMux)
+  // instead of a libnice agent and socket per connection.
+  bool sharedUdpSocket = false;
 };
 
 class MediaWorkerPool;

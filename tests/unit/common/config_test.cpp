@@ -99,10 +99,11 @@ TEST(Config, NestedSectionsAreRead) {
   EXPECT_EQ(c.webhook.urls.size(), 1u);
 }
 
-TEST(Config, TheSrtpImplementationIsOpenSslUnlessLibsrtpIsAsked) {
+TEST(Config, TheMediaPathIsOursUnlessTheOldOneIsAsked) {
   ConfigSources d;
   d.flags.dev = true;
   EXPECT_EQ(ok(d).rtcSrtpImplementation, "openssl");
+  EXPECT_EQ(ok(d).rtcIceTransport, "mux");
   ConfigSources y;
   y.flags.dev = true;
   y.yamlText = "rtc:\n  srtp_implementation: libsrtp\n";
@@ -111,6 +112,12 @@ TEST(Config, TheSrtpImplementationIsOpenSslUnlessLibsrtpIsAsked) {
   e.flags.dev = true;
   e.env = env({{"CONVOX_SRTP_IMPLEMENTATION", "nss"}});
   EXPECT_NE(error(e).find("srtp_implementation must be openssl or libsrtp, not 'nss'"), std::string::npos);
+  ConfigSources i;
+  i.flags.dev = true;
+  i.yamlText = "rtc:\n  ice_transport: libnice\n";
+  EXPECT_EQ(ok(i).rtcIceTransport, "libnice");
+  i.yamlText = "rtc:\n  ice_transport: kernel\n";
+  EXPECT_NE(error(i).find("rtc.ice_transport must be libnice or mux"), std::string::npos);
 }
 
 TEST(Config, ParticipantLimitsHaveLiveKitsNamesAndDefaults) {

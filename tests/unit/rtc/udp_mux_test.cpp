@@ -122,6 +122,25 @@ TEST_F(UdpMuxTest, EachConnectionIsFoundByItsUfragAndItsMediaByItsPath) {
   EXPECT_EQ(*back, rtpB);
 }
 
+TEST_F(UdpMuxTest, MediaFromACheckedAddressIsTakenBeforeTheNomination) {
+  // A DTLS ClientHello can beat the nominating check.
+  peerA.sendTo(mux.localEndpoint(), bindingRequest("ufa:pa", "password-a-0123456789012", false, 10));
+  ASSERT_TRUE(await(peerA));
+  EXPECT_TRUE(recA.paths.empty());
+  const Bytes hello = {22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  peerA.sendTo(mux.localEndpoint(), hello);
+  ASSERT_TRUE(loop.runUntil([&] { return !recA.packets.empty(); }, 2s));
+  ASSERT_TRUE(mux.send(a, hello));  // the reply goes to where the check came from
+  EXPECT_EQ(await(peerA), hello);
+  // Once another address is nominated, the checked one is forgotten.
+  Peer other;
+  other.sendTo(mux.localEndpoint(), bindingRequest("ufa:pa", "password-a-0123456789012", true, 11));
+  ASSERT_TRUE(await(other));
+  peerA.sendTo(mux.localEndpoint(), hello);
+  ASSERT_TRUE(loop.runUntil([&] { return mux.counters().unknownSource == 1; }, 2s));
+  EXPECT_EQ(recA.packets.size(), 1u);
+}
+
 TEST_F(UdpMuxTest, StrangersAreDroppedAndCounted) {
   Peer stranger;
   const Bytes rtp = {0x80, 111, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4};

@@ -2,6 +2,7 @@
 // DTLS client) against the server role (ICE-lite, DTLS server). SRTP media
 // and data channels flow both ways, for each SRTP profile.
 #include "rtc/webrtc_transport.hpp"
+#include "rtc/udp_mux.hpp"
 
 #include <gtest/gtest.h>
 
@@ -61,12 +62,29 @@ std::vector<uint8_t> rtpPacket(uint16_t seq, uint32_t ssrc) {
   return p;
 }
 
-class TransportPair : public ::testing::TestWithParam<SrtpProfile> {
+// The server's ICE: a libnice agent of its own, or the media thread's shared UDP socket.
+enum class ServerIce { Libnice, Mux };
+
+struct PairParam {
+  SrtpProfile profile;
+  ServerIce ice;
+};
+
+class TransportPair : public ::testing::TestWithParam<PairParam> {
  protected:
   TransportPair()
-      : server_(loop_, serverPeer_,
-                settings(IceRole::Lite, {SrtpProfile::AeadAes128Gcm, SrtpProfile::Aes128CmHmacSha1_80})),
-        client_(loop_, clientPeer_, settings(IceRole::Controlling, {GetParam()})) {}
+      : server_(loop_, serverPeer_, serverSettings()),
+        client_(loop_, clientPeer_, settings(IceRole::Controlling, {GetParam().profile})) {}
+
+  WebRtcTransportSettings serverSettings() {
+    auto s = settings(IceRole::Lite, {SrtpProfile::AeadAes128Gcm, SrtpProfile::Aes128CmHmacSha1_80});
+    if (GetParam().ice == ServerIce::Mux) {
+      std::string error;
+      EXPECT_TRUE(mux_.open(SocketEndpoint::v4(127, 0, 0, 1, 0), error)) << error;
+      s.ice.mux = &mux_;
+    }
+    return s;
+  }
 
   void connect() {
     std::string error;
@@ -93,6 +111,7 @@ class TransportPair : public ::testing::TestWithParam<SrtpProfile> {
   }
 
   EventLoop loop_;
+  UdpMux mux_{loop_};
   Peer serverPeer_, clientPeer_;
   WebRtcTransport server_, client_;
 };
@@ -101,7 +120,7 @@ class TransportPair : public ::testing::TestWithParam<SrtpProfile> {
 
 TEST_P(TransportPair, SrtpMediaFlowsBothWays) {
   connect();
-  ASSERT_EQ(client_.srtpProfile(), GetParam());
+  ASSERT_EQ(client_.srtpProfile(), GetParam().profile);
   for (uint16_t seq = 0; seq < 10; ++seq) {
     auto p = rtpPacket(seq, 0x1111);
     const size_t len = p.size();
@@ -187,9 +206,13 @@ TEST_P(TransportPair, DataChannelsOpenAndCarryMessages) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Profiles, TransportPair,
-                         ::testing::Values(SrtpProfile::AeadAes128Gcm, SrtpProfile::Aes128CmHmacSha1_80),
+                         ::testing::Values(PairParam{SrtpProfile::AeadAes128Gcm, ServerIce::Libnice},
+                                           PairParam{SrtpProfile::Aes128CmHmacSha1_80, ServerIce::Libnice},
+                                           PairParam{SrtpProfile::AeadAes128Gcm, ServerIce::Mux},
+                                           PairParam{SrtpProfile::Aes128CmHmacSha1_80, ServerIce::Mux}),
                          [](const auto& info) {
-                           return info.param == SrtpProfile::AeadAes128Gcm ? std::string("Gcm") : std::string("AesCm");
+                           return std::string(info.param.profile == SrtpProfile::AeadAes128Gcm ? "Gcm" : "AesCm") +
+                                  (info.param.ice == ServerIce::Mux ? "OnTheMux" : "OnLibnice");
                          });
 
 TEST(WebRtcTransportLiveness, ServerNoticesAVanishedPeer) {
