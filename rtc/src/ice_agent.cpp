@@ -50,6 +50,10 @@ IceAgent::~IceAgent() {
 
 bool IceAgent::start(std::string& error) {
   if (agent_) return true;
+  if (!loop_.context()) {
+    error = "libnice needs an event loop on the GLib driver";
+    return false;
+  }
   auto options = static_cast<NiceAgentOption>(NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
   if (settings_.role == IceRole::Lite) options = static_cast<NiceAgentOption>(options | NICE_AGENT_OPTION_LITE_MODE);
   agent_ = nice_agent_new_full(loop_.context(), NICE_COMPATIBILITY_RFC5245, options);

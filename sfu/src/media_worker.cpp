@@ -11,7 +11,9 @@
 
 namespace convox::sfu {
 
-MediaWorker::MediaWorker(MediaSettings settings) : settings_(std::move(settings)) {
+MediaWorker::MediaWorker(MediaSettings settings)
+    : settings_(std::move(settings)),
+      loop_(settings_.sharedUdpSocket ? rtc::EventLoopDriver::Asio : rtc::EventLoopDriver::Glib) {
   std::string error;
   certificate_ = rtc::DtlsCertificate::generate(error);
   if (!certificate_) common::logger("media")->error("cannot create the DTLS certificate: {}", error);

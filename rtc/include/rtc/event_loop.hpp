@@ -1,9 +1,9 @@
 #pragma once
 
-// A media thread's event loop: one GLib main context (libnice dispatches on
-// it) plus posted tasks and timers. rtc/ starts no threads; whoever owns a
-// thread runs its loop there, and everything attached to the loop (ICE
-// agents, transports) is then used from that thread only.
+// A media thread's event loop: posted tasks, timers and readable
+// descriptors. rtc/ starts no threads; whoever owns a thread runs its loop
+// there, and everything attached to the loop (ICE agents, transports) is
+// then used from that thread only.
 
 #include <chrono>
 #include <cstdint>
@@ -16,9 +16,18 @@ typedef struct _GMainContext GMainContext;  // NOLINT(bugprone-reserved-identifi
 
 namespace convox::rtc {
 
+namespace detail {
+class LoopDriver;
+}
+
+enum class EventLoopDriver {
+  Glib,  // a GLib main context: libnice's agents need one
+  Asio,  // an Asio io_context on epoll: cheaper per wake-up; no libnice on it
+};
+
 class EventLoop {
  public:
-  EventLoop();
+  explicit EventLoop(EventLoopDriver driver = EventLoopDriver::Glib);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -37,7 +46,7 @@ class EventLoop {
   void unwatch(uint32_t id);
 
   // Told what a posted task or timer threw; the loop then carries on (an
-  // exception must not unwind through GLib's C frames). Set it before run();
+  // exception must not unwind through the driver's frames). Set it before run();
   // unset, the message goes to stderr.
   void setExceptionHandler(std::function<void(std::string_view what)> handler);
 
@@ -51,16 +60,19 @@ class EventLoop {
   bool runUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 
   bool isLoopThread() const { return std::this_thread::get_id() == owner_; }
-  GMainContext* context() const { return context_; }
+  EventLoopDriver driver() const { return kind_; }
+  // The GLib main context libnice attaches to; null on an Asio loop.
+  GMainContext* context() const;
 
   struct State;  // opaque; shared with queued tasks so they outlive nothing
 
  private:
   void claimThread() { owner_ = std::this_thread::get_id(); }
 
-  GMainContext* context_;
   std::thread::id owner_;
   std::shared_ptr<State> state_;
+  std::unique_ptr<detail::LoopDriver> driver_;
+  EventLoopDriver kind_;
 };
 
 }  // namespace convox::rtc

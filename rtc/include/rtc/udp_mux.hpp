@@ -1,8 +1,7 @@
 #pragma once
 
 // One UDP socket per media thread, shared by every ICE-lite connection on
-// that thread (issue 15, step 1; not yet wired into WebRtcTransport, which
-// still uses libnice). Datagrams come in with recvmmsg in batches and are
+// that thread (rtc.ice_transport: mux, the server's default). Datagrams come in with recvmmsg in batches and are
 // demultiplexed as mediasoup and LiveKit do: STUN by its USERNAME's local
 // ufrag to that connection's IceLiteResponder, everything else by the
 // source address learned from a nominating binding request. Sends made

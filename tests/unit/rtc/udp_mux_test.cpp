@@ -86,7 +86,7 @@ class UdpMuxTest : public ::testing::Test {
     loop.runUntil([&] { return (got = p.receive()).has_value(); }, 2s);
     return got;
   }
-  EventLoop loop;
+  EventLoop loop{convox::rtc::EventLoopDriver::Asio};  // as on the SFU's media threads
   UdpMux mux{loop};
   Recorder recA, recB;
   UdpMux::SessionId a = 0, b = 0;
