@@ -94,15 +94,19 @@ class MuxIceTransport final : public IceTransport, UdpMuxListener {
 
   bool send(std::span<const uint8_t> datagram) override { return mux_.send(id_, datagram); }
   IceState state() const override { return state_; }
+  bool detectsVanishedPeer() const override { return settings_.consentTimeout.count() > 0; }
 
  private:
-  std::chrono::milliseconds consentTimeout() const { return std::chrono::seconds(30); }
+  // Zero (never) is kept by not arming the check; the responder still needs a span.
+  std::chrono::milliseconds consentTimeout() const {
+    return settings_.consentTimeout.count() > 0 ? settings_.consentTimeout : std::chrono::hours(24 * 365);
+  }
 
   void onMuxPacket(std::span<uint8_t> datagram) override { listener_.onIcePacket(datagram); }
 
   void onMuxPathSelected(const SocketEndpoint&) override {
     if (state_ != IceState::Connected) setState(IceState::Connected);
-    if (!consentTimer_) armConsentCheck();
+    if (!consentTimer_ && settings_.consentTimeout.count() > 0) armConsentCheck();
   }
 
   void armConsentCheck() {

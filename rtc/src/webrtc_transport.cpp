@@ -37,10 +37,18 @@ std::string_view describe(TransportState state) {
   return "unknown";
 }
 
+namespace {
+// One knob for a vanished peer: on the mux it is the consent expiry.
+WebRtcTransportSettings withConsentTimeout(WebRtcTransportSettings settings) {
+  settings.ice.consentTimeout = settings.inactivityTimeout;
+  return settings;
+}
+}  // namespace
+
 WebRtcTransport::WebRtcTransport(EventLoop& loop, WebRtcTransportListener& listener, WebRtcTransportSettings settings)
     : loop_(loop),
       listener_(listener),
-      settings_(std::move(settings)),
+      settings_(withConsentTimeout(std::move(settings))),
       ice_(makeIceTransport(loop, *this, settings_.ice)),
       dtls_(settings_.certificate, *this, settings_.srtpProfiles) {}
 
@@ -126,7 +134,7 @@ void WebRtcTransport::armDtlsTimer() {
 
 void WebRtcTransport::armInactivityCheck() {
   const auto timeout = settings_.inactivityTimeout;
-  if (timeout.count() <= 0) return;
+  if (timeout.count() <= 0 || ice_->detectsVanishedPeer()) return;
   const auto period = std::max(std::chrono::milliseconds(100), timeout / 4);
   std::weak_ptr<bool> alive = alive_;
   inactivityTimer_ = loop_.addTimer(period, [this, alive, timeout, period] {

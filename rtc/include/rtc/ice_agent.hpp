@@ -7,6 +7,7 @@
 
 #include "rtc/event_loop.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -36,6 +37,9 @@ struct IceSettings {
   // ICE-lite only: share this media thread's socket (UdpMux) instead of a
   // libnice agent and socket per connection. Not owned.
   class UdpMux* mux = nullptr;
+  // On the mux: a peer with no valid check (RFC 7675 consent) for this
+  // long fails; zero never. WebRtcTransport sets it from its inactivityTimeout.
+  std::chrono::milliseconds consentTimeout{30000};
 };
 
 class IceAgentListener {
@@ -64,6 +68,9 @@ class IceTransport {
   virtual void remoteGatheringDone() = 0;
   virtual bool send(std::span<const uint8_t> datagram) = 0;
   virtual IceState state() const = 0;
+  // True when this transport fails a vanished peer itself (the mux's consent
+  // expiry), so the WebRTC transport needs no inactivity timer of its own.
+  virtual bool detectsVanishedPeer() const { return false; }
 };
 
 class IceAgent final : public IceTransport {

@@ -50,8 +50,9 @@ struct WebRtcTransportSettings {
   SctpSettings sctp;
   // A connected transport that receives nothing for this long fails. An
   // ICE-lite server sends no consent checks of its own (RFC 7675 leaves that
-  // to the full agent), so this is how it notices a peer that vanished.
-  // Zero disables it.
+  // to the full agent), so this is how it notices a peer that vanished; on
+  // the mux it is the time without a valid check from the peer (the mux's
+  // consent expiry), with no second timer. Zero disables it.
   std::chrono::milliseconds inactivityTimeout{30000};
 };
 

@@ -215,26 +215,38 @@ INSTANTIATE_TEST_SUITE_P(Profiles, TransportPair,
                                   (info.param.ice == ServerIce::Mux ? "OnTheMux" : "OnLibnice");
                          });
 
+namespace {
+
+// Connects a lite server (settings given) with a libnice client on `loop`.
+std::unique_ptr<WebRtcTransport> connectClient(EventLoop& loop, WebRtcTransport& server, Peer& serverPeer,
+                                               Peer& clientPeer) {
+  auto client =
+      std::make_unique<WebRtcTransport>(loop, clientPeer, settings(IceRole::Controlling, {SrtpProfile::AeadAes128Gcm}));
+  std::string error;
+  EXPECT_TRUE(server.start(error)) << error;
+  EXPECT_TRUE(client->start(error)) << error;
+  EXPECT_TRUE(server.setRemoteParameters({client->localIceUfrag(), client->localIcePassword(), "sha-256",
+                                          client->localFingerprint(), DtlsRole::Server, false},
+                                         error));
+  EXPECT_TRUE(client->setRemoteParameters({server.localIceUfrag(), server.localIcePassword(), "sha-256",
+                                           server.localFingerprint(), DtlsRole::Client, false},
+                                          error));
+  EXPECT_TRUE(loop.runUntil([&] { return !server.localCandidates().empty(); }, 5s));
+  for (const auto& c : server.localCandidates()) client->addRemoteCandidate(c);
+  EXPECT_TRUE(loop.runUntil([&] { return serverPeer.state == TransportState::Connected; }, 10s));
+  return client;
+}
+
+}  // namespace
+
 TEST(WebRtcTransportLiveness, ServerNoticesAVanishedPeer) {
   EventLoop loop;
   Peer serverPeer, clientPeer;
   auto serverSettings = settings(IceRole::Lite, {SrtpProfile::AeadAes128Gcm});
   serverSettings.inactivityTimeout = std::chrono::milliseconds(1000);
   WebRtcTransport server(loop, serverPeer, serverSettings);
-  auto client =
-      std::make_unique<WebRtcTransport>(loop, clientPeer, settings(IceRole::Controlling, {SrtpProfile::AeadAes128Gcm}));
-  std::string error;
-  ASSERT_TRUE(server.start(error));
-  ASSERT_TRUE(client->start(error));
-  ASSERT_TRUE(server.setRemoteParameters({client->localIceUfrag(), client->localIcePassword(), "sha-256",
-                                          client->localFingerprint(), DtlsRole::Server, false},
-                                         error));
-  ASSERT_TRUE(client->setRemoteParameters({server.localIceUfrag(), server.localIcePassword(), "sha-256",
-                                           server.localFingerprint(), DtlsRole::Client, false},
-                                          error));
-  ASSERT_TRUE(loop.runUntil([&] { return !server.localCandidates().empty(); }, 5s));
-  for (const auto& c : server.localCandidates()) client->addRemoteCandidate(c);
-  ASSERT_TRUE(loop.runUntil([&] { return serverPeer.state == TransportState::Connected; }, 10s));
+  auto client = connectClient(loop, server, serverPeer, clientPeer);
+  ASSERT_EQ(serverPeer.state, TransportState::Connected);
   // While packets arrive the server stays connected...
   for (int i = 0; i < 15; ++i) {
     auto p = rtpPacket(static_cast<uint16_t>(i), 0x3333);
@@ -248,4 +260,26 @@ TEST(WebRtcTransportLiveness, ServerNoticesAVanishedPeer) {
   client.reset();
   ASSERT_TRUE(loop.runUntil([&] { return serverPeer.state == TransportState::Failed; }, 5s));
   EXPECT_NE(serverPeer.reason.find("nothing received"), std::string::npos) << serverPeer.reason;
+}
+
+// On the mux the same setting is the consent expiry: a peer whose checks
+// stop fails after it (not the mux's default 30 s), from the mux's own
+// timer rather than a second inactivity timer.
+TEST(WebRtcTransportLiveness, OnTheMuxTheInactivityTimeoutIsTheConsentExpiry) {
+  EventLoop loop;
+  UdpMux mux(loop);
+  std::string error;
+  ASSERT_TRUE(mux.open(SocketEndpoint::v4(127, 0, 0, 1, 0), error)) << error;
+  Peer serverPeer, clientPeer;
+  auto serverSettings = settings(IceRole::Lite, {SrtpProfile::AeadAes128Gcm});
+  serverSettings.ice.mux = &mux;
+  serverSettings.inactivityTimeout = std::chrono::milliseconds(2000);
+  WebRtcTransport server(loop, serverPeer, serverSettings);
+  auto client = connectClient(loop, server, serverPeer, clientPeer);
+  ASSERT_EQ(serverPeer.state, TransportState::Connected);
+  client.reset();
+  const auto gone = std::chrono::steady_clock::now();
+  ASSERT_TRUE(loop.runUntil([&] { return serverPeer.state == TransportState::Failed; }, 6s));
+  EXPECT_GE(std::chrono::steady_clock::now() - gone, 500ms);  // not at once: the last check still counted
+  EXPECT_EQ(serverPeer.reason, "ICE failed");
 }
