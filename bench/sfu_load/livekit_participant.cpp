@@ -1,4 +1,4 @@
-#include "load_participant.hpp"
+#include "livekit_participant.hpp"
 
 #include "common/access_token.hpp"
 #include "common/ids.hpp"
@@ -16,15 +16,15 @@ int64_t steadyNanos() {
       .count();
 }
 
-LoadParticipant::LoadParticipant(LoadContext& context, std::string room, std::string identity)
-    : context_(context), roomName_(std::move(room)), identity_(std::move(identity)) {}
+LivekitParticipant::LivekitParticipant(LoadContext& context, std::string room, std::string identity)
+    : LoadPeer(std::move(identity)), context_(context), roomName_(std::move(room)) {}
 
-LoadParticipant::~LoadParticipant() = default;
+LivekitParticipant::~LivekitParticipant() = default;
 
-void LoadParticipant::join() {
+void LivekitParticipant::join() {
   common::ClaimGrants grants;
-  grants.identity = identity_;
-  grants.name = identity_;
+  grants.identity = identity();
+  grants.name = identity();
   common::VideoGrant video;
   video.room = roomName_;
   video.roomJoin = true;
@@ -42,17 +42,13 @@ void LoadParticipant::join() {
   if (!room_->connect(error)) fail(error);
 }
 
-void LoadParticipant::leave() {
+void LivekitParticipant::leave() {
   if (left_) return;
   left_ = true;
   if (room_) room_->disconnect();
 }
 
-void LoadParticipant::fail(const std::string& reason) {
-  if (failure_.empty()) failure_ = reason;
-}
-
-void LoadParticipant::onDisconnected(const std::string& reason) {
+void LivekitParticipant::onDisconnected(const std::string& reason) {
   if (!left_) fail(reason);
 }
 

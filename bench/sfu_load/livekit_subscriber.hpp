@@ -4,33 +4,27 @@
 // packets of each forwarded stream and records each packet's forwarding
 // latency from the publisher's send-time extension.
 
-#include "load_participant.hpp"
+#include "livekit_participant.hpp"
 
 namespace convox::bench {
 
-class LoadSubscriber final : public LoadParticipant {
+class LivekitSubscriber final : public LivekitParticipant {
  public:
-  LoadSubscriber(LoadContext& context, std::string room, std::string identity, size_t expectedStreams);
+  LivekitSubscriber(LoadContext& context, std::string room, std::string identity, size_t expectedStreams);
 
-  bool ready() const override { return liveStreams() >= expectedStreams_; }
-  void openWindow();
-  int64_t expectedInWindow() const;
-  int64_t receivedInWindow() const;
-  size_t liveStreams() const;
+  void tick(int64_t) override {}
+  bool ready() const override { return streams_.live() >= expectedStreams_; }
+  void openWindow() override { streams_.openWindow(); }
+  int64_t expectedInWindow() const override { return streams_.expectedInWindow(); }
+  int64_t receivedInWindow() const override { return streams_.receivedInWindow(); }
 
  private:
-  struct Stream {
-    uint32_t ssrc = 0;
-    std::string trackSid;
-    StreamCounter counter;
-  };
-
   bool autoSubscribe() const override { return true; }
-  void onTrackSubscribed(const client::RemoteTrack& track) override;
+  void onTrackSubscribed(const client::RemoteTrack& track) override { streams_.expect(track.ssrc); }
   void onRtp(const client::RemoteTrack& track, const rtc::RtpPacketView& packet) override;
 
   const size_t expectedStreams_;
-  std::vector<Stream> streams_;
+  ReceivedStreams streams_;
 };
 
 }  // namespace convox::bench

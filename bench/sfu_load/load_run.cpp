@@ -1,7 +1,8 @@
 #include "load_run.hpp"
 
-#include "load_publisher.hpp"
-#include "load_subscriber.hpp"
+#include "janus_peers.hpp"
+#include "livekit_publisher.hpp"
+#include "livekit_subscriber.hpp"
 #include "process_cpu.hpp"
 #include "rtc/dtls_certificate.hpp"
 #include "rtc/opus_codec.hpp"
@@ -124,24 +125,38 @@ int runLoad(const LoadOptions& options, std::ostream& out, std::ostream& log) {
 
   // Participants of room r join at r * ramp / rooms.
   const std::string tag = randomTag();
-  std::vector<std::unique_ptr<LoadPublisher>> publishers;
-  std::vector<std::unique_ptr<LoadSubscriber>> subscribers;
-  std::vector<std::pair<int64_t, LoadParticipant*>> joins;  // (due, participant)
-  std::vector<LoadParticipant*> everyone;
+  const bool janus = options.server == LoadServer::Janus;
+  // Janus rooms are numbered: a random base keeps runs apart on one server.
+  const uint64_t janusRoomBase = 1'000'000 + (std::stoull(tag, nullptr, 16) % 1'000'000) * 1000;
+  std::vector<std::unique_ptr<LoadPeer>> publishers;
+  std::vector<std::unique_ptr<LoadPeer>> subscribers;
+  std::vector<std::pair<int64_t, LoadPeer*>> joins;  // (due, peer)
+  std::vector<LoadPeer*> everyone;
   const int64_t start = steadyNanos();
   for (int r = 0; r < options.rooms; ++r) {
     const std::string room = "load-" + tag + "-" + std::to_string(r);
+    const uint64_t janusRoom = janusRoomBase + static_cast<uint64_t>(r);
     const auto due = start + static_cast<int64_t>(options.ramp * 1e9 * r / options.rooms);
     for (int p = 0; p < options.publishers; ++p) {
       // Spread the publishers' 20 ms grids evenly, as independent clients would be.
       const auto index = static_cast<int64_t>(r * options.publishers + p);
       const auto phase = index * 20'000'000 / static_cast<int64_t>(publishersTotal);
-      publishers.push_back(std::make_unique<LoadPublisher>(context, room, "pub-" + std::to_string(p), phase));
+      const std::string identity = "pub-" + std::to_string(p);
+      if (janus) {
+        publishers.push_back(std::make_unique<JanusPublisher>(context, janusRoom, options.publishers, identity, phase));
+      } else {
+        publishers.push_back(std::make_unique<LivekitPublisher>(context, room, identity, phase));
+      }
       joins.emplace_back(due, publishers.back().get());
     }
     for (int s = 0; s < options.subscribers; ++s) {
-      subscribers.push_back(std::make_unique<LoadSubscriber>(context, room, "sub-" + std::to_string(s),
-                                                             static_cast<size_t>(options.publishers)));
+      const std::string identity = "sub-" + std::to_string(s);
+      const auto streams = static_cast<size_t>(options.publishers);
+      if (janus) {
+        subscribers.push_back(std::make_unique<JanusSubscriber>(context, janusRoom, identity, streams));
+      } else {
+        subscribers.push_back(std::make_unique<LivekitSubscriber>(context, room, identity, streams));
+      }
       joins.emplace_back(due, subscribers.back().get());
     }
   }
@@ -177,7 +192,7 @@ int runLoad(const LoadOptions& options, std::ostream& out, std::ostream& log) {
   };
 
   log << "sfu-load: " << options.rooms << " rooms x (" << options.publishers << " publishers + " << options.subscribers
-      << " subscribers) -> " << options.url << "\n";
+      << " subscribers) -> " << (janus ? "Janus VideoRoom at " : "") << options.url << "\n";
   const bool flowing = loop.runUntil(
       [&] {
         return !firstFailure().empty() ||
@@ -241,11 +256,12 @@ int runLoad(const LoadOptions& options, std::ostream& out, std::ostream& log) {
 
   std::ostringstream json;
   json << std::fixed << std::setprecision(3);
-  json << R"({"rooms":)" << options.rooms << R"(,"publishers_per_room":)" << options.publishers
-       << R"(,"subscribers_per_room":)" << options.subscribers << R"(,"seconds":)" << w.seconds << R"(,"streams_sent":)"
-       << publishersTotal << R"(,"streams_received":)" << streamsReceived << R"(,"sent_pps":)"
-       << static_cast<double>(w.sent) / w.seconds << R"(,"forwarded_pps":)" << forwardedPps << R"(,"expected":)"
-       << w.expected << R"(,"received":)" << w.received << R"(,"loss_percent":)" << lossPercent;
+  json << R"({"server":")" << (janus ? "janus" : "convox") << R"(","rooms":)" << options.rooms
+       << R"(,"publishers_per_room":)" << options.publishers << R"(,"subscribers_per_room":)" << options.subscribers
+       << R"(,"seconds":)" << w.seconds << R"(,"streams_sent":)" << publishersTotal << R"(,"streams_received":)"
+       << streamsReceived << R"(,"sent_pps":)" << static_cast<double>(w.sent) / w.seconds << R"(,"forwarded_pps":)"
+       << forwardedPps << R"(,"expected":)" << w.expected << R"(,"received":)" << w.received << R"(,"loss_percent":)"
+       << lossPercent;
   if (w.serverCpuMicros && w.received > 0) {
     json << R"(,"server_cpu_percent":)" << 100.0 * static_cast<double>(*w.serverCpuMicros) / windowMicros
          << R"(,"server_cpu_us_per_packet":)"

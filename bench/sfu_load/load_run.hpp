@@ -1,7 +1,7 @@
 #pragma once
 
 // One load run: R rooms of P publishers and S subscribers against a running
-// convox-server, a measurement window once every stream flows, and the
+// convox-server (LiveKit signalling) or Janus (VideoRoom), a measurement window once every stream flows, and the
 // figures (forwarded packets/s, server CPU per forwarded packet, loss,
 // forwarding latency) as a human summary plus one JSON line.
 
@@ -12,7 +12,10 @@
 
 namespace convox::bench {
 
+enum class LoadServer { Convox, Janus };
+
 struct LoadOptions {
+  LoadServer server = LoadServer::Convox;
   std::string url = "ws://127.0.0.1:7880";
   std::string apiKey = "devkey";
   std::string apiSecret = "secret";

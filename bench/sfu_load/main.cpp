@@ -1,14 +1,21 @@
 // convox-sfu-load: simulated LiveKit participants on rtc/ against a running
-// convox-server; see load_run.hpp and README (bench).
+// convox-server, or the same media through Janus's VideoRoom; see
+// load_run.hpp and README (bench).
 #include "load_run.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <map>
+#include <string>
 
 int main(int argc, char** argv) {
   convox::bench::LoadOptions o;
   CLI::App app{"convox-sfu-load: audio forwarding load on convox-server over loopback"};
+  app.add_option("--server", o.server, "convox (LiveKit signalling) or janus (VideoRoom over its WebSocket API)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, convox::bench::LoadServer>{
+          {"convox", convox::bench::LoadServer::Convox}, {"janus", convox::bench::LoadServer::Janus}}))
+      ->capture_default_str();
   app.add_option("--url", o.url, "signal URL of the server")->capture_default_str();
   app.add_option("--key", o.apiKey, "API key the tokens are signed for")->capture_default_str();
   app.add_option("--secret", o.apiSecret, "API secret")->capture_default_str();

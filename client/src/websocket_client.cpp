@@ -137,7 +137,7 @@ class Connection final : public WebSocketClient, public std::enable_shared_from_
     ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& request) {
       for (const auto& [name, value] : headers) request.set(name, value);
     }));
-    ws_.binary(true);
+    ws_.binary(!options_.textFrames);
     auto response = std::make_shared<websocket::response_type>();
     const std::string host = url_.host + ":" + url_.port;
     ws_.async_handshake(*response, host, target_,

@@ -1,6 +1,6 @@
 #pragma once
 
-// A WebSocket client for binary protobuf frames, plain (ws://) or TLS
+// A WebSocket client for binary protobuf frames (or text, for JSON APIs), plain (ws://) or TLS
 // (wss://, peer verified against the system's CA store or a given bundle,
 // with SNI and host-name checks). Callback style on an io_context: every
 // handler runs on the thread that runs it. Used for LiveKit signalling
@@ -35,6 +35,7 @@ struct WebSocketOptions {
   std::vector<std::pair<std::string, std::string>> headers;  // on the upgrade request
   std::chrono::seconds connectTimeout{10};
   size_t maxQueuedBytes = 4 * 1024 * 1024;  // a peer that stops reading fails the connection
+  bool textFrames = false;                  // send text frames (a JSON API such as Janus's) instead of binary
 };
 
 class WebSocketClient {
