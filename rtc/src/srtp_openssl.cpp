@@ -4,13 +4,13 @@
 #include "hmac_sha1.hpp"
 #include "srtp_backends.hpp"
 #include "srtp_replay.hpp"
+#include "ssrc_table.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
-#include <unordered_map>
 
 namespace convox::rtc::detail {
 
@@ -354,31 +354,31 @@ class OpenSslSrtpSession final : public SrtpSession {
 
   Stream* outbound(uint32_t ssrc) {
     if (lastOut_ && lastOutSsrc_ == ssrc) return lastOut_;
-    auto it = outbound_.find(ssrc);
-    if (it == outbound_.end()) {
+    Stream* stream = outbound_.find(ssrc);
+    if (!stream) {
       if (outbound_.size() >= kMaxOutboundStreams) return nullptr;
-      it = outbound_.emplace(ssrc, Stream{}).first;
+      stream = &outbound_.emplace(ssrc);
     }
     lastOutSsrc_ = ssrc;
-    return lastOut_ = &it->second;
+    return lastOut_ = stream;
   }
   Stream* inbound(uint32_t ssrc) {
     if (lastIn_ && lastInSsrc_ == ssrc) return lastIn_;
-    auto it = inbound_.find(ssrc);
-    if (it == inbound_.end()) return nullptr;
+    Stream* stream = inbound_.find(ssrc);
+    if (!stream) return nullptr;
     lastInSsrc_ = ssrc;
-    return lastIn_ = &it->second;
+    return lastIn_ = stream;
   }
   Stream* addInbound(uint32_t ssrc) {
     if (inbound_.size() >= kMaxInboundStreams) return nullptr;
     lastInSsrc_ = ssrc;
-    return lastIn_ = &inbound_.emplace(ssrc, Stream{}).first->second;
+    return lastIn_ = &inbound_.emplace(ssrc);
   }
 
   bool gcm_;
   Keyed rtpOut_, rtcpOut_, rtpIn_, rtcpIn_;
-  // Node-based: a Stream's address holds while others are added.
-  std::unordered_map<uint32_t, Stream> outbound_, inbound_;
+  // A Stream's address holds while others are added.
+  SsrcTable<Stream> outbound_, inbound_;
   Stream* lastOut_ = nullptr;
   Stream* lastIn_ = nullptr;
   uint32_t lastOutSsrc_ = 0;

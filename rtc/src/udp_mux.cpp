@@ -104,46 +104,63 @@ bool UdpMux::open(const SocketEndpoint& local, std::string& error) {
 
 UdpMux::SessionId UdpMux::add(IceLiteCredentials credentials, UdpMuxListener& listener,
                               std::chrono::milliseconds consentTimeout) {
-  const SessionId id = nextId_++;
+  uint32_t index = 0;
+  if (!freeSlots_.empty()) {
+    index = freeSlots_.back();
+    freeSlots_.pop_back();
+  } else {
+    index = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& slot = slots_[index];
+  ++slot.generation;  // an id of the slot's previous session no longer finds it
   const std::string ufrag = credentials.localUfrag;
-  sessions_.emplace(id, std::make_unique<Session>(std::move(credentials), listener, consentTimeout));
-  indexUfrag(id, ufrag);
+  slot.session = std::make_unique<Session>(std::move(credentials), listener, consentTimeout);
+  const SessionId id = (static_cast<uint64_t>(slot.generation) << 32) | index;
+  byUfrag_[ufrag] = id;
   return id;
 }
 
-void UdpMux::indexUfrag(SessionId id, const std::string& ufrag) {
-  for (auto it = byUfrag_.begin(); it != byUfrag_.end();) {
-    it = it->second == id ? byUfrag_.erase(it) : std::next(it);
-  }
-  byUfrag_[ufrag] = id;
+UdpMux::Session* UdpMux::find(SessionId id) const {
+  const auto index = static_cast<uint32_t>(id);
+  if (index >= slots_.size()) return nullptr;
+  const Slot& slot = slots_[index];
+  return slot.session && slot.generation == static_cast<uint32_t>(id >> 32) ? slot.session.get() : nullptr;
 }
 
 void UdpMux::restart(SessionId id, IceLiteCredentials credentials) {
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return;
+  Session* s = find(id);
+  if (!s) return;
+  if (auto old = byUfrag_.find(s->responder.credentials().localUfrag); old != byUfrag_.end() && old->second == id) {
+    byUfrag_.erase(old);
+  }
   const std::string ufrag = credentials.localUfrag;
-  it->second->responder.restart(std::move(credentials));
-  indexUfrag(id, ufrag);
+  s->responder.restart(std::move(credentials));
+  byUfrag_[ufrag] = id;
 }
 
 void UdpMux::remove(SessionId id) {
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return;
-  if (const auto& path = it->second->responder.selected()) byPath_.erase(*path);
-  forgetChecked(*it->second, id);
-  byUfrag_.erase(it->second->responder.credentials().localUfrag);
-  sessions_.erase(it);
+  Session* s = find(id);
+  if (!s) return;
+  if (const auto& path = s->responder.selected()) byPath_.erase(*path);
+  forgetChecked(*s, id);
+  if (auto own = byUfrag_.find(s->responder.credentials().localUfrag); own != byUfrag_.end() && own->second == id) {
+    byUfrag_.erase(own);
+  }
+  const auto index = static_cast<uint32_t>(id);
+  slots_[index].session.reset();
+  freeSlots_.push_back(index);
 }
 
 bool UdpMux::consentExpired(SessionId id, IceLiteResponder::Clock::time_point now) const {
-  auto it = sessions_.find(id);
-  return it == sessions_.end() || it->second->responder.consentExpired(now);
+  const Session* s = find(id);
+  return !s || s->responder.consentExpired(now);
 }
 
 bool UdpMux::send(SessionId id, std::span<const uint8_t> datagram) {
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return false;
-  const Session& s = *it->second;
+  const Session* found = find(id);
+  if (!found) return false;
+  const Session& s = *found;
   const auto& to = s.responder.selected() ? s.responder.selected() : s.latestChecked;
   if (!to) return false;
   queue(datagram, *to);
@@ -234,7 +251,7 @@ void UdpMux::handle(std::span<uint8_t> datagram, const SocketEndpoint& from) {
       return;
     }
     const SessionId id = owner->second;
-    Session& s = *sessions_.at(id);
+    Session& s = *find(id);  // indexed ids are live: remove() unindexes them
     const auto before = s.responder.selected();
     const auto o = s.responder.handle(datagram, from, IceLiteResponder::Clock::now(), batch_->response);
     if (o.verdict == IceLiteVerdict::Ignored) return;
@@ -261,7 +278,7 @@ void UdpMux::handle(std::span<uint8_t> datagram, const SocketEndpoint& from) {
     ++counters_.unknownSource;
     return;
   }
-  sessions_.at(it->second)->listener->onMuxPacket(datagram);
+  find(it->second)->listener->onMuxPacket(datagram);
 }
 
 }  // namespace convox::rtc

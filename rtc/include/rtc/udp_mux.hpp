@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace convox::rtc {
 
@@ -96,15 +97,22 @@ class UdpMux {
   void handle(std::span<uint8_t> datagram, const SocketEndpoint& from);
   void queue(std::span<const uint8_t> datagram, const SocketEndpoint& to);
   void flush();
-  void indexUfrag(SessionId id, const std::string& ufrag);
   void forgetChecked(Session& s, SessionId id);
+  // The live session of `id`: its slot, if the slot's generation is the id's.
+  Session* find(SessionId id) const;
 
   EventLoop& loop_;
   int fd_ = -1;
   uint32_t watch_ = 0;
   SocketEndpoint local_;
-  SessionId nextId_ = 1;
-  std::unordered_map<SessionId, std::unique_ptr<Session>> sessions_;
+  // Sessions by slot: an id is (generation << 32 | slot), found without a
+  // hash on every packet sent and received.
+  struct Slot {
+    std::unique_ptr<Session> session;
+    uint32_t generation = 0;
+  };
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> freeSlots_;
   struct UfragHash {
     using is_transparent = void;  // looked up by the string_view in a USERNAME, without a copy
     size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }

@@ -169,6 +169,29 @@ TEST_F(UdpMuxTest, ARemovedConnectionGetsNothingMore) {
   EXPECT_TRUE(recA.packets.empty());
 }
 
+// Ids are slot and generation: a connection added in a removed one's slot
+// gets a new id, and the old id reaches nothing.
+TEST_F(UdpMuxTest, ARemovedConnectionsIdFindsNothingOnceItsSlotIsReused) {
+  mux.remove(a);
+  Recorder recC;
+  const auto c = mux.add({"ufc", "password-c-0123456789012", "pc"}, recC);
+  EXPECT_NE(c, a);
+  EXPECT_NE(c, 0u);
+  peerA.sendTo(mux.localEndpoint(), bindingRequest("ufc:pc", "password-c-0123456789012", true, 10));
+  ASSERT_TRUE(await(peerA));
+  const Bytes rtp = {0x80, 111, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4};
+  EXPECT_FALSE(mux.send(a, rtp));
+  EXPECT_TRUE(mux.consentExpired(a, IceLiteResponder::Clock::now()));
+  mux.restart(a, {"ufa", "password-a-0123456789012", "pa"});  // a stale id changes nothing
+  mux.remove(a);
+  EXPECT_TRUE(mux.send(c, rtp));
+  ASSERT_TRUE(await(peerA));
+  peerA.sendTo(mux.localEndpoint(), rtp);
+  ASSERT_TRUE(loop.runUntil([&] { return recC.packets.size() == 1; }, 2s));
+  EXPECT_TRUE(recA.packets.empty());
+  mux.remove(c);
+}
+
 TEST_F(UdpMuxTest, AnIceRestartMovesTheConnectionToItsNewUfrag) {
   mux.restart(a, {"ufa2", "password-a2-012345678901", "pa2"});
   peerA.sendTo(mux.localEndpoint(), bindingRequest("ufa:pa", "password-a-0123456789012", true, 6));
