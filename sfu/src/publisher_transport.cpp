@@ -126,6 +126,7 @@ void PublisherTransport::publishSection(const rtc::MediaSection& offered, Publis
   section.request = std::move(request);
   room_->add(track);
   sections_[offered.mid] = std::move(section);
+  unbound_.clear();  // the new section may claim an SSRC that had no home
   common::logger("media")->info("track {} published on section {} ({} {})", sid, offered.mid, codec->name,
                                 codec->clockRate);
   callbacks_.trackPublished(cid, sid, offered.mid);
@@ -195,7 +196,14 @@ void PublisherTransport::onRtp(std::span<uint8_t> bytes) {
       break;
     }
   }
-  if (!binding && bindings_.size() < 16) binding = bind(*packet);
+  if (!binding && bindings_.size() < 16 && unbound_.worthTrying(ssrc, now)) {
+    binding = bind(*packet);
+    if (binding) {
+      unbound_.bound(ssrc);
+    } else {
+      unbound_.failed(ssrc, now);
+    }
+  }
   if (!binding) return;
   const uint8_t payloadType = packet->payloadType();
   if (payloadType != binding->payloadType && (binding->redPayloadType == 0 || payloadType != binding->redPayloadType)) {
@@ -423,6 +431,7 @@ void PublisherTransport::close() {
   }
   sections_.clear();
   bindings_.clear();
+  unbound_.clear();
   if (transport_) {
     const auto& c = transport_->counters();
     common::logger("media")->debug("publisher transport closed: rtp {} rtcp {} in, {} srtp failures, {} dropped",

@@ -11,6 +11,7 @@
 // from a=ssrc or the mid/rid header extensions).
 
 #include "forwarding/twcc_recorder.hpp"
+#include "forwarding/unbound_ssrcs.hpp"
 #include "media_room.hpp"
 #include "media_worker.hpp"
 #include "rtc/sdp.hpp"
@@ -109,6 +110,7 @@ class PublisherTransport final : public rtc::WebRtcTransportListener,
   std::map<std::string, PublishRequest> expected_;    // by cid, until its section arrives
   std::map<std::string, PublishedSection> sections_;  // by mid
   std::vector<SsrcBinding> bindings_;                 // a handful per publisher: linear search
+  UnboundSsrcs unbound_;                              // SSRCs that failed to bind lately
   TwccRecorder twcc_;
   uint8_t twccExtension_ = 0;  // one id for the whole bundle
   uint32_t twccMediaSsrc_ = 0;

@@ -19,6 +19,8 @@ constexpr size_t kRetransmissionPackets = 512;
 
 UpTrack::UpTrack(UpTrackParameters parameters, KeyframeRequester keyframes)
     : parameters_(std::move(parameters)), keyframes_(std::move(keyframes)) {
+  // Audio keeps no packets and asks for none: NACK is negotiated for video
+  // only, towards publishers and subscribers alike (track_negotiation).
   if (parameters_.kind != TrackKind::Video) return;
   if (boost::algorithm::iequals(parameters_.codec.name, "vp8")) videoCodec_ = VideoCodec::Vp8;
   if (boost::algorithm::iequals(parameters_.codec.name, "h264")) videoCodec_ = VideoCodec::H264;
