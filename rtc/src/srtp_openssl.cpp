@@ -155,14 +155,14 @@ class OpenSslSrtpSession final : public SrtpSession {
     if (stream->rtp.check(g) == ReplayVerdict::Old) return SrtpStatus::ReplayOld;
     const auto roc = static_cast<uint32_t>(g.index >> 16);
     if (gcm_) {
-      if (!gcmSeal(rtpOut_, rtpGcmIv(rtpOut_, p, roc), {{p, h}, {}}, {p + h, length - h}, p + length))
+      if (!gcm(rtpOut_, Gcm::Seal, rtpGcmIv(rtpOut_, p, roc), {{p, h}, {}}, {p + h, length - h}, p + length))
         return SrtpStatus::Error;
       length += kGcmTagLength;
     } else {
       if (!ctr(rtpOut_, rtpCtrIv(rtpOut_, p, g.index), {p + h, length - h})) return SrtpStatus::Error;
       std::array<uint8_t, 4> rocBytes{};
       write32(rocBytes.data(), roc);
-      if (!hmacTag(rtpOut_, {p, length}, rocBytes, p + length)) return SrtpStatus::Error;
+      hmacTag(rtpOut_, {p, length}, rocBytes, p + length);
       length += kHmacTagLength;
     }
     stream->rtp.send(g);
@@ -186,14 +186,14 @@ class OpenSslSrtpSession final : public SrtpSession {
     const auto roc = static_cast<uint32_t>(g.index >> 16);
     const size_t body = length - h - tag;
     if (gcm_) {
-      if (!gcmOpen(rtpIn_, rtpGcmIv(rtpIn_, p, roc), {{p, h}, {}}, {p + h, body}, p + h + body)) {
+      if (!gcm(rtpIn_, Gcm::Open, rtpGcmIv(rtpIn_, p, roc), {{p, h}, {}}, {p + h, body}, p + h + body)) {
         return SrtpStatus::AuthFailed;
       }
     } else {
       std::array<uint8_t, 4> rocBytes{};
       write32(rocBytes.data(), roc);
       std::array<uint8_t, kHmacTagLength> expected{};
-      if (!hmacTag(rtpIn_, {p, h + body}, rocBytes, expected.data())) return SrtpStatus::Error;
+      hmacTag(rtpIn_, {p, h + body}, rocBytes, expected.data());
       if (CRYPTO_memcmp(expected.data(), p + h + body, kHmacTagLength) != 0) return SrtpStatus::AuthFailed;
       if (!ctr(rtpIn_, rtpCtrIv(rtpIn_, p, g.index), {p + h, body})) return SrtpStatus::Error;
     }
@@ -215,7 +215,8 @@ class OpenSslSrtpSession final : public SrtpSession {
     write32(trailer.data(), kSrtcpEncrypted | index);
     if (gcm_) {
       // header | ciphertext | tag | E+index, with the E+index word authenticated.
-      if (!gcmSeal(rtcpOut_, rtcpGcmIv(rtcpOut_, p, index), {{p, 8}, trailer}, {p + 8, length - 8}, p + length)) {
+      if (!gcm(rtcpOut_, Gcm::Seal, rtcpGcmIv(rtcpOut_, p, index), {{p, 8}, trailer}, {p + 8, length - 8},
+               p + length)) {
         return SrtpStatus::Error;
       }
       std::copy(trailer.begin(), trailer.end(), p + length + kGcmTagLength);
@@ -224,9 +225,7 @@ class OpenSslSrtpSession final : public SrtpSession {
       // header | ciphertext | E+index | tag over all before it.
       if (!ctr(rtcpOut_, rtcpCtrIv(rtcpOut_, p, index), {p + 8, length - 8})) return SrtpStatus::Error;
       std::copy(trailer.begin(), trailer.end(), p + length);
-      if (!hmacTag(rtcpOut_, {p, length + kSrtcpIndexLength}, {}, p + length + kSrtcpIndexLength)) {
-        return SrtpStatus::Error;
-      }
+      hmacTag(rtcpOut_, {p, length + kSrtcpIndexLength}, {}, p + length + kSrtcpIndexLength);
       length += kSrtcpIndexLength + kHmacTagLength;
     }
     return SrtpStatus::Ok;
@@ -257,12 +256,13 @@ class OpenSslSrtpSession final : public SrtpSession {
       std::copy(trailerAt, trailerAt + kSrtcpIndexLength, trailer.begin());
       // Unencrypted (E = 0), the whole packet is authenticated data.
       const bool ok =
-          encrypted ? gcmOpen(rtcpIn_, rtcpGcmIv(rtcpIn_, p, index), {{p, 8}, trailer}, {p + 8, body}, p + 8 + body)
-                    : gcmOpen(rtcpIn_, rtcpGcmIv(rtcpIn_, p, index), {{p, 8 + body}, trailer}, {}, p + 8 + body);
+          encrypted
+              ? gcm(rtcpIn_, Gcm::Open, rtcpGcmIv(rtcpIn_, p, index), {{p, 8}, trailer}, {p + 8, body}, p + 8 + body)
+              : gcm(rtcpIn_, Gcm::Open, rtcpGcmIv(rtcpIn_, p, index), {{p, 8 + body}, trailer}, {}, p + 8 + body);
       if (!ok) return SrtpStatus::AuthFailed;
     } else {
       std::array<uint8_t, kHmacTagLength> expected{};
-      if (!hmacTag(rtcpIn_, {p, 8 + body + kSrtcpIndexLength}, {}, expected.data())) return SrtpStatus::Error;
+      hmacTag(rtcpIn_, {p, 8 + body + kSrtcpIndexLength}, {}, expected.data());
       if (CRYPTO_memcmp(expected.data(), p + length - kHmacTagLength, kHmacTagLength) != 0) {
         return SrtpStatus::AuthFailed;
       }
@@ -319,37 +319,30 @@ class OpenSslSrtpSession final : public SrtpSession {
             EVP_EncryptUpdate(k.cipher.ctx, data.data(), &n, data.data(), static_cast<int>(data.size())) == 1);
   }
 
-  static bool hmacTag(const Keyed& k, std::span<const uint8_t> data, std::span<const uint8_t> suffix, uint8_t* tagOut) {
+  // Our HMAC on keyed SHA-1 states cannot fail: no error to report.
+  static void hmacTag(const Keyed& k, std::span<const uint8_t> data, std::span<const uint8_t> suffix, uint8_t* tagOut) {
     std::array<uint8_t, HmacSha1::kDigestLength> full{};
     k.mac.digest(data, suffix, full.data());
     std::copy(full.begin(), full.begin() + kHmacTagLength, tagOut);
-    return true;
   }
 
-  bool gcmSeal(Keyed& k, const Iv& iv, const Aad& aad, std::span<uint8_t> data, uint8_t* tagOut) {
+  // AEAD in place (RFC 7714), one IV set per packet on the context keyed
+  // once for its direction: a seal writes the tag to `tag`, an open checks
+  // the one at `tag`.
+  enum class Gcm { Seal, Open };
+  static bool gcm(Keyed& k, Gcm op, const Iv& iv, const Aad& aad, std::span<uint8_t> data, uint8_t* tag) {
     EVP_CIPHER_CTX* c = k.cipher.ctx;
     int n = 0;
+    const auto update = [&](std::span<const uint8_t> in, uint8_t* out) {
+      return in.empty() || EVP_CipherUpdate(c, out, &n, in.data(), static_cast<int>(in.size())) == 1;
+    };
     std::array<uint8_t, 16> tail{};
-    return EVP_EncryptInit_ex(c, nullptr, nullptr, nullptr, iv.data()) == 1 &&
-           EVP_EncryptUpdate(c, nullptr, &n, aad.first.data(), static_cast<int>(aad.first.size())) == 1 &&
-           (aad.second.empty() ||
-            EVP_EncryptUpdate(c, nullptr, &n, aad.second.data(), static_cast<int>(aad.second.size())) == 1) &&
-           (data.empty() || EVP_EncryptUpdate(c, data.data(), &n, data.data(), static_cast<int>(data.size())) == 1) &&
-           EVP_EncryptFinal_ex(c, tail.data(), &n) == 1 &&
-           EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, static_cast<int>(kGcmTagLength), tagOut) == 1;
-  }
-
-  bool gcmOpen(Keyed& k, const Iv& iv, const Aad& aad, std::span<uint8_t> data, uint8_t* tag) {
-    EVP_CIPHER_CTX* c = k.cipher.ctx;
-    int n = 0;
-    std::array<uint8_t, 16> tail{};
-    return EVP_DecryptInit_ex(c, nullptr, nullptr, nullptr, iv.data()) == 1 &&
-           EVP_DecryptUpdate(c, nullptr, &n, aad.first.data(), static_cast<int>(aad.first.size())) == 1 &&
-           (aad.second.empty() ||
-            EVP_DecryptUpdate(c, nullptr, &n, aad.second.data(), static_cast<int>(aad.second.size())) == 1) &&
-           (data.empty() || EVP_DecryptUpdate(c, data.data(), &n, data.data(), static_cast<int>(data.size())) == 1) &&
-           EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, static_cast<int>(kGcmTagLength), tag) == 1 &&
-           EVP_DecryptFinal_ex(c, tail.data(), &n) == 1;
+    const auto tagLength = static_cast<int>(kGcmTagLength);
+    return EVP_CipherInit_ex(c, nullptr, nullptr, nullptr, iv.data(), -1) == 1 && update(aad.first, nullptr) &&
+           update(aad.second, nullptr) && update(data, data.data()) &&
+           (op == Gcm::Seal || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, tagLength, tag) == 1) &&
+           EVP_CipherFinal_ex(c, tail.data(), &n) == 1 &&
+           (op == Gcm::Open || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, tagLength, tag) == 1);
   }
 
   Stream* outbound(uint32_t ssrc) {
