@@ -20,17 +20,9 @@ fi
 ninja -C "$build" -j2 convox-server convox-sfu-load >/dev/null
 
 work="$(mktemp -d)"
-server=""
-cleanup() {
-  if [ -n "$server" ]; then
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
 # shellcheck source=start_server.sh
 source "$root/bench/start_server.sh"
+trap cleanup_bench EXIT
 
 start_convox_server sfu_load -- --dev
 

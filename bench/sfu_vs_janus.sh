@@ -41,17 +41,9 @@ fi
 
 export CONVOX_BENCH_ICE_ADDRESS=10.77.0.1
 work="$(mktemp -d)"
-server=""
-cleanup() {
-  if [ -n "$server" ]; then
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
 # shellcheck source=start_server.sh
 source "$root/bench/start_server.sh"
+trap cleanup_bench EXIT
 
 results="$work/results.jsonl"
 : >"$results"
@@ -63,9 +55,7 @@ run_one() {  # SERVER CONFIG ROUND
   line="$("$build/bench/convox-sfu-load" --server "$kind" --url "ws://127.0.0.1:$port" --key devkey --secret secret \
     --server-pid "$server" --ice-address 10.77.0.2 --rooms "$rooms" --publishers "$publishers" \
     --subscribers "$subscribers" --seconds "$seconds" --warmup 3 2>"$work/load.err" | tail -1)" || status=$?
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  server=""
+  stop_bench_server
   if [ "$status" -ne 0 ] || [ "${line:0:1}" != "{" ]; then
     echo "sfu_vs_janus: $kind $config round $round failed:" >&2
     tail -5 "$work/load.err" >&2

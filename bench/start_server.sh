@@ -1,9 +1,25 @@
-# Sourced by the bench scripts: start_convox_server NAME [PREFIX...] -- [ARGS...]
+# Sourced by the bench scripts after they set $root, $build and $work.
+bench_ice_address="${CONVOX_BENCH_ICE_ADDRESS:-127.0.0.1}"
+
+# stop_bench_server stops the server started last, if it runs;
+# cleanup_bench also removes $work (for "trap cleanup_bench EXIT").
+stop_bench_server() {
+  if [ -n "${server:-}" ]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  server=""
+}
+cleanup_bench() {
+  stop_bench_server
+  rm -rf "$work"
+}
+
+# start_convox_server NAME [PREFIX...] -- [ARGS...]
 # starts "$build/app/convox-server" (run under PREFIX, e.g. taskset) with
 # ICE on $bench_ice_address (127.0.0.1 unless CONVOX_BENCH_ICE_ADDRESS says)
 # and ARGS, logs in $work, and sets $server (pid) and
 # $port once it listens; exits with the server's log if it does not start.
-bench_ice_address="${CONVOX_BENCH_ICE_ADDRESS:-127.0.0.1}"
 start_convox_server() {
   local name="$1" prefix=()
   shift

@@ -170,13 +170,7 @@ std::string JanusPublisher::buildOffer() const {
   audio.kind = rtc::MediaKind::Audio;
   audio.mid = "0";
   rtc::describeLocalTransport(*transport_, audio, rtc::SetupRole::ActPass, true);
-  rtc::Codec opus;
-  opus.payloadType = kOpusPayloadType;
-  opus.name = "opus";
-  opus.clockRate = 48000;
-  opus.channels = 2;
-  opus.fmtp = {{"minptime", "10"}, {"useinbandfec", "1"}};
-  audio.codecs = {opus};
+  audio.codecs = {rtc::webRtcOpus(kOpusPayloadType)};
   audio.rtcpMux = true;
   audio.rtcpReducedSize = true;
   audio.direction = rtc::Direction::SendOnly;

@@ -85,12 +85,7 @@ std::string PublisherConnection::buildOffer() {
     audio.mid = track->mid_;
     rtc::describeLocalTransport(*transport_, audio, rtc::SetupRole::ActPass, true);
     audio.transport.iceOptions = {"trickle"};
-    rtc::Codec opus;
-    opus.payloadType = kOpusPayloadType;
-    opus.name = "opus";
-    opus.clockRate = 48000;
-    opus.channels = 2;
-    opus.fmtp = {{"minptime", "10"}, {"useinbandfec", "1"}};
+    rtc::Codec opus = rtc::webRtcOpus(kOpusPayloadType);
     if (track->options_.dtx) opus.fmtp.push_back({"usedtx", "1"});
     audio.codecs = {opus};
     audio.rtcpMux = true;

@@ -209,6 +209,16 @@ const Codec* findCodec(const MediaSection& section, std::string_view name) {
   return nullptr;
 }
 
+Codec webRtcOpus(uint8_t payloadType) {
+  Codec opus;
+  opus.payloadType = payloadType;
+  opus.name = "opus";
+  opus.clockRate = 48000;
+  opus.channels = 2;
+  opus.fmtp = {{"minptime", "10"}, {"useinbandfec", "1"}};
+  return opus;
+}
+
 const Codec* findCodecByPayloadType(const MediaSection& section, uint8_t payloadType) {
   for (const auto& codec : section.codecs) {
     if (codec.payloadType == payloadType) return &codec;

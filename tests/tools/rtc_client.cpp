@@ -53,13 +53,7 @@ class ClientPeer final : public rtc::WebRtcTransportListener {
     rtc::MediaSection audio;
     audio.kind = rtc::MediaKind::Audio;
     common(audio, "0");
-    rtc::Codec opus;
-    opus.payloadType = kOpusPt;
-    opus.name = "opus";
-    opus.clockRate = 48000;
-    opus.channels = 2;
-    opus.fmtp = {{"minptime", "10"}, {"useinbandfec", "1"}};
-    audio.codecs = {opus};
+    audio.codecs = {rtc::webRtcOpus(kOpusPt)};
     audio.rtcpMux = true;
     audio.direction = rtc::Direction::SendRecv;
     audio.msids = {{"convox-client", "client-audio"}};

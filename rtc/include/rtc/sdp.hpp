@@ -319,6 +319,9 @@ const MediaSection* firstActiveSection(const SessionDescription& description);
 // The first codec (in preference order) with this encoding name, compared
 // case-insensitively ("vp8" finds "VP8"); nullptr if there is none.
 const Codec* findCodec(const MediaSection& section, std::string_view name);
+// Opus as WebRTC endpoints offer it: opus/48000/2 with minptime=10 and
+// useinbandfec=1 (RFC 7587 §7), at `payloadType`.
+Codec webRtcOpus(uint8_t payloadType);
 const Codec* findCodecByPayloadType(const MediaSection& section, uint8_t payloadType);
 
 // A trickled candidate, as in RTCIceCandidateInit.candidate: with or without

@@ -97,6 +97,14 @@ TEST(SdpParse, ChromeOfferAudioHasOpusAndRed) {
   EXPECT_EQ(opus->fmtpValue("UseInbandFec"), "1");
   EXPECT_EQ(opus->feedback, (std::vector<RtcpFeedback>{{"transport-cc", ""}}));
 
+  // What we offer is what Chrome offers, feedback aside.
+  Codec ours = webRtcOpus(111);
+  EXPECT_EQ(ours.name, "opus");
+  EXPECT_EQ(ours.clockRate, opus->clockRate);
+  EXPECT_EQ(ours.channels, opus->channels);
+  EXPECT_EQ(ours.fmtp, opus->fmtp);
+  EXPECT_EQ(webRtcOpus(109).payloadType, 109);
+
   const auto* red = findCodec(audio, "red");
   ASSERT_NE(red, nullptr);
   EXPECT_EQ(red->payloadType, 63);
