@@ -62,13 +62,13 @@ run_one() {  # SERVER CONFIG ROUND
     return 1
   fi
   printf '{"config":"%s","round":%s,"result":%s}\n' "$config" "$round" "$line" >>"$results"
-  python3 - "$line" "$kind" "$config" "$round" <<'PY'
-import json, sys
-r = json.loads(sys.argv[1])
-print(f"  {sys.argv[3]:>8} round {sys.argv[4]} {sys.argv[2]:>6}: {r['forwarded_pps']:8.0f} pkt/s forwarded, "
-      f"server {r['server_cpu_us_per_packet']:6.2f} us/pkt, loss {r['loss_percent']:.3f} %, "
-      f"client {r['client_cpu_percent']:.0f} % of a core")
-PY
+  node -e '
+    const [line, kind, config, round] = process.argv.slice(1);
+    const r = JSON.parse(line);
+    console.log(`  ${config.padStart(8)} round ${round} ${kind.padStart(6)}: ${r.forwarded_pps.toFixed(0).padStart(8)} pkt/s forwarded, ` +
+      `server ${r.server_cpu_us_per_packet.toFixed(2).padStart(6)} us/pkt, loss ${r.loss_percent.toFixed(3)} %, ` +
+      `client ${r.client_cpu_percent.toFixed(0)} % of a core`);
+  ' "$line" "$kind" "$config" "$round"
 }
 
 echo "sfu_vs_janus: $reps rounds of ${configs[*]}, ${seconds} s windows; Convox then Janus in each round"
@@ -79,13 +79,15 @@ for config in "${configs[@]}"; do
   done
 done
 
-python3 - "$results" <<'PY'
-import json, statistics, sys
-runs = [json.loads(l) for l in open(sys.argv[1])]
-print("\nconfiguration   forwarded/s   Convox us/pkt (median)   Janus us/pkt (median)   Convox / Janus")
-for config in dict.fromkeys(r["config"] for r in runs):
-    per = {k: [r["result"] for r in runs if r["config"] == config and r["result"]["server"] == k] for k in ("convox", "janus")}
-    med = {k: statistics.median(x["server_cpu_us_per_packet"] for x in v) for k, v in per.items()}
-    pps = statistics.median(x["forwarded_pps"] for x in per["convox"])
-    print(f"{config:>13}   {pps:11.0f}   {med['convox']:22.2f}   {med['janus']:21.2f}   {med['convox'] / med['janus']:14.2f}")
-PY
+node -e '
+  const runs = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+  console.log("\nconfiguration   forwarded/s   Convox us/pkt (median)   Janus us/pkt (median)   Convox / Janus");
+  for (const config of [...new Set(runs.map((r) => r.config))]) {
+    const of = (kind) => runs.filter((r) => r.config === config && r.result.server === kind).map((r) => r.result);
+    const convox = median(of("convox").map((x) => x.server_cpu_us_per_packet));
+    const janus = median(of("janus").map((x) => x.server_cpu_us_per_packet));
+    const pps = median(of("convox").map((x) => x.forwarded_pps));
+    console.log(`${config.padStart(13)}   ${pps.toFixed(0).padStart(11)}   ${convox.toFixed(2).padStart(22)}   ${janus.toFixed(2).padStart(21)}   ${(convox / janus).toFixed(2).padStart(14)}`);
+  }
+' "$results"

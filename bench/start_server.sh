@@ -55,7 +55,13 @@ start_janus_server() {
     echo "$name: Janus is not installed (Debian: apt-get install janus)" >&2
     exit 1
   fi
-  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  # A WebSocket port nothing answers on now (Janus takes its port from the file).
+  port=""
+  for _ in $(seq 50); do
+    local candidate=$((41000 + RANDOM % 8000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
+  done
+  [ -n "$port" ] || { echo "$name: no free port for Janus" >&2; exit 1; }
   mkdir -p "$work/janus"
   local keep="libjanus_videoroom.so" others
   others="$(cd "$lib/plugins" && ls lib*.so | grep -vx "$keep" | paste -sd, -)"

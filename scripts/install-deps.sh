@@ -24,6 +24,7 @@ test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   postgresql redis-server espeak-ng sox ccache
+  janus
   chromium iproute2 util-linux nftables
 )
 
