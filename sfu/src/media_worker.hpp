@@ -53,7 +53,7 @@ class MediaWorker {
 
   const MediaSettings settings_;
   std::shared_ptr<const rtc::DtlsCertificate> certificate_;
-  rtc::EventLoop loop_;  // on Asio with the shared socket; libnice needs GLib
+  rtc::EventLoop loop_;               // on Asio with the shared socket; libnice needs GLib
   std::unique_ptr<rtc::UdpMux> mux_;  // with rtc.ice_transport: mux; before the thread, after the loop
   std::vector<std::string> candidateAddresses_;
   std::thread thread_;
