@@ -34,14 +34,6 @@ std::string errorText(const json::object& data) {
   return text && text->is_string() ? std::string(text->as_string()) : "error " + std::to_string(errorCode(data));
 }
 
-uint64_t ntpNow() {
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
-  const uint64_t seconds = static_cast<uint64_t>(micros / 1'000'000) + 2'208'988'800ull;
-  return (seconds << 32) | ((static_cast<uint64_t>(micros % 1'000'000) << 32) / 1'000'000);
-}
-
 }  // namespace
 
 JanusPeer::JanusPeer(LoadContext& context, uint64_t room, std::string identity)
@@ -86,6 +78,24 @@ bool JanusPeer::startTransport(rtc::IceRole role) {
     return false;
   }
   return true;
+}
+
+std::optional<rtc::SessionDescription> JanusPeer::describedBy(const json::object& reply, rtc::SdpType type,
+                                                              const std::string& request) {
+  const auto& data = pluginData(reply);
+  if (errorCode(data) != 0) {
+    fail("Janus " + request + ": " + errorText(data));
+    return std::nullopt;
+  }
+  const auto sdp = jsepSdp(reply);
+  auto parsed = sdp ? rtc::parseRemoteDescription(*sdp, type)
+                    : boost::system::result<rtc::SessionDescription, std::string>(boost::system::in_place_error,
+                                                                                  "no SDP in the reply");
+  if (!parsed) {
+    fail("Janus " + request + ": " + parsed.error());
+    return std::nullopt;
+  }
+  return std::move(*parsed);
 }
 
 void JanusPeer::onTransportState(rtc::TransportState state, const std::string& reason) {
@@ -150,12 +160,8 @@ void JanusPublisher::publish() {
   json::object body{{"request", "joinandconfigure"}, {"room", room_}, {"ptype", "publisher"}, {"display", identity()}};
   json::object jsep{{"type", "offer"}, {"sdp", buildOffer()}};
   session_->message(handle_, std::move(body), std::move(jsep), [this](const json::object& reply) {
-    const auto& data = pluginData(reply);
-    if (errorCode(data) != 0) return fail("Janus joinandconfigure: " + errorText(data));
-    const auto sdp = jsepSdp(reply);
-    if (!sdp) return fail("Janus joinandconfigure: no answer");
-    auto parsed = rtc::parseRemoteDescription(*sdp, rtc::SdpType::Answer);
-    if (!parsed) return fail("Janus answer: " + parsed.error());
+    auto parsed = describedBy(reply, rtc::SdpType::Answer, "joinandconfigure");
+    if (!parsed) return;
     auto applied = rtc::applyRemoteDescription(*transport_, *parsed, rtc::SdpType::Answer, rtc::SetupRole::ActPass);
     if (!applied) return fail("Janus answer: " + applied.error());
   });
@@ -207,7 +213,7 @@ void JanusPublisher::sendFrame(const std::vector<uint8_t>& frame) {
 void JanusPublisher::sendReport(std::span<uint8_t> buffer) {
   if (sent_ == 0) return;
   rtc::SenderInfo info;
-  info.ntpTimestamp = ntpNow();
+  info.ntpTimestamp = rtc::ntpNow();
   info.rtpTimestamp = timestamp_;
   info.packetCount = static_cast<uint32_t>(sent_);
   info.octetCount = static_cast<uint32_t>(octets_);
@@ -256,12 +262,8 @@ void JanusSubscriber::subscribe(const std::vector<uint64_t>& feeds) {
   for (const uint64_t feed : feeds) streams.push_back(json::object{{"feed", feed}});
   json::object body{{"request", "join"}, {"room", room_}, {"ptype", "subscriber"}, {"streams", std::move(streams)}};
   session_->message(handle_, std::move(body), std::nullopt, [this](const json::object& reply) {
-    const auto& data = pluginData(reply);
-    if (errorCode(data) != 0) return fail("Janus subscribe: " + errorText(data));
-    const auto sdp = jsepSdp(reply);
-    if (!sdp) return fail("Janus subscribe: no offer");
-    auto parsed = rtc::parseRemoteDescription(*sdp, rtc::SdpType::Offer);
-    if (!parsed) return fail("Janus offer: " + parsed.error());
+    auto parsed = describedBy(reply, rtc::SdpType::Offer, "subscribe");
+    if (!parsed) return;
     if (!startTransport(rtc::IceRole::Controlled)) return;
     auto applied = rtc::applyRemoteDescription(*transport_, *parsed, rtc::SdpType::Offer, rtc::SetupRole::Active);
     if (!applied) return fail("Janus offer: " + applied.error());

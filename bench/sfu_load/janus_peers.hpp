@@ -14,6 +14,7 @@
 #include "rtc/webrtc_transport.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ class JanusPeer : public LoadPeer, public rtc::WebRtcTransportListener {
   // Once per tick: keepalives and the report timer; true while the peer connection is up.
   bool upkeep(int64_t nowNanos);
   bool startTransport(rtc::IceRole role);
+  // The SDP of a plugin's reply to `request`, parsed; nullopt (and the run
+  // failed) on a plugin error, no SDP or a bad one.
+  std::optional<rtc::SessionDescription> describedBy(const boost::json::object& reply, rtc::SdpType type,
+                                                     const std::string& request);
   void onTransportState(rtc::TransportState state, const std::string& reason) override;
 
   LoadContext& context_;

@@ -15,14 +15,6 @@ constexpr uint8_t kOpusPayloadType = 111;
 constexpr uint8_t kMidExtensionId = 4;
 constexpr std::chrono::milliseconds kReportInterval{1000};
 
-uint64_t ntpNow() {
-  const auto since = std::chrono::system_clock::now().time_since_epoch();
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since).count();
-  const uint64_t seconds = static_cast<uint64_t>(micros / 1'000'000) + 2'208'988'800ull;
-  const uint64_t fraction = (static_cast<uint64_t>(micros % 1'000'000) << 32) / 1'000'000;
-  return (seconds << 32) | fraction;
-}
-
 }  // namespace
 
 PublisherConnection::PublisherConnection(Room& room) : room_(room) {}
@@ -197,7 +189,7 @@ void PublisherConnection::sendSenderReports() {
   for (const auto& track : room_.tracks_) {
     if (track->packetsSent_ == 0) continue;
     rtc::SenderInfo info;
-    info.ntpTimestamp = ntpNow();
+    info.ntpTimestamp = rtc::ntpNow();
     info.rtpTimestamp = track->timestamp_;
     info.packetCount = static_cast<uint32_t>(track->packetsSent_);
     info.octetCount = static_cast<uint32_t>(track->octetsSent_);

@@ -25,7 +25,7 @@ class AsioDriver final : public LoopDriver {
 
   ~AsioDriver() override {
     for (auto& [id, timer] : timers_) timer->cancel();
-    for (auto& [id, watch] : watches_) watch->release();
+    for (auto& [id, watch] : watches_) watch.descriptor->release();
     timers_.clear();
     watches_.clear();
     // Run what is queued, as the GLib driver does, so posted tasks' captures
@@ -61,9 +61,8 @@ class AsioDriver final : public LoopDriver {
 
   uint32_t watchReadable(int fd, std::function<void()> onReadable) override {
     const uint32_t id = takeId();
-    auto watch = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
-    callbacks_[id] = std::make_shared<std::function<void()>>(std::move(onReadable));
-    watches_[id] = std::move(watch);
+    watches_[id] = Watch{std::make_unique<asio::posix::stream_descriptor>(io_, fd),
+                         std::make_shared<std::function<void()>>(std::move(onReadable))};
     armWatch(id);
     return id;
   }
@@ -71,10 +70,9 @@ class AsioDriver final : public LoopDriver {
   void unwatch(uint32_t id) override {
     auto it = watches_.find(id);
     if (it == watches_.end()) return;
-    it->second->cancel();
-    it->second->release();  // the descriptor is the caller's to close
+    it->second.descriptor->cancel();
+    it->second.descriptor->release();  // the descriptor is the caller's to close
     watches_.erase(it);
-    callbacks_.erase(id);
   }
 
   void run() override {
@@ -101,15 +99,16 @@ class AsioDriver final : public LoopDriver {
   void armWatch(uint32_t id) {
     auto it = watches_.find(id);
     if (it == watches_.end()) return;
-    it->second->async_wait(asio::posix::stream_descriptor::wait_read, [this, id](const boost::system::error_code& ec) {
-      if (ec) return;  // unwatched
-      auto cb = callbacks_.find(id);
-      if (cb == callbacks_.end()) return;
-      armWatch(id);
-      // Held here: the callback may unwatch itself.
-      const std::shared_ptr<std::function<void()>> fn = cb->second;
-      runGuarded(*fn, state_);
-    });
+    it->second.descriptor->async_wait(asio::posix::stream_descriptor::wait_read,
+                                      [this, id](const boost::system::error_code& ec) {
+                                        if (ec) return;  // unwatched
+                                        auto watch = watches_.find(id);
+                                        if (watch == watches_.end()) return;
+                                        // Held here: the callback may unwatch itself.
+                                        const std::shared_ptr<std::function<void()>> fn = watch->second.onReadable;
+                                        armWatch(id);
+                                        runGuarded(*fn, state_);
+                                      });
   }
 
   uint32_t takeId() {
@@ -121,8 +120,11 @@ class AsioDriver final : public LoopDriver {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::weak_ptr<EventLoop::State> state_;
   std::unordered_map<uint32_t, std::unique_ptr<asio::steady_timer>> timers_;
-  std::unordered_map<uint32_t, std::unique_ptr<asio::posix::stream_descriptor>> watches_;
-  std::unordered_map<uint32_t, std::shared_ptr<std::function<void()>>> callbacks_;
+  struct Watch {
+    std::unique_ptr<asio::posix::stream_descriptor> descriptor;
+    std::shared_ptr<std::function<void()>> onReadable;
+  };
+  std::unordered_map<uint32_t, Watch> watches_;
   uint32_t nextId_ = 1;
 };
 

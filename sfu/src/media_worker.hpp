@@ -23,17 +23,6 @@ inline int64_t steadyMicros() {
       .count();
 }
 
-// RFC 3550 NTP time for RTCP (SR timestamps, LSR/DLSR round trips): seconds
-// since 1900 in the high 32 bits.
-inline uint64_t ntpNow() {
-  constexpr uint64_t kUnixToNtpSeconds = 2208988800ULL;
-  const auto since = std::chrono::system_clock::now().time_since_epoch();
-  const auto micros = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(since).count());
-  const uint64_t seconds = micros / 1'000'000 + kUnixToNtpSeconds;
-  const uint64_t fraction = ((micros % 1'000'000) << 32) / 1'000'000;
-  return (seconds << 32) | fraction;
-}
-
 class MediaWorker {
  public:
   explicit MediaWorker(MediaSettings settings);

@@ -255,7 +255,7 @@ constexpr std::chrono::milliseconds kSenderReportInterval{1000};
 void SubscriberTransport::sendSenderReports() {
   if (closed_ || !transport_ || transport_->state() != rtc::TransportState::Connected) return;
   const auto now = steadyMicros();
-  const auto ntp = ntpNow();
+  const auto ntp = rtc::ntpNow();
   std::array<uint8_t, 64 + rtc::kSrtpMaxTrailer> buffer{};
   for (const auto& s : sections_) {
     if (!s.downTrack) continue;
@@ -340,7 +340,7 @@ void SubscriberTransport::onReportBlock(const rtc::ReportBlock& block) {
     if (!s.downTrack || s.downTrack->parameters().ssrc != block.ssrc) continue;
     s.report.fractionLost = block.fractionLost;
     s.report.jitter = block.jitter;
-    s.report.roundTripMicros = rtc::roundTripMicros(block, ntpNow());
+    s.report.roundTripMicros = rtc::roundTripMicros(block, rtc::ntpNow());
     s.report.fresh = true;
     return;
   }

@@ -12,6 +12,7 @@
 
 #include "rtc/parse_result.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -109,6 +110,15 @@ struct ReportBlock {
   uint32_t delaySinceLastSr = 0;  // 1/65536 s
   bool operator==(const ReportBlock&) const = default;
 };
+
+// RFC 3550 NTP time for RTCP (SR timestamps, LSR/DLSR round trips):
+// seconds since 1900 in the high 32 bits, the fraction in the low.
+inline uint64_t ntpNow() {
+  constexpr uint64_t kUnixToNtpSeconds = 2208988800ULL;
+  const auto since = std::chrono::system_clock::now().time_since_epoch();
+  const auto micros = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(since).count());
+  return ((micros / 1'000'000 + kUnixToNtpSeconds) << 32) | (((micros % 1'000'000) << 32) / 1'000'000);
+}
 
 struct SenderInfo {
   uint64_t ntpTimestamp = 0;
