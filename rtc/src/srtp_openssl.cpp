@@ -22,7 +22,13 @@ constexpr size_t kSrtcpIndexLength = 4;  // E flag and 31-bit index
 constexpr uint32_t kSrtcpEncrypted = 0x80000000U;
 constexpr uint32_t kMaxSrtcpIndex = 0x7FFFFFFFU;
 // Streams are created only for packets that authenticated; the cap bounds
-// what a keyed but hostile peer can make us keep.
+// what a keyed but hostile peer can make us keep. At the inbound cap the
+// stream heard from least recently makes room (a long call that keeps
+// changing SSRCs goes on); its replay window goes with it, so should that
+// SSRC come back, its packets are a new stream's. Outbound streams are never
+// evicted: a stream made again would restart its rollover and SRTCP counters
+// and so reuse the keystream (the GCM nonce) of packets already sent. At the
+// outbound cap protect() refuses.
 constexpr size_t kMaxInboundStreams = 2048;
 constexpr size_t kMaxOutboundStreams = 8192;
 
@@ -98,8 +104,9 @@ struct Keyed {
 
 struct Stream {
   RtpStreamIndex rtp;
-  RtcpReplayWindow rtcp;  // inbound
-  uint32_t rtcpSent = 0;  // outbound: the last SRTCP index used
+  RtcpReplayWindow rtcp;   // inbound
+  uint32_t rtcpSent = 0;   // outbound: the last SRTCP index used
+  uint64_t lastHeard = 0;  // inbound: when it was last switched from or to (a count)
 };
 
 class OpenSslSrtpSession final : public SrtpSession {
@@ -359,13 +366,23 @@ class OpenSslSrtpSession final : public SrtpSession {
     if (lastIn_ && lastInSsrc_ == ssrc) return lastIn_;
     Stream* stream = inbound_.find(ssrc);
     if (!stream) return nullptr;
-    lastInSsrc_ = ssrc;
-    return lastIn_ = stream;
+    return switchInbound(ssrc, stream);
   }
   Stream* addInbound(uint32_t ssrc) {
-    if (inbound_.size() >= kMaxInboundStreams) return nullptr;
+    if (inbound_.size() >= kMaxInboundStreams) {
+      const uint32_t oldest = inbound_.lowest([](const Stream& s) { return s.lastHeard; });
+      if (lastIn_ && lastInSsrc_ == oldest) lastIn_ = nullptr;
+      inbound_.erase(oldest);
+    }
+    return switchInbound(ssrc, &inbound_.emplace(ssrc));
+  }
+  // The stream packets come from changes: both are stamped, so a stream's
+  // stamp is never older than its last packet before another's.
+  Stream* switchInbound(uint32_t ssrc, Stream* stream) {
+    if (lastIn_) lastIn_->lastHeard = ++inboundClock_;
+    stream->lastHeard = ++inboundClock_;
     lastInSsrc_ = ssrc;
-    return lastIn_ = &inbound_.emplace(ssrc);
+    return lastIn_ = stream;
   }
 
   bool gcm_;
@@ -376,6 +393,7 @@ class OpenSslSrtpSession final : public SrtpSession {
   Stream* lastIn_ = nullptr;
   uint32_t lastOutSsrc_ = 0;
   uint32_t lastInSsrc_ = 0;
+  uint64_t inboundClock_ = 0;
 };
 
 }  // namespace

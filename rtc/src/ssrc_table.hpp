@@ -30,6 +30,22 @@ class SsrcTable {
     keys_.insert(it, ssrc);
     return **values_.insert(values_.begin() + static_cast<std::ptrdiff_t>(at), std::make_unique<T>());
   }
+  void erase(uint32_t ssrc) {
+    const auto it = std::lower_bound(keys_.begin(), keys_.end(), ssrc);
+    if (it == keys_.end() || *it != ssrc) return;
+    values_.erase(values_.begin() + (it - keys_.begin()));
+    keys_.erase(it);
+  }
+  // The SSRC whose entry `rank` (T -> an unsigned stamp) is lowest; the table
+  // must not be empty. Linear: for the rare eviction at a cap.
+  template <typename Rank>
+  uint32_t lowest(Rank rank) const {
+    size_t best = 0;
+    for (size_t i = 1; i < values_.size(); ++i) {
+      if (rank(*values_[i]) < rank(*values_[best])) best = i;
+    }
+    return keys_[best];
+  }
   size_t size() const { return keys_.size(); }
 
  private:
