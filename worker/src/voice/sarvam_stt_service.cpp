@@ -1,24 +1,22 @@
 #include "voice/sarvam_stt_service.hpp"
 
 #include "common/logging.hpp"
+#include "voice/finishing_utterances.hpp"
 #include "voice/json_fields.hpp"
 #include "voice/provider_socket.hpp"
 #include "voice/sarvam_error.hpp"
 #include "voice/websocket_client.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 #include <algorithm>
 #include <cctype>
-#include <deque>
 
 namespace convox::voice {
 
 namespace json = boost::json;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -54,18 +52,20 @@ struct Heard {
   }
 };
 
-// An utterance whose flush went out and whose data message has not come.
-struct Finishing {
-  Heard heard;
-  SttCallbacks callbacks;  // empty: cancelled, its data is dropped
-  Clock::time_point deadline;
-};
-
 }  // namespace
 
 struct SarvamSttService::State : std::enable_shared_from_this<State> {
   State(boost::asio::io_context& io, SarvamSttSettings s, UsageSink u)
-      : io(io), settings(std::move(s)), usage(std::move(u)), finalizeTimer(io) {
+      : io(io),
+        settings(std::move(s)),
+        usage(std::move(u)),
+        finishing(
+            io, [this](const Heard& h) { return h.result(settings); },
+            [this] {
+              // Sarvam may have had nothing left to transcribe: what arrived is
+              // the final, and the socket is kept.
+              finishing.deliverOldest("");
+            }) {
     pcm.reserve(settings.frameSamples * 2);
     message.reserve(kAudioHead.size() + (settings.frameSamples * 2 + 2) / 3 * 4 + kAudioTail.size());
   }
@@ -79,13 +79,14 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
   uint64_t generation = 0;   // of ws: a previous socket's handlers are ignored
   std::vector<uint8_t> pcm;  // reused: the pushed samples not yet sent
   std::string message;       // reused: one audio message
-  boost::asio::steady_timer finalizeTimer;
   std::function<void(const SttResult&)> onInterim;
   // The utterance being pushed.
   bool open = false;
   Heard current;
   std::string currentFailure;  // its socket ended: finish() reports this
-  std::deque<Finishing> finishing;
+  // Flushed, not yet answered: Sarvam answers in order, so data messages go
+  // to the oldest.
+  FinishingUtterances<Heard> finishing;
 
   std::string url() const {
     const auto& s = settings;
@@ -145,8 +146,8 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
     }
     bill(*data);
     if (!finishing.empty()) {
-      finishing.front().heard.add(*data);
-      deliverFront("");
+      finishing.oldest().add(*data);
+      finishing.deliverOldest("");
     } else if (open) {
       current.add(*data);
       if (onInterim && !current.text.empty()) onInterim(current.result(settings));
@@ -163,25 +164,6 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
     if (s > 0) usage({"stt", kProvider, settings.model, "audio_seconds", s});
   }
 
-  // The oldest finishing utterance is done (or failed with `error`).
-  void deliverFront(const std::string& error) {
-    auto done = std::move(finishing.front());
-    finishing.pop_front();
-    armFinalizeTimer();
-    if (done.callbacks.onFinal) done.callbacks.onFinal(done.heard.result(settings), error);
-  }
-
-  void armFinalizeTimer() {
-    finalizeTimer.cancel();
-    if (finishing.empty()) return;
-    finalizeTimer.expires_at(finishing.front().deadline);
-    finalizeTimer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-      auto self = weak.lock();
-      if (ec || !self || self->finishing.empty() || Clock::now() < self->finishing.front().deadline) return;
-      self->deliverFront("");  // what arrived is the final
-    });
-  }
-
   void dropSocket(const std::string& why) {
     if (ws) {
       ws->detach();
@@ -194,7 +176,7 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
   void failAll(const std::string& error) {
     pcm.clear();
     if (open) currentFailure = error;
-    while (!finishing.empty()) deliverFront(error);
+    finishing.failAll(error);
   }
 
   void onEnd(const WebSocketEnd& end) {
@@ -230,9 +212,8 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
   void flush(SttCallbacks callbacks) {
     sendAudio();
     ws->sendText(kFlush);
-    finishing.push_back({std::move(current), std::move(callbacks), Clock::now() + settings.finalizeTimeout});
+    finishing.add(std::move(current), std::move(callbacks), settings.finalizeTimeout);
     open = false;
-    if (finishing.size() == 1) armFinalizeTimer();
   }
 
   void finish(SttCallbacks callbacks) {
@@ -251,7 +232,7 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
   }
 
   void cancel() {
-    for (auto& f : finishing) f.callbacks = {};
+    finishing.dropCallbacks();
     if (!open) return;
     open = false;
     if (!currentFailure.empty() || !ws) return;
@@ -261,7 +242,6 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
   }
 
   void close() {
-    finalizeTimer.cancel();
     finishing.clear();
     open = false;
     if (ws) {
