@@ -63,7 +63,10 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
             io, [this](const Heard& h) { return h.result(settings); },
             [this] {
               // Sarvam may have had nothing left to transcribe: what arrived is
-              // the final, and the socket is kept.
+              // the final, and the socket is kept. An END_SPEECH whose
+              // transcript never came is forgotten: it would hold the next
+              // answer back.
+              segmentsEnded = 0;
               finishing.deliverOldest("");
             }) {
     pcm.reserve(settings.frameSamples * 2);
@@ -87,6 +90,9 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
   // Flushed, not yet answered: Sarvam answers in order, so data messages go
   // to the oldest.
   FinishingUtterances<Heard> finishing;
+  // With vad_signals: END_SPEECH events on this socket whose segment's
+  // transcript has not come yet.
+  int segmentsEnded = 0;
 
   std::string url() const {
     const auto& s = settings;
@@ -109,6 +115,7 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
     request.caFile = settings.caFile;
     if (settings.publicAddressesOnly) request.refuse = publicAddressesOnly("an agent's stt base_url");
     const uint64_t gen = ++generation;
+    segmentsEnded = 0;
     auto handlers = currentSocketHandlers(shared_from_this(), gen);
     ws = connectWebSocket(io, std::move(request), std::move(handlers));
   }
@@ -138,22 +145,37 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
       if (!open && finishing.empty()) common::logger("worker")->warn("sarvam: error between utterances: {}", why);
       return dropSocket(why);
     }
-    if (type != "data") return;  // events (START_SPEECH, END_SPEECH), and what Sarvam may add
+    if (type == "events") return onEvent(data);
+    if (type != "data") return;  // what Sarvam may add
     const auto* transcript = data ? data->if_contains("transcript") : nullptr;
     if (!transcript || !transcript->is_string()) {
       common::logger("worker")->warn("sarvam: ignored a data message without a transcript");
       return;
     }
     bill(*data);
+    // A segment Sarvam's own VAD ended is a part of the oldest utterance
+    // still waiting (its audio came before that one's flush), not the flush's
+    // answer. Only vad_signals tells them apart: without it every data
+    // message after a flush is taken as its answer.
+    const bool ownSegment = segmentsEnded > 0;
+    if (ownSegment) --segmentsEnded;
     if (!finishing.empty()) {
       finishing.oldest().add(*data);
-      finishing.deliverOldest("");
+      if (!ownSegment) finishing.deliverOldest("");
     } else if (open) {
       current.add(*data);
       if (onInterim && !current.text.empty()) onInterim(current.result(settings));
     }
     // Otherwise the tail of a cancelled utterance, or a late answer to a
     // flush that timed out: billed, not heard.
+  }
+
+  // Sarvam's VAD events (vad_signals). They decide no turns, the local VAD
+  // does; END_SPEECH says the next data message is the transcript of a
+  // segment Sarvam ended itself, not a flush's answer.
+  void onEvent(const json::object* data) {
+    if (!settings.vadSignals.value_or(false) || !data) return;
+    if (stringAt(*data, "signal_type") == "END_SPEECH") ++segmentsEnded;
   }
 
   void bill(const json::object& data) {
