@@ -339,6 +339,64 @@ TEST_F(SarvamSttTest, ACancelledUtterancesTranscriptDoesNotReachTheNextOne) {
   EXPECT_EQ(usage_.size(), 2U);  // the cancelled one was transcribed, and billed
 }
 
+TEST_F(SarvamSttTest, WithVadSignalsASegmentSarvamEndedItselfDoesNotTakeTheFlushsAnswersPlace) {
+  // Sarvam's VAD ends a segment of the first utterance as the flush crosses
+  // it: END_SPEECH and that segment's transcript come first, then the flush's
+  // answer, while the caller is already on the second utterance.
+  constexpr const char* kStart = R"({"type":"events","data":{"signal_type":"START_SPEECH","occured_at":0.1}})";
+  constexpr const char* kEnd = R"({"type":"events","data":{"signal_type":"END_SPEECH","occured_at":0.9}})";
+  WebSocketServer server(io_);
+  int flushes = 0;
+  server.onMessage = [&](WsConnection& c, const WsMessage& m) {
+    if (m.data == kFlush) {
+      ++flushes;
+      if (flushes == 1) {
+        c.sendText(kEnd);
+        c.sendText(dataMessage("पहला हिस्सा", 0.2));  // the segment Sarvam ended
+        c.sendText(dataMessage("बाकी", 0.1));        // the flush's answer
+      } else {
+        c.sendText(dataMessage(flushes == 2 ? "दूसरा" : "", 0.1));
+      }
+    } else if (flushes == 2 && c.received().size() == 7) {
+      // The third utterance's first audio: a segment of Sarvam's own while
+      // it is being pushed, before its flush.
+      c.sendText(kStart);
+      c.sendText(kEnd);
+      c.sendText(dataMessage("अपना", 0.2));
+    }
+  };
+  auto settings = settingsFor(server);
+  settings.vadSignals = true;
+  settings.finalizeTimeout = 60s;  // longer than runUntil's limit: only answers complete these
+  auto stt = service(settings);
+  std::vector<std::string> interims;
+  stt->setInterimHandler([&](const SttResult& r) { interims.push_back(r.text); });
+  std::optional<Final> first;
+  std::optional<Final> second;
+  speak(*stt);
+  stt->finish(into(first));
+  speak(*stt);
+  stt->finish(into(second));
+  ASSERT_TRUE(runUntil([&] { return first && second; }));
+  EXPECT_EQ(first->error, "");
+  EXPECT_EQ(first->result.text, "पहला हिस्सा बाकी");
+  EXPECT_EQ(second->error, "");
+  EXPECT_EQ(second->result.text, "दूसरा");
+  EXPECT_TRUE(interims.empty());
+  // Sarvam's own segment during an utterance is an interim of it; the
+  // (empty) answer to its flush completes it.
+  speak(*stt);
+  ASSERT_TRUE(runUntil([&] { return !interims.empty(); }));
+  std::optional<Final> third;
+  stt->finish(into(third));
+  ASSERT_TRUE(runUntil([&] { return third.has_value(); }));
+  EXPECT_EQ(third->error, "");
+  EXPECT_EQ(third->result.text, "अपना");
+  EXPECT_EQ(interims, std::vector<std::string>{"अपना"});
+  EXPECT_EQ(usage_.size(), 5U);  // every data message is billed
+  EXPECT_EQ(server.upgrades().size(), 1U);
+}
+
 // --- REST: one POST {base}/speech-to-text per utterance --------------------
 
 ScriptedReply reply(int status, std::string_view reason, std::string_view body, std::string_view extra = {}) {

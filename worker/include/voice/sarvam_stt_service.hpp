@@ -9,12 +9,16 @@
 //
 // Sarvam's messages carry no utterance marker: every `data` message is a
 // final segment; those that arrive while an utterance is being pushed are
-// joined (and given as interims), and the first one after its flush
-// completes it. A flush that gets no answer within finalizeTimeout (Sarvam
-// may have transcribed all the audio already) completes the utterance with
-// what arrived, without an error; the socket is kept. An `error` message
-// fails the utterance (and drops the socket: the next push opens another);
-// `events` (START_SPEECH, END_SPEECH) are ignored, the local VAD decides.
+// joined (and given as interims), and its flush's answer completes it. With
+// vadSignals, a data message after an END_SPEECH event is a segment
+// Sarvam's VAD ended, joined without completing the utterance, and the
+// answer is the first without one; without it, the first data message after
+// the flush is taken as the answer. A flush that gets no answer within
+// finalizeTimeout (Sarvam may have transcribed all the audio already)
+// completes the utterance with what arrived, without an error; the socket
+// is kept. An `error` message fails the utterance (and drops the socket:
+// the next push opens another); the events do not decide turns, the local
+// VAD does.
 // A socket that drops between utterances is reopened at the next push; one
 // that drops during an utterance fails it.
 //

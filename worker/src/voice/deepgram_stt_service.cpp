@@ -1,6 +1,7 @@
 #include "voice/deepgram_stt_service.hpp"
 
 #include "common/logging.hpp"
+#include "voice/finishing_utterances.hpp"
 #include "voice/provider_socket.hpp"
 #include "voice/websocket_client.hpp"
 
@@ -10,7 +11,6 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
-#include <deque>
 
 namespace convox::voice {
 
@@ -76,19 +76,22 @@ struct Heard {
   }
 };
 
-// An utterance whose Finalize went out and whose from_finalize Results has
-// not come back. Deepgram answers in order, so Results go to the oldest.
-struct Finishing {
-  Heard heard;
-  SttCallbacks callbacks;  // empty: cancelled, its Results are dropped
-  Clock::time_point deadline;
-};
-
 }  // namespace
 
 struct DeepgramSttService::State : std::enable_shared_from_this<State> {
   State(boost::asio::io_context& io, DeepgramSttSettings s, UsageSink u)
-      : io(io), settings(std::move(s)), usage(std::move(u)), finalizeTimer(io), keepAliveTimer(io) {
+      : io(io),
+        settings(std::move(s)),
+        usage(std::move(u)),
+        keepAliveTimer(io),
+        finishing(
+            io, [this](const Heard& h) { return h.result(settings); },
+            [this] {
+              // A socket that does not answer a Finalize cannot be trusted to
+              // keep its answers in order: it is dropped and the next push
+              // opens another.
+              dropSocket("no finalized result within " + std::to_string(settings.finalizeTimeout.count()) + " ms");
+            }) {
     frame.reserve(settings.frameSamples * 2);
   }
 
@@ -102,14 +105,15 @@ struct DeepgramSttService::State : std::enable_shared_from_this<State> {
   std::optional<Clock::time_point> openedAt;
   Clock::time_point lastSent;
   std::vector<uint8_t> frame;  // reused: the pushes not yet sent
-  boost::asio::steady_timer finalizeTimer;
   boost::asio::steady_timer keepAliveTimer;
   std::function<void(const SttResult&)> onInterim;
   // The utterance being pushed.
   bool open = false;
   Heard current;
   std::string currentFailure;  // its socket ended: finish() reports this
-  std::deque<Finishing> finishing;
+  // Finalize sent, from_finalize Results not yet: Deepgram answers in order,
+  // so Results go to the oldest.
+  FinishingUtterances<Heard> finishing;
 
   std::string url() const {
     const auto& s = settings;
@@ -209,7 +213,7 @@ struct DeepgramSttService::State : std::enable_shared_from_this<State> {
       const auto* f = o.if_contains(key);
       return f && f->is_bool() && f->get_bool();
     };
-    Heard* heard = !finishing.empty() ? &finishing.front().heard : (open ? &current : nullptr);
+    Heard* heard = !finishing.empty() ? &finishing.oldest() : (open ? &current : nullptr);
     if (heard == nullptr) return;  // audio of no utterance (a cancelled one's tail)
     if (flag("is_final")) {
       heard->addFinal(alternative);
@@ -218,28 +222,7 @@ struct DeepgramSttService::State : std::enable_shared_from_this<State> {
       interim.addFinal(alternative);
       onInterim(interim.result(settings));
     }
-    if (flag("from_finalize") && !finishing.empty()) deliverFront("");
-  }
-
-  // The oldest finishing utterance is done (or failed with `error`).
-  void deliverFront(const std::string& error) {
-    auto done = std::move(finishing.front());
-    finishing.pop_front();
-    armFinalizeTimer();
-    if (done.callbacks.onFinal) done.callbacks.onFinal(done.heard.result(settings), error);
-  }
-
-  void armFinalizeTimer() {
-    finalizeTimer.cancel();
-    if (finishing.empty()) return;
-    finalizeTimer.expires_at(finishing.front().deadline);
-    finalizeTimer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-      auto self = weak.lock();
-      if (ec || !self || self->finishing.empty() || Clock::now() < self->finishing.front().deadline) return;
-      // A socket that does not answer a Finalize cannot be trusted to keep
-      // its answers in order: it is dropped and the next push opens another.
-      self->dropSocket("no finalized result within " + std::to_string(self->settings.finalizeTimeout.count()) + " ms");
-    });
+    if (flag("from_finalize") && !finishing.empty()) finishing.deliverOldest("");
   }
 
   void dropSocket(const std::string& why) {
@@ -256,7 +239,7 @@ struct DeepgramSttService::State : std::enable_shared_from_this<State> {
   void failAll(const std::string& error) {
     frame.clear();
     if (open) currentFailure = error;
-    while (!finishing.empty()) deliverFront(error);
+    finishing.failAll(error);
   }
 
   void onEnd(const WebSocketEnd& end) {
@@ -302,13 +285,12 @@ struct DeepgramSttService::State : std::enable_shared_from_this<State> {
     }
     sendFrame();
     sendText(R"({"type":"Finalize"})");
-    finishing.push_back({std::move(current), std::move(callbacks), Clock::now() + settings.finalizeTimeout});
+    finishing.add(std::move(current), std::move(callbacks), settings.finalizeTimeout);
     open = false;
-    if (finishing.size() == 1) armFinalizeTimer();
   }
 
   void cancel() {
-    for (auto& f : finishing) f.callbacks = {};
+    finishing.dropCallbacks();
     if (!open) return;
     open = false;
     if (!currentFailure.empty() || !ws) return;
@@ -316,12 +298,10 @@ struct DeepgramSttService::State : std::enable_shared_from_this<State> {
     // an entry without callbacks.
     sendFrame();
     sendText(R"({"type":"Finalize"})");
-    finishing.push_back({std::move(current), {}, Clock::now() + settings.finalizeTimeout});
-    if (finishing.size() == 1) armFinalizeTimer();
+    finishing.add(std::move(current), {}, settings.finalizeTimeout);
   }
 
   void close() {
-    finalizeTimer.cancel();
     keepAliveTimer.cancel();
     finishing.clear();
     open = false;

@@ -1,24 +1,22 @@
 #include "voice/sarvam_stt_service.hpp"
 
 #include "common/logging.hpp"
+#include "voice/finishing_utterances.hpp"
 #include "voice/json_fields.hpp"
 #include "voice/provider_socket.hpp"
 #include "voice/sarvam_error.hpp"
 #include "voice/websocket_client.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 #include <algorithm>
 #include <cctype>
-#include <deque>
 
 namespace convox::voice {
 
 namespace json = boost::json;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -54,18 +52,23 @@ struct Heard {
   }
 };
 
-// An utterance whose flush went out and whose data message has not come.
-struct Finishing {
-  Heard heard;
-  SttCallbacks callbacks;  // empty: cancelled, its data is dropped
-  Clock::time_point deadline;
-};
-
 }  // namespace
 
 struct SarvamSttService::State : std::enable_shared_from_this<State> {
   State(boost::asio::io_context& io, SarvamSttSettings s, UsageSink u)
-      : io(io), settings(std::move(s)), usage(std::move(u)), finalizeTimer(io) {
+      : io(io),
+        settings(std::move(s)),
+        usage(std::move(u)),
+        finishing(
+            io, [this](const Heard& h) { return h.result(settings); },
+            [this] {
+              // Sarvam may have had nothing left to transcribe: what arrived is
+              // the final, and the socket is kept. An END_SPEECH whose
+              // transcript never came is forgotten: it would hold the next
+              // answer back.
+              segmentsEnded = 0;
+              finishing.deliverOldest("");
+            }) {
     pcm.reserve(settings.frameSamples * 2);
     message.reserve(kAudioHead.size() + (settings.frameSamples * 2 + 2) / 3 * 4 + kAudioTail.size());
   }
@@ -79,13 +82,17 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
   uint64_t generation = 0;   // of ws: a previous socket's handlers are ignored
   std::vector<uint8_t> pcm;  // reused: the pushed samples not yet sent
   std::string message;       // reused: one audio message
-  boost::asio::steady_timer finalizeTimer;
   std::function<void(const SttResult&)> onInterim;
   // The utterance being pushed.
   bool open = false;
   Heard current;
   std::string currentFailure;  // its socket ended: finish() reports this
-  std::deque<Finishing> finishing;
+  // Flushed, not yet answered: Sarvam answers in order, so data messages go
+  // to the oldest.
+  FinishingUtterances<Heard> finishing;
+  // With vad_signals: END_SPEECH events on this socket whose segment's
+  // transcript has not come yet.
+  int segmentsEnded = 0;
 
   std::string url() const {
     const auto& s = settings;
@@ -108,6 +115,7 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
     request.caFile = settings.caFile;
     if (settings.publicAddressesOnly) request.refuse = publicAddressesOnly("an agent's stt base_url");
     const uint64_t gen = ++generation;
+    segmentsEnded = 0;
     auto handlers = currentSocketHandlers(shared_from_this(), gen);
     ws = connectWebSocket(io, std::move(request), std::move(handlers));
   }
@@ -137,16 +145,23 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
       if (!open && finishing.empty()) common::logger("worker")->warn("sarvam: error between utterances: {}", why);
       return dropSocket(why);
     }
-    if (type != "data") return;  // events (START_SPEECH, END_SPEECH), and what Sarvam may add
+    if (type == "events") return onEvent(data);
+    if (type != "data") return;  // what Sarvam may add
     const auto* transcript = data ? data->if_contains("transcript") : nullptr;
     if (!transcript || !transcript->is_string()) {
       common::logger("worker")->warn("sarvam: ignored a data message without a transcript");
       return;
     }
     bill(*data);
+    // A segment Sarvam's own VAD ended is a part of the oldest utterance
+    // still waiting (its audio came before that one's flush), not the flush's
+    // answer. Only vad_signals tells them apart: without it every data
+    // message after a flush is taken as its answer.
+    const bool ownSegment = segmentsEnded > 0;
+    if (ownSegment) --segmentsEnded;
     if (!finishing.empty()) {
-      finishing.front().heard.add(*data);
-      deliverFront("");
+      finishing.oldest().add(*data);
+      if (!ownSegment) finishing.deliverOldest("");
     } else if (open) {
       current.add(*data);
       if (onInterim && !current.text.empty()) onInterim(current.result(settings));
@@ -155,31 +170,20 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
     // flush that timed out: billed, not heard.
   }
 
+  // Sarvam's VAD events (vad_signals). They decide no turns, the local VAD
+  // does; END_SPEECH says the next data message is the transcript of a
+  // segment Sarvam ended itself, not a flush's answer.
+  void onEvent(const json::object* data) {
+    if (!settings.vadSignals.value_or(false) || !data) return;
+    if (stringAt(*data, "signal_type") == "END_SPEECH") ++segmentsEnded;
+  }
+
   void bill(const json::object& data) {
     const auto* metrics = objectAt(data, "metrics");
     const auto* seconds = metrics ? metrics->if_contains("audio_duration") : nullptr;
     if (!seconds || !seconds->is_number() || !usage) return;
     const double s = seconds->to_number<double>();
     if (s > 0) usage({"stt", kProvider, settings.model, "audio_seconds", s});
-  }
-
-  // The oldest finishing utterance is done (or failed with `error`).
-  void deliverFront(const std::string& error) {
-    auto done = std::move(finishing.front());
-    finishing.pop_front();
-    armFinalizeTimer();
-    if (done.callbacks.onFinal) done.callbacks.onFinal(done.heard.result(settings), error);
-  }
-
-  void armFinalizeTimer() {
-    finalizeTimer.cancel();
-    if (finishing.empty()) return;
-    finalizeTimer.expires_at(finishing.front().deadline);
-    finalizeTimer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-      auto self = weak.lock();
-      if (ec || !self || self->finishing.empty() || Clock::now() < self->finishing.front().deadline) return;
-      self->deliverFront("");  // what arrived is the final
-    });
   }
 
   void dropSocket(const std::string& why) {
@@ -194,7 +198,7 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
   void failAll(const std::string& error) {
     pcm.clear();
     if (open) currentFailure = error;
-    while (!finishing.empty()) deliverFront(error);
+    finishing.failAll(error);
   }
 
   void onEnd(const WebSocketEnd& end) {
@@ -230,9 +234,8 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
   void flush(SttCallbacks callbacks) {
     sendAudio();
     ws->sendText(kFlush);
-    finishing.push_back({std::move(current), std::move(callbacks), Clock::now() + settings.finalizeTimeout});
+    finishing.add(std::move(current), std::move(callbacks), settings.finalizeTimeout);
     open = false;
-    if (finishing.size() == 1) armFinalizeTimer();
   }
 
   void finish(SttCallbacks callbacks) {
@@ -251,7 +254,7 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
   }
 
   void cancel() {
-    for (auto& f : finishing) f.callbacks = {};
+    finishing.dropCallbacks();
     if (!open) return;
     open = false;
     if (!currentFailure.empty() || !ws) return;
@@ -261,7 +264,6 @@ struct SarvamSttService::State : std::enable_shared_from_this<State> {
   }
 
   void close() {
-    finalizeTimer.cancel();
     finishing.clear();
     open = false;
     if (ws) {
