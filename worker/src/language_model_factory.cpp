@@ -1,12 +1,12 @@
 #include "language_model_factory.hpp"
 
+#include "provider_cascade.hpp"
 #include "provider_endpoint.hpp"
 #include "voice/anthropic_chat_model.hpp"
 #include "voice/gemini_chat_model.hpp"
 #include "voice/test_providers.hpp"
 
 #include "agent_config/placeholders.hpp"
-#include "common/logging.hpp"
 
 #include <array>
 #include <cctype>
@@ -163,46 +163,25 @@ ModelChoice makeLanguageModel(const agent_config::AgentSettings& agent,
                               voice::DialogEngine::Post post, const EnvLookup& env, FallbackHooks hooks) {
   auto primary = makeOneLanguageModel(agent, parameters, io, post, env, hooks.usage);
   if (agent.llm.fallbacks.empty()) return primary;
-  // The cascade: every provider that can be made, in the document's order.
-  // One that cannot (no key on this worker) is left out with its reason
-  // logged; the call fails (with the primary's reason) only when none can.
-  std::vector<voice::FallbackModel> models;
-  std::string names;
-  auto add = [&](ModelChoice& c) {
-    if (!c.model) {
-      common::logger("worker")->warn("llm cascade: {} is left out: {}", c.provider, c.error);
-      return;
-    }
-    names += (names.empty() ? "" : " -> ") + c.provider;
-    models.push_back({c.provider, std::move(c.model)});
-  };
-  ModelChoice failedPrimary;
-  failedPrimary.error = primary.error;
-  failedPrimary.endReason = primary.endReason;
-  failedPrimary.provider = primary.provider;
-  add(primary);
+  std::vector<ModelChoice> candidates;
+  candidates.push_back(std::move(primary));
   for (const auto& fallback : agent.llm.fallbacks) {
     auto copy = agent;
     copy.llm = fallback;
     copy.llm.fallbacks.clear();
-    auto c = makeOneLanguageModel(copy, parameters, io, post, env, hooks.usage);
-    add(c);
+    candidates.push_back(makeOneLanguageModel(copy, parameters, io, post, env, hooks.usage));
   }
-  if (models.empty()) return failedPrimary;
-  ModelChoice choice;
-  choice.provider = names;
-  if (models.size() == 1) {
-    choice.model = std::move(models.front().model);
-    return choice;
-  }
-  voice::FallbackSettings settings;
-  if (agent.timeouts.llmCascadeTimeoutMs > 0) {
-    settings.firstTokenTimeout = std::chrono::milliseconds(agent.timeouts.llmCascadeTimeoutMs);
-  }
-  settings.onEvent = std::move(hooks.onEvent);
-  settings.usage = std::move(hooks.usage);
-  choice.model = voice::makeFallbackLanguageModel(io, std::move(models), std::move(settings));
-  return choice;
+  return makeCascade("llm", std::move(candidates), &ModelChoice::model, [&](std::vector<ModelChoice> members) {
+    std::vector<voice::FallbackModel> models;
+    for (auto& m : members) models.push_back({m.provider, std::move(m.model)});
+    voice::FallbackSettings settings;
+    if (agent.timeouts.llmCascadeTimeoutMs > 0) {
+      settings.firstTokenTimeout = std::chrono::milliseconds(agent.timeouts.llmCascadeTimeoutMs);
+    }
+    settings.onEvent = std::move(hooks.onEvent);
+    settings.usage = std::move(hooks.usage);
+    return voice::makeFallbackLanguageModel(io, std::move(models), std::move(settings));
+  });
 }
 
 }  // namespace convox::worker

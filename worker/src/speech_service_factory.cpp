@@ -2,6 +2,7 @@
 
 #include "common/logging.hpp"
 #include "local_services.hpp"
+#include "provider_cascade.hpp"
 #include "provider_endpoint.hpp"
 #include "voice/deepgram_stt_service.hpp"
 #include "voice/deepgram_tts_service.hpp"
@@ -383,39 +384,19 @@ ServiceChoice<Service> stage(const char* name, const agent_config::AgentSettings
   // (the next provider takes them), not the call.
   auto inCascade = context;
   inCascade.onUnavailable = nullptr;
-  auto first = make(agent, primary, inCascade);
-  std::vector<std::unique_ptr<Service>> services;
-  std::string names;
-  auto add = [&](ServiceChoice<Service>& c) {
-    if (!c.service) {
-      common::logger("worker")->warn("{} cascade: {} is left out: {}", name, c.provider, c.error);
-      return;
-    }
-    names += (names.empty() ? "" : " -> ") + c.provider;
-    services.push_back(std::move(c.service));
-  };
-  ServiceChoice<Service> failed;
-  failed.error = first.error;
-  failed.endReason = first.endReason;
-  failed.provider = first.provider;
-  add(first);
-  for (const auto& f : primary.fallbacks) {
-    auto c = make(agent, f, inCascade);
-    add(c);
-  }
-  if (services.empty()) return failed;
-  ServiceChoice<Service> out;
-  out.provider = names;
-  if (services.size() == 1) {
-    out.service = std::move(services.front());
-    return out;
-  }
-  voice::ServiceFallbackSettings settings;
-  settings.onEvent = [onEvent = context.onEvent, name](const voice::ProviderSwitch& s) {
-    if (onEvent) onEvent({name, s.provider, s.event, s.reason, s.to});
-  };
-  out.service = makeFallback(context.io, std::move(services), std::move(settings));
-  return out;
+  std::vector<ServiceChoice<Service>> candidates;
+  candidates.push_back(make(agent, primary, inCascade));
+  for (const auto& f : primary.fallbacks) candidates.push_back(make(agent, f, inCascade));
+  return makeCascade(name, std::move(candidates), &ServiceChoice<Service>::service,
+                     [&](std::vector<ServiceChoice<Service>> members) {
+                       std::vector<std::unique_ptr<Service>> services;
+                       for (auto& m : members) services.push_back(std::move(m.service));
+                       voice::ServiceFallbackSettings settings;
+                       settings.onEvent = [onEvent = context.onEvent, name](const voice::ProviderSwitch& s) {
+                         if (onEvent) onEvent({name, s.provider, s.event, s.reason, s.to});
+                       };
+                       return makeFallback(context.io, std::move(services), std::move(settings));
+                     });
 }
 
 }  // namespace
