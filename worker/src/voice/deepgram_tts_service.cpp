@@ -10,7 +10,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include <optional>
+#include <memory>
 
 namespace convox::voice {
 
@@ -42,7 +42,9 @@ struct DeepgramTtsService::State : std::enable_shared_from_this<State> {
   std::shared_ptr<WebSocketClient> ws;
   uint64_t generation = 0;
   boost::asio::steady_timer timer;
-  std::optional<Sentence> sentence;
+  // Shared so that onAudio, which may cancel the sentence, runs on a
+  // reference to it rather than a copy of its callback.
+  std::shared_ptr<Sentence> sentence;
   // Until its Cleared, what arrives is a cancelled sentence's: the server
   // answers in order, so that sentence's audio and Flushed come before it.
   int clearsPending = 0;
@@ -78,7 +80,7 @@ struct DeepgramTtsService::State : std::enable_shared_from_this<State> {
     s.callbacks = std::move(callbacks);
     s.stats.characters = codePoints(text);
     s.deadline = Clock::now() + settings.sentenceTimeout;
-    sentence = std::move(s);
+    sentence = std::make_shared<Sentence>(std::move(s));
     armTimer();
   }
 
@@ -95,14 +97,14 @@ struct DeepgramTtsService::State : std::enable_shared_from_this<State> {
   void onAudio(std::string_view bytes) {
     if (clearsPending > 0 || !sentence || bytes.empty()) return;
     const auto samples = pcm.push(bytes);
-    auto& s = *sentence;
+    const auto keep = sentence;
+    auto& s = *keep;
     s.deadline = Clock::now() + settings.sentenceTimeout;
     if (s.stats.firstAudioMs < 0) {
       s.stats.firstAudioMs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - s.started).count();
     }
     s.stats.audioSamples += static_cast<int64_t>(samples.size());
-    auto onAudio = s.callbacks.onAudio;
-    if (onAudio && !samples.empty()) onAudio(samples);
+    if (s.callbacks.onAudio && !samples.empty()) s.callbacks.onAudio(samples);
   }
 
   void onText(std::string_view data) {

@@ -11,6 +11,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <memory>
 #include <optional>
 
 namespace convox::voice {
@@ -92,7 +93,9 @@ struct ElevenLabsTtsService::State : std::enable_shared_from_this<State> {
   std::optional<uint64_t> context;  // the utterance whose context is open on ws
   std::string contextId;
   bool closeContextAfterSentence = false;
-  std::optional<Sentence> sentence;
+  // Shared so that onAudio, which may cancel the sentence, runs on a
+  // reference to it rather than a copy of its callback.
+  std::shared_ptr<Sentence> sentence;
   std::vector<uint8_t> decoded;  // reused per audio message
   std::vector<int16_t> samples;
   std::vector<int16_t> resampled;
@@ -143,7 +146,7 @@ struct ElevenLabsTtsService::State : std::enable_shared_from_this<State> {
     s.expected = nonSpaceCodePoints(text);
     s.stats.characters = codePoints(text);
     s.deadline = Clock::now() + settings.sentenceTimeout;
-    sentence = std::move(s);
+    sentence = std::make_shared<Sentence>(std::move(s));
     resampler->reset();
     armTimer();
   }
@@ -219,13 +222,13 @@ struct ElevenLabsTtsService::State : std::enable_shared_from_this<State> {
 
   void emit(size_t n) {
     if (n == 0) return;
-    auto& s = *sentence;
+    const auto keep = sentence;
+    auto& s = *keep;
     if (s.stats.firstAudioMs < 0) {
       s.stats.firstAudioMs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - s.started).count();
     }
     s.stats.audioSamples += static_cast<int64_t>(n);
-    auto onAudio = s.callbacks.onAudio;
-    if (onAudio) onAudio(std::span<const int16_t>(resampled.data(), n));
+    if (s.callbacks.onAudio) s.callbacks.onAudio(std::span<const int16_t>(resampled.data(), n));
   }
 
   // Alignment times are taken as relative to the chunk they came with (the

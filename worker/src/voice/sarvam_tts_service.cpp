@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 
 namespace convox::voice {
 
@@ -83,7 +84,9 @@ struct SarvamTtsService::State : std::enable_shared_from_this<State> {
   boost::asio::steady_timer timer;      // the sentence's deadline
   boost::asio::steady_timer pingTimer;  // keep-alive while idle
   Clock::time_point lastSent;
-  std::optional<Sentence> sentence;
+  // Shared so that onAudio, which may cancel the sentence, runs on a
+  // reference to it rather than a copy of its callback.
+  std::shared_ptr<Sentence> sentence;
   std::vector<uint8_t> decoded;  // reused per audio message
   Pcm16Assembler pcm;
   std::vector<int16_t> resampled;
@@ -152,7 +155,7 @@ struct SarvamTtsService::State : std::enable_shared_from_this<State> {
     s.callbacks = std::move(callbacks);
     s.stats.characters = codePoints(text);
     s.deadline = Clock::now() + settings.sentenceTimeout;
-    sentence = std::move(s);
+    sentence = std::make_shared<Sentence>(std::move(s));
     pcm.reset();
     if (resampler) resampler->reset();
     armTimer();
@@ -224,11 +227,11 @@ struct SarvamTtsService::State : std::enable_shared_from_this<State> {
 
   void emit(std::span<const int16_t> samples) {
     if (samples.empty() || !sentence) return;
-    auto& s = *sentence;
+    const auto keep = sentence;
+    auto& s = *keep;
     if (s.stats.firstAudioMs < 0) s.stats.firstAudioMs = msSince(s.started);
     s.stats.audioSamples += static_cast<int64_t>(samples.size());
-    auto onAudio = s.callbacks.onAudio;  // a copy: onAudio may cancel
-    if (onAudio) onAudio(samples);
+    if (s.callbacks.onAudio) s.callbacks.onAudio(samples);
   }
 
   void done() {

@@ -76,7 +76,7 @@ class Socket final : public WebSocketClient, public std::enable_shared_from_this
         ws_(makeStream(io, tls_)),
         target_(std::move(target)),
         request_(std::move(request)),
-        handlers_(std::move(handlers)) {}
+        handlers_(std::make_shared<const WebSocketHandlers>(std::move(handlers))) {}
 
   void start() {
     if constexpr (kTls) {
@@ -119,9 +119,9 @@ class Socket final : public WebSocketClient, public std::enable_shared_from_this
 
   void detach() override {
     close(websocket::close_code::normal, "");
-    // Released later: detach() may run inside one of them.
+    // Released later: detach() may run inside one of them, or from an object
+    // that only they keep alive.
     asio::post(io_, [h = std::move(handlers_)] {});
-    handlers_ = {};
   }
 
   void cancel() override {
@@ -132,7 +132,6 @@ class Socket final : public WebSocketClient, public std::enable_shared_from_this
     beast::error_code ignored;
     tcp().socket().close(ignored);
     asio::post(io_, [h = std::move(handlers_)] {});
-    handlers_ = {};
   }
 
   bool open() const override { return opened_ && !closing_ && !ended_; }
@@ -212,9 +211,8 @@ class Socket final : public WebSocketClient, public std::enable_shared_from_this
     timeouts.keep_alive_pings = pings;
     ws_.set_option(timeouts);
     ws_.read_message_max(size_t{16} * 1024 * 1024);
-    if (handlers_.onOpen) {
-      auto onOpen = handlers_.onOpen;
-      onOpen();
+    if (const auto handlers = handlers_; handlers && handlers->onOpen) {
+      handlers->onOpen();
       if (ended_) return;
     }
     read();
@@ -225,10 +223,12 @@ class Socket final : public WebSocketClient, public std::enable_shared_from_this
     ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (self->ended_) return;
       if (ec) return self->readFailed(ec);
-      if (self->handlers_.onMessage) {
+      // The reference (not a copy of the function) keeps the handler alive
+      // should it detach or cancel this socket.
+      if (const auto handlers = self->handlers_; handlers && handlers->onMessage) {
         const auto data = self->buffer_.cdata();
-        auto onMessage = self->handlers_.onMessage;
-        onMessage(std::string_view(static_cast<const char*>(data.data()), data.size()), self->ws_.got_binary());
+        handlers->onMessage(std::string_view(static_cast<const char*>(data.data()), data.size()),
+                            self->ws_.got_binary());
         if (self->ended_) return;
       }
       self->buffer_.consume(self->buffer_.size());
@@ -314,9 +314,9 @@ class Socket final : public WebSocketClient, public std::enable_shared_from_this
     deadline_.cancel();
     beast::error_code ignored;
     tcp().socket().close(ignored);
-    auto handlers = std::move(handlers_);
-    handlers_ = {};
-    if (handlers.onEnd) handlers.onEnd(e);
+    const auto handlers = std::move(handlers_);
+    handlers_.reset();
+    if (handlers && handlers->onEnd) handlers->onEnd(e);
   }
 
   // Passed by argument.
@@ -328,7 +328,9 @@ class Socket final : public WebSocketClient, public std::enable_shared_from_this
   websocket::stream<Next> ws_;
   common::HttpTarget target_;
   WebSocketRequest request_;
-  WebSocketHandlers handlers_;
+  // Shared so that a handler running when the socket lets go of them
+  // (detach, cancel, end) outlives that call without being copied.
+  std::shared_ptr<const WebSocketHandlers> handlers_;
   websocket::response_type response_;
   beast::flat_buffer buffer_;
   std::deque<Outgoing> queue_;
