@@ -46,7 +46,7 @@ class Rfc4571Reader {
 
 class Rfc4571SendQueue {
  public:
-  static constexpr size_t kCapacity = 64 * 1024;
+  static constexpr size_t kCapacity = size_t{64} * 1024;
 
   // The framed packet, whole, or false if it does not fit (the caller counts
   // a drop, as a full UDP socket buffer loses a datagram) or is over 65535.
