@@ -187,6 +187,25 @@ TEST_F(TcpIceTest, AConnectionThatOpensWithAnythingButAValidBindingRequestIsClos
   EXPECT_TRUE(recA.packets.empty());
 }
 
+TEST_F(TcpIceTest, AConnectionStaysItsFirstSessionsThroughAnIceRestart) {
+  Recorder recB;
+  const auto b = mux.add({"ufb", "password-b-0123456789012", "pb"}, recB);
+  Client c(listener.localEndpoint());
+  c.write(framed(bindingRequest("ufa:pa", "password-a-0123456789012", true, 7)));
+  ASSERT_TRUE(awaitFrames(c, 1));
+  // Another session's check on this connection is not answered.
+  c.write(framed(bindingRequest("ufb:pb", "password-b-0123456789012", true, 8)));
+  ASSERT_TRUE(loop.runUntil([&] { return mux.counters().unknownUfrag == 1; }, 2s));
+  EXPECT_TRUE(recB.paths.empty());
+  // Its own session's restart is: the same connection, new credentials.
+  mux.restart(a, {"ufa2", "password-a2-012345678901", "pa2"});
+  c.write(framed(bindingRequest("ufa2:pa2", "password-a2-012345678901", true, 9)));
+  ASSERT_TRUE(awaitFrames(c, 2));
+  EXPECT_EQ(StunMessage::parse(c.frames[1])->messageClass, StunClass::SuccessResponse);
+  EXPECT_EQ(recA.paths.size(), 1u);  // the same path: nothing changed
+  mux.remove(b);
+}
+
 TEST_F(TcpIceTest, AClosedConnectionIsAPathGone) {
   {
     Client c(listener.localEndpoint());
@@ -209,6 +228,36 @@ TEST_F(TcpIceTest, RemovingTheSessionClosesItsConnection) {
   ASSERT_TRUE(awaitFrames(c, 1));
   mux.remove(a);
   EXPECT_TRUE(awaitClosed(c));
+  EXPECT_EQ(mux.tcpConnections(), 0u);
+}
+
+// A transport that goes away while a packet of its connection is handled
+// (a DTLS alert, say): the connection is closed once the read is over, and
+// the frames after that packet reach nobody.
+struct Remover final : UdpMuxListener {
+  UdpMux* mux = nullptr;
+  UdpMux::SessionId id = 0;
+  int packets = 0;
+  void onMuxPacket(std::span<uint8_t>) override {
+    ++packets;
+    mux->remove(id);
+  }
+};
+
+TEST_F(TcpIceTest, ASessionRemovedWhileItsConnectionIsReadIsClosedAfterTheRead) {
+  Remover r;
+  r.mux = &mux;
+  r.id = mux.add({"ufr", "password-r-0123456789012", "pr"}, r);
+  Client c(listener.localEndpoint());
+  c.write(framed(bindingRequest("ufr:pr", "password-r-0123456789012", true, 10)));
+  ASSERT_TRUE(awaitFrames(c, 1));
+  const Bytes rtp = {0x80, 111, 0, 1, 0, 0, 0, 0, 0xA, 0xA, 0xA, 0xA, 1, 2, 3, 4};
+  const Bytes one = framed(rtp);
+  Bytes two = one;
+  two.insert(two.end(), one.begin(), one.end());
+  c.write(two);
+  EXPECT_TRUE(awaitClosed(c));
+  EXPECT_EQ(r.packets, 1);
   EXPECT_EQ(mux.tcpConnections(), 0u);
 }
 
