@@ -266,6 +266,7 @@ int main(int argc, char** argv) {
   media.portMax = config.rtcPortRangeEnd;
   media.threads = config.rtcMediaThreads;
   media.sharedUdpSocket = config.rtcIceTransport == "mux";
+  media.tcpPort = config.rtcTcpPort;
   media.srtp = rtc::parseSrtpImplementation(config.rtcSrtpImplementation).value_or(rtc::SrtpImplementation::OpenSsl);
   const auto nodeId = common::newId("ND_");
   sfu::SignalService signal(io, rooms, secrets, {config.signal, media, kCompatibleLiveKitVersion, nodeId},

@@ -109,6 +109,7 @@ void applyYaml(ServerConfig& c, const std::string& text) {
   if (const auto rtc = root["rtc"]) {
     readScalar(rtc, "port_range_start", c.rtcPortRangeStart, where + " rtc");
     readScalar(rtc, "port_range_end", c.rtcPortRangeEnd, where + " rtc");
+    readScalar(rtc, "tcp_port", c.rtcTcpPort, where + " rtc");
     readScalar(rtc, "node_ip", c.rtcNodeIp, where + " rtc");
     readScalar(rtc, "media_threads", c.rtcMediaThreads, where + " rtc");
     readScalar(rtc, "srtp_implementation", c.rtcSrtpImplementation, where + " rtc");
@@ -172,6 +173,7 @@ void applyEnvironment(ServerConfig& c, const EnvLookup& env) {
   if (auto v = get("CONVOX_NODE_IP")) c.rtcNodeIp = *v;
   if (auto v = get("CONVOX_SRTP_IMPLEMENTATION")) c.rtcSrtpImplementation = *v;
   if (auto v = get("CONVOX_ICE_TRANSPORT")) c.rtcIceTransport = *v;
+  if (auto v = get("CONVOX_RTC_TCP_PORT")) c.rtcTcpPort = parsePort(*v, "CONVOX_RTC_TCP_PORT");
   if (auto v = get("CONVOX_MEDIA_THREADS")) {
     auto n = parseUnsigned(*v);
     if (!n || *n > 256) throw Fail{"CONVOX_MEDIA_THREADS: '" + *v + "' is not a thread count (0-256)"};

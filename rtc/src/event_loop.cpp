@@ -24,6 +24,10 @@ uint32_t EventLoop::watchReadable(int fd, std::function<void()> onReadable) {
   return driver_->watchReadable(fd, std::move(onReadable));
 }
 
+void EventLoop::awaitWritable(uint32_t id, std::function<void()> onWritable) {
+  driver_->awaitWritable(id, std::move(onWritable));
+}
+
 void EventLoop::unwatch(uint32_t id) { driver_->unwatch(id); }
 
 void EventLoop::setExceptionHandler(std::function<void(std::string_view what)> handler) {

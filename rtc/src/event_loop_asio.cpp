@@ -67,6 +67,16 @@ class AsioDriver final : public LoopDriver {
     return id;
   }
 
+  void awaitWritable(uint32_t id, std::function<void()> onWritable) override {
+    auto it = watches_.find(id);
+    if (it == watches_.end()) return;
+    it->second.descriptor->async_wait(asio::posix::stream_descriptor::wait_write,
+                                      [this, id, fn = std::move(onWritable)](const boost::system::error_code& ec) {
+                                        if (ec || watches_.find(id) == watches_.end()) return;  // unwatched
+                                        runGuarded(fn, state_);
+                                      });
+  }
+
   void unwatch(uint32_t id) override {
     auto it = watches_.find(id);
     if (it == watches_.end()) return;

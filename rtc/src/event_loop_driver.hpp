@@ -49,6 +49,7 @@ class LoopDriver {
   virtual uint32_t addTimer(std::chrono::milliseconds delay, std::function<void()> task) = 0;
   virtual void cancelTimer(uint32_t id) = 0;
   virtual uint32_t watchReadable(int fd, std::function<void()> onReadable) = 0;
+  virtual void awaitWritable(uint32_t id, std::function<void()> onWritable) = 0;
   virtual void unwatch(uint32_t id) = 0;
   // Dispatches until stop(); stop() may come from any thread, before run().
   virtual void run() = 0;

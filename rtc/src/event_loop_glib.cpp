@@ -32,6 +32,8 @@ class GlibDriver final : public LoopDriver {
 
   ~GlibDriver() override {
     for (auto& [id, source] : sources_->watches) release(source);
+    for (auto& [id, source] : sources_->writable) release(source);
+    sources_->writable.clear();
     for (auto& [id, source] : sources_->timers) release(source);
     sources_->watches.clear();
     sources_->timers.clear();
@@ -89,7 +91,34 @@ class GlibDriver final : public LoopDriver {
     g_source_attach(source, context_);
     const uint32_t id = takeId();
     sources_->watches.emplace(id, source);
+    sources_->fds.emplace(id, fd);
     return id;
+  }
+
+  void awaitWritable(uint32_t id, std::function<void()> onWritable) override {
+    const auto fd = sources_->fds.find(id);
+    if (fd == sources_->fds.end() || sources_->writable.contains(id)) return;
+    GSource* source = g_unix_fd_source_new(fd->second, G_IO_OUT);
+    std::weak_ptr<Sources> sources = sources_;
+    auto fired = [sources, id, fn = std::move(onWritable)] {
+      if (auto s = sources.lock()) {
+        if (auto it = s->writable.find(id); it != s->writable.end()) {
+          g_source_unref(it->second);
+          s->writable.erase(it);
+        }
+      }
+      fn();
+    };
+    g_source_set_callback(
+        source,
+        reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(+[](gint, GIOCondition, gpointer data) -> gboolean {
+          auto* cb = static_cast<Callback*>(data);
+          runGuarded(cb->fn, cb->state);
+          return G_SOURCE_REMOVE;
+        })),
+        new Callback{std::move(fired), state_}, deleteCallback);
+    g_source_attach(source, context_);
+    sources_->writable.emplace(id, source);
   }
 
   void unwatch(uint32_t id) override {
@@ -97,6 +126,11 @@ class GlibDriver final : public LoopDriver {
     if (it == sources_->watches.end()) return;
     release(it->second);
     sources_->watches.erase(it);
+    sources_->fds.erase(id);
+    if (auto w = sources_->writable.find(id); w != sources_->writable.end()) {
+      release(w->second);
+      sources_->writable.erase(w);
+    }
   }
 
   void run() override {
@@ -126,8 +160,10 @@ class GlibDriver final : public LoopDriver {
 
  private:
   struct Sources {
-    std::map<uint32_t, GSource*> timers;   // loop thread only
-    std::map<uint32_t, GSource*> watches;  // loop thread only
+    std::map<uint32_t, GSource*> timers;    // loop thread only
+    std::map<uint32_t, GSource*> watches;   // loop thread only
+    std::map<uint32_t, int> fds;            // each watch's descriptor
+    std::map<uint32_t, GSource*> writable;  // awaitWritable's one-shot sources, by watch
   };
 
   uint32_t takeId() {

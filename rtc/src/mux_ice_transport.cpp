@@ -20,6 +20,12 @@ std::string iceToken(size_t length) {
   return out;
 }
 
+// A passive TCP host candidate (RFC 6544 §4.2, as pion and so LiveKit
+// compute it): type preference 126, local preference 2^13 * 4 (passive) +
+// 8191, component 1: below every UDP host candidate (2130706431), so a peer
+// that reaches UDP keeps it.
+constexpr uint32_t kTcpPassivePriority = (126u << 24) + (((4u << 13) + 8191u) << 8) + (256u - 1u);
+
 class MuxIceTransport final : public IceTransport, UdpMuxListener {
  public:
   MuxIceTransport(EventLoop& loop, IceAgentListener& listener, IceSettings settings)
@@ -35,7 +41,7 @@ class MuxIceTransport final : public IceTransport, UdpMuxListener {
       error = "the media thread's UDP socket is not open";
       return false;
     }
-    ufrag_ = iceToken(8);
+    ufrag_ = settings_.ufragPrefix + iceToken(8);
     password_ = iceToken(24);
     id_ = mux_.add({ufrag_, password_, ""}, *this, consentTimeout());
     setState(IceState::Gathering);
@@ -65,11 +71,17 @@ class MuxIceTransport final : public IceTransport, UdpMuxListener {
       addresses.push_back(mux_.localEndpoint().toString().substr(0, mux_.localEndpoint().toString().rfind(':')));
     }
     uint32_t foundation = 1;
-    out.reserve(addresses.size());
+    out.reserve(addresses.size() * 2);
     for (const auto& a : addresses) {
       // Host candidate, component 1, type preference 126 (RFC 8445 §5.1.2.1).
       out.push_back("candidate:" + std::to_string(foundation++) + " 1 udp 2130706431 " + a + " " +
                     std::to_string(port) + " typ host");
+    }
+    if (settings_.muxTcpPort != 0) {
+      for (const auto& a : addresses) {
+        out.push_back("candidate:" + std::to_string(foundation++) + " 1 tcp " + std::to_string(kTcpPassivePriority) +
+                      " " + a + " " + std::to_string(settings_.muxTcpPort) + " typ host tcptype passive");
+      }
     }
     return out;
   }
@@ -82,7 +94,7 @@ class MuxIceTransport final : public IceTransport, UdpMuxListener {
   }
 
   bool restart() override {
-    ufrag_ = iceToken(8);
+    ufrag_ = settings_.ufragPrefix + iceToken(8);
     password_ = iceToken(24);
     mux_.restart(id_, {ufrag_, password_, ""});
     return true;

@@ -45,6 +45,7 @@ size_t SocketEndpointHash::operator()(const SocketEndpoint& e) const noexcept {
   mix(static_cast<uint8_t>(e.port >> 8));
   mix(static_cast<uint8_t>(e.port));
   mix(e.v6 ? 1 : 0);
+  mix(e.tcp ? 1 : 0);
   return static_cast<size_t>(h);
 }
 

@@ -1,5 +1,8 @@
 #include "rtc/udp_mux.hpp"
 
+#include "sockaddr.hpp"
+#include "udp_mux_tcp_connection.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -12,41 +15,6 @@
 #include <cstring>
 
 namespace convox::rtc {
-
-namespace {
-
-socklen_t toSockaddr(const SocketEndpoint& e, sockaddr_storage& out) {
-  std::memset(&out, 0, sizeof out);
-  if (e.v6) {
-    auto& a = reinterpret_cast<sockaddr_in6&>(out);
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(e.port);
-    std::memcpy(&a.sin6_addr, e.address.data(), 16);
-    return sizeof(sockaddr_in6);
-  }
-  auto& a = reinterpret_cast<sockaddr_in&>(out);
-  a.sin_family = AF_INET;
-  a.sin_port = htons(e.port);
-  std::memcpy(&a.sin_addr, e.address.data(), 4);
-  return sizeof(sockaddr_in);
-}
-
-SocketEndpoint fromSockaddr(const sockaddr_storage& in) {
-  SocketEndpoint e;
-  if (in.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(in);
-    e.v6 = true;
-    std::memcpy(e.address.data(), &a.sin6_addr, 16);
-    e.port = ntohs(a.sin6_port);
-  } else {
-    const auto& a = reinterpret_cast<const sockaddr_in&>(in);
-    std::memcpy(e.address.data(), &a.sin_addr, 4);
-    e.port = ntohs(a.sin_port);
-  }
-  return e;
-}
-
-}  // namespace
 
 struct UdpMux::Batch {
   // Receiving.
@@ -67,6 +35,7 @@ struct UdpMux::Batch {
 UdpMux::UdpMux(EventLoop& loop) : loop_(loop), batch_(std::make_unique<Batch>()) {}
 
 UdpMux::~UdpMux() {
+  for (uint32_t i = 0; i < tcp_.size(); ++i) closeTcp(i);
   if (watch_ != 0) loop_.unwatch(watch_);
   if (fd_ >= 0) ::close(fd_);
 }
@@ -147,6 +116,7 @@ void UdpMux::remove(SessionId id) {
   if (auto own = byUfrag_.find(s->responder.credentials().localUfrag); own != byUfrag_.end() && own->second == id) {
     byUfrag_.erase(own);
   }
+  closeTcpOf(id);
   const auto index = static_cast<uint32_t>(id);
   slots_[index].session.reset();
   freeSlots_.push_back(index);
@@ -177,6 +147,7 @@ void UdpMux::forgetChecked(Session& s, SessionId id) {
 }
 
 void UdpMux::queue(std::span<const uint8_t> datagram, const SocketEndpoint& to) {
+  if (to.tcp) return sendTcp(datagram, to);
   if (datagram.size() > kMaxDatagram) {
     ++counters_.sendErrors;
     return;
@@ -243,34 +214,7 @@ void UdpMux::onReadable() {
 
 void UdpMux::handle(std::span<uint8_t> datagram, const SocketEndpoint& from) {
   if (looksLikeStun(datagram)) {
-    const auto m = StunMessage::parse(datagram);
-    const auto user = m ? splitIceUsername(m->username) : std::nullopt;
-    const auto owner = user ? byUfrag_.find(user->local) : byUfrag_.end();
-    if (owner == byUfrag_.end()) {
-      ++counters_.unknownUfrag;
-      return;
-    }
-    const SessionId id = owner->second;
-    Session& s = *find(id);  // indexed ids are live: remove() unindexes them
-    const auto before = s.responder.selected();
-    const auto o = s.responder.handle(datagram, from, IceLiteResponder::Clock::now(), batch_->response);
-    if (o.verdict == IceLiteVerdict::Ignored) return;
-    ++(o.verdict == IceLiteVerdict::Accepted ? counters_.stunAnswered : counters_.stunRefused);
-    queue(std::span<const uint8_t>(batch_->response).first(o.responseLength), from);
-    if (o.pathChanged) {
-      if (before) byPath_.erase(*before);
-      forgetChecked(s, id);
-      byPath_[from] = id;
-      s.listener->onMuxPathSelected(from);
-    } else if (o.verdict == IceLiteVerdict::Accepted && !s.responder.selected()) {
-      s.latestChecked = from;
-      const bool known = std::find(s.checked.begin(), s.checked.begin() + static_cast<long>(s.checkedCount), from) !=
-                         s.checked.begin() + static_cast<long>(s.checkedCount);
-      if (!known && s.checkedCount < s.checked.size()) {
-        s.checked[s.checkedCount++] = from;
-        byPath_.emplace(from, id);
-      }
-    }
+    handleStun(datagram, from, 0);
     return;
   }
   const auto it = byPath_.find(from);
@@ -279,6 +223,40 @@ void UdpMux::handle(std::span<uint8_t> datagram, const SocketEndpoint& from) {
     return;
   }
   find(it->second)->listener->onMuxPacket(datagram);
+}
+
+IceLiteVerdict UdpMux::handleStun(std::span<uint8_t> datagram, const SocketEndpoint& from, SessionId only,
+                                  SessionId* owner) {
+  const auto m = StunMessage::parse(datagram);
+  const auto user = m ? splitIceUsername(m->username) : std::nullopt;
+  const auto found = user ? byUfrag_.find(user->local) : byUfrag_.end();
+  if (found == byUfrag_.end() || (only != 0 && found->second != only)) {
+    ++counters_.unknownUfrag;
+    return IceLiteVerdict::Ignored;
+  }
+  const SessionId id = found->second;
+  if (owner) *owner = id;
+  Session& s = *find(id);  // indexed ids are live: remove() unindexes them
+  const auto before = s.responder.selected();
+  const auto o = s.responder.handle(datagram, from, IceLiteResponder::Clock::now(), batch_->response);
+  if (o.verdict == IceLiteVerdict::Ignored) return o.verdict;
+  ++(o.verdict == IceLiteVerdict::Accepted ? counters_.stunAnswered : counters_.stunRefused);
+  queue(std::span<const uint8_t>(batch_->response).first(o.responseLength), from);
+  if (o.pathChanged) {
+    if (before) byPath_.erase(*before);
+    forgetChecked(s, id);
+    byPath_[from] = id;
+    s.listener->onMuxPathSelected(from);
+  } else if (o.verdict == IceLiteVerdict::Accepted && !s.responder.selected()) {
+    s.latestChecked = from;
+    const bool known = std::find(s.checked.begin(), s.checked.begin() + static_cast<long>(s.checkedCount), from) !=
+                       s.checked.begin() + static_cast<long>(s.checkedCount);
+    if (!known && s.checkedCount < s.checked.size()) {
+      s.checked[s.checkedCount++] = from;
+      byPath_.emplace(from, id);
+    }
+  }
+  return o.verdict;
 }
 
 }  // namespace convox::rtc

@@ -70,6 +70,7 @@ struct ServerConfig {
   std::string logFormat = "text";  // text | json
   uint16_t rtcPortRangeStart = 50000;
   uint16_t rtcPortRangeEnd = 60000;
+  uint16_t rtcTcpPort = 7881;  // ICE-TCP passive (RFC 6544), LiveKit's rtc.tcp_port; 0 = off; with ice_transport: mux
   std::vector<std::string> rtcInterfaces;  // local addresses ICE may use; empty = all
   std::string rtcNodeIp;                   // announced in place of host candidates (1:1 NAT)
   unsigned rtcMediaThreads = 0;            // threads that own rooms and forward media; 0 = one per core

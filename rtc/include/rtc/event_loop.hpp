@@ -43,6 +43,10 @@ class EventLoop {
   // Calls `onReadable` on the loop's thread whenever `fd` is readable, until
   // unwatch(id). Call both from the loop's thread.
   uint32_t watchReadable(int fd, std::function<void()> onReadable);
+  // Calls `onWritable` once, on the loop's thread, when the descriptor of
+  // watch `id` can be written (a stream socket's send queue drained); one
+  // at a time per watch; unwatch(id) cancels it. Call from the loop's thread.
+  void awaitWritable(uint32_t id, std::function<void()> onWritable);
   void unwatch(uint32_t id);
 
   // Told what a posted task or timer threw; the loop then carries on (an

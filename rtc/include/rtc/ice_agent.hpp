@@ -37,6 +37,12 @@ struct IceSettings {
   // ICE-lite only: share this media thread's socket (UdpMux) instead of a
   // libnice agent and socket per connection. Not owned.
   class UdpMux* mux = nullptr;
+  // On the mux: the port of the server's ICE-TCP listener (TcpIceListener),
+  // announced as a passive TCP host candidate beside the UDP one; 0 = none.
+  uint16_t muxTcpPort = 0;
+  // On the mux: the local ufrag starts with this (the server routes an
+  // ICE-TCP connection to the media thread it names).
+  std::string ufragPrefix;
   // On the mux: a peer with no valid check (RFC 7675 consent) for this
   // long fails; zero never. WebRtcTransport sets it from its inactivityTimeout.
   std::chrono::milliseconds consentTimeout{30000};

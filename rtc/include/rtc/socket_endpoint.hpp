@@ -17,6 +17,9 @@ struct SocketEndpoint {
   bool v6 = false;
   std::array<uint8_t, 16> address{};  // IPv4 in the first 4 bytes
   uint16_t port = 0;
+  // A TCP peer (ICE-TCP, RFC 6544): a different path from the same address
+  // and port over UDP.
+  bool tcp = false;
 
   static SocketEndpoint v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port) {
     SocketEndpoint e;

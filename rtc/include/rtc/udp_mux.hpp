@@ -7,6 +7,13 @@
 // source address learned from a nominating binding request. Sends made
 // while a batch is handled go out together with sendmmsg when it ends. No
 // allocation, lock or log per packet.
+//
+// ICE-TCP (RFC 6544, passive) rides on the same mux: a connection accepted
+// by the TcpIceListener is handed to the thread whose session its first
+// binding request names (adoptTcp); from then on its RFC 4571 frames are
+// demultiplexed exactly as datagrams are, its peer address (tcp = true) is
+// a path like any other, and what is sent to that path is framed into the
+// connection's bounded send queue.
 
 #include "rtc/event_loop.hpp"
 #include "rtc/ice_lite_responder.hpp"
@@ -47,6 +54,13 @@ struct UdpMuxCounters {
   uint64_t stunRefused = 0;
   uint64_t unknownUfrag = 0;   // STUN for no connection here: dropped
   uint64_t unknownSource = 0;  // non-STUN from no selected path: dropped
+  // ICE-TCP.
+  uint64_t tcpAdopted = 0;
+  uint64_t tcpRefused = 0;  // first frame not a binding request this thread's sessions accept: closed
+  uint64_t tcpClosed = 0;   // by the peer, an error, an unframeable length or the session's end
+  uint64_t tcpFramesReceived = 0;
+  uint64_t tcpFramesSent = 0;
+  uint64_t tcpSendDropped = 0;  // the connection's send queue was full, or it was gone
 };
 
 class UdpMux {
@@ -76,6 +90,14 @@ class UdpMux {
   bool send(SessionId id, std::span<const uint8_t> datagram);
   bool consentExpired(SessionId id, IceLiteResponder::Clock::time_point now) const;
 
+  // An accepted ICE-TCP connection and the bytes the listener read from it
+  // (its first frame). The mux owns `fd` from here: it is closed unless that
+  // frame is a binding request a session here accepts, and when the peer
+  // closes it, it fails, or its session is removed. Its peer is then a path
+  // that went away: sends to it are dropped and consent expires.
+  void adoptTcp(int fd, const SocketEndpoint& peer, std::span<const uint8_t> bytesRead);
+  size_t tcpConnections() const { return tcpByPeer_.size(); }
+
   const UdpMuxCounters& counters() const { return counters_; }
 
  private:
@@ -92,10 +114,22 @@ class UdpMux {
     std::optional<SocketEndpoint> latestChecked;
   };
   struct Batch;
+  struct TcpConnection;
 
   void onReadable();
   void handle(std::span<uint8_t> datagram, const SocketEndpoint& from);
+  // A STUN message; `only`, when set, is the one session it may be for.
+  // The verdict, and the session it went to.
+  IceLiteVerdict handleStun(std::span<uint8_t> datagram, const SocketEndpoint& from, SessionId only,
+                            SessionId* owner = nullptr);
   void queue(std::span<const uint8_t> datagram, const SocketEndpoint& to);
+  // ICE-TCP (udp_mux_tcp.cpp).
+  void onTcpReadable(uint32_t index);
+  bool onTcpFrame(TcpConnection& c, std::span<uint8_t> frame);
+  void sendTcp(std::span<const uint8_t> packet, const SocketEndpoint& to);
+  void writeTcp(uint32_t index);
+  void closeTcp(uint32_t index);
+  void closeTcpOf(SessionId id);
   void flush();
   void forgetChecked(Session& s, SessionId id);
   // The live session of `id`: its slot, if the slot's generation is the id's.
@@ -120,6 +154,11 @@ class UdpMux {
   std::unordered_map<std::string, SessionId, UfragHash, std::equal_to<>> byUfrag_;
   std::unordered_map<SocketEndpoint, SessionId, SocketEndpointHash> byPath_;
   std::unique_ptr<Batch> batch_;  // the recvmmsg/sendmmsg arrays, allocated once
+  // ICE-TCP connections by index (each one's buffers allocated at adoption),
+  // and by peer address for what is sent to a TCP path.
+  std::vector<std::unique_ptr<TcpConnection>> tcp_;
+  std::unordered_map<SocketEndpoint, uint32_t, SocketEndpointHash> tcpByPeer_;
+  uint32_t readingTcp_ = UINT32_MAX;  // the connection being read: its close waits for the read's end
   bool inBatch_ = false;
   UdpMuxCounters counters_;
 };

@@ -31,6 +31,9 @@ struct MediaSettings {
   // One UDP socket per media thread for all its connections (UdpMux)
   // instead of a libnice agent and socket per connection.
   bool sharedUdpSocket = false;
+  // With the shared socket: the ICE-TCP port (rtc.tcp_port, RFC 6544
+  // passive), one listener for all media threads; 0 = no TCP candidates.
+  uint16_t tcpPort = 0;
 };
 
 class MediaWorkerPool;

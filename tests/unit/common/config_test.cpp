@@ -82,17 +82,30 @@ TEST(Config, KeysFromEnvironmentAndFlags) {
   EXPECT_EQ(c.keys.at("k3"), "s3");
 }
 
+TEST(Config, TheIceTcpPortIsLiveKitsDefaultAndZeroTurnsItOff) {
+  ConfigSources s;
+  s.flags.dev = true;
+  EXPECT_EQ(ok(s).rtcTcpPort, 7881);
+  s.yamlText = "rtc:\n  tcp_port: 0\n";
+  EXPECT_EQ(ok(s).rtcTcpPort, 0);
+  s.env = env({{"CONVOX_RTC_TCP_PORT", "8443"}});
+  EXPECT_EQ(ok(s).rtcTcpPort, 8443);
+  s.env = env({{"CONVOX_RTC_TCP_PORT", "70000"}});
+  EXPECT_NE(error(s).find("CONVOX_RTC_TCP_PORT"), std::string::npos);
+}
+
 TEST(Config, NestedSectionsAreRead) {
   ConfigSources s;
   s.flags.dev = true;
   s.yamlText =
-      "rtc:\n  port_range_start: 40000\n  port_range_end: 40100\n  media_threads: 3\n"
+      "rtc:\n  port_range_start: 40000\n  port_range_end: 40100\n  media_threads: 3\n  tcp_port: 443\n"
       "room:\n  empty_timeout: 9\n  departure_timeout: 3\n  max_participants: 4\n"
       "webhook:\n  api_key: devkey\n  urls: [http://127.0.0.1:1/hook]\n";
   const auto c = ok(s);
   EXPECT_EQ(c.rtcPortRangeStart, 40000);
   EXPECT_EQ(c.rtcPortRangeEnd, 40100);
   EXPECT_EQ(c.rtcMediaThreads, 3u);
+  EXPECT_EQ(c.rtcTcpPort, 443);
   EXPECT_EQ(c.room.emptyTimeoutSeconds, 9u);
   EXPECT_EQ(c.room.departureTimeoutSeconds, 3u);
   EXPECT_EQ(c.room.maxParticipants, 4u);

@@ -3,7 +3,8 @@
 // driver's frames, and the other transports on a media thread must keep
 // running); timers fire once unless cancelled; a readable descriptor calls
 // back until unwatched, also from its own callback; stop() before run()
-// still ends it; tasks queued at destruction are run, releasing captures.
+// still ends it; tasks queued at destruction are run, releasing captures;
+// a watched stream that cannot be written calls back once when it can.
 #include "rtc/event_loop.hpp"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -82,6 +84,38 @@ TEST_P(EventLoopTest, AReadableDescriptorCallsBackUntilUnwatchedEvenFromItsOwnCa
   // The descriptor stays the caller's: unwatching did not close it.
   char buf[4];
   EXPECT_EQ(::recv(fds[0], buf, sizeof buf, 0), 1);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+TEST_P(EventLoopTest, AwaitWritableCallsBackOnceWhenTheSendBufferDrains) {
+  EventLoop loop(GetParam());
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  const std::vector<char> chunk(4096, 'x');
+  while (::send(fds[0], chunk.data(), chunk.size(), 0) > 0) {
+  }
+  ASSERT_EQ(errno, EAGAIN);  // full
+  const uint32_t watch = loop.watchReadable(fds[0], [] {});
+  int writable = 0;
+  loop.awaitWritable(watch, [&] { ++writable; });
+  loop.runFor(50ms);
+  EXPECT_EQ(writable, 0);  // still full
+  std::vector<char> sink(1 << 20);
+  while (::recv(fds[1], sink.data(), sink.size(), 0) > 0) {
+  }
+  EXPECT_TRUE(loop.runUntil([&] { return writable == 1; }, 5s));
+  loop.runFor(50ms);
+  EXPECT_EQ(writable, 1);  // once
+  // Unwatching cancels a wait that has not fired.
+  while (::send(fds[0], chunk.data(), chunk.size(), 0) > 0) {
+  }
+  loop.awaitWritable(watch, [&] { ++writable; });
+  loop.unwatch(watch);
+  while (::recv(fds[1], sink.data(), sink.size(), 0) > 0) {
+  }
+  loop.runFor(50ms);
+  EXPECT_EQ(writable, 1);
   ::close(fds[0]);
   ::close(fds[1]);
 }
