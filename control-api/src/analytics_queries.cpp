@@ -1,7 +1,8 @@
 // The analytics aggregates. Each is one GROUP BY over a team's rows in a time
-// range, read through the (team_id, time) indexes of migration 6; the work
-// per row was done at insert (stage latencies, providers, agent), so the
-// queries only count and sum. Percentiles are computed by the caller from
+// range, read through the (team_id, time) indexes of migration 6 (the usage
+// one rebuilt with `estimated` by migration 7); the work per row was done at
+// insert (stage latencies, providers, agent), so the queries only count and
+// sum. Percentiles are computed by the caller from
 // (value, count) histograms: exact, on both stores, without moving every row.
 #include "control_api/repository.hpp"
 #include "row_reader.hpp"
@@ -53,7 +54,9 @@ std::vector<AggregateRow> Repository::costByBucket(const std::string& teamId, co
   const auto bucket = std::to_string(bucketMs);
   return read(sql_->query("SELECT (recorded_at / " + bucket + ") * " + bucket +
                               ", stage, provider, model, unit, COALESCE(SUM(cost_micro_usd), 0), COUNT(*), "
-                              "COUNT(*) - COUNT(cost_micro_usd), COALESCE(SUM(quantity_micros), 0) FROM usage_records" +
+                              "COUNT(*) - COUNT(cost_micro_usd), COALESCE(SUM(quantity_micros), 0), "
+                              "COALESCE(SUM(CASE WHEN estimated <> 0 THEN cost_micro_usd END), 0), "
+                              "COALESCE(SUM(estimated), 0) FROM usage_records" +
                               rangeClause("recorded_at", range) + " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
                           rangeParams(teamId, range)),
               5);

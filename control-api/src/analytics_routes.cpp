@@ -84,9 +84,13 @@ HttpResponse overview(const RequestContext& ctx, const Query& q) {
   }
   int64_t cost = 0;
   int64_t unpriced = 0;
+  int64_t estimatedCost = 0;
+  int64_t estimated = 0;
   for (const auto& row : ctx.repository.costByBucket(ctx.teamId, q.range, q.range.to - q.range.from + 1)) {
     cost += row.values[0];
     unpriced += row.values[2];
+    estimatedCost += row.values[4];
+    estimated += row.values[5];
   }
   auto body = rangeJson(q);
   body["calls"] = calls;
@@ -95,34 +99,46 @@ HttpResponse overview(const RequestContext& ctx, const Query& q) {
   body["currency"] = "USD";
   body["cost_usd"] = usdOf(cost);
   body["unpriced_records"] = unpriced;
+  body["estimated_cost_usd"] = usdOf(estimatedCost);
+  body["estimated_records"] = estimated;
   body["by_status"] = std::move(byStatus);
   return jsonResponse(ctx.req, status::ok, body);
 }
 
 HttpResponse cost(const RequestContext& ctx, const Query& q) {
   struct Line {
-    int64_t cost = 0, records = 0, unpriced = 0;
+    int64_t cost = 0, records = 0, unpriced = 0, estimatedCost = 0, estimated = 0;
     std::map<std::string, int64_t> quantities;
+  };
+  struct Point {
+    int64_t cost = 0, unpriced = 0, estimatedCost = 0;
   };
   std::map<std::tuple<std::string, std::string, std::string>, Line> byProvider;
   std::map<std::string, int64_t> byStage;
-  std::map<int64_t, std::pair<int64_t, int64_t>> series;  // bucket -> cost, unpriced
+  std::map<int64_t, Point> series;  // by bucket
   int64_t total = 0;
   int64_t unpriced = 0;
+  int64_t estimatedTotal = 0;
+  int64_t estimated = 0;
   for (const auto& row : ctx.repository.costByBucket(ctx.teamId, q.range, q.bucketMs)) {
     const auto& k = row.keys;    // bucket, stage, provider, model, unit
-    const auto& v = row.values;  // cost, records, unpriced, quantity
+    const auto& v = row.values;  // cost, records, unpriced, quantity, estimated cost, estimated records
     auto& line = byProvider[{k[1], k[2], k[3]}];
     line.cost += v[0];
     line.records += v[1];
     line.unpriced += v[2];
     line.quantities[k[4]] += v[3];
+    line.estimatedCost += v[4];
+    line.estimated += v[5];
     byStage[k[1]] += v[0];
     auto& point = series[std::stoll(k[0])];
-    point.first += v[0];
-    point.second += v[2];
+    point.cost += v[0];
+    point.unpriced += v[2];
+    point.estimatedCost += v[4];
     total += v[0];
     unpriced += v[2];
+    estimatedTotal += v[4];
+    estimated += v[5];
   }
   json::object stages;
   for (const auto& [stage, micros] : byStage) stages[stage] = usdOf(micros);
@@ -137,20 +153,25 @@ HttpResponse cost(const RequestContext& ctx, const Query& q) {
                          {"cost_usd", usdOf(line.cost)},
                          {"quantities", std::move(quantities)},
                          {"records", line.records},
-                         {"unpriced_records", line.unpriced}});
+                         {"unpriced_records", line.unpriced},
+                         {"estimated_cost_usd", usdOf(line.estimatedCost)},
+                         {"estimated_records", line.estimated}});
   }
   json::array points;
   for (const auto& [start, point] : series) {
     points.push_back({{"start", formatIsoTime(start)},
                       {"start_ms", start},
-                      {"cost_usd", usdOf(point.first)},
-                      {"unpriced_records", point.second}});
+                      {"cost_usd", usdOf(point.cost)},
+                      {"unpriced_records", point.unpriced},
+                      {"estimated_cost_usd", usdOf(point.estimatedCost)}});
   }
   auto body = rangeJson(q);
   body["currency"] = "USD";
   body["bucket"] = q.bucket;
   body["total_usd"] = usdOf(total);
   body["unpriced_records"] = unpriced;
+  body["estimated_cost_usd"] = usdOf(estimatedTotal);
+  body["estimated_records"] = estimated;
   body["by_stage"] = std::move(stages);
   body["by_provider"] = std::move(providers);
   body["series"] = std::move(points);

@@ -182,6 +182,16 @@ CREATE TABLE turn_provider_events (
 CREATE INDEX turn_provider_events_team_at ON turn_provider_events(team_id, at);
 CREATE INDEX conversations_team_agent_created ON conversations(team_id, agent_id, created_at);
 )sql"},
+      // Usage the worker estimated rather than measured (an LLM reply cut
+      // by barge-in reports no usage of its own): marked, so its part of a
+      // cost can be shown. Rows before it were all measured. The analytics'
+      // covering index gains the column.
+      {7, R"sql(
+ALTER TABLE usage_records ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0;
+DROP INDEX usage_records_team_recorded;
+CREATE INDEX usage_records_team_recorded ON usage_records(team_id, recorded_at, agent_id, stage, provider, model,
+  unit, cost_micro_usd, quantity_micros, estimated);
+)sql"},
   };
   return kMigrations;
 }

@@ -8,22 +8,22 @@ bool Repository::addUsage(const std::string& teamId, const std::string& conversa
                           const std::string& agentId) {
   return !sql_->query(
                   "INSERT INTO usage_records (team_id, conversation_id, usage_id, stage, provider, model, unit, "
-                  "quantity_micros, cost_micro_usd, recorded_at, agent_id, cost_source) VALUES ($1, $2, $3, $4, $5, "
-                  "$6, $7, $8, $9, $10, $11, $12) "
+                  "quantity_micros, cost_micro_usd, recorded_at, agent_id, cost_source, estimated) VALUES ($1, $2, "
+                  "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
                   "ON CONFLICT (team_id, conversation_id, usage_id) DO NOTHING RETURNING usage_id",
                   {teamId, conversationId, u.usageId, u.stage, u.provider, u.model, u.unit,
                    std::to_string(u.quantityMicros),
                    u.costMicroUsd ? SqlValue(std::to_string(*u.costMicroUsd)) : std::nullopt,
                    std::to_string(u.recordedAt), agentId.empty() ? std::nullopt : SqlValue(agentId),
-                   u.costSource.empty() ? std::nullopt : SqlValue(u.costSource)})
+                   u.costSource.empty() ? std::nullopt : SqlValue(u.costSource), u.estimated ? "1" : "0"})
               .empty();
 }
 
 std::vector<UsageRecord> Repository::listUsage(const std::string& teamId, const std::string& conversationId) {
   std::vector<UsageRecord> out;
   for (const auto& row : sql_->query(
-           "SELECT usage_id, stage, provider, model, unit, quantity_micros, cost_micro_usd, recorded_at, cost_source "
-           "FROM usage_records WHERE team_id = $1 AND conversation_id = $2 ORDER BY recorded_at, usage_id",
+           "SELECT usage_id, stage, provider, model, unit, quantity_micros, cost_micro_usd, recorded_at, cost_source, "
+           "estimated FROM usage_records WHERE team_id = $1 AND conversation_id = $2 ORDER BY recorded_at, usage_id",
            {teamId, conversationId})) {
     RowReader r(row);
     UsageRecord u;
@@ -36,6 +36,7 @@ std::vector<UsageRecord> Repository::listUsage(const std::string& teamId, const 
     u.costMicroUsd = r.optionalInteger();
     u.recordedAt = r.integer();
     u.costSource = r.text();
+    u.estimated = r.integer() != 0;
     out.push_back(std::move(u));
   }
   return out;

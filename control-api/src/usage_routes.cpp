@@ -1,6 +1,7 @@
 // /v1/conversations/{id}/usage (the worker reports what it used of each
-// provider; idempotent on usage_id) and /v1/conversations/{id}/cost (those
-// records summed by stage and by provider).
+// provider, marking what it estimated; idempotent on usage_id) and
+// /v1/conversations/{id}/cost (those records summed by stage and by
+// provider, with the part that is estimated).
 #include "common/ids.hpp"
 #include "price_table.hpp"
 #include "routes.hpp"
@@ -49,7 +50,8 @@ json::object usageJson(const UsageRecord& u) {
           {"quantity", fromMicros(u.quantityMicros)},
           {"cost_usd", u.costMicroUsd ? json::value(fromMicros(*u.costMicroUsd)) : json::value(nullptr)},
           {"cost_source", u.costSource.empty() ? json::value(nullptr) : json::value(u.costSource)},
-          {"recorded_at", u.recordedAt}};
+          {"recorded_at", u.recordedAt},
+          {"estimated", u.estimated}};
 }
 
 HttpResponse ingestUsage(const RequestContext& ctx, const ConversationRecord& c) {
@@ -65,6 +67,7 @@ HttpResponse ingestUsage(const RequestContext& ctx, const ConversationRecord& c)
   const auto quantity = fields.number("quantity", true, 0, 1e9);
   const auto cost = fields.number("cost_usd", false, 0, 1e6);
   const auto recordedAt = fields.integer("recorded_at", false, 0, int64_t{1} << 52);
+  const auto estimated = fields.boolean("estimated");
   auto errors = fields.finish();
   if (usageId && !isIdentifier(*usageId))
     errors.push_back({"usage_id", "invalid_value", "may contain only letters, digits, '_' and '-'"});
@@ -91,26 +94,36 @@ HttpResponse ingestUsage(const RequestContext& ctx, const ConversationRecord& c)
     usage.costSource = "price_table";
   }
   usage.recordedAt = recordedAt.value_or(common::unixMillis());
+  usage.estimated = estimated.value_or(false);
   const bool stored = ctx.repository.addUsage(ctx.teamId, c.id, usage, c.agentId);
   return jsonResponse(req, stored ? status::created : status::ok, {{"usage_id", usage.usageId}, {"stored", stored}});
 }
 
 // Totals per stage and per (stage, provider, model). Records without a cost
 // still show their quantities and are counted as unpriced, so a missing price
-// is visible instead of silently reading as free.
+// is visible instead of silently reading as free. Beside each total, the part
+// of it from estimated records (estimated_cost_usd), and their count.
 HttpResponse costSummary(const RequestContext& ctx, const ConversationRecord& c) {
   struct ProviderTotal {
     int64_t costMicros = 0;
+    int64_t estimatedMicros = 0;
     size_t unpriced = 0;
+    size_t estimated = 0;
     std::map<std::string, int64_t> quantityMicros;  // by unit
   };
   std::map<std::string, int64_t> byStage;
   std::map<std::tuple<std::string, std::string, std::string>, ProviderTotal> byProvider;
   int64_t total = 0;
+  int64_t estimatedTotal = 0;
   size_t unpriced = 0;
+  size_t estimated = 0;
   for (const auto& u : ctx.repository.listUsage(ctx.teamId, c.id)) {
     auto& p = byProvider[{u.stage, u.provider, u.model}];
     addSaturating(p.quantityMicros[u.unit], u.quantityMicros);
+    if (u.estimated) {
+      ++p.estimated;
+      ++estimated;
+    }
     if (!u.costMicroUsd) {
       ++p.unpriced;
       ++unpriced;
@@ -119,6 +132,10 @@ HttpResponse costSummary(const RequestContext& ctx, const ConversationRecord& c)
     addSaturating(p.costMicros, *u.costMicroUsd);
     addSaturating(byStage[u.stage], *u.costMicroUsd);
     addSaturating(total, *u.costMicroUsd);
+    if (u.estimated) {
+      addSaturating(p.estimatedMicros, *u.costMicroUsd);
+      addSaturating(estimatedTotal, *u.costMicroUsd);
+    }
   }
   json::object stages;
   for (const auto& [stage, micros] : byStage) stages[stage] = fromMicros(micros);
@@ -132,7 +149,9 @@ HttpResponse costSummary(const RequestContext& ctx, const ConversationRecord& c)
                          {"model", model.empty() ? json::value(nullptr) : json::value(model)},
                          {"cost_usd", fromMicros(p.costMicros)},
                          {"quantities", std::move(quantities)},
-                         {"unpriced_records", p.unpriced}});
+                         {"unpriced_records", p.unpriced},
+                         {"estimated_cost_usd", fromMicros(p.estimatedMicros)},
+                         {"estimated_records", p.estimated}});
   }
   return jsonResponse(ctx.req, status::ok,
                       {{"conversation_id", c.id},
@@ -140,7 +159,9 @@ HttpResponse costSummary(const RequestContext& ctx, const ConversationRecord& c)
                        {"total_usd", fromMicros(total)},
                        {"by_stage", std::move(stages)},
                        {"by_provider", std::move(providers)},
-                       {"unpriced_records", unpriced}});
+                       {"unpriced_records", unpriced},
+                       {"estimated_cost_usd", fromMicros(estimatedTotal)},
+                       {"estimated_records", estimated}});
 }
 
 }  // namespace

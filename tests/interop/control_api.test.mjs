@@ -352,12 +352,25 @@ for (const backend of backends) {
       assert.deepEqual(cost.json.by_stage, { llm: 0.00036, stt: 0.001433 });
       assert.equal(cost.json.unpriced_records, 1);
       const byKey = Object.fromEntries(cost.json.by_provider.map((p) => [`${p.stage}/${p.provider}`, p]));
-      assert.deepEqual(byKey['stt/deepgram'], { stage: 'stt', provider: 'deepgram', model: 'nova-2', cost_usd: 0.001433, quantities: { audio_seconds: 20 }, unpriced_records: 0 });
+      assert.deepEqual(byKey['stt/deepgram'], { stage: 'stt', provider: 'deepgram', model: 'nova-2', cost_usd: 0.001433, quantities: { audio_seconds: 20 }, unpriced_records: 0, estimated_cost_usd: 0, estimated_records: 0 });
       assert.deepEqual(byKey['llm/openai'].quantities, { input_tokens: 1200, output_tokens: 300 });
-      assert.deepEqual(byKey['tts/acme-tts'], { stage: 'tts', provider: 'acme-tts', model: null, cost_usd: 0, quantities: { characters: 420 }, unpriced_records: 1 });
+      assert.deepEqual(byKey['tts/acme-tts'], { stage: 'tts', provider: 'acme-tts', model: null, cost_usd: 0, quantities: { characters: 420 }, unpriced_records: 1, estimated_cost_usd: 0, estimated_records: 0 });
       const listed = await api('GET', `${base}/usage`, k);
       assert.equal(listed.json.usage.length, 5);
       assert.deepEqual(listed.json.usage.find((u) => u.usage_id === 'u-stt-1').cost_usd, 0.000896);
+      assert.ok(listed.json.usage.every((u) => u.estimated === false));
+      assert.equal(cost.json.estimated_cost_usd, 0);
+
+      // The tokens of a reply cut by barge-in, estimated by the worker: stored marked, in the
+      // total as before, and its part shown beside it.
+      assert.equal((await post({ usage_id: 'u-llm-cut', stage: 'llm', provider: 'openai', model: 'gpt-4o-mini', unit: 'output_tokens', quantity: 50, cost_usd: 0.00003, estimated: true })).status, 201);
+      const withCut = await api('GET', `${base}/cost`, k);
+      assert.equal(withCut.json.total_usd, 0.001823);
+      assert.equal(withCut.json.estimated_cost_usd, 0.00003);
+      assert.equal(withCut.json.estimated_records, 1);
+      const cut = (await api('GET', `${base}/usage`, k)).json.usage.find((u) => u.usage_id === 'u-llm-cut');
+      assert.equal(cut.estimated, true);
+      assertError(await post({ usage_id: 'bad', stage: 'llm', provider: 'x', unit: 'output_tokens', quantity: 1, estimated: 'yes' }), 400, 'invalid_request', 'estimated');
 
       assertError(await post({ usage_id: 'bad', stage: 'dreaming', provider: 'x', unit: 'audio_seconds', quantity: 1 }), 400, 'invalid_request', 'stage');
       assertError(await post({ usage_id: 'bad', stage: 'stt', provider: 'x', unit: 'parsecs', quantity: 1 }), 400, 'invalid_request', 'unit');
@@ -457,7 +470,7 @@ for (const backend of backends) {
       assert.deepEqual((await api('GET', `${base}/turns`, k)).json, before.turns);
       assert.deepEqual((await api('GET', `${base}/usage`, k)).json, before.usage);
       assert.deepEqual((await api('GET', `${base}/cost`, k)).json, before.cost);
-      assert.equal(before.usage.usage.length, 5);
+      assert.equal(before.usage.usage.length, 6); // the estimated one too, its mark kept
       assert.deepEqual((await api('GET', '/v1/agents/support', k)).json, before.agent);
       // The dev key is the same after a restart, and a stored turn is still stored once.
       assert.equal((await api('GET', '/v1/agents', { headers: { 'x-api-key': DEV_KEY } })).status, 200);

@@ -226,7 +226,7 @@ void CallSession::startVoice() {
     });
   };
   hooks.usage = [this](const UsageReport& usage) {
-    if (api_) api_->postUsage(usage.stage, usage.provider, usage.model, usage.unit, usage.quantity);
+    if (api_) api_->postUsage(usage.stage, usage.provider, usage.model, usage.unit, usage.quantity, usage.estimated);
   };
   hooks.setResults = [this](const boost::json::object& results) {
     results_ = results;

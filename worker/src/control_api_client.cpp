@@ -106,7 +106,7 @@ void ControlApiClient::readCredentials(std::chrono::milliseconds timeout, Creden
 }
 
 void ControlApiClient::postUsage(const std::string& stage, const std::string& provider, const std::string& model,
-                                 const std::string& unit, double quantity) {
+                                 const std::string& unit, double quantity, bool estimated) {
   std::string name = provider.substr(0, 64);
   for (auto& c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '-';
@@ -118,6 +118,7 @@ void ControlApiClient::postUsage(const std::string& stage, const std::string& pr
                            {"quantity", quantity},
                            {"recorded_at", common::unixMillis()}};
   if (!model.empty()) body["model"] = model.substr(0, 128);
+  if (estimated) body["estimated"] = true;  // left out when measured: the API's default
   enqueue("/usage", boost::json::serialize(body));
 }
 

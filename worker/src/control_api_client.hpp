@@ -47,8 +47,10 @@ class ControlApiClient {
   void readCredentials(std::chrono::milliseconds timeout, CredentialsDone done);
   // POST /v1/conversations/{id}/usage, one record (idempotent on its usage_id).
   // `provider` is reduced to the characters the API accepts ("llama.cpp" -> "llama-cpp").
+  // An `estimated` quantity goes with "estimated": true (the API keeps it
+  // apart and shows the estimated part of the cost).
   void postUsage(const std::string& stage, const std::string& provider, const std::string& model,
-                 const std::string& unit, double quantity);
+                 const std::string& unit, double quantity, bool estimated = false);
   size_t queued() const { return queue_.size(); }
   uint64_t delivered() const { return delivered_; }
   uint64_t dropped() const { return dropped_; }

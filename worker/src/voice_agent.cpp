@@ -122,7 +122,7 @@ voice::UsageSink VoiceAgent::usageSink() {
   return [this, alive](const voice::ProviderUsage& u) {
     // Spent even after the call stopped (a socket's last seconds): still counted.
     if (alive.expired()) return;
-    addUsage(u.stage, u.provider, u.model, u.unit, u.quantity);
+    addUsage(u);
     if (stopped_) flushUsage();
   };
 }
@@ -183,16 +183,15 @@ void VoiceAgent::stop() {
   flushUsage();
 }
 
-void VoiceAgent::addUsage(const std::string& stage, const std::string& provider, const std::string& model,
-                          const std::string& unit, double quantity) {
-  if (quantity > 0) usage_[{stage, providerId(provider), model, unit}] += quantity;
+void VoiceAgent::addUsage(const voice::ProviderUsage& u) {
+  if (u.quantity > 0) usage_[{u.stage, providerId(u.provider), u.model, u.unit, u.estimated}] += u.quantity;
 }
 
 void VoiceAgent::flushUsage() {
   if (hooks_.usage) {
     for (const auto& [key, quantity] : usage_) {
-      const auto& [stage, provider, model, unit] = key;
-      hooks_.usage({stage, provider, model, unit, quantity});
+      const auto& [stage, provider, model, unit, estimated] = key;
+      hooks_.usage({stage, provider, model, unit, quantity, estimated});
     }
   }
   usage_.clear();
@@ -436,8 +435,10 @@ void VoiceAgent::respond(const std::string&) {
     if (const auto live = alive.lock(); !live || !*live) return;
     // Tokens are spent whether or not the reply is still wanted.
     if (!usage.provider.empty()) llmProvider_ = usage.provider;
-    addUsage("llm", usage.provider, usage.model, "input_tokens", static_cast<double>(usage.inputTokens));
-    addUsage("llm", usage.provider, usage.model, "output_tokens", static_cast<double>(usage.outputTokens));
+    addUsage({"llm", usage.provider, usage.model, "input_tokens", static_cast<double>(usage.inputTokens),
+              usage.inputEstimated});
+    addUsage({"llm", usage.provider, usage.model, "output_tokens", static_cast<double>(usage.outputTokens),
+              usage.outputEstimated});
     if (generation != generation_) return;
     // A reply cut by an error ends with the sentences already complete: the
     // fragment after them is not spoken (the apology follows).

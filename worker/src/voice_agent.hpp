@@ -24,6 +24,7 @@
 #include "voice/compute_pool.hpp"
 #include "voice/language_model.hpp"
 #include "voice/opus_jitter_buffer.hpp"
+#include "voice/provider_usage.hpp"
 #include "voice/resampler.hpp"
 #include "voice/sentence_chunker.hpp"
 #include "voice/spoken_text.hpp"
@@ -45,14 +46,18 @@
 namespace convox::worker {
 
 // What a provider was used for, summed over an agent turn (or the call's end):
-// LLM tokens as the stream reported them, characters synthesised, seconds of
-// audio recognised.
+// LLM tokens as the stream reported them (estimated for a reply cut before
+// its usage came), characters synthesised, seconds of audio recognised.
 struct UsageReport {
   std::string stage;  // stt | llm | tts
   std::string provider;
   std::string model;
   std::string unit;  // audio_seconds | input_tokens | output_tokens | characters
   double quantity = 0;
+  // An estimate, not the provider's count (a reply cut by barge-in): summed
+  // apart from the measured quantity of the same unit and posted as a record
+  // of its own, marked estimated.
+  bool estimated = false;
 };
 
 // What the call session gives the cascade.
@@ -164,8 +169,7 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   void postAgentTurn(bool interrupted, int64_t playedMs);
   void doAction(const voice::ModelAction& action);
   std::string render(const std::string& text) const;
-  void addUsage(const std::string& stage, const std::string& provider, const std::string& model,
-                const std::string& unit, double quantity);
+  void addUsage(const voice::ProviderUsage& usage);
   void flushUsage();
   struct UserTimes;
   static boost::json::object userTimings(const UserTimes& t);
@@ -252,8 +256,9 @@ class VoiceAgent final : voice::VadListener, voice::AudioOutListener {
   std::string ttsProvider_;  // of the sentence being synthesised, for the agent turn
   std::string sttProvider_;  // that transcribed the user turn being answered
   std::string llmProvider_;
-  std::vector<ProviderEvent> events_;                                                       // not yet stored on a turn
-  std::map<std::tuple<std::string, std::string, std::string, std::string>, double> usage_;  // not yet reported
+  std::vector<ProviderEvent> events_;  // not yet stored on a turn
+  // Not yet reported, by (stage, provider, model, unit, estimated).
+  std::map<std::tuple<std::string, std::string, std::string, std::string, bool>, double> usage_;
   VoiceAgentStats stats_;
 };
 

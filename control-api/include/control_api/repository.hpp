@@ -131,6 +131,10 @@ struct UsageRecord {
   // "reported" (the worker sent the cost), "price_table" (priced at insert),
   // or empty (unpriced, or stored before costs had a source).
   std::string costSource = {};
+  // The quantity is the reporter's estimate, not the provider's count (an
+  // LLM reply cut before its usage came); false for rows stored before
+  // migration 7.
+  bool estimated = false;
 };
 
 // A price: `priceNanoUsd` US nano-dollars per `perUnits` of the unit (60
@@ -270,7 +274,8 @@ class Repository {
   // Conversations created in range by status: keys {status}, values {count, ended ms}.
   std::vector<AggregateRow> conversationsByStatus(const std::string& teamId, const AnalyticsRange& range);
   // Usage recorded in range per bucket: keys {bucket start, stage, provider,
-  // model}, values {cost micro-USD, records, unpriced records}.
+  // model, unit}, values {cost micro-USD, records, unpriced records,
+  // quantity micros, cost micro-USD of the estimated records, estimated records}.
   std::vector<AggregateRow> costByBucket(const std::string& teamId, const AnalyticsRange& range, int64_t bucketMs);
   // Agent turns in range: keys {provider or "", latency ms}, values {count},
   // for stage stt, llm, tts or voice_to_voice.

@@ -245,6 +245,59 @@ TEST_P(AnalyticsTest, CostIsSummedExactlyByStageProviderModelAndBucket) {
   EXPECT_EQ(micros(hourly.at("series").as_array()[3].at("cost_usd")), (60 + 3) * 80 + 150 * 4);
 }
 
+// Review of issue 14: the part of the cost from estimated usage, beside the
+// totals (which count it as before), in the overview, per provider and per
+// bucket.
+TEST_P(AnalyticsTest, TheEstimatedPartOfTheCostIsShownBesideTheTotals) {
+  auto o = get("/v1/analytics/overview?" + range_);
+  EXPECT_EQ(micros(o.at("estimated_cost_usd")), 0);  // all measured so far
+  EXPECT_EQ(o.at("estimated_records"), 0);
+  // A cut reply's tokens in k0 (the first day), and an unpriced estimate.
+  const auto estimate = [this](const std::string& id, const std::string& provider, const std::string& model,
+                               const std::string& unit, int64_t quantity) {
+    json::object body{{"usage_id", id}, {"stage", "llm"}, {"provider", provider}, {"unit", unit}};
+    if (!model.empty()) body["model"] = model;
+    body["quantity"] = quantity;
+    body["recorded_at"] = kT0 + 30'000;
+    body["estimated"] = true;
+    const auto res = send(verb::post, "/v1/conversations/k0/usage", json::serialize(body));
+    ASSERT_EQ(res.result(), status::created) << res.body();
+  };
+  estimate("c-in", "openai", "gpt-4o-mini", "input_tokens", 4000);
+  estimate("c-out", "openai", "gpt-4o-mini", "output_tokens", 1000);
+  estimate("c-odd", "acme", "", "output_tokens", 5);
+  const int64_t estimated = 600 + 600;  // 4000 at $0.15/1M, 1000 at $0.60/1M
+
+  o = get("/v1/analytics/overview?" + range_);
+  EXPECT_EQ(micros(o.at("cost_usd")), expected_.costMicros + estimated);
+  EXPECT_EQ(micros(o.at("estimated_cost_usd")), estimated);
+  EXPECT_EQ(o.at("estimated_records"), 3);
+  EXPECT_EQ(o.at("unpriced_records"), 2);
+  const auto c = get("/v1/analytics/cost?" + range_);
+  EXPECT_EQ(micros(c.at("total_usd")), expected_.costMicros + estimated);
+  EXPECT_EQ(micros(c.at("estimated_cost_usd")), estimated);
+  EXPECT_EQ(c.at("estimated_records"), 3);
+  for (const auto& p : c.at("by_provider").as_array()) {
+    if (p.at("provider") == "openai") {
+      EXPECT_EQ(micros(p.at("estimated_cost_usd")), estimated);
+      EXPECT_EQ(p.at("estimated_records"), 2);
+      EXPECT_EQ(p.at("records"), kConversations + 2);
+    } else if (p.at("provider") == "acme" && p.at("stage") == "llm") {
+      EXPECT_EQ(p.at("estimated_records"), 1);
+      EXPECT_EQ(micros(p.at("estimated_cost_usd")), 0);
+    } else {
+      EXPECT_EQ(micros(p.at("estimated_cost_usd")), 0) << p;
+      EXPECT_EQ(p.at("estimated_records"), 0) << p;
+    }
+  }
+  const auto& series = c.at("series").as_array();
+  ASSERT_EQ(series.size(), 2u);
+  EXPECT_EQ(micros(series[0].at("estimated_cost_usd")), estimated);
+  EXPECT_EQ(micros(series[1].at("estimated_cost_usd")), 0);
+  // Another team's view is untouched.
+  EXPECT_EQ(micros(get("/v1/analytics/cost?" + range_, otherKey_).at("estimated_cost_usd")), 0);
+}
+
 TEST_P(AnalyticsTest, LatencyPercentilesMatchAnIndependentComputation) {
   const auto latency = get("/v1/analytics/latency?" + range_);
   EXPECT_EQ(latency.at("percentile_method"), "nearest-rank");

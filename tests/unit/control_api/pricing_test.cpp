@@ -205,6 +205,76 @@ TEST_P(PricingTest, SumsOfManyRecordsAreExact) {
   EXPECT_EQ(expected, 300 * 56);
 }
 
+// Review of issue 14: usage the worker estimated (an LLM reply cut by
+// barge-in) is stored and priced like any record, read back marked, and its
+// part of the cost shown beside the totals, which stay as they were.
+TEST_P(PricingTest, EstimatedUsageRoundTripsAndItsPartOfTheCostIsShown) {
+  const auto measured = usage("m1", "openai", "gpt-4o-mini", "input_tokens", "1000");
+  EXPECT_EQ(measured.at("estimated"), false);  // the default
+  const auto in = usage("e1", "openai", "gpt-4o-mini", "input_tokens", "2000", R"(, "estimated": true)");
+  EXPECT_EQ(in.at("estimated"), true);
+  EXPECT_EQ(micros(in.at("cost_usd")), 300);  // priced as measured usage is: 2000 at $0.15/1M
+  EXPECT_EQ(in.at("cost_source"), "price_table");
+  const auto out = usage("e2", "openai", "gpt-4o-mini", "output_tokens", "500", R"(, "estimated": true)");
+  EXPECT_EQ(micros(out.at("cost_usd")), 300);  // 500 at $0.60/1M
+  const auto stt = usage("m2", "deepgram", "nova-3", "audio_seconds", "60", R"(, "estimated": false)");
+  EXPECT_EQ(stt.at("estimated"), false);
+  const auto unknown = usage("e3", "acme-llm", "x", "output_tokens", "10", R"(, "estimated": true)");
+  EXPECT_TRUE(unknown.at("cost_usd").is_null());
+  // A repeat of an id changes nothing, its mark included.
+  const auto repeat = send(verb::post, "/v1/conversations/c1/usage",
+                           R"({"usage_id": "e1", "stage": "stt", "provider": "openai", "model": "gpt-4o-mini",
+                               "unit": "input_tokens", "quantity": 2000, "estimated": false})");
+  EXPECT_EQ(repeat.result(), status::ok) << repeat.body();
+  const auto listed = bodyOf(send(verb::get, "/v1/conversations/c1/usage"));
+  for (const auto& u : listed.at("usage").as_array()) {
+    if (u.at("usage_id") == "e1") {
+      EXPECT_EQ(u.at("estimated"), true);
+    }
+  }
+
+  const auto cost = bodyOf(send(verb::get, "/v1/conversations/c1/cost"));
+  EXPECT_EQ(micros(cost.at("total_usd")), 150 + 300 + 300 + 4800);  // unchanged: every priced record
+  EXPECT_EQ(micros(cost.at("estimated_cost_usd")), 300 + 300);
+  EXPECT_EQ(cost.at("estimated_records"), 3);  // the unpriced one too
+  EXPECT_EQ(cost.at("unpriced_records"), 1);
+  size_t lines = 0;
+  for (const auto& p : cost.at("by_provider").as_array()) {
+    ++lines;
+    const auto& provider = p.at("provider");
+    if (provider == "openai") {
+      EXPECT_EQ(micros(p.at("cost_usd")), 750);
+      EXPECT_EQ(micros(p.at("estimated_cost_usd")), 600);
+      EXPECT_EQ(p.at("estimated_records"), 2);
+    } else if (provider == "deepgram") {
+      EXPECT_EQ(micros(p.at("estimated_cost_usd")), 0);
+      EXPECT_EQ(p.at("estimated_records"), 0);
+    } else {
+      EXPECT_EQ(provider, "acme-llm");
+      EXPECT_EQ(micros(p.at("estimated_cost_usd")), 0);
+      EXPECT_EQ(p.at("estimated_records"), 1);
+      EXPECT_EQ(p.at("unpriced_records"), 1);
+    }
+  }
+  EXPECT_EQ(lines, 3u);
+  // The seed's session path answers the same.
+  const auto session = bodyOf(send(verb::get, "/v1/sessions/c1/cost"));
+  EXPECT_EQ(micros(session.at("estimated_cost_usd")), 600);
+}
+
+TEST_P(PricingTest, ANonBooleanEstimatedIsRefusedWithItsReasonAndNothingIsStored) {
+  for (const std::string bad : {R"("yes")", "1", "null", "{}"}) {
+    const auto res = send(verb::post, "/v1/conversations/c1/usage",
+                          R"({"usage_id": "b1", "stage": "llm", "provider": "openai", "unit": "input_tokens",
+                              "quantity": 10, "estimated": )" +
+                              bad + "}");
+    EXPECT_EQ(res.result(), status::bad_request) << bad << ": " << res.body();
+    EXPECT_TRUE(namesField(res, "estimated", "wrong_type")) << bad << ": " << res.body();
+    EXPECT_NE(res.body().find("must be true or false"), std::string::npos) << res.body();
+  }
+  EXPECT_TRUE(bodyOf(send(verb::get, "/v1/conversations/c1/usage")).at("usage").as_array().empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, PricingTest, ::testing::Values(Backend::Sqlite, Backend::Postgres), backendName);
 
 }  // namespace

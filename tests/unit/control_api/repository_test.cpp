@@ -1,6 +1,7 @@
 // The repository suite, run unchanged on SQLite and on a real PostgreSQL.
 #include "common/ids.hpp"
 #include "control_api/control_api.hpp"
+#include "migrations.hpp"
 #include "store_fixture.hpp"
 
 namespace convox::control_api::testing {
@@ -340,6 +341,82 @@ TEST_P(StoreTest, RowsFromBeforeTheWorkerFieldsReadBackWithout) {
   const auto conversation = repo().getConversation(team, "old");
   ASSERT_TRUE(conversation);
   EXPECT_FALSE(conversation->endReason);
+}
+
+// Review of issue 14: usage the worker estimated keeps its mark; a repeat
+// of its id does not change it.
+TEST_P(StoreTest, UsageKeepsItsEstimatedMark) {
+  const auto team = repo().createTeam("estimates");
+  repo().createConversation(team, conversation("c1", "a", 1));
+  UsageRecord measured{"u1", "llm", "openai", "gpt-4o-mini", "input_tokens", 12'000'000, 2, 10};
+  auto estimated = measured;
+  estimated.usageId = "u2";
+  estimated.quantityMicros = 30'000'000;
+  estimated.estimated = true;
+  EXPECT_TRUE(repo().addUsage(team, "c1", measured));
+  EXPECT_TRUE(repo().addUsage(team, "c1", estimated));
+  auto repeat = estimated;
+  repeat.estimated = false;
+  EXPECT_FALSE(repo().addUsage(team, "c1", repeat));
+  const auto usage = repo().listUsage(team, "c1");
+  ASSERT_EQ(usage.size(), 2u);
+  EXPECT_FALSE(usage[0].estimated);
+  EXPECT_TRUE(usage[1].estimated);
+  EXPECT_EQ(usage[1].quantityMicros, 30'000'000);
+}
+
+// Rows written without the column (as before migration 7) read as measured.
+TEST_P(StoreTest, UsageRowsWithoutTheEstimatedColumnReadAsMeasured) {
+  const auto team = repo().createTeam("older usage");
+  repo().createConversation(team, conversation("c1", "a", 1));
+  connect()->query(
+      "INSERT INTO usage_records (team_id, conversation_id, usage_id, stage, provider, model, unit, quantity_micros, "
+      "cost_micro_usd, recorded_at) VALUES ($1, 'c1', 'old', 'llm', 'openai', 'gpt-4o-mini', 'input_tokens', 1000000, "
+      "1, 5)",
+      {team});
+  const auto usage = repo().listUsage(team, "c1");
+  ASSERT_EQ(usage.size(), 1u);
+  EXPECT_FALSE(usage[0].estimated);
+}
+
+// The upgrade itself: a store left at schema 6 with usage in it, opened by
+// this version, gains the column, its rows read as measured, and the
+// analytics' index still covers the cost query.
+TEST_P(StoreTest, MigrationSevenMarksTheUsageAlreadyStoredAsMeasured) {
+  const auto url = emptyStoreUrl();
+  {
+    const auto raw = connectTo(url);
+    raw->execScript(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL);");
+    for (const auto& m : migrations()) {
+      if (m.version > 6) break;
+      raw->execScript("BEGIN;\n" + m.sql + "\nINSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                      std::to_string(m.version) + ", 1);\nCOMMIT;");
+    }
+    raw->execScript(
+        "INSERT INTO teams (id, name, created_at) VALUES ('team_old', 'old', 1);"
+        "INSERT INTO conversations (team_id, id, agent_id, status, trace_id, room, parameters, results, created_at) "
+        "VALUES ('team_old', 'c1', 'a1', 'ended', 't', 'room-c1', '{}', '{}', 1);"
+        "INSERT INTO usage_records (team_id, conversation_id, usage_id, stage, provider, model, unit, quantity_micros, "
+        "cost_micro_usd, recorded_at, agent_id, cost_source) VALUES ('team_old', 'c1', 'u1', 'llm', 'openai', "
+        "'gpt-4o-mini', 'input_tokens', 1000000000, 150, 100, 'a1', 'price_table');");
+  }
+  Repository upgraded(connectTo(url));
+  EXPECT_EQ(upgraded.schemaVersion(), migrations().back().version);
+  EXPECT_GE(upgraded.schemaVersion(), 7);
+  const auto usage = upgraded.listUsage("team_old", "c1");
+  ASSERT_EQ(usage.size(), 1u);
+  EXPECT_FALSE(usage[0].estimated);
+  EXPECT_EQ(usage[0].costMicroUsd, 150);
+  UsageRecord estimated{"u2", "llm", "openai", "gpt-4o-mini", "output_tokens", 5'000'000, 3, 200};
+  estimated.estimated = true;
+  EXPECT_TRUE(upgraded.addUsage("team_old", "c1", estimated, "a1"));
+  const auto rows = upgraded.costByBucket("team_old", {0, 1000, std::nullopt}, 1000);
+  ASSERT_EQ(rows.size(), 2u);       // input_tokens, output_tokens
+  EXPECT_EQ(rows[0].values[4], 0);  // the old row: no estimated cost
+  EXPECT_EQ(rows[0].values[5], 0);
+  EXPECT_EQ(rows[1].values[4], 3);
+  EXPECT_EQ(rows[1].values[5], 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::Sqlite, Backend::Postgres), backendName);

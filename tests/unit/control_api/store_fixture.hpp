@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace convox::control_api::testing {
 
@@ -44,11 +45,28 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
   }
   void TearDown() override {
     repo_.reset();
+    for (const auto& name : databases_) connect()->execScript("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
-  std::unique_ptr<SqlConnection> connect(size_t connections = 1) const {
-    return GetParam() == Backend::Postgres ? openPostgres(url_, connections) : openSqlite(url_, connections);
+  std::unique_ptr<SqlConnection> connect(size_t connections = 1) const { return connectTo(url_, connections); }
+  std::unique_ptr<SqlConnection> connectTo(const std::string& url, size_t connections = 1) const {
+    return GetParam() == Backend::Postgres ? openPostgres(url, connections) : openSqlite(url, connections);
+  }
+  // An empty store of the test's own beside the suite's (a SQLite file, a
+  // PostgreSQL database, dropped at TearDown), for a test that builds an
+  // older schema by hand. Its URL for connectTo().
+  std::string emptyStoreUrl() {
+    const auto name = "convox_empty_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++);
+    if (GetParam() == Backend::Sqlite) return (dir_ / (name + ".db")).string();
+    const auto raw = connect();
+    raw->execScript("DROP DATABASE IF EXISTS " + name);
+    raw->execScript("CREATE DATABASE " + name);
+    databases_.push_back(name);
+    // postgresql:///postgres?host=... -> postgresql:///<name>?host=...
+    const auto query = url_.find('?');
+    const auto path = url_.rfind('/', query);
+    return url_.substr(0, path + 1) + name + (query == std::string::npos ? "" : url_.substr(query));
   }
   std::unique_ptr<Repository> open(size_t connections = 1) const {
     return std::make_unique<Repository>(connect(connections));
@@ -67,6 +85,7 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
   }
   std::filesystem::path dir_;
   std::string url_;
+  std::vector<std::string> databases_;  // made by emptyStoreUrl()
   std::unique_ptr<Repository> repo_;
 };
 

@@ -288,5 +288,52 @@ TEST_F(AnthropicChatModelTest, CancelMidStreamClosesTheConnectionAndNothingFollo
   EXPECT_TRUE(server.clientClosed());
 }
 
+// A reply cut by barge-in: Anthropic sent its input tokens first, so that
+// count is the provider's; the output (message_start's output_tokens is a
+// placeholder 1, the real count comes only in message_delta) is estimated
+// from the streamed text, and only it is marked so.
+TEST_F(AnthropicChatModelTest, ACutReplyKeepsTheStreamsInputCountAndEstimatesOnlyItsOutput) {
+  ChatCompletionsServer server(
+      io_, {{eventStreamHead() + httpChunk(kMessageStart + kTextStart + textDelta(0, "Yes, nine is free"))}},
+      AfterScript::kHold);
+  auto settings = settingsFor(server);
+  std::vector<ProviderUsage> cut;
+  settings.cutReplyUsage = [&cut](const ProviderUsage& u) { cut.push_back(u); };
+  AnthropicChatModel model(io_, settings);
+  Outcome out;
+  auto cb = callbacksInto(out);
+  cb.onText = [&](std::string_view) {
+    model.cancel();  // barge-in
+    io_.stop();
+  };
+  model.reply(history_, cb);
+  io_.run_for(milliseconds(5000));
+  EXPECT_EQ(out.doneCalls, 0);
+  ASSERT_EQ(cut.size(), 2U);
+  EXPECT_EQ(cut[0].unit, "input_tokens");
+  EXPECT_EQ(cut[0].quantity, 25);  // message_start's count
+  EXPECT_FALSE(cut[0].estimated);
+  EXPECT_EQ(cut[0].model, "claude-haiku-4-5-20251001");
+  EXPECT_EQ(cut[1].unit, "output_tokens");
+  EXPECT_EQ(cut[1].quantity, 5);  // ceil(17 bytes / 4), not the placeholder 1
+  EXPECT_TRUE(cut[1].estimated);
+}
+
+// A complete reply's counts are all the server's.
+TEST_F(AnthropicChatModelTest, ACompleteReplysUsageIsNotEstimated) {
+  ChatCompletionsServer server(io_,
+                               {{eventStreamHead() +
+                                 httpChunk(kMessageStart + kTextStart + textDelta(0, "Yes.") + blockStop(0) +
+                                           messageDelta("end_turn", 2) + kMessageStop) +
+                                 std::string(kLastChunk)}},
+                               AfterScript::kHold);
+  auto out = replyWith(settingsFor(server));
+  ASSERT_EQ(out.error.value_or("not done"), "");
+  EXPECT_EQ(out.usage.inputTokens, 25);
+  EXPECT_EQ(out.usage.outputTokens, 2);
+  EXPECT_FALSE(out.usage.inputEstimated);
+  EXPECT_FALSE(out.usage.outputEstimated);
+}
+
 }  // namespace
 }  // namespace convox::voice

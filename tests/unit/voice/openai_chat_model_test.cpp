@@ -396,6 +396,9 @@ TEST_F(OpenAiChatModelTest, ACutReplyReportsItsUsageEstimatedFromItsSize) {
   EXPECT_EQ(cut[0].model, "gpt-4o-mini-2024");  // as the stream named it
   EXPECT_EQ(cut[1].unit, "output_tokens");
   EXPECT_EQ(cut[1].quantity, 2);  // ceil(5 / 4)
+  // The stream said neither count: both are estimates, and say so.
+  EXPECT_TRUE(cut[0].estimated);
+  EXPECT_TRUE(cut[1].estimated);
 }
 
 // The estimate follows the ratios the model's last complete reply reported.
@@ -417,6 +420,16 @@ TEST_F(OpenAiChatModelTest, ACutReplyIsEstimatedAtTheLastCompleteReplysRatios) {
                                      std::make_unique<ChatStreamDecoder>(4096), callbacksInto(first), calibration);
   run();
   ASSERT_EQ(first.error.value_or("not done"), "");
+  // A complete reply's counts are the server's: its usage records are not estimates.
+  EXPECT_FALSE(first.usage.inputEstimated);
+  EXPECT_FALSE(first.usage.outputEstimated);
+  std::vector<ProviderUsage> measured;
+  reportModelUsage([&measured](const ProviderUsage& u) { measured.push_back(u); }, first.usage);
+  ASSERT_EQ(measured.size(), 2U);
+  EXPECT_EQ(measured[0].quantity, 12);
+  EXPECT_FALSE(measured[0].estimated);
+  EXPECT_EQ(measured[1].quantity, 3);
+  EXPECT_FALSE(measured[1].estimated);
   EXPECT_DOUBLE_EQ(calibration->inputPerByte, 0.5);
   EXPECT_DOUBLE_EQ(calibration->outputPerByte, 1.5);
   io_.restart();
@@ -437,6 +450,8 @@ TEST_F(OpenAiChatModelTest, ACutReplyIsEstimatedAtTheLastCompleteReplysRatios) {
   ASSERT_EQ(cut.size(), 2U);
   EXPECT_EQ(cut[0].quantity, 50);  // 100 bytes at 0.5
   EXPECT_EQ(cut[1].quantity, 8);   // ceil(5 bytes at 1.5)
+  EXPECT_TRUE(cut[0].estimated);   // calibrated, still an estimate
+  EXPECT_TRUE(cut[1].estimated);
 }
 
 TEST_F(OpenAiChatModelTest, AReplyCutBeforeTheServerAnsweredCostsNothing) {

@@ -1,16 +1,21 @@
 // ControlApiClient::readConversation: what a re-dispatched job reads before
 // it speaks. The job token goes with both reads; an API that is down or
 // stalls gives an error within the timeout (the call then starts fresh).
+// And postUsage: an estimated quantity is posted marked as one.
 
 #include "control_api_client.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
+#include <boost/json/parse.hpp>
+
 #include <atomic>
+#include <cctype>
 #include <thread>
 
 namespace convox::worker {
@@ -34,8 +39,11 @@ class TinyApi {
         acceptor_.accept(*socket, ec);
         if (ec || stopping_) return;
         asio::streambuf buffer;
-        asio::read_until(*socket, buffer, "\r\n\r\n", ec);
+        const size_t headBytes = asio::read_until(*socket, buffer, "\r\n\r\n", ec);
         if (ec) continue;
+        // The body too, when the request has one (the head, then its Content-Length bytes).
+        const size_t total = headBytes + contentLength(buffer, headBytes);
+        if (buffer.size() < total) asio::read(*socket, buffer, asio::transfer_exactly(total - buffer.size()), ec);
         const std::string head(asio::buffers_begin(buffer.data()), asio::buffers_end(buffer.data()));
         requests_.push_back(head);
         const auto body = answer_(head);
@@ -58,6 +66,13 @@ class TinyApi {
   std::vector<std::string> requests_;
 
  private:
+  static size_t contentLength(const asio::streambuf& buffer, size_t headBytes) {
+    std::string head(asio::buffers_begin(buffer.data()), asio::buffers_begin(buffer.data()) + headBytes);
+    for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto at = head.find("\r\ncontent-length:");
+    return at == std::string::npos ? 0 : std::stoul(head.substr(at + 17));
+  }
+
   std::function<std::string(const std::string&)> answer_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
@@ -135,6 +150,34 @@ TEST(ControlApiRead, AnApiThatIsDownOrStallsGivesUpWithinTheTimeout) {
   EXPECT_FALSE(result->error().empty());
   // Bounded: the read ends with its timeout, long before the io_context's 20 s.
   EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+}
+
+// Review of issue 14: a reply cut by barge-in has its tokens estimated; the
+// record says so, and a measured one of the same unit goes apart, unmarked.
+TEST(ControlApiUsage, AnEstimatedQuantityIsPostedMarkedAndAMeasuredOneIsNot) {
+  TinyApi api([](const std::string&) {
+    const std::string body = R"({"stored": true})";
+    return "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\nConnection: close\r\n\r\n" + body;
+  });
+  asio::io_context io;
+  ControlApiClient client(io, api.url(), "job.token.here", "conv_1");
+  client.postUsage("llm", "openai", "gpt-4o-mini", "output_tokens", 11, true);
+  client.postUsage("llm", "openai", "gpt-4o-mini", "output_tokens", 2);
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (client.delivered() < 2 && std::chrono::steady_clock::now() < until) io.run_for(10ms);
+  ASSERT_EQ(client.delivered(), 2U);
+  ASSERT_EQ(api.requests_.size(), 2U);
+  std::vector<boost::json::object> bodies;
+  for (const auto& request : api.requests_) {
+    EXPECT_EQ(request.rfind("POST /v1/conversations/conv_1/usage ", 0), 0U) << request;
+    bodies.push_back(boost::json::parse(request.substr(request.find("\r\n\r\n") + 4)).as_object());
+  }
+  EXPECT_EQ(bodies[0].at("estimated"), true);
+  EXPECT_EQ(bodies[0].at("quantity").to_number<double>(), 11);
+  EXPECT_EQ(bodies[1].if_contains("estimated"), nullptr);  // measured: the API's default
+  EXPECT_EQ(bodies[1].at("quantity").to_number<double>(), 2);
+  EXPECT_NE(bodies[0].at("usage_id"), bodies[1].at("usage_id"));
 }
 
 }  // namespace

@@ -35,7 +35,8 @@ struct ChatModelSettings {
   // Where a reply cut by cancel() (barge-in, a fallback's timeout) reports
   // what it used: no onDone follows a cancel, yet the provider bills the
   // prompt and the tokens it streamed. Estimated where the stream had not
-  // said (see chat_stream.hpp); null = not reported.
+  // said, and then marked `estimated` (see chat_stream.hpp); null = not
+  // reported.
   UsageSink cutReplyUsage;
 };
 

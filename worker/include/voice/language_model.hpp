@@ -35,6 +35,10 @@ struct ModelAction {
 struct ModelUsage {
   int64_t inputTokens = 0;
   int64_t outputTokens = 0;
+  // The count is an estimate, not the provider's (a reply cut before its
+  // usage came); reported as estimated usage records.
+  bool inputEstimated = false;
+  bool outputEstimated = false;
   int64_t firstTokenMs = -1;  // from request to first text delta
   int64_t totalMs = 0;
   std::string model;

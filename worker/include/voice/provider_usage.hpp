@@ -16,6 +16,10 @@ struct ProviderUsage {
   std::string model;     // as billed: "nova-3", "eleven_flash_v2_5", "tts-1"
   std::string unit;      // audio_seconds | input_tokens | output_tokens | characters
   double quantity = 0;
+  // Not counted by the provider but estimated (a chat reply cut by barge-in
+  // never gets its usage from the stream; see chat_stream.hpp): kept apart
+  // from measured quantities all the way to the control API.
+  bool estimated = false;
 };
 
 // Called on the call's thread; quantities add up (several reports of one

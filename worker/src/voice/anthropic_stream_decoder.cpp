@@ -47,10 +47,10 @@ bool AnthropicStreamDecoder::onData(std::string_view data, const TextSink& onTex
       return false;
     }
     if (auto m = stringAt(*message, "model"); !m.empty()) model_ = m;
-    if (const auto* usage = objectAt(*message, "usage")) {
-      inputTokens_ = intAt(*usage, "input_tokens", inputTokens_);
-      outputTokens_ = intAt(*usage, "output_tokens", outputTokens_);
-    }
+    // Its output_tokens (1, or a few) is a placeholder, not a count of the
+    // reply: only message_delta's is. A reply cut before that has its
+    // output estimated, not reported as one token.
+    if (const auto* usage = objectAt(*message, "usage")) inputTokens_ = intAt(*usage, "input_tokens", inputTokens_);
     return true;
   }
   if (type == "message_delta") {

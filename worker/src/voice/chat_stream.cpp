@@ -148,8 +148,15 @@ class Exchange final : public ChatStream, public std::enable_shared_from_this<Ex
     const auto estimate = [](size_t bytes, double perByte) {
       return static_cast<int64_t>(std::ceil(static_cast<double>(bytes) * perByte));
     };
-    if (used.inputTokens == 0) used.inputTokens = estimate(requestBytes_, calibration_->inputPerByte);
-    if (used.outputTokens == 0) used.outputTokens = estimate(textBytes_, calibration_->outputPerByte);
+    // Only the counts the stream had not given are estimates.
+    if (used.inputTokens == 0) {
+      used.inputTokens = estimate(requestBytes_, calibration_->inputPerByte);
+      used.inputEstimated = true;
+    }
+    if (used.outputTokens == 0) {
+      used.outputTokens = estimate(textBytes_, calibration_->outputPerByte);
+      used.outputEstimated = true;
+    }
     reportModelUsage(cutReplyUsage_, used);
   }
 

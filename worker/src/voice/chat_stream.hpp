@@ -63,7 +63,8 @@ class ChatStream {
   // to the settings' cutReplyUsage: the counts the stream gave so far
   // (Anthropic sends the input tokens first), else estimates from the
   // request's and the streamed text's sizes at the tokens-per-byte ratios
-  // the model's last complete reply showed (TokenCalibration).
+  // the model's last complete reply showed (TokenCalibration); those, and
+  // only those, are reported with `estimated` set.
   virtual void cancel() = 0;
 };
 
