@@ -138,12 +138,37 @@ bool isPricedUnit(std::string_view unit) {
   return std::any_of(kPers.begin(), kPers.end(), [&](const PerOption& p) { return p.unit == unit; });
 }
 
+std::vector<std::string> priceNamesOf(std::string_view model) {
+  std::vector<std::string> names{std::string(model)};
+  const auto digits = [&](size_t from, size_t count) {
+    return std::all_of(model.begin() + static_cast<std::ptrdiff_t>(from),
+                       model.begin() + static_cast<std::ptrdiff_t>(from + count),
+                       [](char c) { return c >= '0' && c <= '9'; });
+  };
+  // "-2024-07-18" (OpenAI) or "-20251001" (Anthropic) at the end.
+  size_t cut = std::string_view::npos;
+  if (model.size() > 11 && model[model.size() - 11] == '-' && model[model.size() - 6] == '-' &&
+      model[model.size() - 3] == '-' && digits(model.size() - 10, 4) && digits(model.size() - 5, 2) &&
+      digits(model.size() - 2, 2)) {
+    cut = model.size() - 11;
+  } else if (model.size() > 9 && model[model.size() - 9] == '-' && digits(model.size() - 8, 8)) {
+    cut = model.size() - 9;
+  }
+  if (cut == std::string_view::npos) return names;
+  const std::string base(model.substr(0, cut));
+  names.push_back(base);
+  names.push_back(base + "-latest");  // Anthropic's alias for a snapshot
+  return names;
+}
+
 std::optional<Price> defaultPrice(std::string_view provider, std::string_view model, std::string_view unit) {
   const DefaultPrice* any = nullptr;
-  for (const auto& d : kDefaults) {
-    if (d.provider != provider || d.unit != unit) continue;
-    if (d.model == model) return toPrice(d);
-    if (d.model == "*") any = &d;
+  for (const auto& name : priceNamesOf(model)) {
+    for (const auto& d : kDefaults) {
+      if (d.provider != provider || d.unit != unit) continue;
+      if (d.model == name) return toPrice(d);
+      if (d.model == "*") any = &d;
+    }
   }
   if (any) return toPrice(*any);
   if (std::find(kLocalProviders.begin(), kLocalProviders.end(), provider) != kLocalProviders.end() &&
@@ -159,8 +184,13 @@ std::span<const std::string_view> localProviders() { return kLocalProviders; }
 
 std::optional<Price> effectivePrice(Repository& repository, const std::string& teamId, const std::string& provider,
                                     const std::string& model, const std::string& unit) {
-  const auto team = repository.findTeamPrices(teamId, provider, model, unit);
-  if (!team.empty()) return team.front();  // the exact model sorts first
+  std::optional<Price> teamAny;
+  for (const auto& name : priceNamesOf(model)) {
+    const auto team = repository.findTeamPrices(teamId, provider, name, unit);
+    if (!team.empty() && team.front().model == name) return team.front();  // the named model sorts first
+    if (!team.empty()) teamAny = team.front();
+  }
+  if (teamAny) return teamAny;
   return defaultPrice(provider, model, unit);
 }
 

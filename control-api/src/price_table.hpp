@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace convox::control_api {
 
@@ -39,11 +40,19 @@ std::string canonicalPer(std::string_view unit);
 // The engines priced at 0 for every unit (they run on the operator's machines).
 std::span<const std::string_view> localProviders();
 
-// The default for (provider, model, unit): the exact model, else "*".
+// The names a reported model is priced under, in order: itself, then for a
+// dated snapshot ("gpt-4o-mini-2024-07-18", "claude-haiku-4-5-20251001": what
+// the providers' streams report) the model without its date and that name's
+// "-latest" alias. A price listed for the model covers its snapshots.
+std::vector<std::string> priceNamesOf(std::string_view model);
+
+// The default for (provider, model, unit): the model under each of its price
+// names, else "*".
 std::optional<Price> defaultPrice(std::string_view provider, std::string_view model, std::string_view unit);
 
-// The price a record gets: team (provider, model) -> team (provider, *) ->
-// default (provider, model) -> default (provider, *); nullopt: unpriced.
+// The price a record gets: team (provider, model by its price names) -> team
+// (provider, *) -> default (provider, model by its price names) -> default
+// (provider, *); nullopt: unpriced.
 std::optional<Price> effectivePrice(Repository& repository, const std::string& teamId, const std::string& provider,
                                     const std::string& model, const std::string& unit);
 

@@ -131,6 +131,43 @@ TEST_P(PricingTest, TeamRowsOverrideDefaultsInTheDocumentedOrder) {
   EXPECT_FALSE(find(others, "*", "input_tokens"));
 }
 
+TEST(PriceNames, ADatedSnapshotIsPricedAsItsModel) {
+  EXPECT_EQ(priceNamesOf("gpt-4o-mini-2024-07-18"),
+            (std::vector<std::string>{"gpt-4o-mini-2024-07-18", "gpt-4o-mini", "gpt-4o-mini-latest"}));
+  EXPECT_EQ(priceNamesOf("claude-haiku-4-5-20251001"),
+            (std::vector<std::string>{"claude-haiku-4-5-20251001", "claude-haiku-4-5", "claude-haiku-4-5-latest"}));
+  // Not dates: a version, too few digits, nothing before the date.
+  EXPECT_EQ(priceNamesOf("gpt-4.1-mini"), (std::vector<std::string>{"gpt-4.1-mini"}));
+  EXPECT_EQ(priceNamesOf("llama-3.1-8b-instant"), (std::vector<std::string>{"llama-3.1-8b-instant"}));
+  EXPECT_EQ(priceNamesOf("model-2024-7-18"), (std::vector<std::string>{"model-2024-7-18"}));
+  EXPECT_EQ(priceNamesOf("-20251001"), (std::vector<std::string>{"-20251001"}));
+  EXPECT_EQ(priceNamesOf("x-2025100"), (std::vector<std::string>{"x-2025100"}));
+}
+
+TEST_P(PricingTest, TheSnapshotAStreamReportsTakesItsModelsPrice) {
+  // OpenAI's stream names the snapshot: the gpt-4o-mini list price applies.
+  EXPECT_EQ(micros(usage("o", "openai", "gpt-4o-mini-2024-07-18", "input_tokens", "1000000").at("cost_usd")), 150000);
+  // Anthropic's: claude-3-5-haiku-20241022 is listed as claude-3-5-haiku-latest.
+  EXPECT_EQ(micros(usage("a", "anthropic", "claude-3-5-haiku-20241022", "output_tokens", "1000000").at("cost_usd")),
+            4000000);
+  // A team's row for the model covers its snapshots, ahead of the team's *.
+  auto res = send(verb::put, "/v1/providers/anthropic/pricing",
+                  R"({"prices": [{"model": "*", "unit": "input_tokens", "usd": 9, "per": "1m"},
+                                 {"model": "claude-haiku-4-5", "unit": "input_tokens", "usd": 0.5, "per": "1m"}]})");
+  ASSERT_EQ(res.result(), status::ok) << res.body();
+  EXPECT_EQ(micros(usage("t", "anthropic", "claude-haiku-4-5-20251001", "input_tokens", "1000000").at("cost_usd")),
+            500000);
+  EXPECT_EQ(micros(usage("t2", "anthropic", "claude-opus-4-1-20250805", "input_tokens", "1000000").at("cost_usd")),
+            9000000);
+  // A row for the snapshot itself beats the model's.
+  res =
+      send(verb::put, "/v1/providers/anthropic/pricing",
+           R"({"prices": [{"model": "claude-haiku-4-5-20251001", "unit": "input_tokens", "usd": 0.25, "per": "1m"}]})");
+  ASSERT_EQ(res.result(), status::ok) << res.body();
+  EXPECT_EQ(micros(usage("t3", "anthropic", "claude-haiku-4-5-20251001", "input_tokens", "1000000").at("cost_usd")),
+            250000);
+}
+
 TEST_P(PricingTest, GetShowsEffectivePricesAndWhichAreTheTeams) {
   auto prices = pricesOf("elevenlabs");
   EXPECT_EQ(prices.at("currency"), "USD");
