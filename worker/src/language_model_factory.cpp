@@ -164,6 +164,7 @@ ModelChoice makeLanguageModel(const agent_config::AgentSettings& agent,
   auto primary = makeOneLanguageModel(agent, parameters, io, post, env, hooks.usage);
   if (agent.llm.fallbacks.empty()) return primary;
   std::vector<ModelChoice> candidates;
+  candidates.reserve(1 + agent.llm.fallbacks.size());
   candidates.push_back(std::move(primary));
   for (const auto& fallback : agent.llm.fallbacks) {
     auto copy = agent;
@@ -173,6 +174,7 @@ ModelChoice makeLanguageModel(const agent_config::AgentSettings& agent,
   }
   return makeCascade("llm", std::move(candidates), &ModelChoice::model, [&](std::vector<ModelChoice> members) {
     std::vector<voice::FallbackModel> models;
+    models.reserve(members.size());
     for (auto& m : members) models.push_back({m.provider, std::move(m.model)});
     voice::FallbackSettings settings;
     if (agent.timeouts.llmCascadeTimeoutMs > 0) {

@@ -385,11 +385,13 @@ ServiceChoice<Service> stage(const char* name, const agent_config::AgentSettings
   auto inCascade = context;
   inCascade.onUnavailable = nullptr;
   std::vector<ServiceChoice<Service>> candidates;
+  candidates.reserve(1 + primary.fallbacks.size());
   candidates.push_back(make(agent, primary, inCascade));
   for (const auto& f : primary.fallbacks) candidates.push_back(make(agent, f, inCascade));
   return makeCascade(name, std::move(candidates), &ServiceChoice<Service>::service,
                      [&](std::vector<ServiceChoice<Service>> members) {
                        std::vector<std::unique_ptr<Service>> services;
+                       services.reserve(members.size());
                        for (auto& m : members) services.push_back(std::move(m.service));
                        voice::ServiceFallbackSettings settings;
                        settings.onEvent = [onEvent = context.onEvent, name](const voice::ProviderSwitch& s) {
