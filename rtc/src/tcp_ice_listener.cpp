@@ -1,5 +1,6 @@
 #include "rtc/tcp_ice_listener.hpp"
 
+#include "bound_socket.hpp"
 #include "rtc/rfc4571_framing.hpp"
 #include "rtc/stun_message.hpp"
 #include "sockaddr.hpp"
@@ -30,25 +31,15 @@ TcpIceListener::~TcpIceListener() {
 }
 
 bool TcpIceListener::open(const SocketEndpoint& local, std::string& error) {
-  fd_ = ::socket(local.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) {
-    error = std::string("socket: ") + std::strerror(errno);
-    return false;
-  }
-  const int on = 1;
-  ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  sockaddr_storage addr{};
-  const socklen_t len = toSockaddr(local, addr);
-  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd_, 128) != 0) {
+  const SocketOption reuse{SOL_SOCKET, SO_REUSEADDR, 1};
+  fd_ = openBoundSocket(SOCK_STREAM, local, {&reuse, 1}, local_, error);
+  if (fd_ < 0) return false;
+  if (::listen(fd_, 128) != 0) {
     error = "listen on TCP " + local.toString() + ": " + std::strerror(errno);
     ::close(fd_);
     fd_ = -1;
     return false;
   }
-  sockaddr_storage bound{};
-  socklen_t boundLen = sizeof bound;
-  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &boundLen);
-  local_ = fromSockaddr(bound);
   local_.tcp = true;
   return true;
 }

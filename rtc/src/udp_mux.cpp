@@ -1,5 +1,6 @@
 #include "rtc/udp_mux.hpp"
 
+#include "bound_socket.hpp"
 #include "sockaddr.hpp"
 #include "udp_mux_tcp_connection.hpp"
 
@@ -41,27 +42,12 @@ UdpMux::~UdpMux() {
 }
 
 bool UdpMux::open(const SocketEndpoint& local, std::string& error) {
-  fd_ = ::socket(local.v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) {
-    error = std::string("socket: ") + std::strerror(errno);
-    return false;
-  }
   // Bursts of video from many publishers land between two wake-ups.
-  const int bufferBytes = 4 << 20;
-  ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bufferBytes, sizeof bufferBytes);
-  ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &bufferBytes, sizeof bufferBytes);
-  sockaddr_storage addr{};
-  const socklen_t len = toSockaddr(local, addr);
-  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
-    error = "bind " + local.toString() + ": " + std::strerror(errno);
-    ::close(fd_);
-    fd_ = -1;
-    return false;
-  }
-  sockaddr_storage bound{};
-  socklen_t boundLen = sizeof bound;
-  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &boundLen);
-  local_ = fromSockaddr(bound);
+  constexpr int kBufferBytes = 4 << 20;
+  const std::array<SocketOption, 2> buffers{
+      {{SOL_SOCKET, SO_RCVBUF, kBufferBytes}, {SOL_SOCKET, SO_SNDBUF, kBufferBytes}}};
+  fd_ = openBoundSocket(SOCK_DGRAM, local, buffers, local_, error);
+  if (fd_ < 0) return false;
   Batch& b = *batch_;
   for (size_t i = 0; i < kBatch; ++i) {
     b.inIov[i] = {b.in[i].data(), b.in[i].size()};
