@@ -4,6 +4,7 @@
 // like a UDP one; a connection that opens with anything else is closed; a
 // closed connection is a path gone; a peer that stops reading loses frames
 // rather than stalling the loop.
+#include "mux_recorder.hpp"
 #include "rtc/rfc4571_framing.hpp"
 #include "rtc/tcp_ice_listener.hpp"
 #include "rtc/udp_mux.hpp"
@@ -26,12 +27,7 @@ namespace {
 using namespace std::chrono_literals;
 using Bytes = std::vector<uint8_t>;
 
-struct Recorder final : UdpMuxListener {
-  std::vector<Bytes> packets;
-  std::vector<SocketEndpoint> paths;
-  void onMuxPacket(std::span<uint8_t> d) override { packets.emplace_back(d.begin(), d.end()); }
-  void onMuxPathSelected(const SocketEndpoint& p) override { paths.push_back(p); }
-};
+using Recorder = testing::MuxRecorder;
 
 Bytes framed(const Bytes& packet) {
   Bytes out = {static_cast<uint8_t>(packet.size() >> 8), static_cast<uint8_t>(packet.size())};

@@ -3,6 +3,7 @@
 // source address; strangers dropped and counted; a burst read in batches
 // and answered in batches.
 #include "rtc/udp_mux.hpp"
+#include "mux_recorder.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,12 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 using Bytes = std::vector<uint8_t>;
 
-struct Recorder final : UdpMuxListener {
-  std::vector<Bytes> packets;
-  std::vector<SocketEndpoint> paths;
-  void onMuxPacket(std::span<uint8_t> d) override { packets.emplace_back(d.begin(), d.end()); }
-  void onMuxPathSelected(const SocketEndpoint& p) override { paths.push_back(p); }
-};
+using Recorder = testing::MuxRecorder;
 
 // A peer: a plain UDP socket on 127.0.0.1.
 class Peer {
