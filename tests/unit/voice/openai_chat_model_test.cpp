@@ -454,6 +454,49 @@ TEST_F(OpenAiChatModelTest, ACutReplyIsEstimatedAtTheLastCompleteReplysRatios) {
   EXPECT_TRUE(cut[1].estimated);
 }
 
+// A reply the server accepted and then broke off is billed for what it
+// streamed: its onDone carries the estimates, marked.
+TEST_F(OpenAiChatModelTest, AReplyBrokenOffAfterItsTextReportsEstimatedUsage) {
+  ChatCompletionsServer server(io_, {{eventStreamHead() + httpChunk(sseEvent(contentChunk("Hello")))}},
+                               AfterScript::kClose);
+  OpenAiChatModel model(io_, settingsFor(server));
+  Outcome out;
+  model.reply(history_, callbacksInto(out));
+  run();
+  EXPECT_EQ(out.text, "Hello");
+  ASSERT_TRUE(out.error);
+  EXPECT_NE(out.error->find("connection closed"), std::string::npos) << *out.error;
+  EXPECT_EQ(out.usage.inputTokens,
+            static_cast<int64_t>(std::ceil(static_cast<double>(model.requestBody(history_).size()) / 4)));
+  EXPECT_EQ(out.usage.outputTokens, 2);  // ceil(5 / 4)
+  EXPECT_TRUE(out.usage.inputEstimated);
+  EXPECT_TRUE(out.usage.outputEstimated);
+}
+
+// The output estimate counts a tool call's name and arguments, not only text.
+TEST_F(OpenAiChatModelTest, AReplyCutDuringAToolCallIsEstimatedFromTheCall) {
+  const std::string call =
+      R"({"choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"call_1",)"
+      R"("type":"function","function":{"name":"end_call","arguments":"{\"reason\":\"bye\"}"}}]},"finish_reason":null}]})";
+  ChatCompletionsServer server(io_, {{eventStreamHead() + httpChunk(sseEvent(call))}}, AfterScript::kHold);
+  auto settings = settingsFor(server);
+  std::vector<ProviderUsage> cut;
+  settings.cutReplyUsage = [&cut](const ProviderUsage& u) { cut.push_back(u); };
+  OpenAiChatModel model(io_, settings);
+  Outcome out;
+  auto cb = callbacksInto(out);
+  cb.onToolCallStarted = [&] {
+    model.cancel();
+    io_.stop();
+  };
+  model.reply(history_, cb);
+  run();
+  ASSERT_EQ(cut.size(), 2U);
+  EXPECT_EQ(cut[1].unit, "output_tokens");
+  EXPECT_EQ(cut[1].quantity, 6);  // ceil((8 + 17) / 4): "end_call" and {"reason":"bye"}
+  EXPECT_TRUE(cut[1].estimated);
+}
+
 TEST_F(OpenAiChatModelTest, AReplyCutBeforeTheServerAnsweredCostsNothing) {
   ChatCompletionsServer server(io_, {}, AfterScript::kHold);  // reads the request, answers nothing
   auto settings = settingsFor(server);

@@ -32,6 +32,7 @@ class AnthropicStreamDecoder final : public ChatEventDecoder {
   std::string endedWithoutDone() const override { return "the stream ended before message_stop"; }
   bool actions(std::vector<ModelAction>& out, std::string& error) const override;
   void addUsage(ModelUsage& usage) const override;
+  size_t outputBytes() const override { return budget_.used(); }
   std::string errorFromBody(std::string_view body) const override;
 
  private:

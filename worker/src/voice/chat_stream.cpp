@@ -72,7 +72,6 @@ class Exchange final : public ChatStream, public std::enable_shared_from_this<Ex
     std::string error;
     const auto onText = [this](std::string_view text) {
       if (usage_.firstTokenMs < 0) usage_.firstTokenMs = elapsedMs();
-      textBytes_ += text.size();
       // A copy: the callback may cancel(), which drops `callbacks_`.
       auto cb = callbacks_.onText;
       if (cb && !finished_) cb(text);
@@ -115,6 +114,9 @@ class Exchange final : public ChatStream, public std::enable_shared_from_this<Ex
     usage_.totalMs = elapsedMs();
     decoder_->addUsage(usage_);
     calibrate();
+    // A reply the server accepted and then broke off (a cut connection, an
+    // idle timeout, an error event) is billed for what it streamed.
+    if (!error.empty() && accepted()) estimateMissing(usage_);
     auto cb = std::move(callbacks_);
     std::string finalError = error;
     if (finalError.empty()) {
@@ -135,28 +137,34 @@ class Exchange final : public ChatStream, public std::enable_shared_from_this<Ex
     if (usage_.inputTokens > 0 && requestBytes_ > 0) {
       calibration_->inputPerByte = static_cast<double>(usage_.inputTokens) / static_cast<double>(requestBytes_);
     }
-    if (usage_.outputTokens > 0 && textBytes_ > 0) {
-      calibration_->outputPerByte = static_cast<double>(usage_.outputTokens) / static_cast<double>(textBytes_);
+    if (const size_t bytes = decoder_->outputBytes(); usage_.outputTokens > 0 && bytes > 0) {
+      calibration_->outputPerByte = static_cast<double>(usage_.outputTokens) / static_cast<double>(bytes);
     }
   }
 
-  void reportCutUsage() {
-    // Before the server accepted the request, nothing is billed.
-    if (!cutReplyUsage_ || status_ < 200 || status_ >= 300) return;
-    ModelUsage used = usage_;
-    decoder_->addUsage(used);
+  bool accepted() const { return status_ >= 200 && status_ < 300; }
+
+  // The counts the stream had not given, estimated (and only those marked so).
+  void estimateMissing(ModelUsage& used) const {
     const auto estimate = [](size_t bytes, double perByte) {
       return static_cast<int64_t>(std::ceil(static_cast<double>(bytes) * perByte));
     };
-    // Only the counts the stream had not given are estimates.
     if (used.inputTokens == 0) {
       used.inputTokens = estimate(requestBytes_, calibration_->inputPerByte);
       used.inputEstimated = true;
     }
     if (used.outputTokens == 0) {
-      used.outputTokens = estimate(textBytes_, calibration_->outputPerByte);
+      used.outputTokens = estimate(decoder_->outputBytes(), calibration_->outputPerByte);
       used.outputEstimated = true;
     }
+  }
+
+  void reportCutUsage() {
+    // Before the server accepted the request, nothing is billed.
+    if (!cutReplyUsage_ || !accepted()) return;
+    ModelUsage used = usage_;
+    decoder_->addUsage(used);
+    estimateMissing(used);
     reportModelUsage(cutReplyUsage_, used);
   }
 
@@ -168,7 +176,6 @@ class Exchange final : public ChatStream, public std::enable_shared_from_this<Ex
   UsageSink cutReplyUsage_;
   std::shared_ptr<TokenCalibration> calibration_;
   size_t requestBytes_ = 0;
-  size_t textBytes_ = 0;  // streamed text (tool arguments are not counted)
   SseParser sse_;
   std::shared_ptr<HttpStream> http_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

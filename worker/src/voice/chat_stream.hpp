@@ -41,6 +41,9 @@ class ChatEventDecoder {
   // The tool calls as the platform's actions; false when one is malformed.
   virtual bool actions(std::vector<ModelAction>& out, std::string& error) const = 0;
   virtual void addUsage(ModelUsage& usage) const = 0;  // tokens and the model as the server named it
+  // The bytes of output the model streamed so far, text and tool calls (what
+  // output tokens are estimated from when the stream gave no count).
+  virtual size_t outputBytes() const = 0;
   // The reason in an HTTP error body.
   virtual std::string errorFromBody(std::string_view body) const = 0;
 };
@@ -50,6 +53,7 @@ class ReplyBudget {
  public:
   explicit ReplyBudget(size_t maxBytes) : maxBytes_(maxBytes) {}
   bool take(size_t bytes, std::string& error);
+  size_t used() const { return used_; }
 
  private:
   size_t maxBytes_;
@@ -62,9 +66,11 @@ class ChatStream {
   // No callback follows. A reply the server had accepted reports its usage
   // to the settings' cutReplyUsage: the counts the stream gave so far
   // (Anthropic sends the input tokens first), else estimates from the
-  // request's and the streamed text's sizes at the tokens-per-byte ratios
-  // the model's last complete reply showed (TokenCalibration); those, and
-  // only those, are reported with `estimated` set.
+  // request's and the streamed output's sizes (text and tool calls) at the
+  // tokens-per-byte ratios the model's last complete reply showed
+  // (TokenCalibration); those, and only those, are reported with
+  // `estimated` set. A reply the server accepted that ends in an error
+  // reports to onDone the same way.
   virtual void cancel() = 0;
 };
 

@@ -78,9 +78,14 @@ bool ChatStreamDecoder::onData(std::string_view data, const TextSink& onText, st
     const auto* fnValue = call->if_contains("function");
     const auto* fn = fnValue ? fnValue->if_object() : nullptr;
     if (!fn) continue;
-    if (auto name = stringAt(*fn, "name"); !name.empty()) assembled.name = name;
     const auto args = stringAt(*fn, "arguments");
-    if (!budget_.take(args.size() + assembled.name.size(), error)) return false;
+    size_t bytes = args.size();
+    if (auto name = stringAt(*fn, "name"); !name.empty()) {
+      // Some servers repeat the name on every delta: it is output once.
+      if (assembled.name.empty()) bytes += name.size();
+      assembled.name = name;
+    }
+    if (!budget_.take(bytes, error)) return false;
     assembled.arguments.append(args);
   }
   return true;

@@ -42,6 +42,7 @@ class ChatStreamDecoder final : public ChatEventDecoder {
   // False when a call's arguments are not a JSON object.
   bool actions(std::vector<ModelAction>& out, std::string& error) const override;
   void addUsage(ModelUsage& usage) const override;
+  size_t outputBytes() const override { return budget_.used(); }
   std::string errorFromBody(std::string_view body) const override;
 
   int64_t promptTokens() const { return sawUsage_ ? promptTokens_ : groqPromptTokens_; }

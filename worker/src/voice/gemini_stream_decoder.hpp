@@ -30,6 +30,7 @@ class GeminiStreamDecoder final : public ChatEventDecoder {
   std::string endedWithoutDone() const override;
   bool actions(std::vector<ModelAction>& out, std::string& error) const override;
   void addUsage(ModelUsage& usage) const override;
+  size_t outputBytes() const override { return budget_.used(); }
   std::string errorFromBody(std::string_view body) const override;
 
  private:
